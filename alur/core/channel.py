@@ -1,0 +1,104 @@
+"""The Channel protocol: everything a flow can do to a call.
+
+It lives in `core` so that the flow interpreter (sans-I/O) can depend on it; `alur.telephony` holds the
+adapters: SIP/RTP for real calls, and the scripted caller for tests and simulation. Every method may
+raise `CallerHungUp` when the caller goes away; the interpreter ends the call cleanly then.
+
+DTMF is buffered by the channel: digits pressed while a prompt plays (barge-in) are kept and read by
+the next `collect_digits`, as on a real phone line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """A recorded file, or text to speak in `language` (BCP-47-ish: 'en', 'id') with an optional voice."""
+
+    file: str | None = None
+    text: str | None = None
+    language: str = "en"
+    voice: str | None = None
+
+    def describe(self) -> str:
+        return self.file if self.file else (self.text or "")
+
+
+@dataclass(frozen=True, slots=True)
+class DigitsResult:
+    digits: str
+    ended_by: str  # "max_digits" | "terminator" | "timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    path: str
+    duration: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRequest:
+    """What the flow asks of the ACD when it queues a call."""
+
+    queue: str
+    priority: int = 0
+    skills: tuple[tuple[str, int], ...] = ()  # (skill, minimum level)
+    language: str | None = None
+    vip: bool = False
+    call_type: str = ""
+    max_wait: float | None = None  # overrides the queue's own, when set
+    announce_position: bool = True
+    announce_wait: bool = True
+    announce_every: float = 30.0
+    music_on_hold: str | None = None
+    offer_callback: bool = False
+    attributes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueOutcome:
+    """How the wait ended: 'answered' (and talk finished), 'abandoned', 'timeout', 'full',
+    'no_agents', 'callback' (caller left a number and keeps their place), 'overflow'."""
+
+    result: str
+    agent_id: str | None = None
+    wait: float = 0.0
+    target: str | None = None  # where an overflow/escalation asks the flow to go
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectOutcome:
+    """Result of ringing someone (transfer, ring group, agent): 'answered', 'busy', 'no_answer', 'failed'."""
+
+    result: str
+    answered_by: str | None = None
+
+
+class Channel(Protocol):
+    call_id: str
+    caller_id: str
+    dialed: str
+
+    async def play(self, prompt: Prompt, *, barge_in: bool = True) -> None: ...
+
+    async def collect_digits(
+        self,
+        max_digits: int,
+        *,
+        timeout: float,
+        inter_digit_timeout: float,
+        terminator: str | None = "#",
+    ) -> DigitsResult: ...
+
+    async def record(self, *, max_seconds: float, silence_timeout: float, beep: bool = True) -> Recording: ...
+
+    async def enqueue(self, request: QueueRequest) -> QueueOutcome: ...
+
+    async def bridge(self, destinations: list[str], *, timeout: float, strategy: str = "ring_all") -> ConnectOutcome: ...
+
+    async def transfer(self, number: str, *, timeout: float) -> ConnectOutcome: ...
+
+    async def hangup(self, reason: str = "normal") -> None: ...
