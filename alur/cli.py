@@ -1,8 +1,10 @@
-"""The `alur` command line. Each sub-command lives in the module that owns the work; this file wires them."""
+"""The `alur` command line. Each area's commands live in `alur.commands.<area>`; this file wires them."""
 
 from __future__ import annotations
 
 import typer
+
+from alur.commands import flows, serve, simulate
 
 app = typer.Typer(
     help="Alur: contact-center call flows (IVR) and call routing (ACD).",
@@ -18,6 +20,10 @@ def version() -> None:
     from alur import __version__
 
     typer.echo(__version__)
+
+
+for area in (flows, simulate, serve):
+    area.register(app)
 
 
 def main() -> None:
