@@ -14,6 +14,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """Alur: contact-center call flows (IVR) and call routing (ACD)."""
+
+
 @app.command()
 def version() -> None:
     """Print Alur's version."""
