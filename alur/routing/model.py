@@ -1,0 +1,280 @@
+"""Routing configuration: what a project's `queues/*.yaml` and `agents/*.yaml` files say.
+
+The project loader parses YAML and calls `QueueConfig.model_validate(data)` /
+`AgentConfig.model_validate(data)`; `check_references(queues, agents)` then checks names across files.
+Field names are plain on purpose: they are what users type. Unknown keys are rejected (`extra="forbid"`)
+so that a typo such as `ring_timout` is an error naming the key, not a silently ignored setting.
+
+Times are in seconds. Skill and language levels are integers from 1 (beginner) to 10 (expert).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, time
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from alur.core.errors import ConfigError
+
+NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceLevel(_Model):
+    """Target share of calls answered within `seconds`: `{percent: 80, seconds: 20}` is "80/20"."""
+
+    percent: float = Field(80.0, gt=0, le=100)
+    seconds: float = Field(20.0, gt=0)
+
+
+EscalationAction = Literal[
+    "widen_skill_level",  # lower every required skill level by `by` (or drop skills with `drop_skills`)
+    "add_groups",  # also offer to available agents of `groups` (hierarchical/functional escalation)
+    "add_queues",  # also offer to available agents who serve `queues`
+    "raise_priority",  # add `by` to the call's priority
+    "move_queue",  # move the call to queue `target`, keeping its original arrival time
+    "overflow",  # leave the queue; the flow continues at `target` (a node, flow or number)
+]
+
+
+class EscalationStep(_Model):
+    """One rung of the escalation ladder, applied `after` seconds of waiting (since queue entry)."""
+
+    after: float = Field(ge=0)
+    action: EscalationAction
+    by: int = 1
+    drop_skills: bool = False
+    groups: tuple[str, ...] = ()
+    queues: tuple[str, ...] = ()
+    target: str | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> EscalationStep:
+        if self.action == "add_groups" and not self.groups:
+            raise ValueError("escalation step 'add_groups' needs 'groups: [...]'")
+        if self.action == "add_queues" and not self.queues:
+            raise ValueError("escalation step 'add_queues' needs 'queues: [...]'")
+        if self.action in ("move_queue", "overflow") and not self.target:
+            raise ValueError(f"escalation step '{self.action}' needs 'target'")
+        if self.action in ("widen_skill_level", "raise_priority") and self.by < 1:
+            raise ValueError(f"escalation step '{self.action}' needs 'by' >= 1 (got {self.by})")
+        return self
+
+
+class RingNoAnswer(_Model):
+    """What happens when an offered agent does not answer within the ring timeout.
+
+    The call always goes back to its place in line. With `pause_agent`, the agent is paused (reason
+    `pause_reason`) after `after_misses` consecutive unanswered offers, so callers stop ringing an
+    empty desk.
+    """
+
+    pause_agent: bool = True
+    after_misses: int = Field(1, ge=1)
+    pause_reason: str = "ring_no_answer"
+    retry_same_agent_after: float = Field(30.0, ge=0)
+
+
+class QueueConfig(_Model):
+    """A queue: its strategy, targets, limits and escalation ladder."""
+
+    name: str = Field(pattern=NAME)
+    description: str = ""
+    strategy: str = "longest_idle"
+    strategy_options: dict[str, Any] = Field(default_factory=dict)
+    service_level: ServiceLevel = ServiceLevel()
+    ring_timeout: float = Field(20.0, gt=0)
+    max_wait: float | None = Field(None, gt=0)
+    max_length: int | None = Field(None, ge=1)
+    wrap_up: float = Field(0.0, ge=0)
+    weight: int = Field(1, ge=1)
+    required_skills: dict[str, int] = Field(default_factory=dict)
+    require_language: bool = False
+    vip_priority: int = Field(10, ge=0)
+    escalation: tuple[EscalationStep, ...] = ()
+    overflow: str | None = None
+    when_no_agents: Literal["wait", "leave"] = "wait"
+    ring_no_answer: RingNoAnswer = RingNoAnswer()
+    lookahead: int = Field(32, ge=1)
+
+    @field_validator("required_skills")
+    @classmethod
+    def _levels(cls, v: dict[str, int]) -> dict[str, int]:
+        return _check_levels(v, "required_skills")
+
+    @field_validator("escalation")
+    @classmethod
+    def _ordered(cls, v: tuple[EscalationStep, ...]) -> tuple[EscalationStep, ...]:
+        afters = [s.after for s in v]
+        if afters != sorted(afters):
+            raise ValueError(f"escalation steps must be in order of 'after' (got {afters})")
+        return v
+
+
+class QueueMembership(_Model):
+    """An agent's place in one queue: `level` (higher is better), `penalty` (lower is tried first)."""
+
+    queue: str = Field(pattern=NAME)
+    level: int = Field(5, ge=1, le=10)
+    penalty: int = Field(0, ge=0)
+
+
+class Shift(_Model):
+    """A working period on some weekdays, in the agent's time zone; `end` before `start` spans midnight."""
+
+    days: tuple[str, ...] = DAYS
+    start: time
+    end: time
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = [d.strip() for d in v.split(",")]
+        out: list[str] = []
+        for d in v:
+            key = str(d).strip().lower()[:3]
+            if key not in DAYS:
+                raise ValueError(f"unknown day {d!r} (use {', '.join(DAYS)})")
+            out.append(key)
+        return tuple(out)
+
+
+class Schedule(_Model):
+    """When the agent works: shifts in the agent's own IANA time zone (e.g. 'Asia/Jakarta')."""
+
+    timezone: str = "UTC"
+    shifts: tuple[Shift, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as 'Europe/Paris')") from None
+        return v
+
+    def on_shift(self, at: float) -> bool:
+        """True if epoch second `at` falls in a shift (no shifts at all means always on shift)."""
+        if not self.shifts:
+            return True
+        local = datetime.fromtimestamp(at, ZoneInfo(self.timezone))
+        day, now = DAYS[local.weekday()], local.time()
+        yesterday = DAYS[(local.weekday() - 1) % 7]
+        for s in self.shifts:
+            if s.start <= s.end:
+                if day in s.days and s.start <= now < s.end:
+                    return True
+            elif (day in s.days and now >= s.start) or (yesterday in s.days and now < s.end):
+                return True
+        return False
+
+
+class AgentConfig(_Model):
+    """An agent: identity, phone, skills, languages, queues served, schedule and group."""
+
+    id: str = Field(pattern=NAME)
+    name: str = ""
+    extension: str | None = None
+    sip_uri: str | None = None
+    skills: dict[str, int] = Field(default_factory=dict)
+    languages: dict[str, int] = Field(default_factory=dict)
+    queues: tuple[QueueMembership, ...] = ()
+    group: str | None = None
+    department: str | None = None
+    weight: float = Field(1.0, gt=0)
+    schedule: Schedule = Schedule()
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _language_list(cls, v: Any) -> Any:
+        # `languages: [en, id]` is shorthand for full proficiency in each
+        if isinstance(v, (list, tuple)):
+            return {str(x): 10 for x in v}
+        return v
+
+    @field_validator("queues", mode="before")
+    @classmethod
+    def _queue_names(cls, v: Any) -> Any:
+        # `queues: [billing, sales]` is shorthand for default level and penalty
+        if isinstance(v, (list, tuple)):
+            return [{"queue": x} if isinstance(x, str) else x for x in v]
+        return v
+
+    @field_validator("skills")
+    @classmethod
+    def _skill_levels(cls, v: dict[str, int]) -> dict[str, int]:
+        return _check_levels(v, "skills")
+
+    @field_validator("languages")
+    @classmethod
+    def _language_levels(cls, v: dict[str, int]) -> dict[str, int]:
+        return _check_levels(v, "languages")
+
+    @field_validator("sip_uri")
+    @classmethod
+    def _uri(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^sips?:", v):
+            raise ValueError(f"sip_uri must start with 'sip:' or 'sips:' (got {v!r})")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_queues(self) -> AgentConfig:
+        names = [m.queue for m in self.queues]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"agent {self.id!r} lists queue(s) {dupes} more than once")
+        return self
+
+
+def _check_levels(v: dict[str, int], what: str) -> dict[str, int]:
+    for key, level in v.items():
+        if not 1 <= level <= 10:
+            raise ValueError(f"{what}: level of {key!r} must be 1..10 (got {level})")
+    return v
+
+
+def check_references(queues: Iterable[QueueConfig], agents: Iterable[AgentConfig]) -> None:
+    """Cross-file checks: unique names, agents' queues exist, escalation targets exist.
+
+    Raises `ConfigError` (code `unknown_queue` / `duplicate_name`) naming the offending value.
+    """
+    qs = list(queues)
+    names = [q.name for q in qs]
+    known = set(names)
+    for n in known:
+        if names.count(n) > 1:
+            raise ConfigError(f"queue {n!r} is defined more than once", code="duplicate_name", value=n)
+    ids: set[str] = set()
+    for a in agents:
+        if a.id in ids:
+            raise ConfigError(f"agent {a.id!r} is defined more than once", code="duplicate_name", value=a.id)
+        ids.add(a.id)
+        for m in a.queues:
+            if m.queue not in known:
+                raise ConfigError(
+                    f"agent {a.id!r} serves queue {m.queue!r}, which does not exist "
+                    f"(queues: {sorted(known)})",
+                    code="unknown_queue",
+                    value=m.queue,
+                )
+    for q in qs:
+        for i, step in enumerate(q.escalation):
+            wanted = list(step.queues) + ([step.target] if step.action == "move_queue" and step.target else [])
+            for name in wanted:
+                if name not in known:
+                    raise ConfigError(
+                        f"queue {q.name!r} escalation step {i + 1} ({step.action}) names queue {name!r}, "
+                        f"which does not exist (queues: {sorted(known)})",
+                        code="unknown_queue",
+                        value=name,
+                    )
