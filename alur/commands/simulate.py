@@ -2,8 +2,141 @@
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+from typing import Optional
+
 import typer
+
+from alur.core.errors import AlurError
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+def parse_target(text: str) -> tuple[float, float]:
+    """'80/20' -> (0.80, 20.0): percent answered within seconds."""
+    try:
+        pct, secs = text.split("/")
+        percent, seconds = float(pct), float(secs)
+    except ValueError:
+        raise AlurError(f"service-level target must look like 80/20 (percent/seconds), got {text!r}") from None
+    if not 0 < percent < 100 or seconds <= 0:
+        raise AlurError(f"service-level target {text!r}: percent must be in (0, 100) and seconds > 0")
+    return percent / 100.0, seconds
+
+
+def _fmt_secs(value: float) -> str:
+    return "inf" if math.isinf(value) else f"{value:.1f}"
+
+
+def erlang(
+    calls: float = typer.Option(..., "--calls", help="Calls offered per interval."),
+    aht: float = typer.Option(..., "--aht", help="Average handle time (talk + wrap-up), seconds."),
+    interval: float = typer.Option(1800.0, "--interval", help="Interval length, seconds (1800 = 30 min)."),
+    target: str = typer.Option("80/20", "--target", help="Service-level target: percent/seconds."),
+    patience: Optional[float] = typer.Option(
+        None, "--patience", help="Mean caller patience, seconds: uses Erlang A (with abandonment)."
+    ),
+    agents: Optional[int] = typer.Option(None, "--agents", help="Show KPIs for this many agents."),
+    max_asa: Optional[float] = typer.Option(None, "--max-asa", help="Also require ASA <= this, seconds."),
+    max_abandon: Optional[float] = typer.Option(None, "--max-abandon", help="Also require abandonment <= this %."),
+    max_occupancy: Optional[float] = typer.Option(None, "--max-occupancy", help="Also require occupancy <= this %."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Erlang C / Erlang A: agents needed for a service-level target, and P(wait), ASA, SL, abandonment."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from alur.sim.erlang import agents_needed, kpis
+
+    try:
+        if calls <= 0 or interval <= 0:
+            raise AlurError(f"--calls and --interval must be positive (got {calls}, {interval})")
+        sl, threshold = parse_target(target)
+        rate = calls / interval
+        need = agents_needed(
+            rate,
+            aht,
+            service_level=sl,
+            threshold=threshold,
+            patience=patience,
+            max_asa=max_asa,
+            max_abandon=None if max_abandon is None else max_abandon / 100.0,
+            max_occupancy=None if max_occupancy is None else max_occupancy / 100.0,
+        )
+        around = sorted({max(1, need.agents + d) for d in (-2, -1, 0, 1, 2, 3)} | ({agents} if agents else set()))
+        rows = [kpis(rate, aht, n, threshold, patience) for n in around]
+    except AlurError as error:
+        _fail(error.message)
+        return
+    model = "Erlang A" if patience is not None else "Erlang C"
+    if as_json:
+        out = {
+            "model": model,
+            "load_erlangs": need.load,
+            "target": {"service_level": sl, "seconds": threshold},
+            "agents_needed": need.agents,
+            "rows": [
+                {
+                    "agents": r.agents,
+                    "p_wait": r.p_wait,
+                    "asa": None if math.isinf(r.asa) else r.asa,
+                    "service_level": r.service_level,
+                    "p_abandon": r.p_abandon,
+                    "occupancy": r.occupancy,
+                }
+                for r in rows
+            ],
+        }
+        typer.echo(json.dumps(out, indent=2))
+        return
+    console = Console()
+    console.print(
+        f"{model}: {calls:g} calls / {interval:g} s, AHT {aht:g} s -> load {need.load:.2f} Erlangs"
+        + (f", mean patience {patience:g} s" if patience is not None else "")
+    )
+    console.print(f"Target {sl * 100:g}% answered within {threshold:g} s: [bold]{need.agents} agents[/bold]")
+    table = Table()
+    for col in ("Agents", "P(wait)", "ASA (s)", f"SL {threshold:g}s", "Abandon", "Occupancy"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        style = "bold green" if r.agents == need.agents else None
+        table.add_row(
+            str(r.agents),
+            f"{r.p_wait * 100:.1f}%",
+            _fmt_secs(r.asa),
+            f"{r.service_level * 100:.1f}%",
+            f"{r.p_abandon * 100:.1f}%",
+            f"{r.occupancy * 100:.1f}%",
+            style=style,
+        )
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `alur` app."""
+    app.command("erlang")(erlang)
+    app.command("simulate")(simulate)
+
+
+def simulate(
+    project: Path = typer.Argument(..., help="Project directory (flows, queues, agents)."),
+    scenario: Path = typer.Argument(..., help="Scenario YAML (traffic, callers, rosters)."),
+    seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same result."),
+    compare: list[str] = typer.Option(
+        [], "--compare", help="Another project directory, or an override like queues.support.strategy=skills."
+    ),
+    out: Optional[Path] = typer.Option(None, "--out", help="Directory for CSV, JSON, PNG plots and report.html."),
+    as_json: bool = typer.Option(False, "--json", help="Print the KPIs as JSON instead of tables."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on long runs."),
+) -> None:
+    """Run the project's flows and routing on synthetic traffic in virtual time, and report KPIs."""
+    from alur.sim.cli_run import run_simulate_command
+
+    code = run_simulate_command(project, scenario, seed, compare, out, as_json, progress)
+    if code:
+        raise typer.Exit(code)
