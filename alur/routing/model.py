@@ -78,7 +78,7 @@ class RingNoAnswer(_Model):
     """
 
     pause_agent: bool = True
-    after_misses: int = Field(1, ge=1)
+    after_misses: int = Field(2, ge=1)
     pause_reason: str = "ring_no_answer"
     retry_same_agent_after: float = Field(30.0, ge=0)
 
@@ -103,7 +103,17 @@ class QueueConfig(_Model):
     overflow: str | None = None
     when_no_agents: Literal["wait", "leave"] = "wait"
     ring_no_answer: RingNoAnswer = RingNoAnswer()
+    expected_handle_time: float = Field(180.0, gt=0)
     lookahead: int = Field(32, ge=1)
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, v: str) -> str:
+        from alur.routing.strategies import STRATEGIES  # late: strategies import this module
+
+        if v not in STRATEGIES:
+            raise ValueError(f"unknown strategy {v!r} (known: {', '.join(sorted(STRATEGIES))})")
+        return v
 
     @field_validator("required_skills")
     @classmethod

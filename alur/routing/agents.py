@@ -1,0 +1,122 @@
+"""The agent as a state machine, plus the per-agent figures strategies rank by.
+
+States: offline, available, reserved (an offer is held for one call), ringing (the phone rings),
+busy (talking), wrap_up (after-call work), paused (with a reason). `TRANSITIONS` is the whole table;
+any other move raises `IllegalTransition` naming the agent, the states and the allowed targets.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from alur.core.errors import IllegalTransition
+from alur.routing.model import AgentConfig, QueueMembership
+
+if TYPE_CHECKING:
+    from alur.core.clock import TimerHandle
+
+
+class AgentState(str, Enum):
+    OFFLINE = "offline"
+    AVAILABLE = "available"
+    RESERVED = "reserved"
+    RINGING = "ringing"
+    BUSY = "busy"
+    WRAP_UP = "wrap_up"
+    PAUSED = "paused"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+S = AgentState
+TRANSITIONS: dict[AgentState, frozenset[AgentState]] = {
+    S.OFFLINE: frozenset({S.AVAILABLE, S.PAUSED}),
+    S.AVAILABLE: frozenset({S.RESERVED, S.PAUSED, S.OFFLINE}),
+    # an offer ends in an answer, or the agent goes back (declined/expired/lost race), or is paused
+    S.RESERVED: frozenset({S.RINGING, S.BUSY, S.AVAILABLE, S.PAUSED, S.OFFLINE}),
+    S.RINGING: frozenset({S.BUSY, S.AVAILABLE, S.PAUSED, S.OFFLINE}),
+    S.BUSY: frozenset({S.WRAP_UP, S.AVAILABLE, S.PAUSED}),
+    S.WRAP_UP: frozenset({S.AVAILABLE, S.PAUSED, S.OFFLINE}),
+    S.PAUSED: frozenset({S.AVAILABLE, S.OFFLINE}),
+}
+
+
+class Agent:
+    """Runtime state of one agent. Strategies read it; only the engine writes it."""
+
+    __slots__ = (
+        "config", "id", "order", "state", "pause_reason", "idle_since", "calls_today", "talk_today",
+        "_day_end", "_tz", "reservations", "call_id", "call_queue", "answered_at", "misses",
+        "pending_pause", "pending_logout", "wrap_timer", "wrap_started", "skills", "languages", "memberships", "pools",
+        "weight", "group", "department",
+    )  # fmt: skip
+
+    def __init__(self, config: AgentConfig, order: int) -> None:
+        self.config = config
+        self.id = config.id
+        self.order = order  # position in the configuration: the stable tie-breaker
+        self.state = AgentState.OFFLINE
+        self.pause_reason = ""
+        self.idle_since = 0.0
+        self.calls_today = 0
+        self.talk_today = 0.0
+        self._day_end = float("-inf")
+        self._tz = ZoneInfo(config.schedule.timezone)
+        self.reservations: set[str] = set()
+        self.call_id: str | None = None
+        self.call_queue: str | None = None
+        self.answered_at = 0.0
+        self.misses = 0
+        self.pending_pause: str | None = None
+        self.pending_logout = False
+        self.wrap_timer: TimerHandle | None = None
+        self.wrap_started = 0.0
+        self.skills = dict(config.skills)
+        self.languages = dict(config.languages)
+        self.memberships: dict[str, QueueMembership] = {m.queue: m for m in config.queues}
+        self.weight = config.weight
+        self.group = config.group
+        self.department = config.department
+        pools = [("queue", m.queue) for m in config.queues]
+        if config.group:
+            pools.append(("group", config.group))
+        if config.department and config.department != config.group:
+            pools.append(("group", config.department))
+        self.pools: tuple[tuple[str, str], ...] = tuple(pools)
+
+    def move(self, new: AgentState) -> AgentState:
+        """Change state per `TRANSITIONS`; returns the old state."""
+        old = self.state
+        if new not in TRANSITIONS[old]:
+            allowed = ", ".join(sorted(s.value for s in TRANSITIONS[old]))
+            raise IllegalTransition(
+                f"agent {self.id!r} cannot go from {old.value} to {new.value} (allowed: {allowed})",
+                value=new.value,
+            )
+        self.state = new
+        return old
+
+    def roll_day(self, now: float) -> None:
+        """Reset 'today' counters at midnight in the agent's own time zone."""
+        if now < self._day_end:
+            return
+        local = datetime.fromtimestamp(now, self._tz)
+        midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        self._day_end = midnight.timestamp()
+        self.calls_today = 0
+        self.talk_today = 0.0
+
+    def level_in(self, queue: str) -> int:
+        m = self.memberships.get(queue)
+        return m.level if m else 0
+
+    def penalty_in(self, queue: str) -> int:
+        m = self.memberships.get(queue)
+        return m.penalty if m else 100
+
+    def __repr__(self) -> str:
+        return f"Agent({self.id!r}, {self.state.value})"

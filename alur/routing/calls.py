@@ -1,0 +1,179 @@
+"""Waiting calls, the line they stand in, offers, and decision explanations.
+
+A call keeps its place in line (its `seq`, taken once at first arrival) while it is offered, when an
+offer fails, when the caller asks for a callback and when escalation moves it to another queue; the
+line is ordered by (higher priority first, then seq), so FIFO holds within equal priority.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alur.core.clock import TimerHandle
+
+
+class WaitingCall:
+    """A call in a queue. `skills` are the effective (possibly widened) minimum levels."""
+
+    __slots__ = (
+        "call_id", "queue", "seq", "first_at", "entered_at", "priority", "skills", "language", "vip",
+        "call_type", "attributes", "extra_pools", "step", "reservations", "excluded", "max_wait_timer",
+        "step_timer", "callback_number", "max_wait", "base_skills",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        call_id: str,
+        queue: str,
+        seq: int,
+        now: float,
+        priority: int,
+        skills: dict[str, int],
+        language: str | None,
+        vip: bool,
+        call_type: str,
+        attributes: dict[str, str],
+        max_wait: float | None,
+    ) -> None:
+        self.call_id = call_id
+        self.queue = queue
+        self.seq = seq
+        self.first_at = now  # arrival in the first queue: waits are measured from here
+        self.entered_at = now  # arrival in the current queue: escalation steps count from here
+        self.priority = priority
+        self.skills = skills
+        self.base_skills = dict(skills)  # as asked by the flow, before queue requirements/widening
+        self.language = language
+        self.vip = vip
+        self.call_type = call_type
+        self.attributes = attributes
+        self.extra_pools: list[tuple[str, str]] = []
+        self.step = 0
+        self.reservations: list[str] = []
+        self.excluded: dict[str, float] = {}  # agent id -> until when they are not offered this call
+        self.max_wait_timer: TimerHandle | None = None
+        self.step_timer: TimerHandle | None = None
+        self.callback_number: str | None = None
+        self.max_wait = max_wait
+
+    @property
+    def offered(self) -> bool:
+        return bool(self.reservations)
+
+    def sort_key(self) -> tuple[int, int]:
+        return (-self.priority, self.seq)
+
+    def __repr__(self) -> str:
+        return f"WaitingCall({self.call_id!r}, {self.queue!r}, prio={self.priority}, seq={self.seq})"
+
+
+class Line:
+    """The calls of one queue in service order. Queues are short next to agent counts, so a sorted
+    list with bisect is both simple and fast."""
+
+    __slots__ = ("calls", "keys")
+
+    def __init__(self) -> None:
+        self.calls: list[WaitingCall] = []
+        self.keys: list[tuple[int, int]] = []
+
+    def add(self, call: WaitingCall) -> None:
+        key = call.sort_key()
+        i = bisect.bisect_right(self.keys, key)
+        self.keys.insert(i, key)
+        self.calls.insert(i, call)
+
+    def remove(self, call: WaitingCall) -> None:
+        i = bisect.bisect_left(self.keys, call.sort_key())
+        if i < len(self.calls) and self.calls[i] is call:
+            del self.keys[i]
+            del self.calls[i]
+            return
+        self.calls.remove(call)  # the key changed under us; still correct, just slower
+        self.keys = [c.sort_key() for c in self.calls]
+
+    def position(self, call: WaitingCall) -> int:
+        """1-based place in line."""
+        return bisect.bisect_left(self.keys, call.sort_key()) + 1
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """What the driver must do: ring `agent_id` for `call_id` until `expires_at`, then report back
+    with `Router.answer(reservation_id)` or `Router.decline(reservation_id, reason)`.
+
+    `callback_number` is set when the caller chose a callback: the agent calls this number back.
+    `ring_all` marks one of several simultaneous offers for the same call (the first answer wins).
+    """
+
+    reservation_id: str
+    call_id: str
+    agent_id: str
+    queue: str
+    expires_at: float
+    callback_number: str | None = None
+    ring_all: bool = False
+
+
+@dataclass(slots=True)
+class Reservation:
+    id: str
+    call: WaitingCall
+    agent_id: str
+    queue: str
+    expires_at: float
+    timer: TimerHandle | None = None
+    answered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """One candidate as a strategy ranked it: higher `score` is better; `note` says why in words."""
+
+    agent_id: str
+    score: float
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why something happened to a call: a routing decision, an escalation step or an outcome."""
+
+    at: float
+    call_id: str
+    queue: str
+    kind: str  # "offer" | "escalation" | "outcome" | "declined"
+    rule: str  # the strategy or step that decided
+    why: str
+    candidates: int = 0
+    ranked: tuple[Ranked, ...] = ()
+    chosen: tuple[str, ...] = ()
+    required: tuple[tuple[str, int], ...] = ()
+    step: int = 0
+
+
+@dataclass(slots=True)
+class ExplanationLog:
+    """The last `capacity` calls' explanations (each call keeps its last `per_call` entries)."""
+
+    capacity: int = 10_000
+    per_call: int = 16
+    _by_call: OrderedDict[str, deque[Explanation]] = field(default_factory=OrderedDict)
+
+    def add(self, e: Explanation) -> None:
+        entries = self._by_call.get(e.call_id)
+        if entries is None:
+            entries = self._by_call[e.call_id] = deque(maxlen=self.per_call)
+            if len(self._by_call) > self.capacity:
+                self._by_call.popitem(last=False)
+        entries.append(e)
+
+    def get(self, call_id: str) -> list[Explanation]:
+        return list(self._by_call.get(call_id, ()))

@@ -1,0 +1,86 @@
+"""Queue runtime: configuration, strategy, line, and the figures announcements need.
+
+Estimated wait time (EWT) method: `position x AHT / staffed`, where AHT is an exponentially weighted
+moving average (alpha 0.1) of handle time (talk + wrap-up) over the queue's answered calls, starting
+from the queue's `expected_handle_time`, and staffed counts agents logged in and not paused. It is the
+classic "position-based" estimate: cheap, stable, and right on average for FIFO queues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alur.routing.calls import Line
+from alur.routing.model import QueueConfig
+from alur.routing.strategies.base import Strategy
+
+ALPHA = 0.1
+EWT_METHOD = "position x average handle time (EWMA of talk + wrap-up) / staffed agents"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    queue: str
+    waiting: int
+    under_offer: int
+    callbacks: int
+    staffed: int
+    available: int
+    longest_wait: float
+    average_handle_time: float
+    answered: int
+    answered_within_target: int
+    abandoned: int
+    service_level: float | None  # share answered within the target among answered + abandoned
+    estimated_wait_next: float  # for a caller joining now
+    ewt_method: str = EWT_METHOD
+
+
+class Queue:
+    __slots__ = ("config", "strategy", "members", "line", "staffed", "aht", "answered", "within",
+                 "abandoned")
+
+    def __init__(self, config: QueueConfig, strategy: Strategy, members: list[str], line: Line) -> None:
+        self.config = config
+        self.strategy = strategy
+        self.members = members  # agent ids in (penalty, configuration) order; shared with the strategy
+        self.line = line
+        self.staffed = 0
+        self.aht = config.expected_handle_time
+        self.answered = 0
+        self.within = 0
+        self.abandoned = 0
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def record_answer(self, wait: float) -> None:
+        self.answered += 1
+        if wait <= self.config.service_level.seconds:
+            self.within += 1
+
+    def record_handle(self, seconds: float) -> None:
+        self.aht += ALPHA * (seconds - self.aht)
+
+    def estimated_wait(self, position: int) -> float:
+        return position * self.aht / max(self.staffed, 1)
+
+    def stats(self, now: float, available: int) -> QueueStats:
+        calls = self.line.calls
+        handled = self.answered + self.abandoned
+        return QueueStats(
+            queue=self.name,
+            waiting=len(calls),
+            under_offer=sum(1 for c in calls if c.reservations),
+            callbacks=sum(1 for c in calls if c.callback_number is not None),
+            staffed=self.staffed,
+            available=available,
+            longest_wait=max((now - c.first_at for c in calls), default=0.0),
+            average_handle_time=self.aht,
+            answered=self.answered,
+            answered_within_target=self.within,
+            abandoned=self.abandoned,
+            service_level=self.within / handled if handled else None,
+            estimated_wait_next=0.0 if available and not calls else self.estimated_wait(len(calls) + 1),
+        )

@@ -1,0 +1,81 @@
+"""The one interface every routing strategy implements, and small helpers they share.
+
+A strategy gets the eligible, available agents for one waiting call (already filtered by state, skills
+and exclusions) and returns them ranked, best first. It may keep state (round robin remembers the last
+agent; percentage counts allocations; predictive learns) through `assigned` and `observe`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from alur.core.errors import ConfigError
+from alur.core.events import Event
+from alur.routing.agents import Agent
+from alur.routing.calls import Ranked, WaitingCall
+
+
+@dataclass(slots=True)
+class StrategyContext:
+    """What a strategy may know beyond one decision: its queue, the queue's members in configured
+    order (for fixed order and round robin) and a seeded random generator (for reproducible runs)."""
+
+    queue: str
+    members: list[str] = field(default_factory=list)
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+
+
+class Strategy:
+    """Base class: subclasses set `name` and implement `select`."""
+
+    name = "base"
+    rings_all = False  # True: offer to every ranked agent at once, first answer wins
+    options_allowed: frozenset[str] = frozenset()
+
+    def __init__(self, options: Mapping[str, Any], ctx: StrategyContext) -> None:
+        unknown = sorted(set(options) - self.options_allowed)
+        if unknown:
+            allowed = sorted(self.options_allowed) or "none"
+            raise ConfigError(
+                f"queue {ctx.queue!r}: strategy {self.name!r} has no option(s) {unknown} (allowed: {allowed})",
+                code="unknown_option",
+                value=unknown[0],
+            )
+        self.options = dict(options)
+        self.ctx = ctx
+
+    def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
+        """Rank `candidates` for `call`, best first. Dropping a candidate means 'never this agent'."""
+        raise NotImplementedError
+
+    def assigned(self, agent: Agent, call: WaitingCall, now: float) -> None:
+        """The call was answered by `agent` (called once per connected call)."""
+
+    def observe(self, event: Event) -> None:
+        """An event about this queue's calls (TalkEnded, Disposition...) for strategies that learn."""
+
+    def option(self, key: str, default: Any, kind: type | tuple[type, ...]) -> Any:
+        value = self.options.get(key, default)
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise ConfigError(
+                f"queue {self.ctx.queue!r}: strategy {self.name!r} option {key!r} has the wrong type "
+                f"(got {value!r})",
+                code="bad_option",
+                value=value,
+            )
+        return value
+
+
+def rank_by(
+    candidates: Sequence[Agent], key: Callable[[Agent], float], note: Callable[[Agent], str]
+) -> list[Ranked]:
+    """Lowest `key` first, ties broken by configuration order; score is the negated key."""
+    ordered = sorted(candidates, key=lambda a: (key(a), a.order))
+    return [Ranked(a.id, -key(a), note(a)) for a in ordered]
+
+
+def longest_idle(candidates: Sequence[Agent]) -> list[Ranked]:
+    return rank_by(candidates, lambda a: a.idle_since, lambda a: f"idle since {a.idle_since:g}")

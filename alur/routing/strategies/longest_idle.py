@@ -1,0 +1,16 @@
+"""longest_idle: the agent who has been available the longest (fairest spread of work)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alur.routing.agents import Agent
+from alur.routing.calls import Ranked, WaitingCall
+from alur.routing.strategies.base import Strategy, longest_idle
+
+
+class LongestIdle(Strategy):
+    name = "longest_idle"
+
+    def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
+        return longest_idle(candidates)

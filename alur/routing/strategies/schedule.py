@@ -1,0 +1,17 @@
+"""schedule: only agents on shift now (shifts in each agent's own time zone), longest idle first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alur.routing.agents import Agent
+from alur.routing.calls import Ranked, WaitingCall
+from alur.routing.strategies.base import Strategy, longest_idle
+
+
+class Schedule(Strategy):
+    name = "schedule"
+
+    def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
+        on_shift = [a for a in candidates if a.config.schedule.on_shift(now)]
+        return [Ranked(r.agent_id, r.score, "on shift, " + r.note) for r in longest_idle(on_shift)]
