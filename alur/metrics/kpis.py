@@ -1,0 +1,379 @@
+"""Contact-center KPIs as one fold over the event log: `apply(event)` as events happen, `snapshot()` any time.
+
+The wallboard (live), reports (history) and the simulator all feed the same events through this fold, so
+their figures agree by construction. Definitions (the same as `alur.sim.erlang`):
+
+- offered: calls that entered a queue (a call moved between queues is offered once per queue, once in
+  the total); outcomes count in the interval the call was first queued, as ACD reports do;
+- service level: answered within the threshold / offered (abandoned calls count against it);
+- abandonment rate: abandoned in queue / offered; ASA: mean wait of answered calls;
+- AHT: (talk + wrap-up) / handled calls;
+- occupancy: time reserved, ringing, busy or in wrap-up / that time plus time available (paused and
+  offline time are not staffed time).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from alur.core import events as ev
+
+WORKING = frozenset({"reserved", "ringing", "busy", "wrap_up"})
+STAFFED = WORKING | {"available"}
+
+
+@dataclass(slots=True)
+class Tally:
+    """Additive counters for one slice (total, one interval, or one queue); ratios are derived."""
+
+    arrived: int = 0
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    overflowed: int = 0
+    within_sl: int = 0
+    wait_answered: float = 0.0
+    longest_wait: float = 0.0
+    handled: int = 0
+    talk_time: float = 0.0
+    wrap_time: float = 0.0
+    callbacks_requested: int = 0
+    callbacks_reached: int = 0
+    working_time: float = 0.0
+    staffed_time: float = 0.0
+
+    @property
+    def abandonment_rate(self) -> float:
+        return self.abandoned / self.offered if self.offered else 0.0
+
+    @property
+    def service_level(self) -> float:
+        return self.within_sl / self.offered if self.offered else math.nan
+
+    @property
+    def asa(self) -> float:
+        return self.wait_answered / self.answered if self.answered else 0.0
+
+    @property
+    def aht(self) -> float:
+        return (self.talk_time + self.wrap_time) / self.handled if self.handled else 0.0
+
+    @property
+    def occupancy(self) -> float:
+        return self.working_time / self.staffed_time if self.staffed_time else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "arrived": self.arrived,
+            "offered": self.offered,
+            "answered": self.answered,
+            "abandoned": self.abandoned,
+            "abandonment_rate": self.abandonment_rate,
+            "overflowed": self.overflowed,
+            "asa": self.asa,
+            "service_level": self.service_level,
+            "aht": self.aht,
+            "occupancy": self.occupancy,
+            "longest_wait": self.longest_wait,
+            "callbacks_requested": self.callbacks_requested,
+            "callbacks_reached": self.callbacks_reached,
+            "handled": self.handled,
+            "staffed_hours": self.staffed_time / 3600.0,
+        }
+
+
+@dataclass(slots=True)
+class AgentTally:
+    answered: int = 0
+    talk_time: float = 0.0
+    wrap_time: float = 0.0
+    working_time: float = 0.0
+    staffed_time: float = 0.0
+    offers_missed: int = 0
+
+    @property
+    def occupancy(self) -> float:
+        return self.working_time / self.staffed_time if self.staffed_time else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "answered": self.answered,
+            "talk_time": self.talk_time,
+            "wrap_time": self.wrap_time,
+            "occupancy": self.occupancy,
+            "staffed_hours": self.staffed_time / 3600.0,
+            "offers_missed": self.offers_missed,
+        }
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """KPIs at one instant: the total, per interval start (epoch seconds), per queue, per agent, IVR."""
+
+    at: float
+    interval: float
+    total: Tally
+    intervals: dict[float, Tally]
+    queues: dict[str, Tally]
+    agents: dict[str, AgentTally]
+    ivr_options: dict[tuple[str, str, str], int]  # (flow, node, option) -> times chosen
+    waiting_now: int = 0
+    oldest_waiting: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "interval_seconds": self.interval,
+            "total": self.total.as_dict(),
+            "intervals": [{"start": k, **v.as_dict()} for k, v in sorted(self.intervals.items())],
+            "queues": {k: v.as_dict() for k, v in sorted(self.queues.items())},
+            "agents": {k: v.as_dict() for k, v in sorted(self.agents.items())},
+            "ivr_options": [
+                {"flow": f, "node": n, "option": o, "count": c}
+                for (f, n, o), c in sorted(self.ivr_options.items())
+            ],
+            "waiting_now": self.waiting_now,
+            "oldest_waiting": self.oldest_waiting,
+        }
+
+
+@dataclass(slots=True)
+class _CallState:
+    slot: float  # interval start where the call's outcomes count
+    queues: set[str] = field(default_factory=set)
+    queued_at: float = 0.0
+    waiting_in: str | None = None
+
+
+class KpiFold:
+    """Incremental KPI fold. Feed events in log order; `snapshot(now)` closes open agent-state spans at now."""
+
+    def __init__(self, interval: float = 1800.0, sl_threshold: float = 20.0, thresholds: dict[str, float] | None = None):
+        if interval <= 0:
+            raise ValueError(f"interval must be positive seconds (got {interval})")
+        self.interval = interval
+        self.sl_threshold = sl_threshold
+        self.thresholds = dict(thresholds or {})  # per-queue service-level thresholds
+        self.total = Tally()
+        self.intervals: dict[float, Tally] = {}
+        self.queues: dict[str, Tally] = {}
+        self.agents: dict[str, AgentTally] = {}
+        self.ivr_options: dict[tuple[str, str, str], int] = {}
+        self._calls: dict[str, _CallState] = {}
+        self._agent_state: dict[str, tuple[str, float]] = {}
+        self._last = 0.0
+        self._handlers = {
+            ev.CallArrived: self._arrived,
+            ev.CallQueued: self._queued,
+            ev.Answered: self._answered,
+            ev.Abandoned: self._abandoned,
+            ev.Overflowed: self._overflowed,
+            ev.TalkEnded: self._talk_ended,
+            ev.WrapUpDone: self._wrap_done,
+            ev.CallbackRequested: self._callback_requested,
+            ev.CallbackAttempted: self._callback_attempted,
+            ev.MenuOptionChosen: self._menu_option,
+            ev.AgentStateChanged: self._agent_changed,
+            ev.OfferDeclined: self._offer_declined,
+            ev.CallEnded: self._call_ended,
+        }
+
+    # --- feeding -------------------------------------------------------------------------------
+
+    def apply(self, event: ev.Event) -> None:
+        self._last = max(self._last, event.at)
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def apply_all(self, events: Iterable[ev.Event]) -> KpiFold:
+        for event in events:
+            self.apply(event)
+        return self
+
+    def _slot(self, at: float) -> float:
+        return math.floor(at / self.interval) * self.interval
+
+    def _interval(self, slot: float) -> Tally:
+        tally = self.intervals.get(slot)
+        if tally is None:
+            tally = self.intervals[slot] = Tally()
+        return tally
+
+    def _queue(self, name: str) -> Tally:
+        tally = self.queues.get(name)
+        if tally is None:
+            tally = self.queues[name] = Tally()
+        return tally
+
+    def _agent(self, agent_id: str) -> AgentTally:
+        tally = self.agents.get(agent_id)
+        if tally is None:
+            tally = self.agents[agent_id] = AgentTally()
+        return tally
+
+    def _slices(self, call: _CallState, queue: str) -> tuple[Tally, Tally, Tally]:
+        return self.total, self._interval(call.slot), self._queue(queue)
+
+    def _call(self, call_id: str, at: float) -> _CallState:
+        call = self._calls.get(call_id)
+        if call is None:
+            call = self._calls[call_id] = _CallState(self._slot(at))
+        return call
+
+    # --- call events ---------------------------------------------------------------------------
+
+    def _arrived(self, e: ev.CallArrived) -> None:
+        call = self._call(e.call_id, e.at)
+        self.total.arrived += 1
+        self._interval(call.slot).arrived += 1
+
+    def _queued(self, e: ev.CallQueued) -> None:
+        call = self._calls.get(e.call_id)
+        first = call is None or not call.queues
+        if call is None or not call.queues:
+            call = self._calls[e.call_id] = _CallState(self._slot(e.at))
+            call.queued_at = e.at
+        call.waiting_in = e.queue
+        if e.queue not in call.queues:
+            call.queues.add(e.queue)
+            self._queue(e.queue).offered += 1
+        if first:
+            self.total.offered += 1
+            self._interval(call.slot).offered += 1
+
+    def _answered(self, e: ev.Answered) -> None:
+        call = self._call(e.call_id, e.at)
+        call.waiting_in = None
+        within = e.wait <= self.thresholds.get(e.queue, self.sl_threshold)
+        for t in self._slices(call, e.queue):
+            t.answered += 1
+            t.wait_answered += e.wait
+            t.longest_wait = max(t.longest_wait, e.wait)
+            if within:
+                t.within_sl += 1
+        self._agent(e.agent_id).answered += 1
+
+    def _abandoned(self, e: ev.Abandoned) -> None:
+        call = self._call(e.call_id, e.at)
+        call.waiting_in = None
+        for t in self._slices(call, e.queue):
+            t.abandoned += 1
+            t.longest_wait = max(t.longest_wait, e.wait)
+
+    def _overflowed(self, e: ev.Overflowed) -> None:
+        call = self._call(e.call_id, e.at)
+        call.waiting_in = None
+        for t in self._slices(call, e.queue):
+            t.overflowed += 1
+            t.longest_wait = max(t.longest_wait, e.wait)
+
+    def _talk_ended(self, e: ev.TalkEnded) -> None:
+        call = self._call(e.call_id, e.at)
+        for t in self._slices(call, e.queue):
+            t.handled += 1
+            t.talk_time += e.talk_time
+        self._agent(e.agent_id).talk_time += e.talk_time
+
+    def _wrap_done(self, e: ev.WrapUpDone) -> None:
+        call = self._calls.pop(e.call_id, None) or _CallState(self._slot(e.at))
+        for t in self._slices(call, e.queue):
+            t.wrap_time += e.duration
+        self._agent(e.agent_id).wrap_time += e.duration
+
+    def _call_ended(self, e: ev.CallEnded) -> None:
+        call = self._calls.get(e.call_id)
+        if call is not None and not call.queues:
+            del self._calls[e.call_id]  # never queued: nothing more will count for it
+        elif call is not None:
+            call.waiting_in = None
+
+    def _callback_requested(self, e: ev.CallbackRequested) -> None:
+        call = self._call(e.call_id, e.at)
+        call.waiting_in = None
+        for t in self._slices(call, e.queue):
+            t.callbacks_requested += 1
+
+    def _callback_attempted(self, e: ev.CallbackAttempted) -> None:
+        if e.reached:
+            call = self._call(e.call_id, e.at)
+            for t in self._slices(call, e.queue):
+                t.callbacks_reached += 1
+
+    def _menu_option(self, e: ev.MenuOptionChosen) -> None:
+        key = (e.flow, e.node, e.option)
+        self.ivr_options[key] = self.ivr_options.get(key, 0) + 1
+
+    # --- agent time ----------------------------------------------------------------------------
+
+    def _offer_declined(self, e: ev.OfferDeclined) -> None:
+        if e.reason in ("no_answer", "declined"):
+            self._agent(e.agent_id).offers_missed += 1
+
+    def _agent_changed(self, e: ev.AgentStateChanged) -> None:
+        previous = self._agent_state.get(e.agent_id)
+        if previous is not None:
+            self._span(e.agent_id, previous[0], previous[1], e.at)
+        self._agent(e.agent_id)
+        self._agent_state[e.agent_id] = (e.new, e.at)
+
+    def _span(self, agent_id: str, state: str, start: float, end: float) -> None:
+        """Add time in `state` to the agent and to every interval the span overlaps."""
+        if end <= start or state not in STAFFED:
+            return
+        working = state in WORKING
+        agent = self._agent(agent_id)
+        agent.staffed_time += end - start
+        self.total.staffed_time += end - start
+        if working:
+            agent.working_time += end - start
+            self.total.working_time += end - start
+        slot = self._slot(start)
+        while slot < end:
+            part = min(end, slot + self.interval) - max(start, slot)
+            tally = self._interval(slot)
+            tally.staffed_time += part
+            if working:
+                tally.working_time += part
+            slot += self.interval
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def snapshot(self, now: float | None = None) -> Snapshot:
+        """A copy of the KPIs with open agent spans counted up to `now` (default: the last event)."""
+        at = self._last if now is None else now
+        copy = KpiFold(self.interval, self.sl_threshold, self.thresholds)
+        copy.total = _clone(self.total)
+        copy.intervals = {k: _clone(v) for k, v in self.intervals.items()}
+        copy.queues = {k: _clone(v) for k, v in self.queues.items()}
+        copy.agents = {k: _clone(v) for k, v in self.agents.items()}
+        for agent_id, (state, since) in self._agent_state.items():
+            copy._span(agent_id, state, since, at)
+        waits = [at - c.queued_at for c in self._calls.values() if c.waiting_in is not None]
+        return Snapshot(
+            at=at,
+            interval=self.interval,
+            total=copy.total,
+            intervals=copy.intervals,
+            queues=copy.queues,
+            agents=copy.agents,
+            ivr_options=dict(self.ivr_options),
+            waiting_now=len(waits),
+            oldest_waiting=max(waits, default=0.0),
+        )
+
+
+def _clone(tally: Any) -> Any:
+    out = type(tally)()
+    for name in tally.__slots__:
+        setattr(out, name, getattr(tally, name))
+    return out
+
+
+def kpis_of(events: Iterable[ev.Event], interval: float = 1800.0, sl_threshold: float = 20.0) -> Snapshot:
+    """One-shot fold for reports and tests."""
+    fold = KpiFold(interval, sl_threshold).apply_all(events)
+    return fold.snapshot()
