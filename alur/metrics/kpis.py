@@ -146,6 +146,8 @@ class _CallState:
     queues: set[str] = field(default_factory=set)
     queued_at: float = 0.0
     waiting_in: str | None = None
+    answered: bool = False
+    callback: bool = False
 
 
 class KpiFold:
@@ -164,6 +166,7 @@ class KpiFold:
         self.ivr_options: dict[tuple[str, str, str], int] = {}
         self._calls: dict[str, _CallState] = {}
         self._agent_state: dict[str, tuple[str, float]] = {}
+        self._wrapping: dict[str, float] = {}  # talk ended, wrap-up may follow: call -> slot (bounded)
         self._last = 0.0
         self._handlers = {
             ev.CallArrived: self._arrived,
@@ -248,6 +251,7 @@ class KpiFold:
     def _answered(self, e: ev.Answered) -> None:
         call = self._call(e.call_id, e.at)
         call.waiting_in = None
+        call.answered = True
         within = e.wait <= self.thresholds.get(e.queue, self.sl_threshold)
         for t in self._slices(call, e.queue):
             t.answered += 1
@@ -272,28 +276,31 @@ class KpiFold:
             t.longest_wait = max(t.longest_wait, e.wait)
 
     def _talk_ended(self, e: ev.TalkEnded) -> None:
-        call = self._call(e.call_id, e.at)
+        call = self._calls.pop(e.call_id, None) or _CallState(self._slot(e.at))
+        self._wrapping[e.call_id] = call.slot
+        if len(self._wrapping) > 10_000:  # queues without wrap-up never send WrapUpDone
+            del self._wrapping[next(iter(self._wrapping))]
         for t in self._slices(call, e.queue):
             t.handled += 1
             t.talk_time += e.talk_time
         self._agent(e.agent_id).talk_time += e.talk_time
 
     def _wrap_done(self, e: ev.WrapUpDone) -> None:
-        call = self._calls.pop(e.call_id, None) or _CallState(self._slot(e.at))
+        slot = self._wrapping.pop(e.call_id, None)
+        call = _CallState(self._slot(e.at) if slot is None else slot)
         for t in self._slices(call, e.queue):
             t.wrap_time += e.duration
         self._agent(e.agent_id).wrap_time += e.duration
 
     def _call_ended(self, e: ev.CallEnded) -> None:
         call = self._calls.get(e.call_id)
-        if call is not None and not call.queues:
-            del self._calls[e.call_id]  # never queued: nothing more will count for it
-        elif call is not None:
-            call.waiting_in = None
+        if call is not None and not call.answered and not call.callback:
+            del self._calls[e.call_id]  # nothing more will count for it
 
     def _callback_requested(self, e: ev.CallbackRequested) -> None:
         call = self._call(e.call_id, e.at)
         call.waiting_in = None
+        call.callback = True
         for t in self._slices(call, e.queue):
             t.callbacks_requested += 1
 
