@@ -390,6 +390,13 @@ class Router:
             ranked = q.strategy.select(candidates, call, self.clock.now())
             if ranked:
                 self._make_offers(call, q, ranked, len(candidates))
+            elif q.strategy.recheck_after and q.recheck is None:
+                # time-dependent strategies (schedule): free agents may qualify later
+                q.recheck = self.clock.call_later(q.strategy.recheck_after, partial(self._recheck, q))
+
+    def _recheck(self, q: Queue) -> None:
+        q.recheck = None
+        self._kick(q.name)
 
     def _candidates(self, call: WaitingCall, q: Queue) -> list[Agent]:
         now = self.clock.now()

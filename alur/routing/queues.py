@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from alur.core.clock import TimerHandle
 from alur.routing.calls import Line
 from alur.routing.model import QueueConfig
 from alur.routing.strategies.base import Strategy
@@ -38,7 +39,7 @@ class QueueStats:
 
 class Queue:
     __slots__ = ("config", "strategy", "members", "line", "staffed", "aht", "answered", "within",
-                 "abandoned")
+                 "abandoned", "recheck")
 
     def __init__(self, config: QueueConfig, strategy: Strategy, members: list[str], line: Line) -> None:
         self.config = config
@@ -50,6 +51,7 @@ class Queue:
         self.answered = 0
         self.within = 0
         self.abandoned = 0
+        self.recheck: TimerHandle | None = None  # pending re-dispatch for time-dependent strategies
 
     @property
     def name(self) -> str:

@@ -34,6 +34,8 @@ class Strategy:
     name = "base"
     rings_all = False  # True: offer to every ranked agent at once, first answer wins
     options_allowed: frozenset[str] = frozenset()
+    # if `select` drops every candidate, ask again after this many seconds (time-dependent rules)
+    recheck_after: float | None = None
 
     def __init__(self, options: Mapping[str, Any], ctx: StrategyContext) -> None:
         unknown = sorted(set(options) - self.options_allowed)
