@@ -39,7 +39,7 @@ TRANSITIONS: dict[AgentState, frozenset[AgentState]] = {
     # an offer ends in an answer, or the agent goes back (declined/expired/lost race), or is paused
     S.RESERVED: frozenset({S.RINGING, S.BUSY, S.AVAILABLE, S.PAUSED, S.OFFLINE}),
     S.RINGING: frozenset({S.BUSY, S.AVAILABLE, S.PAUSED, S.OFFLINE}),
-    S.BUSY: frozenset({S.WRAP_UP, S.AVAILABLE, S.PAUSED}),
+    S.BUSY: frozenset({S.WRAP_UP, S.AVAILABLE, S.PAUSED, S.OFFLINE}),  # the last three after the call
     S.WRAP_UP: frozenset({S.AVAILABLE, S.PAUSED, S.OFFLINE}),
     S.PAUSED: frozenset({S.AVAILABLE, S.OFFLINE}),
 }
