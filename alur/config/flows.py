@@ -1,0 +1,164 @@
+"""Load one flow file: header, then each node on its own, so every error names its node and line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from alur.config.yamlsrc import Problem, key_line, line_at, node_line, plain
+from alur.flow.model import NODE_ID, FlowFile, Flow, NodeBase
+from alur.flow.nodes import NODE_TYPES
+from alur.flow.validator import check_flow
+
+
+class FlowSource:
+    """Where a flow's parts are in its file, for locating later (graph-level) problems."""
+
+    def __init__(self, display: str, data: Any) -> None:
+        self.display = display
+        self.data = data
+        self.declared: set[str] = set()  # node ids written in the file, loaded or not
+        self.complete = False  # every node loaded without error
+
+    def node_data(self, node: str) -> Any:
+        nodes = self.data.get("nodes") if isinstance(self.data, dict) else None
+        return nodes.get(node) if isinstance(nodes, dict) else None
+
+    def line(self, node: str | None = None, field: str | None = None) -> int | None:
+        if node is None:
+            return key_line(self.data, field, 1) if field else 1
+        nodes = self.data.get("nodes")
+        base = key_line(nodes, node, 1)
+        if not field:
+            return base
+        parts = tuple(int(p) if p.isdigit() and not field.startswith("options") else p for p in field.split("."))
+        return line_at(self.node_data(node), parts, base)
+
+
+def _field_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    # drop pydantic's union-branch labels such as 'str' or 'MenuOption' from locations
+    return tuple(p for p in loc if not (isinstance(p, str) and (p[:1].isupper() or p in ("str", "int",
+                 "float", "bool", "dict[str,str]", "none", "function-after[_one(), PromptSpec]"))))
+
+
+def load_flow(data: Any, display: str, problems: list[Problem]) -> tuple[Flow | None, FlowSource]:
+    source = FlowSource(display, data)
+    if not isinstance(data, dict):
+        problems.append(Problem(display, 1, "a flow file must be a mapping with 'flow', 'start' and 'nodes'",
+                                code="invalid_flow"))
+        return None, source
+    try:
+        header = FlowFile.model_validate(plain(data))
+    except ValidationError as error:
+        for item in error.errors():
+            loc = tuple(item["loc"])
+            where = ".".join(str(p) for p in loc)
+            msg = "required field is missing" if item["type"] == "missing" else (
+                "unknown field (check its spelling)" if item["type"] == "extra_forbidden" else item["msg"])
+            problems.append(Problem(display, line_at(data, loc, 1), f"{where}: {msg}", code="invalid_flow"))
+        return None, source
+    raw_nodes = data["nodes"]
+    nodes: dict[str, NodeBase] = {}
+    ok = True
+    for node_id, node_data in raw_nodes.items():
+        node_id = str(node_id)
+        line = key_line(raw_nodes, node_id, 1)
+        node = _load_node(node_id, node_data, display, line, problems)
+        if node is None:
+            ok = False
+        else:
+            nodes[node_id] = node
+    if not raw_nodes:
+        problems.append(Problem(display, key_line(data, "nodes", 1), "the flow has no nodes", code="invalid_flow"))
+        ok = False
+    if header.start not in raw_nodes:
+        problems.append(Problem(display, key_line(data, "start", 1), f"start node '{header.start}' does not "
+                                f"exist (nodes: {sorted(str(k) for k in raw_nodes)})", code="dangling_target"))
+        ok = False
+    flow = Flow(header.flow, header.version, header.description, header.language, header.start, nodes, display)
+    source.declared = {str(k) for k in raw_nodes}
+    source.complete = ok
+    return flow, source
+
+
+def _load_node(node_id: str, data: Any, display: str, line: int | None,
+               problems: list[Problem]) -> NodeBase | None:
+    if not re.match(NODE_ID, node_id):
+        problems.append(Problem(display, line, "node ids must start with a letter and use letters, digits, "
+                                "'_' or '-'", node_id, "invalid_node"))
+    if not isinstance(data, dict):
+        problems.append(Problem(display, line, "a node must be a mapping with a 'type'", node_id, "invalid_node"))
+        return None
+    kind = data.get("type")
+    if kind is None:
+        problems.append(Problem(display, line, f"node has no 'type' (one of: {', '.join(NODE_TYPES)})",
+                                node_id, "unknown_node_type"))
+        return None
+    model = NODE_TYPES.get(str(kind))
+    if model is None:
+        problems.append(Problem(display, key_line(data, "type", line), f"unknown node type '{kind}' "
+                                f"(known: {', '.join(NODE_TYPES)})", node_id, "unknown_node_type"))
+        return None
+    try:
+        node = model.model_validate(plain(data))
+    except ValidationError as error:
+        seen = set()
+        for item in error.errors():
+            loc = _field_path(tuple(item["loc"]))
+            where = ".".join(str(p) for p in loc)
+            msg = _node_message(item)
+            text = f"{where}: {msg}" if where else msg
+            if text in seen:
+                continue
+            seen.add(text)
+            problems.append(Problem(display, line_at(data, loc, line), text, node_id, "invalid_field"))
+        return None
+    bad = False
+    for field, message in node.prepare():
+        parts = tuple(int(p) if p.isdigit() else p for p in field.split("."))
+        problems.append(Problem(display, line_at(data, parts, line), f"{field}: {message}", node_id,
+                                "invalid_expression"))
+        bad = True
+    return None if bad else node
+
+
+def _node_message(item: Any) -> str:
+    kind = item.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field (check its spelling)"
+    if kind == "missing":
+        return "required field is missing"
+    msg = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("literal_error", "greater_than",
+                                                                        "less_than_equal", "greater_than_equal"):
+        msg = f"{msg} (got {item.get('input')!r})"
+    return msg
+
+
+def check_project_flows(sources: list[tuple[Flow, FlowSource]], flows: dict[str, Flow], queues: set[str],
+                        calendars: set[str], root: Path, prompts_dir: str) -> list[Problem]:
+    """Graph and cross-file checks for every flow, plus recorded prompt files that are missing."""
+    problems: list[Problem] = []
+    for flow, source in sources:
+        for finding in check_flow(flow, source.declared, source.complete, flows, queues, calendars):
+            problems.append(Problem(source.display, source.line(finding.node, finding.field), finding.message,
+                                    finding.node, finding.code))
+        for node_id, node in flow.nodes.items():
+            for field, spec in node.prompts():
+                for name in spec.files():
+                    if not _prompt_exists(root, prompts_dir, name):
+                        problems.append(Problem(source.display, source.line(node_id, field),
+                                                f"{field}: prompt file '{name}' not found (looked in "
+                                                f"{prompts_dir}/ and the project directory)", node_id,
+                                                "missing_prompt"))
+    return problems
+
+
+def _prompt_exists(root: Path, prompts_dir: str, name: str) -> bool:
+    candidate = Path(name)
+    if candidate.is_absolute():
+        return candidate.exists()
+    return (root / prompts_dir / candidate).exists() or (root / candidate).exists()

@@ -1,0 +1,312 @@
+"""Flow test cases (`PROJECT/tests/*.yaml`): a scripted caller, a time of call, and what must happen.
+
+    cases:
+      - name: VIP caller in Indonesian reaches the VIP queue
+        at: "2026-11-24T10:00:00+07:00"     # when the call arrives (ISO 8601, with offset)
+        caller_id: "+6281100000001"
+        dialed: "1000"
+        caller:                             # what the caller does each time the flow listens
+          - "2"                             # press 2
+          - {press: "100001#", after: 2}    # first digit 2 s after the flow listens
+          - silence                         # press nothing
+          - {hangup: 3}                     # hang up 3 s after the flow listens
+        hangup_at: 300                      # or: hang up 300 s after the call starts, wherever it is
+        queue: {result: answered, after: 20, talk: 90}   # or abandoned / timeout / full / no_agents
+        transfer: {result: busy}            # transfers and ring groups
+        record_seconds: 12                  # voicemail length
+        http:                               # scripted web services, matched by URL prefix
+          - {url: "https://crm.example.com/", status: 200, json: {balance: 125000}}
+        expect:
+          path: [hours, greeting, language, ...]   # every node entered, in order
+          path_includes: [vip_queue]               # these nodes, in this order, among others
+          prompts: ["Selamat datang"]              # heard in this order (text contains), among others
+          queue: {name: vip, priority: 10, skills: {billing: 1}, language: id, vip: true}
+          vars: {customer_id: "100001"}
+          customer: {vip: true}
+          language: id
+          ended: answered                          # how the call ended (CallEnded.how)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from alur.config.project import Project, pydantic_problems
+from alur.config.yamlsrc import Problem, YamlFileError, load_yaml, node_line, plain
+from alur.core.clock import VirtualClock
+from alur.core.events import Event
+from alur.core.tasks import run_until_complete
+from alur.flow.interpreter import CallResult, FlowRunner
+from alur.flow.services import HttpResponse
+from alur.telephony.sim import HangUp, Press, Response, ScriptedCaller, ScriptedConnect, ScriptedQueue, SimChannel, Silence
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class QueueScript(_Model):
+    result: str = "answered"
+    after: float = Field(10.0, ge=0)
+    talk: float = Field(60.0, ge=0)
+    agent: str = "agent"
+    target: str | None = None
+
+
+class ConnectScript(_Model):
+    result: str = "answered"
+    after: float = Field(5.0, ge=0)
+    answered_by: str | None = None
+
+
+class HttpScript(_Model):
+    url: str
+    method: str | None = None
+    status: int | None = 200
+    json_: Any = Field(None, alias="json")
+    error: str | None = None
+
+
+class QueueExpect(_Model):
+    name: str | None = None
+    priority: int | None = None
+    skills: dict[str, int] | None = None
+    language: str | None = None
+    vip: bool | None = None
+
+
+class Expect(_Model):
+    path: list[str] | None = None
+    path_includes: list[str] | None = None
+    prompts: list[str] | None = None
+    queue: QueueExpect | None = None
+    no_queue: bool | None = None
+    vars: dict[str, Any] | None = None
+    customer: dict[str, Any] | None = None
+    language: str | None = None
+    ended: str | None = None
+    flow: str | None = None
+
+
+class Case(_Model):
+    name: str
+    at: datetime | None = None
+    caller_id: str = "anonymous"
+    dialed: str = ""
+    flow: str | None = None
+    caller: list[Any] = Field(default_factory=list)
+    hangup_at: float | None = Field(None, ge=0)
+    queue: QueueScript = QueueScript()
+    transfer: ConnectScript = ConnectScript()
+    record_seconds: float = Field(10.0, ge=0)
+    http: list[HttpScript] = Field(default_factory=list)
+    expect: Expect = Expect()
+
+    @field_validator("caller_id", "dialed", mode="before")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) else v
+
+    @field_validator("caller")
+    @classmethod
+    def _steps(cls, v: list[Any]) -> list[Any]:
+        for step in v:
+            parse_step(step)
+        return v
+
+
+def parse_step(step: Any) -> Response:
+    """'1' / 1 press; 'silence'; 'hangup'; {press, after, gap}; {silence: true}; {hangup: seconds}."""
+    if isinstance(step, bool):
+        raise ValueError(f"caller step {step!r} is not understood")
+    if isinstance(step, int):
+        return Press(str(step))
+    if isinstance(step, str):
+        if step == "silence":
+            return Silence()
+        if step == "hangup":
+            return HangUp(0.0)
+        if step and all(c in "0123456789*#" for c in step):
+            return Press(step)
+        raise ValueError(f"caller step {step!r}: use digits, 'silence', 'hangup' or a mapping")
+    if isinstance(step, dict):
+        if "press" in step:
+            extra = set(step) - {"press", "after", "gap"}
+            if extra:
+                raise ValueError(f"caller step {step!r}: unknown key(s) {sorted(extra)}")
+            digits = str(step["press"])
+            if not all(c in "0123456789*#" for c in digits):
+                raise ValueError(f"caller step: press {digits!r} must be DTMF digits")
+            return Press(digits, float(step.get("after", 1.0)), float(step.get("gap", 0.3)))
+        if set(step) == {"silence"}:
+            return Silence()
+        if set(step) == {"hangup"}:
+            return HangUp(float(step["hangup"] or 0))
+    raise ValueError(f"caller step {step!r} is not understood (press/silence/hangup)")
+
+
+class ScriptedHttp:
+    """HTTP responses from the test case, matched by method and URL prefix."""
+
+    def __init__(self, scripts: list[HttpScript]) -> None:
+        self.scripts = scripts
+        self.requests: list[tuple[str, str, Any]] = []
+
+    async def request(self, method: str, url: str, *, headers: dict[str, str], json: Any,
+                      timeout: float) -> HttpResponse:
+        self.requests.append((method, url, json))
+        for script in self.scripts:
+            if url.startswith(script.url) and (script.method is None or script.method.upper() == method):
+                if script.error:
+                    return HttpResponse(None, None, script.error)
+                return HttpResponse(script.status, script.json_)
+        return HttpResponse(None, None, f"no scripted response for {method} {url}")
+
+
+@dataclass
+class CaseResult:
+    file: str
+    name: str
+    failures: list[str]
+    result: CallResult | None
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+@dataclass
+class LoadedCase:
+    file: str
+    line: int | None
+    case: Case
+
+
+def load_cases(project: Project, problems: list[Problem]) -> list[LoadedCase]:
+    cases: list[LoadedCase] = []
+    folder = project.root / "tests"
+    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
+    for file in files:
+        display = f"tests/{file.name}"
+        try:
+            data = load_yaml(file, display)
+        except YamlFileError as error:
+            problems.append(error.problem)
+            continue
+        items = data.get("cases") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            problems.append(Problem(display, 1, "a test file needs 'cases: [...]'", code="invalid_test"))
+            continue
+        for item in items:
+            line = node_line(item, 1)
+            try:
+                case = Case.model_validate(plain(item))
+            except ValidationError as error:
+                problems += pydantic_problems(error, item, display, line)
+                continue
+            if case.flow is not None and case.flow not in project.flows:
+                problems.append(Problem(display, line, f"case '{case.name}': flow '{case.flow}' does not exist",
+                                        code="unknown_flow"))
+                continue
+            cases.append(LoadedCase(display, line, case))
+    return cases
+
+
+def run_case(project: Project, loaded: LoadedCase) -> CaseResult:
+    case = loaded.case
+    start = case.at.timestamp() if case.at is not None else datetime(2026, 1, 5, 10, 0).timestamp()
+    clock = VirtualClock(start)
+    events: list[Event] = []
+    channel = SimChannel(
+        clock, call_id="test-" + "-".join(case.name.lower().split())[:40], caller_id=case.caller_id, dialed=case.dialed,
+        caller=ScriptedCaller([parse_step(s) for s in case.caller]),
+        queue=ScriptedQueue(case.queue.result, case.queue.after, case.queue.talk, case.queue.agent,
+                            case.queue.target),
+        connect=ScriptedConnect(case.transfer.result, case.transfer.after, case.transfer.answered_by),
+        record_seconds=case.record_seconds,
+        hangup_at=start + case.hangup_at if case.hangup_at is not None else None,
+    )
+    runner = FlowRunner(project, clock=clock, log=events.append, http=ScriptedHttp(case.http))
+    try:
+        result = run_until_complete(clock, runner.run_call(channel, case.flow))
+    except Exception as error:  # a flow that cannot run at all (e.g. no flow for the number)
+        return CaseResult(loaded.file, case.name, [f"the call did not run: {error}"], None, events)
+    return CaseResult(loaded.file, case.name, check(case.expect, result), result, events)
+
+
+def _contains_in_order(expected: list[str], actual: list[str], match: Any) -> int | None:
+    """Index of the first expected item not found in order, or None when all are."""
+    pos = 0
+    for i, want in enumerate(expected):
+        while pos < len(actual) and not match(want, actual[pos]):
+            pos += 1
+        if pos == len(actual):
+            return i
+        pos += 1
+    return None
+
+
+def check(expect: Expect, result: CallResult) -> list[str]:
+    failures: list[str] = []
+    nodes = result.nodes
+    if expect.path is not None and expect.path != nodes:
+        failures.append(f"path differs\n    expected: {' -> '.join(expect.path)}\n    actual:   {' -> '.join(nodes)}")
+    if expect.path_includes is not None:
+        miss = _contains_in_order(expect.path_includes, nodes, lambda w, a: w == a)
+        if miss is not None:
+            failures.append(f"path does not pass through {expect.path_includes[miss]!r} (in the order given)\n"
+                            f"    expected to include: {' -> '.join(expect.path_includes)}\n"
+                            f"    actual:   {' -> '.join(nodes)}")
+    if expect.prompts is not None:
+        miss = _contains_in_order(expect.prompts, result.prompts, lambda w, a: w == a or w in a)
+        if miss is not None:
+            heard = "\n      ".join(result.prompts) or "(nothing)"
+            failures.append(f"prompt {expect.prompts[miss]!r} not heard (in the order given); heard:\n      {heard}")
+    if expect.queue is not None:
+        q = result.queue
+        if q is None:
+            failures.append("expected the call to be queued, but it never reached a queue")
+        else:
+            want, got = expect.queue, {"name": q.queue, "priority": q.priority, "skills": dict(q.skills),
+                                       "language": q.language, "vip": q.vip}
+            for key in ("name", "priority", "skills", "language", "vip"):
+                value = getattr(want, key)
+                if value is not None and value != got[key]:
+                    failures.append(f"queue {key}: expected {value!r}, got {got[key]!r}")
+    if expect.no_queue and result.queue is not None:
+        failures.append(f"expected no queue, but the call was queued to {result.queue.queue!r}")
+    for label, want_map, got_map in (("vars", expect.vars, result.vars), ("customer", expect.customer,
+                                                                          result.customer)):
+        for key, value in (want_map or {}).items():
+            if key not in got_map:
+                failures.append(f"{label}.{key}: expected {value!r}, but it is not set")
+            elif got_map[key] != value and str(got_map[key]) != str(value):
+                failures.append(f"{label}.{key}: expected {value!r}, got {got_map[key]!r}")
+    if expect.language is not None and expect.language != result.language:
+        failures.append(f"language: expected {expect.language!r}, got {result.language!r}")
+    if expect.ended is not None and expect.ended != result.how:
+        failures.append(f"ended: expected {expect.ended!r}, got {result.how!r} at node {result.node!r}"
+                        + (f" ({result.error})" if result.error else ""))
+    if expect.flow is not None and expect.flow != result.flow:
+        failures.append(f"flow: expected {expect.flow!r}, got {result.flow!r}")
+    if result.how == "error" and expect.ended != "error":
+        failures.append(f"the flow failed at node {result.node!r}: {result.error}")
+    return failures
+
+
+def run_project_tests(project: Project, only: str | None = None) -> tuple[list[CaseResult], list[Problem]]:
+    problems: list[Problem] = []
+    cases = load_cases(project, problems)
+    if only is not None:
+        cases = [c for c in cases if c.case.name == only]
+    return [run_case(project, c) for c in cases], problems
+
+
+def project_root(path: str | Path) -> Path:
+    return Path(path)

@@ -1,0 +1,315 @@
+"""Load a project directory into typed, compiled models, collecting every problem with `file:line`.
+
+    PROJECT/
+      alur.yaml            name, timezone, language, numbers -> flows, default_flow, directory
+      flows/*.yaml         one flow per file (alur.flow)
+      queues/*.yaml        queues (alur.routing.model.QueueConfig)
+      agents/*.yaml        agents (alur.routing.model.AgentConfig)
+      calendars/*.yaml     business hours and holidays (alur.flow.calendars.Calendar)
+      directory/*.yaml     customers for the built-in directory (id, pin, name, vip, language, ...)
+      prompts/             recorded prompts referenced by `file:`
+      tests/*.yaml         flow test cases (`alur test-flow`)
+
+`load_project(path)` returns a `Project` or raises `ProjectInvalid` whose `problems` list all that is
+wrong (not just the first), each naming file, line and node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from alur.config.flows import check_project_flows, load_flow
+from alur.config.yamlsrc import Problem, YamlFileError, key_line, line_at, load_yaml, node_line, plain
+from alur.core.errors import AlurError, ConfigError
+from alur.flow.calendars import Calendar
+from alur.flow.model import Flow
+from alur.routing.model import AgentConfig, QueueConfig, check_references
+
+
+class ProjectInvalid(AlurError):
+    """The project has problems; `problems` holds them all, in file order."""
+
+    code = "project_invalid"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(str(p) for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in project:\n{lines}")
+
+
+class DirectorySettings(BaseModel):
+    """Where customers are looked up: the built-in `directory/*.yaml`, or a REST endpoint."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["builtin", "rest"] = "builtin"
+    url: str | None = None
+    timeout: float = Field(2.0, gt=0)
+    token_env: str | None = None  # name of an environment variable holding a bearer token
+
+
+class ProjectSettings(BaseModel):
+    """The project's `alur.yaml`."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = "alur"
+    description: str = ""
+    timezone: str = "UTC"
+    language: str = "en"
+    default_flow: str | None = None
+    numbers: dict[str, str] = Field(default_factory=dict)
+    directory: DirectorySettings = DirectorySettings()
+    prompts_dir: str = "prompts"
+    server: dict[str, Any] = Field(default_factory=dict)  # read by `alur serve`
+    simulation: dict[str, Any] = Field(default_factory=dict)  # read by `alur simulate`
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as 'Asia/Jakarta')") from None
+        return v
+
+
+class Customer(BaseModel):
+    """A customer of the built-in directory; any other keys become attributes (`customer.<key>`)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    pin: str | None = None
+    name: str = ""
+    vip: bool = False
+    language: str | None = None
+    phone: str | None = None
+
+    @field_validator("id", "pin", "phone", mode="before")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+@dataclass
+class Project:
+    root: Path
+    settings: ProjectSettings
+    flows: dict[str, Flow] = field(default_factory=dict)
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    queues: dict[str, QueueConfig] = field(default_factory=dict)
+    agents: dict[str, AgentConfig] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+
+def pydantic_problems(error: ValidationError, data: Any, display: str, base_line: int | None,
+                      node: str | None = None, skip: int = 0) -> list[Problem]:
+    """One Problem per pydantic error, located in the YAML by the error's path."""
+    out = []
+    for item in error.errors():
+        loc = tuple(item["loc"])[skip:]
+        line = line_at(data, loc, base_line)
+        where = ".".join(str(p) for p in loc if not (isinstance(p, str) and p.endswith("]")))
+        message = _message(item)
+        out.append(Problem(display, line, f"{where}: {message}" if where else message, node, "invalid_field"))
+    return out
+
+
+def _message(item: Any) -> str:
+    kind = item.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field (check its spelling)"
+    if kind == "missing":
+        return "required field is missing"
+    msg = str(item.get("msg", "invalid"))
+    msg = msg.removeprefix("Value error, ")
+    got = item.get("input")
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind == "literal_error":
+        msg = f"{msg} (got {got!r})"
+    return msg
+
+
+def _yaml_files(root: Path, folder: str) -> list[Path]:
+    directory = root / folder
+    if not directory.is_dir():
+        return []
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def _records(data: Any, key: str) -> list[tuple[Any, Any]]:
+    """A file holds one record (mapping), a list of them, or `{key: [...]}`: yield (record, container)."""
+    if isinstance(data, dict) and isinstance(data.get(key), list):
+        seq = data[key]
+        return [(r, seq) for r in seq]
+    if isinstance(data, list):
+        return [(r, data) for r in data]
+    return [(data, None)]
+
+
+def load_project(path: str | Path) -> Project:
+    """Load and check a whole project; raise ProjectInvalid listing every problem."""
+    root = Path(path)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        raise ProjectInvalid([Problem(str(root), None, "project directory not found", code="missing_file")])
+    settings = _load_settings(root, problems)
+    project = Project(root=root, settings=settings or ProjectSettings())
+    _load_calendars(project, problems)
+    _load_customers(project, problems)
+    queue_files = _load_routing(project, problems)
+    flow_sources = []
+    for file in _yaml_files(root, "flows"):
+        display = f"flows/{file.name}"
+        try:
+            data = load_yaml(file, display)
+        except YamlFileError as error:
+            problems.append(error.problem)
+            continue
+        flow, source = load_flow(data, display, problems)
+        if flow is None:
+            continue
+        if flow.name in project.flows:
+            problems.append(Problem(display, key_line(data, "flow", 1),
+                                    f"flow '{flow.name}' is also defined in {project.flows[flow.name].file}",
+                                    code="duplicate_name"))
+            continue
+        project.flows[flow.name] = flow
+        flow_sources.append((flow, source))
+    if not _yaml_files(root, "flows") and settings is not None:
+        problems.append(Problem("flows/", None, "the project has no flows (flows/*.yaml)", code="no_flows"))
+    known_queues = set(project.queues) | queue_files
+    problems += check_project_flows(flow_sources, project.flows, known_queues, set(project.calendars),
+                                    root, project.settings.prompts_dir)
+    if settings is not None:
+        _check_numbers(project, problems)
+    if problems:
+        raise ProjectInvalid(problems)
+    return project
+
+
+def _load_settings(root: Path, problems: list[Problem]) -> ProjectSettings | None:
+    file = root / "alur.yaml"
+    if not file.exists():
+        problems.append(Problem("alur.yaml", None, "missing project file alur.yaml (is this a project "
+                                "directory?)", code="missing_file"))
+        return None
+    try:
+        data = load_yaml(file, "alur.yaml")
+    except YamlFileError as error:
+        problems.append(error.problem)
+        return None
+    if data is None:
+        data = {}
+    try:
+        return ProjectSettings.model_validate(plain(data))
+    except ValidationError as error:
+        problems += pydantic_problems(error, data, "alur.yaml", 1)
+        return None
+
+
+def _check_numbers(project: Project, problems: list[Problem]) -> None:
+    settings = project.settings
+    known = sorted(project.flows)
+    data: Any = None
+    try:
+        data = load_yaml(project.root / "alur.yaml", "alur.yaml")
+    except YamlFileError:
+        pass
+    numbers = data.get("numbers") if isinstance(data, dict) else None
+    for number, flow in settings.numbers.items():
+        if flow not in project.flows:
+            line = line_at(numbers, (number,), key_line(data, "numbers"))
+            problems.append(Problem("alur.yaml", line, f"number '{number}' goes to flow '{flow}', which does "
+                                    f"not exist (flows: {known})", code="unknown_flow"))
+    if settings.default_flow and settings.default_flow not in project.flows:
+        problems.append(Problem("alur.yaml", key_line(data, "default_flow"), f"default_flow "
+                                f"'{settings.default_flow}' does not exist (flows: {known})", code="unknown_flow"))
+    if not settings.numbers and not settings.default_flow and project.flows:
+        problems.append(Problem("alur.yaml", None, "no 'numbers' map and no 'default_flow': no call could "
+                                "reach a flow", code="no_entry"))
+
+
+def _load_calendars(project: Project, problems: list[Problem]) -> None:
+    for file in _yaml_files(project.root, "calendars"):
+        display = f"calendars/{file.name}"
+        try:
+            data = load_yaml(file, display)
+        except YamlFileError as error:
+            problems.append(error.problem)
+            continue
+        values = plain(data) if isinstance(data, dict) else data
+        if isinstance(values, dict):
+            values.setdefault("name", file.stem)
+        try:
+            calendar = Calendar.model_validate(values)
+        except ValidationError as error:
+            problems += pydantic_problems(error, data, display, 1)
+            continue
+        if calendar.name in project.calendars:
+            problems.append(Problem(display, 1, f"calendar '{calendar.name}' is defined twice",
+                                    code="duplicate_name"))
+        project.calendars[calendar.name] = calendar
+
+
+def _load_customers(project: Project, problems: list[Problem]) -> None:
+    for file in _yaml_files(project.root, "directory"):
+        display = f"directory/{file.name}"
+        try:
+            data = load_yaml(file, display)
+        except YamlFileError as error:
+            problems.append(error.problem)
+            continue
+        for record, container in _records(data, "customers"):
+            line = node_line(record, 1)
+            try:
+                customer = Customer.model_validate(plain(record))
+            except ValidationError as error:
+                problems += pydantic_problems(error, record, display, line)
+                continue
+            if customer.id in project.customers:
+                problems.append(Problem(display, line, f"customer '{customer.id}' is listed twice",
+                                        code="duplicate_name"))
+            project.customers[customer.id] = customer.model_dump(exclude_none=True)
+
+
+def _load_routing(project: Project, problems: list[Problem]) -> set[str]:
+    """Queues and agents with the routing engine's own models; returns queue names seen in files."""
+    seen: set[str] = set()
+    for folder, model, key in (("queues", QueueConfig, "queues"), ("agents", AgentConfig, "agents")):
+        for file in _yaml_files(project.root, folder):
+            display = f"{folder}/{file.name}"
+            try:
+                data = load_yaml(file, display)
+            except YamlFileError as error:
+                problems.append(error.problem)
+                continue
+            records = _records(data, key)
+            for record, container in records:
+                line = node_line(record, 1)
+                values = plain(record)
+                if folder == "queues" and isinstance(values, dict):
+                    if container is None:
+                        values.setdefault("name", file.stem)
+                    seen.add(str(values.get("name")))
+                try:
+                    item = model.model_validate(values)
+                except ValidationError as error:
+                    problems += pydantic_problems(error, record, display, line)
+                    continue
+                if isinstance(item, QueueConfig):
+                    project.queues.setdefault(item.name, item)
+                elif isinstance(item, AgentConfig):
+                    project.agents.setdefault(item.id, item)
+    try:
+        check_references(project.queues.values(), project.agents.values())
+    except ConfigError as error:
+        problems.append(Problem("agents/" if error.code == "unknown_queue" else "queues/", None, error.message,
+                                code=error.code))
+    return seen

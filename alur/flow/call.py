@@ -1,0 +1,103 @@
+"""One call's state while its flow runs: variables, customer, language, path, and how it ended."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from alur.core.channel import Channel, QueueRequest
+from alur.core.events import Event, PromptPlayed, VariableSet
+
+if TYPE_CHECKING:
+    from alur.flow.interpreter import FlowRunner
+    from alur.flow.model import Flow, PromptSpec
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Call:
+    """Mutable per-call state; nodes read and change it, the interpreter logs and returns it."""
+
+    __slots__ = (
+        "call_id", "channel", "runner", "flow", "node_id", "vars", "customer", "language", "path",
+        "prompts", "queue_request", "queue_outcome", "ended", "ended_node", "error", "_now_at", "_now",
+    )
+
+    def __init__(self, channel: Channel, runner: FlowRunner, flow: Flow) -> None:
+        self.call_id: str = channel.call_id
+        self.channel = channel
+        self.runner = runner
+        self.flow = flow
+        self.node_id: str = flow.start
+        self.vars: dict[str, Any] = {}
+        self.customer: dict[str, Any] = {}
+        self.language: str = flow.language
+        self.path: list[tuple[str, str]] = []
+        self.prompts: list[str] = []
+        self.queue_request: QueueRequest | None = None
+        self.queue_outcome: Any = None
+        self.ended: str | None = None
+        self.ended_node: str = ""
+        self.error: str | None = None
+        self._now_at: float = -1.0
+        self._now: dict[str, Any] = {}
+
+    # --- services -------------------------------------------------------------------------------
+
+    def log(self, event: Event) -> None:
+        self.runner.log(event)
+
+    def now(self) -> float:
+        return self.runner.clock.now()
+
+    def context(self) -> dict[str, Any]:
+        """The CEL evaluation context."""
+        return {
+            "caller_id": self.channel.caller_id,
+            "dialed": self.channel.dialed,
+            "call_id": self.call_id,
+            "customer": self.customer,
+            "vars": self.vars,
+            "language": self.language,
+            "flow": self.flow.name,
+            "now": self._now_map(),
+        }
+
+    def _now_map(self) -> dict[str, Any]:
+        at = self.runner.clock.now()
+        if at != self._now_at:
+            local = datetime.fromtimestamp(at, self.runner.zone)
+            self._now = {
+                "epoch": at,
+                "hour": local.hour,
+                "minute": local.minute,
+                "weekday": local.weekday(),
+                "day": DAY_NAMES[local.weekday()],
+                "date": local.date().isoformat(),
+                "time": local.strftime("%H:%M"),
+            }
+            self._now_at = at
+        return self._now
+
+    # --- helpers for nodes ----------------------------------------------------------------------
+
+    def set_var(self, name: str, value: Any) -> None:
+        if name == "language":
+            self.language = str(value)
+        else:
+            self.vars[name] = value
+        self.log(VariableSet(self.now(), self.call_id, name, value))
+
+    async def play(self, spec: PromptSpec | None, *, barge_in: bool = True) -> None:
+        if spec is None:
+            return
+        prompt = spec.resolve(self)
+        text = prompt.describe()
+        self.prompts.append(text)
+        self.log(PromptPlayed(self.now(), self.call_id, self.node_id, text, prompt.language))
+        await self.channel.play(prompt, barge_in=barge_in)
+
+    def end(self, how: str) -> None:
+        if self.ended is None:
+            self.ended = how
+            self.ended_node = self.node_id

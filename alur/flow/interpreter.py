@@ -1,0 +1,157 @@
+"""The flow interpreter: runs one call through its flow against the Channel protocol.
+
+It awaits only the channel and the injected services (customer directory, HTTP client), takes time
+from the injected clock and reports every step to the injected `log(event)`. So the same code runs a
+live SIP call on asyncio and a simulated caller in virtual time (`alur.core.tasks`).
+
+    project = load_project("examples/support")
+    runner = FlowRunner(project, clock=clock, log=events.append)
+    result = await runner.run_call(channel)          # flow chosen by channel.dialed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from alur.core.channel import Channel, QueueOutcome, QueueRequest
+from alur.core.clock import Clock
+from alur.core.errors import AlurError, CallerHungUp
+from alur.core.events import CallArrived, CallEnded, Event, NodeEntered
+from alur.flow.call import Call
+from alur.flow.calendars import Calendar
+from alur.flow.expr import ExpressionError
+from alur.flow.model import Flow
+from alur.flow.services import BuiltinDirectory, CustomerDirectory, HttpClient, NoHttp
+
+if TYPE_CHECKING:
+    from alur.config.project import Project
+
+#: a call that enters this many nodes is stuck in a loop that never waits for the caller
+MAX_STEPS = 1000
+
+
+class NoFlowForNumber(AlurError):
+    code = "no_flow_for_number"
+
+
+@dataclass(slots=True)
+class CallResult:
+    """What happened to one call in the IVR, for tests, the simulator and call records."""
+
+    call_id: str
+    flow: str
+    how: str  # see CallEnded.how
+    node: str  # where it ended
+    path: list[tuple[str, str]]  # (flow, node) in the order entered
+    prompts: list[str]
+    vars: dict[str, Any]
+    customer: dict[str, Any]
+    language: str
+    queue: QueueRequest | None = None
+    queue_outcome: QueueOutcome | None = None
+    error: str | None = None
+    started: float = 0.0
+    ended: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def nodes(self) -> list[str]:
+        return [node for _, node in self.path]
+
+
+class FlowRunner:
+    """Runs calls through a loaded project's flows; reusable across calls (state: split counters)."""
+
+    def __init__(
+        self,
+        project: Project,
+        *,
+        clock: Clock,
+        log: Callable[[Event], None] = lambda event: None,
+        directory: CustomerDirectory | None = None,
+        http: HttpClient | None = None,
+    ) -> None:
+        self.project = project
+        self.flows: dict[str, Flow] = project.flows
+        self.calendars: dict[str, Calendar] = project.calendars
+        self.clock = clock
+        self.log = log
+        self.directory: CustomerDirectory = directory or BuiltinDirectory(project.customers)
+        self.http: HttpClient = http or NoHttp()
+        self.zone = ZoneInfo(project.settings.timezone)
+        self._splits: dict[tuple[str, str], list[float]] = {}
+
+    def flow_for(self, dialed: str) -> Flow:
+        """The flow for a dialled number: alur.yaml `numbers`, else `default_flow`."""
+        settings = self.project.settings
+        name = settings.numbers.get(dialed) or settings.default_flow
+        if name is None:
+            raise NoFlowForNumber(
+                f"no flow for dialled number {dialed!r} and no default_flow (numbers: {sorted(settings.numbers)})",
+                value=dialed,
+            )
+        return self.flows[name]
+
+    def split_state(self, flow: str, node: str, branches: int) -> list[float]:
+        state = self._splits.get((flow, node))
+        if state is None:
+            state = self._splits[(flow, node)] = [0.0] * branches
+        return state
+
+    def resolve_target(self, call: Call, target: str) -> str | None:
+        """A node of the current flow, or `flow:name` / a flow name (continues there)."""
+        if target in call.flow.nodes:
+            return target
+        name = target[5:] if target.startswith("flow:") else target
+        flow = self.flows.get(name)
+        if flow is None:
+            return None
+        call.flow = flow
+        return flow.start
+
+    async def run_call(self, channel: Channel, flow: str | None = None) -> CallResult:
+        """Run the call to its end; never raises for a caller hang-up or a flow problem."""
+        current = self.flows[flow] if flow else self.flow_for(channel.dialed)
+        call = Call(channel, self, current)
+        started = self.clock.now()
+        self.log(CallArrived(started, call.call_id, channel.caller_id, channel.dialed, current.name))
+        entered: Callable[[str, str, Any], None] | None = getattr(channel, "node_entered", None)
+        node_id: str | None = current.start
+        steps = 0
+        try:
+            while node_id is not None:
+                steps += 1
+                if steps > MAX_STEPS:
+                    call.error = f"more than {MAX_STEPS} nodes entered: the flow loops without waiting"
+                    call.end("loop_limit")
+                    break
+                node = call.flow.nodes[node_id]
+                call.node_id = node_id
+                call.path.append((call.flow.name, node_id))
+                self.log(NodeEntered(self.clock.now(), call.call_id, call.flow.name, node_id, node.type))
+                if entered is not None:
+                    entered(call.flow.name, node_id, node)
+                node_id = await node.run(call)
+            if call.ended is None:
+                call.end("flow_end")
+            await channel.hangup("normal")
+        except CallerHungUp:
+            call.end("caller_hangup")
+        except (ExpressionError, ValueError) as error:
+            call.error = str(error)
+            call.end("error")
+            try:
+                await channel.hangup("error")
+            except CallerHungUp:
+                pass
+        ended = self.clock.now()
+        self.log(CallEnded(ended, call.call_id, call.ended or "flow_end", call.ended_node))
+        return CallResult(
+            call_id=call.call_id, flow=call.flow.name, how=call.ended or "flow_end", node=call.ended_node,
+            path=call.path, prompts=call.prompts, vars=call.vars, customer=call.customer,
+            language=call.language, queue=call.queue_request, queue_outcome=call.queue_outcome,
+            error=call.error, started=started, ended=ended,
+        )

@@ -1,0 +1,298 @@
+"""The scripted caller channel: a `Channel` in virtual time, for `alur test-flow` and the simulator.
+
+Time passes only on the `VirtualClock`: a prompt takes its estimated speaking time, digits arrive when
+the caller behaviour says, a queue wait lasts as long as the queue handler makes it. Everything the
+channel awaits is an `alur.core.tasks.Future`, so one call costs a few timers.
+
+Plug-in points:
+- `caller`: a `CallerBehaviour` asked, each time the flow reads digits, what the caller does
+  (`Press`, `Silence`, `HangUp`), knowing which flow/node asks, its menu options and the attempt number.
+  `ScriptedCaller` plays a fixed list of steps; the simulator plugs in a probabilistic one.
+- `queue`: an async `(channel, QueueRequest) -> QueueOutcome` (the simulator connects it to the routing
+  engine; `ScriptedQueue` answers/abandons/times out after fixed delays).
+- `connect`: an async `(channel, destinations, timeout, kind) -> ConnectOutcome` for transfer and
+  ring groups; `record_seconds` sets how long a voicemail message lasts.
+- `hangup_at`: absolute clock time the caller hangs up, wherever the flow is then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from alur.core.channel import ConnectOutcome, DigitsResult, Prompt, QueueOutcome, QueueRequest, Recording
+from alur.core.clock import VirtualClock
+from alur.core.errors import CallerHungUp
+from alur.core.tasks import Future, Task
+
+
+@dataclass(frozen=True, slots=True)
+class DigitsAsk:
+    """What the flow is asking the caller for, and where."""
+
+    flow: str
+    node: str
+    node_type: str
+    max_digits: int
+    timeout: float
+    inter_digit_timeout: float
+    terminator: str | None
+    options: tuple[str, ...]  # the menu's option keys ('' tuple when not a menu)
+    attempt: int  # 1 for the first time this node asks in this call, 2 after a retry...
+    now: float
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """Type `digits`: the first `after` seconds after the flow starts listening, then one per `gap`."""
+
+    digits: str
+    after: float = 1.0
+    gap: float = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Silence:
+    """Press nothing (the flow's timeout runs out)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HangUp:
+    """Hang up `after` seconds after the flow starts listening."""
+
+    after: float = 0.0
+
+
+Response = Press | Silence | HangUp
+
+
+class CallerBehaviour(Protocol):
+    def respond(self, ask: DigitsAsk) -> Response: ...
+
+
+class ScriptedCaller:
+    """A fixed list of responses, used in order; silence once the script runs out."""
+
+    def __init__(self, steps: list[Response]) -> None:
+        self.steps = list(steps)
+        self.used = 0
+
+    def respond(self, ask: DigitsAsk) -> Response:
+        if self.used < len(self.steps):
+            self.used += 1
+            return self.steps[self.used - 1]
+        return Silence()
+
+
+QueueHandler = Callable[["SimChannel", QueueRequest], Awaitable[QueueOutcome]]
+ConnectHandler = Callable[["SimChannel", list[str], float, str], Awaitable[ConnectOutcome]]
+
+
+def speech_seconds(prompt: Prompt) -> float:
+    """Rough speaking time of a prompt: 0.4 s a word for TTS, 3 s for a recording."""
+    if prompt.text is not None:
+        return max(1.0, 0.4 * len(prompt.text.split()))
+    return 3.0
+
+
+class SimChannel:
+    """A simulated call leg implementing the `Channel` protocol on a `VirtualClock`."""
+
+    def __init__(
+        self,
+        clock: VirtualClock,
+        *,
+        call_id: str,
+        caller_id: str = "anonymous",
+        dialed: str = "",
+        caller: CallerBehaviour | None = None,
+        queue: QueueHandler | None = None,
+        connect: ConnectHandler | None = None,
+        record_seconds: float = 10.0,
+        hangup_at: float | None = None,
+        prompt_seconds: Callable[[Prompt], float] = speech_seconds,
+    ) -> None:
+        self.clock = clock
+        self.call_id = call_id
+        self.caller_id = caller_id
+        self.dialed = dialed
+        self.caller: CallerBehaviour = caller or ScriptedCaller([])
+        self.queue_handler = queue
+        self.connect_handler = connect
+        self.record_seconds = record_seconds
+        self.hangup_at = hangup_at
+        self.prompt_seconds = prompt_seconds
+        self.flow = ""
+        self.node = ""
+        self.node_type = ""
+        self.options: tuple[str, ...] = ()
+        self.asks: dict[str, int] = {}
+        self.played: list[Prompt] = []
+        self.hung_up = False  # the caller went away
+        self.closed: str | None = None  # the flow hung up, with this reason
+        self._on_hangup: list[Callable[[], None]] = []
+
+    # --- hooks for the interpreter and the simulator -------------------------------------------
+
+    def node_entered(self, flow: str, node: str, model: Any) -> None:
+        """Called by the interpreter on entering each node (optional Channel hook)."""
+        self.flow, self.node, self.node_type = flow, node, getattr(model, "type", "")
+        options = getattr(model, "options", None)
+        self.options = tuple(options) if isinstance(options, dict) else ()
+
+    def on_hangup(self, callback: Callable[[], None]) -> None:
+        """Run `callback` when the caller hangs up (e.g. to take the call out of its queue)."""
+        self._on_hangup.append(callback)
+
+    # --- time ------------------------------------------------------------------------------------
+
+    def _caller_gone(self) -> None:
+        if not self.hung_up:
+            self.hung_up = True
+            callbacks, self._on_hangup = self._on_hangup, []
+            for callback in callbacks:
+                callback()
+
+    def sleep(self, delay: float) -> Future[None]:
+        """Sleep `delay` seconds, unless the caller hangs up first (then raise CallerHungUp)."""
+        future: Future[None] = Future()
+        if self.hung_up:
+            future.set_exception(CallerHungUp())
+            return future
+        end = self.clock.now() + max(0.0, delay)
+        if self.hangup_at is not None and self.hangup_at <= end:
+            def gone() -> None:
+                self._caller_gone()
+                future.set_exception(CallerHungUp())
+            self.clock.call_at(self.hangup_at, gone)
+        else:
+            self.clock.call_at(end, lambda: future.set_result(None))
+        return future
+
+    async def _race(self, future: Future[Any]) -> Any:
+        """Await `future`, unless the caller hangs up first."""
+        if self.hangup_at is None:
+            return await future
+        out: Future[Any] = Future()
+        if self.hung_up:
+            raise CallerHungUp()
+
+        def gone() -> None:
+            if not out.done():
+                self._caller_gone()
+                out.set_exception(CallerHungUp())
+
+        timer = self.clock.call_at(self.hangup_at, gone)
+
+        def relay(done: Future[Any]) -> None:
+            timer.cancel()
+            if done._exception is not None:
+                out.set_exception(done._exception)
+            else:
+                out.set_result(done._result)
+
+        future.add_done_callback(relay)
+        return await out
+
+    # --- the Channel protocol --------------------------------------------------------------------
+
+    async def play(self, prompt: Prompt, *, barge_in: bool = True) -> None:
+        self.played.append(prompt)
+        await self.sleep(self.prompt_seconds(prompt))
+
+    async def collect_digits(self, max_digits: int, *, timeout: float, inter_digit_timeout: float,
+                             terminator: str | None = "#") -> DigitsResult:
+        key = f"{self.flow}/{self.node}"
+        self.asks[key] = self.asks.get(key, 0) + 1
+        ask = DigitsAsk(self.flow, self.node, self.node_type, max_digits, timeout, inter_digit_timeout,
+                        terminator, self.options, self.asks[key], self.clock.now())
+        response = self.caller.respond(ask)
+        if isinstance(response, HangUp):
+            if self.hangup_at is None or self.clock.now() + response.after < self.hangup_at:
+                self.hangup_at = self.clock.now() + response.after
+            await self.sleep(response.after + 1.0)
+            raise CallerHungUp()  # pragma: no cover - _wait raised already
+        if isinstance(response, Silence) or not response.digits or response.after > timeout:
+            await self.sleep(timeout)
+            return DigitsResult("", "timeout")
+        digits, elapsed, ended_by = "", response.after, "timeout"
+        for i, digit in enumerate(response.digits):
+            if i > 0:
+                if response.gap > inter_digit_timeout:
+                    elapsed += inter_digit_timeout
+                    break
+                elapsed += response.gap
+            if terminator is not None and digit == terminator:
+                ended_by = "terminator"
+                break
+            digits += digit
+            if len(digits) >= max_digits:
+                ended_by = "max_digits"
+                break
+        else:
+            elapsed += inter_digit_timeout
+        await self.sleep(elapsed)
+        return DigitsResult(digits, ended_by)
+
+    async def record(self, *, max_seconds: float, silence_timeout: float, beep: bool = True) -> Recording:
+        duration = min(self.record_seconds, max_seconds)
+        await self.sleep(duration)
+        return Recording(path=f"voicemail/{self.call_id}.wav", duration=duration)
+
+    async def enqueue(self, request: QueueRequest) -> QueueOutcome:
+        if self.queue_handler is None:
+            return QueueOutcome("answered", agent_id="agent", wait=0.0)
+        task = Task(self.queue_handler(self, request))
+        result: QueueOutcome = await self._race(task.future)
+        return result
+
+    async def bridge(self, destinations: list[str], *, timeout: float, strategy: str = "ring_all") -> ConnectOutcome:
+        return await self._connect(destinations, timeout, strategy)
+
+    async def transfer(self, number: str, *, timeout: float) -> ConnectOutcome:
+        return await self._connect([number], timeout, "transfer")
+
+    async def _connect(self, destinations: list[str], timeout: float, kind: str) -> ConnectOutcome:
+        if self.connect_handler is None:
+            return ConnectOutcome("answered", destinations[0] if destinations else None)
+        task = Task(self.connect_handler(self, destinations, timeout, kind))
+        result: ConnectOutcome = await self._race(task.future)
+        return result
+
+    async def hangup(self, reason: str = "normal") -> None:
+        if self.closed is None:
+            self.closed = reason
+
+
+class ScriptedQueue:
+    """A queue handler with a fixed result: e.g. answered after 20 s with 120 s of talk."""
+
+    def __init__(self, result: str = "answered", after: float = 0.0, talk: float = 60.0,
+                 agent_id: str = "agent", target: str | None = None) -> None:
+        self.result, self.after, self.talk, self.agent_id, self.target = result, after, talk, agent_id, target
+        self.requests: list[QueueRequest] = []
+
+    async def __call__(self, channel: SimChannel, request: QueueRequest) -> QueueOutcome:
+        self.requests.append(request)
+        await channel.sleep(self.after)
+        if self.result == "answered":
+            await channel.sleep(self.talk)
+            return QueueOutcome("answered", agent_id=self.agent_id, wait=self.after)
+        return QueueOutcome(self.result, wait=self.after, target=self.target)
+
+
+class ScriptedConnect:
+    """A transfer/ring-group handler with a fixed result after `after` seconds of ringing."""
+
+    def __init__(self, result: str = "answered", after: float = 5.0, answered_by: str | None = None) -> None:
+        self.result, self.after, self.answered_by = result, after, answered_by
+        self.calls: list[tuple[list[str], str]] = []
+
+    async def __call__(self, channel: SimChannel, destinations: list[str], timeout: float,
+                       kind: str) -> ConnectOutcome:
+        self.calls.append((destinations, kind))
+        await channel.sleep(min(self.after, timeout))
+        if self.result == "answered":
+            return ConnectOutcome("answered", self.answered_by or (destinations[0] if destinations else None))
+        return ConnectOutcome(self.result)
