@@ -28,7 +28,7 @@ from alur.flow.interpreter import FlowRunner
 from alur.metrics.kpis import KpiFold, Snapshot
 from alur.routing import AgentConfig, Offer, QueueMembership, Router, Schedule
 from alur.sim.caller import SimCaller
-from alur.sim.scenario import NodeBehaviour, Roster, Scenario
+from alur.sim.scenario import NodeBehaviour, Roster, Scenario, ScenarioError
 from alur.sim.traffic import Traffic, stream
 
 if TYPE_CHECKING:
@@ -110,6 +110,7 @@ class Simulation:
         self._errors: list[str] = []
         self._error_count = 0
         self._finished = 0
+        self._closing: list[str] = []
 
     # --- staffing --------------------------------------------------------------------------------
 
@@ -121,6 +122,11 @@ class Simulation:
             agents += list(self.project.agents.values())
         if source in ("scenario", "both"):
             for roster in self.scenario.rosters:
+                for m in roster.memberships():
+                    if m.queue not in self.project.queues:
+                        raise ScenarioError(
+                            f"roster {roster.name!r} serves queue {m.queue!r}, which the project does not have "
+                            f"(queues: {sorted(self.project.queues)})", code="unknown_queue", value=m.queue)
                 for i in range(roster.count):
                     config = _roster_agent(roster, i, self.scenario.timezone)
                     agents.append(config)
@@ -134,7 +140,7 @@ class Simulation:
             schedule: Schedule = agent.config.schedule
             if not schedule.shifts:
                 self.clock.call_at(start, partial(self._login, agent.id), priority=-1)
-                self.clock.call_at(end, partial(self._logout, agent.id), priority=1)
+                self._closing.append(agent.id)
                 continue
             on = False
             t = start
@@ -147,6 +153,14 @@ class Simulation:
                 t += 300.0
             if on:
                 self.clock.call_at(end, partial(self._logout, agent.id), priority=1)
+
+    def _close(self) -> None:
+        """Arrivals have stopped: agents without shifts serve the calls still waiting, then log out."""
+        if self.router.calls:
+            self.clock.call_later(5.0, self._close, priority=1)
+            return
+        for agent_id in self._closing:
+            self._logout(agent_id)
 
     def _login(self, agent_id: str) -> None:
         if self.router.agent_state(agent_id).value == "offline":
@@ -293,6 +307,8 @@ class Simulation:
         started = wallclock.perf_counter()
         traffic = self.traffic
         self._schedule_shifts()
+        if self._closing:
+            self.clock.call_at(traffic.end, self._close, priority=1)
         if traffic.n:
             self.clock.call_at(float(traffic.times[0]), partial(self._arrive, 0))
         if self.scenario.warmup > 0:
