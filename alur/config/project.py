@@ -190,6 +190,8 @@ def load_project(path: str | Path) -> Project:
     if settings is not None:
         _check_numbers(project, problems)
     if problems:
+        order = {p.file: i for i, p in enumerate(problems)}
+        problems.sort(key=lambda p: (order[p.file], p.line or 0))
         raise ProjectInvalid(problems)
     return project
 

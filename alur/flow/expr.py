@@ -30,7 +30,10 @@ class ExpressionError(AlurError):
 def _clean(message: str) -> str:
     # CEL's parse errors repeat the source with a caret; the first line is what a user needs
     first = message.strip().splitlines()[0] if message.strip() else "invalid expression"
-    return first.replace("Failed to parse expression", "cannot parse").rstrip(":")
+    match = re.search(r"ERROR: <input>:(\d+):(\d+): (.*)$", first)
+    if match:
+        return f"column {match.group(2)}: {match.group(3).rstrip(':')}"
+    return first.rstrip(":")
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,8 +80,8 @@ def check_flow(flow: Flow, declared: set[str], complete: bool, flows: dict[str, 
                     f"(flows: {sorted(flows)})", "unknown_flow")
             elif node.node is not None and node.node not in other.nodes:
                 add(node_id, "node", f"node '{node.node}' does not exist in flow '{node.flow}'", "dangling_target")
-    if complete and flow.start in flow.nodes:
-        found += _graph_checks(flow)
+    if flow.start in flow.nodes:
+        found += _graph_checks(flow, declared, complete)
     return found
 
 
@@ -89,8 +89,11 @@ def _edges(node: NodeBase, nodes: dict[str, NodeBase]) -> list[str]:
     return [t for _, t in node.targets() if t is not None and t in nodes]
 
 
-def _graph_checks(flow: Flow) -> list[Finding]:
+def _graph_checks(flow: Flow, declared: set[str], complete: bool) -> list[Finding]:
+    """Unreachable nodes (only when every node loaded) and loops with no way out (nodes that failed to
+    load count as ways out, so a broken node does not cause a second, misleading report)."""
     nodes = flow.nodes
+    broken = declared - set(nodes)
     found: list[Finding] = []
     reached = {flow.start}
     stack = [flow.start]
@@ -99,7 +102,7 @@ def _graph_checks(flow: Flow) -> list[Finding]:
             if target not in reached:
                 reached.add(target)
                 stack.append(target)
-    for node_id in nodes:
+    for node_id in nodes if complete else ():
         if node_id not in reached:
             found.append(Finding(flow.name, node_id, None, f"node is never reached from start '{flow.start}'",
                                  "unreachable"))
@@ -108,7 +111,8 @@ def _graph_checks(flow: Flow) -> list[Finding]:
     for node_id, node in nodes.items():
         for target in _edges(node, nodes):
             incoming[target].append(node_id)
-    exits = {n for n, node in nodes.items() if node.can_end}
+    exits = {n for n, node in nodes.items()
+             if node.can_end or any(t in broken for _, t in node.targets() if t is not None)}
     stack = list(exits)
     while stack:
         for source in incoming[stack.pop()]:
@@ -116,7 +120,7 @@ def _graph_checks(flow: Flow) -> list[Finding]:
                 exits.add(source)
                 stack.append(source)
     for node_id in nodes:
-        if node_id in reached and node_id not in exits:
+        if node_id not in exits:
             found.append(Finding(flow.name, node_id, None, "in a loop with no way out: "
                                  f"{_cycle(node_id, nodes)} never reaches a node that ends the call "
                                  "(hangup, queue, transfer, voicemail, ...)", "no_exit"))
