@@ -1,9 +1,110 @@
-"""CLI commands: serve."""
+"""CLI commands: serve (the live SIP server)."""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `alur` app."""
+
+    @app.command()
+    def serve(
+        project: Path = typer.Argument(..., help="Project directory (with alur.yaml)."),
+        sip_host: str = typer.Option(None, "--sip-host", help="Address to listen on for SIP and RTP "
+                                     "[default: alur.yaml server.sip_host, else 127.0.0.1]."),
+        sip_port: int = typer.Option(None, "--sip-port", help="SIP port, UDP and TCP [default: 5060]."),
+        media_host: str = typer.Option(None, "--media-host", help="Address announced in SDP (if not --sip-host)."),
+        trunk: str = typer.Option(None, "--trunk", help="SIP URI of the gateway for external numbers."),
+        no_tcp: bool = typer.Option(False, "--no-tcp", help="Listen on UDP only."),
+        db: str = typer.Option(None, "--db", help="Event log database (file path or SQLAlchemy URL) "
+                               "[default: PROJECT/alur.db]."),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each SIP event."),
+    ) -> None:
+        """Answer phone calls with the project's flows and route them to agents' phones."""
+        from alur.config.project import ProjectInvalid, load_project
+        from alur.core.errors import AlurError
+        from alur.telephony.server import ServerOptions
+
+        logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        try:
+            loaded = load_project(project)
+        except ProjectInvalid as exc:
+            typer.echo(f"error: project {project} is not valid:\n{exc}", err=True)
+            raise typer.Exit(2) from None
+        try:
+            options = ServerOptions.from_settings(loaded.settings.server, loaded.root)
+        except AlurError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(2) from None
+        if sip_host:
+            options.host = sip_host
+        if sip_port is not None:
+            options.port = sip_port
+        if media_host:
+            options.media_host = media_host
+        if trunk:
+            options.trunk = trunk
+        if no_tcp:
+            options.tcp = False
+        database = db or loaded.settings.server.get("database") or str(loaded.root / "alur.db")
+        try:
+            import uvloop
+
+            runner = uvloop.run
+            loop_name = "uvloop"
+        except ImportError:
+            runner = asyncio.run
+            loop_name = "asyncio"
+        try:
+            runner(_serve(loaded, options, database, loop_name))
+        except KeyboardInterrupt:
+            pass
+        except OSError as exc:
+            typer.echo(f"error: cannot listen on {options.host}:{options.port}: {exc.strerror or exc} "
+                       "(is another server running? try --sip-port)", err=True)
+            raise typer.Exit(1) from None
+
+
+async def _serve(project: object, options: object, database: str, loop_name: str) -> None:
+    from alur.store.event_store import EventStore
+    from alur.store.writer import EventWriter
+    from alur.telephony.server import SipServer
+
+    store = await asyncio.to_thread(EventStore, database)
+    async with EventWriter(store) as writer:
+        server = SipServer(project, options, emit=writer.emit)  # type: ignore[arg-type]
+        await server.start()
+        o = server.options
+        transports = "UDP+TCP" if o.tcp else "UDP"
+        print(f"Alur is answering calls on sip:{o.host}:{o.port} ({transports}, {loop_name}); "
+              f"event log: {store.url}", flush=True)
+        settings = project.settings  # type: ignore[attr-defined]
+        for number, flow in sorted(settings.numbers.items()):
+            print(f"  dial {number:<12} -> flow {flow}   (e.g. sip:{number}@{o.host}:{o.port})")
+        if settings.default_flow:
+            print(f"  any other number -> flow {settings.default_flow}")
+        for agent in project.agents.values():  # type: ignore[attr-defined]
+            where = agent.sip_uri or f"registers as {agent.extension or agent.id}"
+            print(f"  agent {agent.id:<10} {where}")
+        print("Press Ctrl-C to stop.", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):
+                pass
+        try:
+            await stop.wait()
+        finally:
+            print("stopping: ending calls...", file=sys.stderr, flush=True)
+            await server.stop()
+    await asyncio.to_thread(store.close)

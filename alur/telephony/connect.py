@@ -1,0 +1,233 @@
+"""Outbound legs: ring an agent's phone, a SIP URI or an external number (through the trunk), bridge it
+with the caller, and follow the conversation to its end (including an agent's blind transfer, REFER).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from alur.core.channel import ConnectOutcome
+from alur.core.clock import Clock
+from alur.core.events import CallTransferred, Event
+from alur.media.rtp import RtpStream, bridge, unbridge
+from alur.telephony.sip.message import parse_uri
+from alur.telephony.sip.sdp import SdpError, answer_from_offer_reply, build_offer
+from alur.telephony.sip.ua import ClientCall, UserAgent
+
+log = logging.getLogger("alur.connect")
+
+FAILURES = {486: "busy", 600: "busy", 603: "declined", 408: "no_answer", 480: "no_answer", 487: "no_answer"}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where to ring: the Request-URI and the address/transport to send the INVITE to."""
+
+    uri: str
+    addr: tuple[str, int]
+    transport: str = "UDP"
+    label: str = ""
+
+    @classmethod
+    def from_uri(cls, uri: str, label: str = "") -> Target:
+        u = parse_uri(uri)
+        transport = str(u.params.get("transport") or "udp").upper()
+        return cls(uri, (u.host, u.port or 5060), transport, label or uri)
+
+
+class OutboundLeg:
+    """A ringing or answered leg with its own RTP stream."""
+
+    def __init__(self, call: ClientCall, media: RtpStream, target: Target) -> None:
+        self.call = call
+        self.media = media
+        self.target = target
+        self.result: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.ended = asyncio.Event()
+        self.refer_to: str | None = None
+        self.refer_event = asyncio.Event()
+        call.on_ringing = self._ringing
+        call.on_answered = self._answered
+        call.on_failed = self._failed
+        call.on_ended = lambda why: self._end()
+        call.on_refer = self._refer
+        self.on_ringing: Callable[[], None] = lambda: None
+
+    def _ringing(self) -> None:
+        self.on_ringing()
+
+    def _answered(self, sdp: str) -> None:
+        try:
+            p = answer_from_offer_reply(sdp)
+        except SdpError as exc:
+            log.info("leg to %s answered with unusable SDP: %s", self.target.label, exc.message)
+            self.call.hangup()
+            self._settle("failed")
+            return
+        self.media.configure((p.remote_host, p.remote_port), p.codec, p.payload_type, p.dtmf_payload_type)
+        self._settle("answered")
+
+    def _failed(self, status: int) -> None:
+        self._settle(FAILURES.get(status, "failed"))
+        self._end()
+
+    def _settle(self, result: str) -> None:
+        if not self.result.done():
+            self.result.set_result(result)
+
+    def _refer(self, target: str) -> bool:
+        self.refer_to = target
+        self.refer_event.set()
+        return True
+
+    def _end(self) -> None:
+        self.ended.set()
+        self.media.close()
+
+    def hangup(self) -> None:
+        """Cancel if ringing, BYE if answered."""
+        self.call.hangup()
+        self._settle("cancelled")
+        self._end()
+
+
+class Connector:
+    """Rings targets and bridges them with callers. `resolve(destination)` turns an agent id,
+    extension, SIP URI or number into a `Target` (numbers go to the trunk), or None."""
+
+    def __init__(
+        self,
+        ua: UserAgent,
+        media_host: str,
+        resolve: Callable[[str], Target | None],
+        *,
+        clock: Clock,
+        emit: Callable[[Event], None],
+    ) -> None:
+        self.ua = ua
+        self.media_host = media_host
+        self.resolve = resolve
+        self.clock = clock
+        self.emit = emit
+
+    async def ring(self, target: Target, *, caller_id: str, timeout: float | None) -> OutboundLeg:
+        """Start ringing; await `leg.result` for 'answered' | 'busy' | 'no_answer' | 'declined' | 'failed'."""
+        media = RtpStream(self.media_host)
+        port = await media.open()
+        call = self.ua.invite(
+            target.uri, target.addr, target.transport,
+            from_user=caller_id or "anonymous", sdp=build_offer(self.media_host, port),
+        )
+        leg = OutboundLeg(call, media, target)
+        if timeout is not None:
+            def expire() -> None:
+                if not leg.result.done():
+                    leg._settle("no_answer")
+                    leg.hangup()
+            asyncio.get_running_loop().call_later(timeout, expire)
+        return leg
+
+    async def talk(self, channel: object, leg: OutboundLeg) -> str:
+        """Bridge caller and leg until one side hangs up; follow REFER blind transfers.
+        Returns who ended it: 'caller', 'agent' or 'transfer'."""
+        from alur.telephony.channel import SipChannel
+
+        assert isinstance(channel, SipChannel)
+        ended_by = "agent"
+        while True:
+            bridge(channel.media, leg.media)
+            channel.connected_to = leg.target.label
+            waits = {
+                asyncio.ensure_future(channel.hung_up.wait()),
+                asyncio.ensure_future(leg.ended.wait()),
+                asyncio.ensure_future(leg.refer_event.wait()),
+            }
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waits:
+                    w.cancel()
+            unbridge(channel.media, leg.media)
+            channel.connected_to = None
+            channel.stats["agent_rtp_in"] += leg.media.packets_in
+            channel.stats["agent_rtp_out"] += leg.media.packets_out
+            if channel.hung_up.is_set():
+                leg.hangup()
+                return "caller" if ended_by != "transfer" else "transfer"
+            if leg.refer_to is None or not leg.refer_event.is_set():
+                return "agent" if ended_by != "transfer" else "transfer"
+            destination = leg.refer_to
+            leg.hangup()
+            target = self.resolve(destination)
+            self.emit(CallTransferred(self.clock.now(), channel.call_id, destination, "agent_blind"))
+            if target is None:
+                log.info("call %s: blind transfer to unknown destination %r", channel.call_id, destination)
+                await channel.hangup("transfer_failed")
+                return "transfer"
+            leg = await self.ring(target, caller_id=channel.caller_id, timeout=60.0)
+            result = await channel.race(_guard(leg))
+            if result != "answered":
+                await channel.hangup("transfer_failed")
+                return "transfer"
+            ended_by = "transfer"
+
+    async def connect(
+        self, channel: object, destinations: list[str], *, timeout: float, strategy: str = "ring_all"
+    ) -> ConnectOutcome:
+        """Ring destinations (all at once, or one after another), bridge the first to answer, and
+        return when that conversation ends."""
+        from alur.core.errors import CallerHungUp
+        from alur.telephony.channel import SipChannel
+
+        assert isinstance(channel, SipChannel)
+        targets = [(d, self.resolve(d)) for d in destinations]
+        usable = [(d, t) for d, t in targets if t is not None]
+        if not usable:
+            return ConnectOutcome("failed")
+        groups = [usable] if strategy == "ring_all" else [[dt] for dt in usable]
+        last = "no_answer"
+        for group in groups:
+            legs = [(d, await self.ring(t, caller_id=channel.caller_id, timeout=timeout)) for d, t in group]
+            try:
+                winner = await channel.race(_first_answer([leg for _, leg in legs]))
+            except CallerHungUp:
+                for _, leg in legs:
+                    leg.hangup()
+                raise
+            for d, leg in legs:
+                if leg is not winner:
+                    leg.hangup()
+            if winner is None:
+                results = [leg.result.result() for _, leg in legs if leg.result.done()]
+                last = "busy" if results and all(r == "busy" for r in results) else "no_answer"
+                continue
+            name = next(d for d, leg in legs if leg is winner)
+            await self.talk(channel, winner)
+            return ConnectOutcome("answered", answered_by=name)
+        return ConnectOutcome(last)
+
+
+async def _guard(leg: OutboundLeg) -> str:
+    return await leg.result
+
+
+async def _first_answer(legs: list[OutboundLeg]) -> OutboundLeg | None:
+    pending = {asyncio.ensure_future(_tagged(leg)) for leg in legs}
+    try:
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for d in done:
+                leg, result = d.result()
+                if result == "answered":
+                    return leg
+        return None
+    finally:
+        for p in pending:
+            p.cancel()
+
+
+async def _tagged(leg: OutboundLeg) -> tuple[OutboundLeg, str]:
+    return leg, await leg.result

@@ -1,0 +1,250 @@
+"""The live SIP server: one process answering calls with a project's flows and routing its queues.
+
+Wiring only: transports -> transaction stack -> user agent; each answered call gets an RTP stream and a
+`SipChannel`, and the flow interpreter runs on it; the routing engine's offers ring agents' phones
+through `LiveQueues`. Events go to the injected `emit` (the event log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alur.core.clock import RealClock
+from alur.core.errors import AlurError
+from alur.core.events import AgentStateChanged, Event
+from alur.media.prompts import PromptLibrary
+from alur.media.rtp import RtpStream
+from alur.telephony.channel import SipChannel
+from alur.telephony.connect import Connector, Target
+from alur.telephony.live import LiveQueues
+from alur.telephony.sip.message import parse_uri
+from alur.telephony.sip.registrar import Binding, Registrar
+from alur.telephony.sip.sdp import SdpError, answer_params, build_answer
+from alur.telephony.sip.stack import SipStack
+from alur.telephony.sip.transport import SipTransports
+from alur.telephony.sip.ua import ServerCall, UserAgent
+
+log = logging.getLogger("alur.server")
+
+
+@dataclass
+class ServerOptions:
+    host: str = "127.0.0.1"
+    port: int = 5060
+    tcp: bool = True
+    media_host: str | None = None  # the address put in SDP; defaults to `host`
+    trunk: str | None = None  # SIP URI of the gateway for external numbers, e.g. sip:gw.example.com:5060
+    silence_timeout: float = 60.0
+    max_calls: int = 1000
+    max_pending_invites: int = 200
+    phones: dict[str, str] = field(default_factory=dict)  # SIP user (extension/agent id) -> password
+    recordings_dir: Path | None = None
+    cache_dir: Path | None = None
+
+    @classmethod
+    def from_settings(cls, server: dict[str, Any], root: Path) -> ServerOptions:
+        """Read the `server:` section of alur.yaml (unknown keys are an error naming the key)."""
+        opts = cls()
+        known = {"sip_host", "sip_port", "tcp", "media_host", "trunk", "silence_timeout", "max_calls", "phones",
+                 "recordings_dir", "cache_dir", "http_host", "http_port", "database"}
+        unknown = sorted(set(server) - known)
+        if unknown:
+            raise AlurError(f"alur.yaml: unknown key(s) in 'server': {unknown} (known: {sorted(known)})",
+                            code="config_error", value=unknown)
+        opts.host = str(server.get("sip_host", opts.host))
+        opts.port = int(server.get("sip_port", opts.port))
+        opts.tcp = bool(server.get("tcp", True))
+        opts.media_host = server.get("media_host")
+        opts.trunk = server.get("trunk")
+        opts.silence_timeout = float(server.get("silence_timeout", opts.silence_timeout))
+        opts.max_calls = int(server.get("max_calls", opts.max_calls))
+        opts.phones = {str(k): str(v) for k, v in (server.get("phones") or {}).items()}
+        opts.recordings_dir = root / str(server.get("recordings_dir", "recordings"))
+        opts.cache_dir = root / str(server.get("cache_dir", ".cache"))
+        return opts
+
+
+class SipServer:
+    def __init__(self, project: Any, options: ServerOptions, *, emit: Callable[[Event], None] | None = None):
+        self.project = project
+        self.options = options
+        self.events: list[Event] = []
+        self._emit_sink = emit
+        self.channels: dict[str, SipChannel] = {}
+        self.finished: list[SipChannel] = []
+        self.results: list[Any] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.media_host = options.media_host or options.host
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+        if self._emit_sink is not None:
+            self._emit_sink(event)
+
+    async def start(self) -> None:
+        from alur.flow.interpreter import FlowRunner
+        from alur.routing.engine import Router
+
+        loop = asyncio.get_running_loop()
+        self.clock = RealClock(loop)
+        opts = self.options
+        self.stack = SipStack(self.clock, opts.host, opts.port, max_pending_invites=opts.max_pending_invites)
+        self.transports = SipTransports(self.stack)
+        self.registrar = Registrar(self.clock, dict(opts.phones), on_change=self._binding_changed)
+        self.ua = UserAgent(self.stack, self.clock, self.transports.peer_for, registrar=self.registrar)
+        self.ua.on_invite = self._on_invite
+        root = Path(getattr(self.project, "root", "."))
+        sounds = root / getattr(self.project.settings, "prompts_dir", "prompts")
+        self.prompts = PromptLibrary(sounds, opts.cache_dir or root / ".cache")
+        self.router = Router.from_config(
+            self.project.queues.values(), self.project.agents.values(), clock=self.clock, emit=self.emit
+        )
+        self.connector = Connector(self.ua, self.media_host, self.resolve, clock=self.clock, emit=self.emit)
+        self.queues = LiveQueues(self.router, self.connector, self.agent_target)
+        self.runner = FlowRunner(self.project, clock=self.clock, log=self.emit)
+        await self.transports.start(opts.host, opts.port, tcp=opts.tcp)
+        if opts.port == 0:
+            opts.port = self.transports.udp.get_extra_info("sockname")[1]  # type: ignore[union-attr]
+            self.stack.local_port = opts.port
+        for agent in self.project.agents.values():
+            if agent.sip_uri:
+                self.router.login(agent.id)
+
+    async def stop(self) -> None:
+        for channel in list(self.channels.values()):
+            await channel.hangup("shutdown")
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.sleep(0.05)  # let the BYEs leave
+        await self.transports.close()
+
+    # --- agents ------------------------------------------------------------------------------------
+
+    def _agent_for_user(self, user: str) -> Any:
+        for agent in self.project.agents.values():
+            if user in (agent.extension, agent.id):
+                return agent
+        return None
+
+    def _binding_changed(self, user: str, binding: Binding | None) -> None:
+        agent = self._agent_for_user(user)
+        if agent is None or agent.sip_uri:
+            return
+        state = str(self.router.agent_state(agent.id))
+        try:
+            if binding is not None and state == "offline":
+                self.router.login(agent.id)
+            elif binding is None and state != "offline":
+                self.router.logout(agent.id)
+        except AlurError as exc:
+            log.warning("agent %s: %s", agent.id, exc.message)
+
+    def agent_target(self, agent_id: str) -> Target | None:
+        agent = self.project.agents.get(agent_id)
+        if agent is None:
+            return None
+        if agent.sip_uri:
+            return Target.from_uri(agent.sip_uri, agent_id)
+        binding = self.registrar.lookup(agent.extension or agent.id) or self.registrar.lookup(agent.id)
+        if binding is None:
+            return None
+        addr = binding.source
+        return Target(binding.contact, addr, binding.transport, agent_id)
+
+    def resolve(self, destination: str) -> Target | None:
+        """An agent id or extension, a SIP URI, or a phone number (through the trunk)."""
+        dest = destination.strip()
+        if dest.startswith("agent:"):
+            dest = dest[6:]
+        if dest in self.project.agents:
+            return self.agent_target(dest)
+        agent = self._agent_for_user(dest)
+        if agent is not None:
+            return self.agent_target(agent.id)
+        if dest.lower().startswith(("sip:", "sips:")):
+            try:
+                return Target.from_uri(dest)
+            except (ValueError, IndexError):
+                return None
+        number = dest.removeprefix("tel:")
+        if self.options.trunk and number.lstrip("+").isdigit():
+            trunk = parse_uri(self.options.trunk)
+            port = f":{trunk.port}" if trunk.port else ""
+            return Target(f"sip:{number}@{trunk.host}{port}", (trunk.host, trunk.port or 5060), "UDP", number)
+        binding = self.registrar.lookup(dest)
+        if binding is not None:
+            return Target(binding.contact, binding.source, binding.transport, dest)
+        return None
+
+    # --- calls -------------------------------------------------------------------------------------
+
+    def _on_invite(self, call: ServerCall) -> None:
+        from alur.flow.interpreter import NoFlowForNumber
+
+        if len(self.channels) >= self.options.max_calls:
+            call.reject(503, headers={"Retry-After": "5"})
+            return
+        try:
+            self.runner.flow_for(call.dialed)
+        except NoFlowForNumber as exc:
+            log.info("call to %r: %s", call.dialed, exc.message)
+            call.reject(404, f"Not Found (no flow for {call.dialed!r})")
+            return
+        try:
+            params = answer_params(call.invite.text)
+        except SdpError as exc:
+            log.info("call %s: %s", call.call_id, exc.message)
+            call.reject(488, headers={"Warning": f'304 alur "{exc.message[:100]}"'})
+            return
+        task = asyncio.get_running_loop().create_task(self._run_call(call, params))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_call(self, call: ServerCall, params: Any) -> None:
+        media = RtpStream(self.media_host)
+        try:
+            port = await media.open()
+        except OSError as exc:
+            log.error("call %s: no RTP port: %s", call.call_id, exc)
+            call.reject(503)
+            return
+        if call.state != "early":  # cancelled while we prepared
+            media.close()
+            return
+        media.configure((params.remote_host, params.remote_port), params.codec, params.payload_type,
+                        params.dtmf_payload_type)
+        channel = SipChannel(
+            call, media, prompts=self.prompts, queues=self.queues, connector=self.connector,
+            recordings_dir=self.options.recordings_dir or Path("recordings"),
+            silence_timeout=self.options.silence_timeout,
+        )
+        self.channels[channel.call_id] = channel
+        call.answer(build_answer(self.media_host, port, params))
+        channel.start()
+        try:
+            result = await self.runner.run_call(channel)
+            self.results.append(result)
+        except Exception:
+            log.exception("call %s: flow failed", call.call_id)
+            await channel.hangup("error")
+        finally:
+            if not channel.hung_up.is_set():
+                await channel.hangup("normal")
+            self.channels.pop(channel.call_id, None)
+            self.finished.append(channel)
+            if len(self.finished) > 1000:
+                del self.finished[:500]
+
+    def agent_states(self) -> dict[str, str]:
+        return {a: str(self.router.agent_state(a)) for a in self.project.agents}
+
+
+def agent_changes(events: list[Event]) -> list[tuple[str, str, str]]:
+    return [(e.agent_id, e.old, e.new) for e in events if isinstance(e, AgentStateChanged)]

@@ -1,0 +1,160 @@
+"""A fresh Alur SIP server per test, on free ports, with a small support project whose agents are
+sipp phones (fixed SIP URIs on free ports)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from sipp import free_port  # noqa: E402
+
+pytestmark = pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp (sip-tester) is not installed")
+
+ALUR_YAML = """\
+name: e2e
+timezone: UTC
+numbers:
+  "100": support
+  "200": after_hours
+server:
+  silence_timeout: {silence}
+  phones:
+    "2001": secret2001
+"""
+
+SUPPORT = """\
+flow: support
+start: greeting
+nodes:
+  greeting:
+    type: play
+    say: "Hello."
+    next: menu
+  menu:
+    type: menu
+    prompt: "Press 1."
+    timeout: 2
+    inter_digit_timeout: 1
+    retries: 1
+    options:
+      "1": queue
+      "2": bye
+    fail: bye
+  queue:
+    type: queue
+    queue: support
+    announce_every: 5
+    answered: bye
+    timeout: bye
+    fail: bye
+  bye:
+    type: hangup
+    prompt: "Goodbye."
+"""
+
+AFTER_HOURS = """\
+flow: after_hours
+start: hours
+nodes:
+  hours:
+    type: hours
+    calendar: closed
+    open: bye
+    closed: voicemail
+  voicemail:
+    type: voicemail
+    mailbox: support
+    prompt: "Leave a message."
+    max_seconds: 3
+    silence_timeout: 2
+    next: bye
+  bye:
+    type: hangup
+"""
+
+CALENDAR = """\
+name: closed
+timezone: UTC
+hours: {}
+"""
+
+QUEUE = """\
+name: support
+ring_timeout: {ring_timeout}
+max_wait: {max_wait}
+ring_no_answer:
+  pause_agent: false
+  retry_same_agent_after: 0
+"""
+
+AGENTS = """\
+agents:
+  - id: alice
+    sip_uri: "sip:alice@127.0.0.1:{alice}"
+    queues: [{{queue: support, penalty: 0}}]
+  - id: bob
+    sip_uri: "sip:bob@127.0.0.1:{bob}"
+    queues: [{{queue: support, penalty: 1}}]
+  - id: carol
+    extension: "2001"
+    queues: [{{queue: support, penalty: 2}}]
+"""
+
+
+def make_project(root: Path, *, alice: int, bob: int, ring_timeout: float = 3, max_wait: float = 30,
+                 silence: float = 30) -> Path:
+    for d in ("flows", "queues", "agents", "calendars"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    (root / "alur.yaml").write_text(ALUR_YAML.format(silence=silence))
+    (root / "flows" / "support.yaml").write_text(SUPPORT)
+    (root / "flows" / "after_hours.yaml").write_text(AFTER_HOURS)
+    (root / "calendars" / "closed.yaml").write_text(CALENDAR)
+    (root / "queues" / "support.yaml").write_text(QUEUE.format(ring_timeout=ring_timeout, max_wait=max_wait))
+    (root / "agents" / "agents.yaml").write_text(AGENTS.format(alice=alice, bob=bob))
+    return root
+
+
+class Env:
+    def __init__(self, tmp: Path, cache: Path) -> None:
+        self.tmp = tmp
+        self.cache = cache
+        self.sip_port = free_port()
+        self.alice = free_port()
+        self.bob = free_port()
+        self.server = None
+
+    async def start(self, **kw: float) -> Any:
+        from alur.config.project import load_project
+        from alur.telephony.server import ServerOptions, SipServer
+
+        root = make_project(self.tmp / "project", alice=self.alice, bob=self.bob, **kw)
+        project = load_project(root)
+        opts = ServerOptions.from_settings(project.settings.server, root)
+        opts.port = self.sip_port
+        opts.cache_dir = self.cache
+        self.server = SipServer(project, opts)
+        await self.server.start()
+        return self.server
+
+
+@pytest.fixture(scope="session")
+def prompt_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Speech synthesised once for the whole session, as a server keeps it between calls."""
+    return tmp_path_factory.mktemp("prompt-cache")
+
+
+@pytest.fixture
+async def env(tmp_path: Path, prompt_cache: Path) -> AsyncIterator[Env]:
+    e = Env(tmp_path, prompt_cache)
+    yield e
+    if e.server is not None:
+        await e.server.stop()
+    await asyncio.sleep(0)

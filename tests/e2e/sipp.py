@@ -1,0 +1,155 @@
+"""Helpers for the end-to-end tests: free ports, RTP pcap files for sipp to play, running sipp."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import socket
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiortp.codecs.g711 import PcmuCodec
+
+SCENARIOS = Path(__file__).with_name("scenarios")
+DTMF_EVENTS = {**{str(i): i for i in range(10)}, "*": 10, "#": 11}
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    """A port free for both UDP and TCP (SIP listens on both)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                    t.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
+def _udp_frame(payload: bytes, sport: int = 6000, dport: int = 6002) -> bytes:
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    total = 20 + len(udp)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0, 64, 17, 0,
+                     socket.inet_aton("127.0.0.1"), socket.inet_aton("127.0.0.1"))
+    eth = b"\x00" * 12 + b"\x08\x00"
+    return eth + ip + udp
+
+
+def write_pcap(path: Path, packets: list[tuple[float, bytes]]) -> Path:
+    """A pcap (Ethernet/IPv4/UDP) of RTP payloads at the given times, for sipp's play_pcap_audio."""
+    out = bytearray(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    for t, rtp in packets:
+        frame = _udp_frame(rtp)
+        sec = int(t)
+        usec = int(round((t - sec) * 1e6))
+        out += struct.pack("<IIII", 1_000_000 + sec, usec, len(frame), len(frame)) + frame
+    path.write_bytes(bytes(out))
+    return path
+
+
+def _rtp(pt: int, seq: int, ts: int, payload: bytes, marker: int = 0, ssrc: int = 0x1234) -> bytes:
+    return struct.pack("!BBHII", 0x80, (marker << 7) | pt, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc) + payload
+
+
+def audio_and_dtmf_pcap(path: Path, *, audio_seconds: float, digits: str = "", digit_at: float = 0.2,
+                        dtmf_pt: int = 101, gap: float = 0.3, ssrc: int = 0x1234) -> Path:
+    """G.711 u-law tone for `audio_seconds`, with RFC 4733 `digits` starting at `digit_at`."""
+    codec = PcmuCodec()
+    packets: list[tuple[float, bytes]] = []
+    n = int(audio_seconds / 0.02)
+    pcm = b"".join(struct.pack("<h", int(6000 * math.sin(2 * math.pi * 440 * i / 8000))) for i in range(160))
+    frame = codec.encode(pcm)
+    seq = 1
+    for i in range(n):
+        packets.append((i * 0.02, _rtp(0, seq, i * 160, frame, marker=int(i == 0), ssrc=ssrc)))
+        seq += 1
+    t = digit_at
+    for digit in digits:
+        ev = DTMF_EVENTS[digit]
+        ts = int(t * 8000)
+        for k in range(5):
+            end = k >= 3
+            dur = 160 * (k + 1) if not end else 800
+            payload = struct.pack("!BBH", ev, (0x80 if end else 0) | 10, dur)
+            packets.append((t + k * 0.02, _rtp(dtmf_pt, seq, ts, payload, marker=int(k == 0), ssrc=ssrc)))
+            seq += 1
+        t += gap
+    packets.sort(key=lambda p: p[0])
+    return write_pcap(path, packets)
+
+
+@dataclass
+class SippResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    errors: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+async def run_sipp(
+    scenario: str | Path,
+    target: str,
+    *,
+    port: int,
+    media_port: int,
+    workdir: Path,
+    service: str = "100",
+    keys: dict[str, str] | None = None,
+    timeout: float = 40.0,
+    transport: str = "u1",
+    calls: int = 1,
+    rate: float | None = None,
+    extra: list[str] | None = None,
+    params: dict[str, str | int | float] | None = None,
+) -> SippResult:
+    """Run sipp to completion (bounded by `timeout`) and collect its exit code and error log."""
+    scen = Path(scenario)
+    if not scen.is_absolute():
+        scen = SCENARIOS / scen
+    name = scen.stem
+    if params:  # scenario templates: {{name}} placeholders (sipp cannot take pauses from -key)
+        text = scen.read_text()
+        for k, v in params.items():
+            text = text.replace("{{" + k + "}}", str(v))
+        scen = workdir / f"{name}-{port}.xml"
+        scen.write_text(text)
+    args = [
+        "sipp", "-sf", str(scen), "-i", "127.0.0.1", "-p", str(port), "-mi", "127.0.0.1", "-mp", str(media_port),
+        "-m", str(calls), "-s", service, "-t", transport, "-nostdin",
+        "-timeout", f"{int(timeout)}s", "-timeout_error",
+        "-trace_err", "-error_file", str(workdir / f"{name}-{port}-errors.log"),
+        "-trace_msg", "-message_file", str(workdir / f"{name}-{port}-messages.log"),
+    ]
+    if rate is not None:
+        args += ["-r", str(rate)]
+    for k, v in (keys or {}).items():
+        args += ["-key", k, v]
+    args += extra or []
+    if target:
+        args.append(target)
+    proc = await asyncio.create_subprocess_exec(
+        *args, cwd=str(workdir), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "TERM": "dumb"},
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout + 15)
+    except TimeoutError:
+        proc.kill()
+        out, err = await proc.communicate()
+    errfile = workdir / f"{name}-{port}-errors.log"
+    errors = errfile.read_text(errors="replace") if errfile.exists() else ""
+    return SippResult(proc.returncode if proc.returncode is not None else -1,
+                      out.decode(errors="replace"), err.decode(errors="replace"), errors)
+
+
+def messages(workdir: Path, scenario: str, port: int) -> str:
+    f = workdir / f"{Path(scenario).stem}-{port}-messages.log"
+    return f.read_text(errors="replace") if f.exists() else ""
