@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from alur.config.flows import check_project_flows, load_flow
 from alur.config.yamlsrc import Problem, YamlFileError, key_line, line_at, load_yaml, node_line, plain
@@ -50,6 +50,12 @@ class DirectorySettings(BaseModel):
     url: str | None = None
     timeout: float = Field(2.0, gt=0)
     token_env: str | None = None  # name of an environment variable holding a bearer token
+
+    @model_validator(mode="after")
+    def _url(self) -> DirectorySettings:
+        if self.type == "rest" and not self.url:
+            raise ValueError("a REST directory needs 'url' (e.g. https://crm.example.com/api)")
+        return self
 
 
 class ProjectSettings(BaseModel):
