@@ -171,15 +171,18 @@ def load_project(path: str | Path) -> Project:
     _load_customers(project, problems)
     queue_files = _load_routing(project, problems)
     flow_sources = []
+    unreadable_flows = False
     for file in _yaml_files(root, "flows"):
         display = f"flows/{file.name}"
         try:
             data = load_yaml(file, display)
         except YamlFileError as error:
             problems.append(error.problem)
+            unreadable_flows = True
             continue
         flow, source = load_flow(data, display, problems)
         if flow is None:
+            unreadable_flows = True
             continue
         if flow.name in project.flows:
             problems.append(Problem(display, key_line(data, "flow", 1),
@@ -193,7 +196,7 @@ def load_project(path: str | Path) -> Project:
     known_queues = set(project.queues) | queue_files
     problems += check_project_flows(flow_sources, project.flows, known_queues, set(project.calendars),
                                     root, project.settings.prompts_dir)
-    if settings is not None:
+    if settings is not None and not unreadable_flows:  # else a missing flow would be reported twice
         _check_numbers(project, problems)
     if problems:
         order = {p.file: i for i, p in enumerate(problems)}

@@ -140,8 +140,9 @@ class FlowRunner:
             await channel.hangup("normal")
         except CallerHungUp:
             call.end("caller_hangup")
-        except (ExpressionError, ValueError) as error:
-            call.error = str(error)
+        except Exception as error:  # a bad expression result, or a failing service: end the call, keep serving
+            call.error = str(error) if isinstance(error, (ExpressionError, ValueError)) else (
+                f"{type(error).__name__}: {error}")
             call.end("error")
             try:
                 await channel.hangup("error")

@@ -74,8 +74,8 @@ class CallerBehaviour(Protocol):
 class ScriptedCaller:
     """A fixed list of responses, used in order; silence once the script runs out."""
 
-    def __init__(self, steps: list[Response]) -> None:
-        self.steps = list(steps)
+    def __init__(self, steps: list[Response | str]) -> None:
+        self.steps: list[Response] = [Press(s) if isinstance(s, str) else s for s in steps]
         self.used = 0
 
     def respond(self, ask: DigitsAsk) -> Response:
