@@ -187,8 +187,9 @@ class KpiFold:
     # --- feeding -------------------------------------------------------------------------------
 
     def apply(self, event: ev.Event) -> None:
-        self._last = max(self._last, event.at)
-        handler = self._handlers.get(type(event))
+        if event.at > self._last:
+            self._last = event.at
+        handler = self._handlers.get(event.__class__)
         if handler is not None:
             handler(event)
 

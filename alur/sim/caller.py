@@ -7,7 +7,6 @@ calls. The queue part (enqueue -> offer -> answer -> talk -> talk_ended) is driv
 
 from __future__ import annotations
 
-import math
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from alur.sim.traffic import IVR_DRAWS
 if TYPE_CHECKING:
     from alur.sim.runner import Simulation
 
+GOLDEN = 0.6180339887498949
 DIGIT_SECONDS = 0.3  # time between key presses of a multi-digit entry
 ASKS_DIGITS = frozenset({"menu", "collect", "authenticate"})
 _FIELD = re.compile(r"\{customer\.([A-Za-z0-9_]+)\}")
@@ -127,6 +127,7 @@ class SimCaller:
         """The digits this caller enters at the current node, and how long they take to start."""
         sim, traffic, i = self.sim, self.sim.traffic, self.index
         k = self.asks % IVR_DRAWS
+        lap = self.asks // IVR_DRAWS  # asked more often than pre-drawn: shift the draws, do not repeat them
         self.asks += 1
         ask = self._node_asks
         self._node_asks += 1
@@ -139,10 +140,14 @@ class SimCaller:
         if behaviour is not None and behaviour.wrong_digits is not None:
             wrong = behaviour.wrong_digits
         u = float(traffic.ivr_choice[i, k])
+        wrong_u = float(traffic.ivr_wrong[i, k])
+        if lap:
+            u = (u + GOLDEN * lap) % 1.0
+            wrong_u = (wrong_u + GOLDEN * lap) % 1.0
         node = self.node
         if self.node_type == "menu":
             options = list(node.options)
-            if traffic.ivr_wrong[i, k] < wrong:
+            if wrong_u < wrong:
                 return _invalid(options), delay
             if behaviour is not None and self.language and self.language in behaviour.by_language:
                 return behaviour.by_language[self.language], delay
@@ -150,7 +155,7 @@ class SimCaller:
                 return _choose(behaviour.choices, u), delay
             return (options[int(u * len(options))] if options else ""), delay
         digits = self._entry(behaviour, ask, max_digits, u)
-        if digits and traffic.ivr_wrong[i, k] < wrong:
+        if digits and wrong_u < wrong:
             digits = digits[:-1] + str((int(digits[-1]) + 1) % 10) if digits[-1].isdigit() else "0"
         return digits, delay
 
@@ -185,7 +190,3 @@ def _invalid(options: list[str]) -> str:
         if key not in options:
             return key
     return "#"
-
-
-def patience_left(request_at: float, patience: float, now: float) -> float:
-    return math.inf if math.isinf(patience) else max(0.0, request_at + patience - now)

@@ -89,6 +89,10 @@ def print_results(results: list[SimResult], console: Console, timezone: str, *, 
         line = (f"{r.label}: {r.calls:,} calls, {r.agents} agents, simulated {r.virtual_seconds / 3600:.1f} h "
                 f"in {r.wall_seconds:.2f} s ({r.calls_per_second:,.0f} calls/s)")
         console.print(line)
+        for where, count in sorted(r.warnings.items(), key=lambda kv: -kv[1])[:5]:
+            node, _, text = where.partition(": ")
+            console.print(f"[yellow]{count:,} call(s) met a flow error and carried on (ended at {node}): "
+                          f"{html.escape(text)}[/yellow]")
         if r.error_count:
             console.print(f"[red]{r.error_count} call(s) hit a flow error[/red]; first ones:")
             for e in r.errors:
@@ -167,6 +171,7 @@ def as_json(results: list[SimResult]) -> dict[str, Any]:
                 "calls_per_second": r.calls_per_second,
                 "flow_errors": r.error_count,
                 "first_errors": r.errors,
+                "fail_paths": r.warnings,
                 **_clean(r.kpis.as_dict()),
             }
             for r in results

@@ -52,6 +52,7 @@ class SimResult:
     error_count: int = 0
     events: list[Event] | None = None
     agents: int = 0
+    warnings: dict[str, int] = field(default_factory=dict)
 
     @property
     def calls_per_second(self) -> float:
@@ -111,6 +112,7 @@ class Simulation:
         self._error_count = 0
         self._finished = 0
         self._closing: list[str] = []
+        self._warnings: dict[str, int] = {}  # calls that took a fail path, by node and reason
 
     # --- staffing --------------------------------------------------------------------------------
 
@@ -206,12 +208,21 @@ class Simulation:
         if error is None:
             result = done._result
             error_text = getattr(result, "error", None)
+            if error_text and result.how not in ("error", "loop_limit"):
+                self._note(self._warnings, f"{result.flow}.{result.node or caller.node_key.split('.', 1)[-1]}",
+                           error_text)
+                return
         else:
             error_text = f"{type(error).__name__}: {error}"
         if error_text:
             self._error_count += 1
             if len(self._errors) < 5:
                 self._errors.append(f"call {caller.call_id} at node {caller.node_key}: {error_text}")
+
+    @staticmethod
+    def _note(table: dict[str, int], where: str, text: str) -> None:
+        key = f"{where}: {text}"
+        table[key] = table.get(key, 0) + 1
 
     def enqueue(self, caller: SimCaller, request: QueueRequest) -> Future[QueueOutcome]:
         future: Future[QueueOutcome] = Future()
@@ -334,7 +345,7 @@ class Simulation:
             label=self.label, seed=self.seed, kpis=self.fold.snapshot(), calls=traffic.n,
             finished=self._finished, wall_seconds=wall, virtual_seconds=clock.now() - traffic.start,
             errors=list(self._errors), error_count=self._error_count, events=self.events,
-            agents=len(self.router.agents),
+            agents=len(self.router.agents), warnings=dict(self._warnings),
         )
 
     def _end_warmup(self) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from alur.sim.scenario import Distribution, Scenario
 
 #: digit entries pre-drawn per call; a call asked more often than this reuses its draws cyclically
-IVR_DRAWS = 8
+IVR_DRAWS = 12
 
 
 def stream(seed: int, purpose: str) -> np.random.Generator:
