@@ -8,7 +8,7 @@ any other move raises `IllegalTransition` naming the agent, the states and the a
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from alur.core.clock import TimerHandle
 
 
-class AgentState(str, Enum):
+class AgentState(StrEnum):
     OFFLINE = "offline"
     AVAILABLE = "available"
     RESERVED = "reserved"
@@ -51,8 +51,8 @@ class Agent:
     __slots__ = (
         "config", "id", "order", "state", "pause_reason", "idle_since", "calls_today", "talk_today",
         "_day_end", "_tz", "reservations", "call_id", "call_queue", "answered_at", "misses",
-        "pending_pause", "pending_logout", "wrap_timer", "wrap_started", "skills", "languages", "memberships", "pools",
-        "weight", "group", "department",
+        "pending_pause", "pending_logout", "wrap_timer", "wrap_started", "skills", "languages",
+        "memberships", "pools", "weight", "group", "department",
     )  # fmt: skip
 
     def __init__(self, config: AgentConfig, order: int) -> None:

@@ -13,6 +13,7 @@ escalation), never at every agent of every queue.
 
 from __future__ import annotations
 
+import bisect
 import random
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -20,8 +21,18 @@ from functools import partial
 from alur.core.channel import QueueOutcome, QueueRequest
 from alur.core.clock import Clock
 from alur.core.events import (
-    Abandoned, AgentStateChanged, Answered, CallbackRequested, CallQueued, Disposition, Escalated, Event,
-    Offered, OfferDeclined, Overflowed, TalkEnded, WrapUpDone,
+    Abandoned,
+    AgentStateChanged,
+    Answered,
+    CallbackRequested,
+    CallQueued,
+    Disposition,
+    Event,
+    OfferDeclined,
+    Offered,
+    Overflowed,
+    TalkEnded,
+    WrapUpDone,
 )  # fmt: skip
 from alur.routing.agents import Agent, AgentState
 from alur.routing.calls import Explanation, ExplanationLog, Line, Offer, Reservation, WaitingCall
@@ -87,7 +98,9 @@ class Router:
 
     def add_queue(self, config: QueueConfig) -> None:
         if config.name in self.queues:
-            raise RoutingError(f"queue {config.name!r} already exists", code="duplicate_name", value=config.name)
+            raise RoutingError(
+                f"queue {config.name!r} already exists", code="duplicate_name", value=config.name
+            )
         ctx = StrategyContext(queue=config.name, members=[], rng=self.rng)
         strategy = create(config.strategy, config.strategy_options, ctx)
         self.queues[config.name] = Queue(config, strategy, ctx.members, Line())
@@ -100,15 +113,19 @@ class Router:
             if m.queue not in self.queues:
                 raise RoutingError(
                     f"agent {config.id!r} serves queue {m.queue!r}, which does not exist",
-                    code="unknown_queue", value=m.queue,
+                    code="unknown_queue",
+                    value=m.queue,
                 )
         agent = Agent(config, len(self.agents))
         self.agents[config.id] = agent
         for m in config.queues:
             q = self.queues[m.queue]
-            q.members.append(agent.id)
-            q.members.sort(key=lambda i: (self.agents[i].penalty_in(q.name), self.agents[i].order))
+            bisect.insort(q.members, agent.id, key=partial(self._member_key, q.name))
         return agent
+
+    def _member_key(self, queue: str, agent_id: str) -> tuple[int, int]:
+        agent = self.agents[agent_id]
+        return (agent.penalty_in(queue), agent.order)
 
     # --- calls -----------------------------------------------------------------------------------
 
@@ -116,18 +133,40 @@ class Router:
         """Put a call in line. The end of its wait is reported through `on_outcome`."""
         q = self._queue(request.queue)
         if call_id in self.calls or call_id in self.connected:
-            raise RoutingError(f"call {call_id!r} is already queued or connected", code="duplicate_call",
-                               value=call_id)
+            raise RoutingError(
+                f"call {call_id!r} is already queued or connected", code="duplicate_call", value=call_id
+            )
         now = self.clock.now()
         skills = dict(q.config.required_skills)
         skills.update(dict(request.skills))
         priority = request.priority + (q.config.vip_priority if request.vip else 0)
         self._seq += 1
-        call = WaitingCall(call_id, q.name, self._seq, now, priority, skills, request.language, request.vip,
-                           request.call_type, dict(request.attributes), request.max_wait)
+        call = WaitingCall(
+            call_id,
+            q.name,
+            self._seq,
+            now,
+            priority,
+            skills,
+            request.language,
+            request.vip,
+            request.call_type,
+            dict(request.attributes),
+            request.max_wait,
+        )
         call.base_skills = dict(request.skills)
-        self._emit(CallQueued(now, call_id, q.name, priority, tuple(sorted(skills.items())),
-                              request.language, request.vip, request.call_type))
+        self._emit(
+            CallQueued(
+                now,
+                call_id,
+                q.name,
+                priority,
+                tuple(sorted(skills.items())),
+                request.language,
+                request.vip,
+                request.call_type,
+            )
+        )
         if q.config.max_length is not None and len(q.line) >= q.config.max_length:
             self._refuse(call, q, "full")
             return
@@ -166,8 +205,12 @@ class Router:
             call.max_wait_timer.cancel()
             call.max_wait_timer = None
         self._emit(CallbackRequested(now, call_id, call.queue, number))
-        self._explain(call, "outcome", "callback", f"caller chose a callback to {number}; keeps place "
-                      f"{self.position(call_id)}")
+        self._explain(
+            call,
+            "outcome",
+            "callback",
+            f"caller chose a callback to {number}; keeps place {self.position(call_id)}",
+        )
         self._outcome(call_id, QueueOutcome("callback", wait=now - call.first_at))
         self._run()
 
@@ -213,8 +256,11 @@ class Router:
         """The offer failed: 'no_answer', 'busy' or 'declined'. The call goes back to its place in
         line; the agent is available again or paused per the queue's `ring_no_answer` policy."""
         if reason not in MISSES:
-            raise RoutingError(f"decline reason must be one of {sorted(MISSES)} (got {reason!r})",
-                               code="bad_reason", value=reason)
+            raise RoutingError(
+                f"decline reason must be one of {sorted(MISSES)} (got {reason!r})",
+                code="bad_reason",
+                value=reason,
+            )
         self._release(self._reservation(reservation_id), reason, notify=False)
         self._run()
 
@@ -222,8 +268,9 @@ class Router:
         """Caller and agent are no longer connected; the agent goes to wrap-up (or straight on)."""
         conn = self.connected.pop(call_id, None)
         if conn is None:
-            raise RoutingError(f"call {call_id!r} is not connected to an agent", code="unknown_call",
-                               value=call_id)
+            raise RoutingError(
+                f"call {call_id!r} is not connected to an agent", code="unknown_call", value=call_id
+            )
         agent_id, queue, answered_at = conn
         agent, q, now = self.agents[agent_id], self.queues[queue], self.clock.now()
         talk = now - answered_at
@@ -363,7 +410,9 @@ class Router:
         self._dispatching = True
         try:
             while self._dirty:
-                name = min(self._dirty, key=self._urgency) if len(self._dirty) > 1 else next(iter(self._dirty))
+                name = (
+                    min(self._dirty, key=self._urgency) if len(self._dirty) > 1 else next(iter(self._dirty))
+                )
                 del self._dirty[name]
                 self._dispatch(self.queues[name])
         finally:
@@ -439,11 +488,21 @@ class Router:
             res.timer = self.clock.call_at(expires, partial(self._expire, res.id))
             made.append(res)
         ids = tuple(r.agent_id for r in made)
-        self.explanations.add(Explanation(
-            now, call.call_id, q.name, "offer", q.strategy.name,
-            f"{q.strategy.name} chose {', '.join(ids)} of {eligible} eligible: {ranked[0].note}",
-            eligible, tuple(ranked[:5]), ids, tuple(sorted(call.skills.items())), call.step,
-        ))
+        self.explanations.add(
+            Explanation(
+                now,
+                call.call_id,
+                q.name,
+                "offer",
+                q.strategy.name,
+                f"{q.strategy.name} chose {', '.join(ids)} of {eligible} eligible: {ranked[0].note}",
+                eligible,
+                tuple(ranked[:5]),
+                ids,
+                tuple(sorted(call.skills.items())),
+                call.step,
+            )
+        )
         for res in made:
             self._emit(Offered(now, call.call_id, res.agent_id, q.name, res.id, expires))
         for res in made:
@@ -451,8 +510,15 @@ class Router:
                 self.on_offer(self._offer_of(res))
 
     def _offer_of(self, res: Reservation) -> Offer:
-        return Offer(res.id, res.call.call_id, res.agent_id, res.queue, res.expires_at,
-                     res.call.callback_number, self.queues[res.queue].strategy.rings_all)
+        return Offer(
+            res.id,
+            res.call.call_id,
+            res.agent_id,
+            res.queue,
+            res.expires_at,
+            res.call.callback_number,
+            self.queues[res.queue].strategy.rings_all,
+        )
 
     def _expire(self, reservation_id: str) -> None:
         res = self.reservations.get(reservation_id)
@@ -545,8 +611,9 @@ class Router:
             agent.wrap_timer.cancel()
             agent.wrap_timer = None
         now = self.clock.now()
-        self._emit(WrapUpDone(now, agent.id, agent.call_id or "", agent.call_queue or "",
-                              now - agent.wrap_started))
+        self._emit(
+            WrapUpDone(now, agent.id, agent.call_id or "", agent.call_queue or "", now - agent.wrap_started)
+        )
         agent.call_id = agent.call_queue = None
 
     # --- leaving the line, escalation ------------------------------------------------------------
@@ -580,7 +647,9 @@ class Router:
             self._emit(Abandoned(now, call.call_id, q.name, wait))
         else:
             self._emit(Overflowed(now, call.call_id, q.name, target or "", reason or result, wait))
-        self._explain(call, "outcome", result, f"{result} after {wait:g}s" + (f" to {target}" if target else ""))
+        self._explain(
+            call, "outcome", result, f"{result} after {wait:g}s" + (f" to {target}" if target else "")
+        )
         self._outcome(call.call_id, QueueOutcome(result, wait=wait, target=target))
         self._run()
 
@@ -620,8 +689,9 @@ class Router:
         watchers[call.queue] = watchers.get(call.queue, 0) + 1
 
     def _explain(self, call: WaitingCall, kind: str, rule: str, why: str) -> None:
-        self.explanations.add(Explanation(self.clock.now(), call.call_id, call.queue, kind, rule, why,
-                                          step=call.step))
+        self.explanations.add(
+            Explanation(self.clock.now(), call.call_id, call.queue, kind, rule, why, step=call.step)
+        )
 
     def _emit(self, event: Event) -> None:
         if self._emit_sink is not None:
@@ -634,8 +704,9 @@ class Router:
     def _queue(self, name: str) -> Queue:
         q = self.queues.get(name)
         if q is None:
-            raise RoutingError(f"unknown queue {name!r} (queues: {sorted(self.queues)})", code="unknown_queue",
-                               value=name)
+            raise RoutingError(
+                f"unknown queue {name!r} (queues: {sorted(self.queues)})", code="unknown_queue", value=name
+            )
         return q
 
     def _agent(self, agent_id: str) -> Agent:
@@ -647,8 +718,9 @@ class Router:
     def _call(self, call_id: str) -> WaitingCall:
         call = self.calls.get(call_id)
         if call is None:
-            raise RoutingError(f"call {call_id!r} is not waiting in any queue", code="unknown_call",
-                               value=call_id)
+            raise RoutingError(
+                f"call {call_id!r} is not waiting in any queue", code="unknown_call", value=call_id
+            )
         return call
 
     def _reservation(self, reservation_id: str) -> Reservation:
@@ -656,7 +728,8 @@ class Router:
         if res is None:
             raise RoutingError(
                 f"offer {reservation_id!r} is no longer valid (answered, expired or withdrawn)",
-                code="offer_gone", value=reservation_id,
+                code="offer_gone",
+                value=reservation_id,
             )
         return res
 

@@ -49,8 +49,12 @@ def apply_step(router: Router, call: WaitingCall, q: Queue) -> None:
     elif step.action == "overflow":
         detail = f"overflow to {step.target}"
     router._emit(Escalated(now, call.call_id, q.name, call.step, step.action, detail))
-    router._explain(call, "escalation", f"step {call.step}: {step.action}",
-                    f"waited {now - call.entered_at:g}s in {q.name} (step after {step.after:g}s): {detail}")
+    router._explain(
+        call,
+        "escalation",
+        f"step {call.step}: {step.action}",
+        f"waited {now - call.entered_at:g}s in {q.name} (step after {step.after:g}s): {detail}",
+    )
     if step.action == "overflow":
         router._leave(call, "overflow", step.target, "escalation")
         return

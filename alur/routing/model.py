@@ -279,7 +279,9 @@ def check_references(queues: Iterable[QueueConfig], agents: Iterable[AgentConfig
                 )
     for q in qs:
         for i, step in enumerate(q.escalation):
-            wanted = list(step.queues) + ([step.target] if step.action == "move_queue" and step.target else [])
+            wanted = list(step.queues) + (
+                [step.target] if step.action == "move_queue" and step.target else []
+            )
             for name in wanted:
                 if name not in known:
                     raise ConfigError(

@@ -38,8 +38,18 @@ class QueueStats:
 
 
 class Queue:
-    __slots__ = ("config", "strategy", "members", "line", "staffed", "aht", "answered", "within",
-                 "abandoned", "recheck")
+    __slots__ = (
+        "config",
+        "strategy",
+        "members",
+        "line",
+        "staffed",
+        "aht",
+        "answered",
+        "within",
+        "abandoned",
+        "recheck",
+    )
 
     def __init__(self, config: QueueConfig, strategy: Strategy, members: list[str], line: Line) -> None:
         self.config = config

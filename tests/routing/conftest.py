@@ -17,8 +17,9 @@ T0 = 1_767_225_600.0  # 2026-01-01 00:00 UTC, a Thursday
 class Desk:
     """Drives a Router like the simulator or SIP server would, recording every callback."""
 
-    def __init__(self, queues: list[dict[str, Any]], agents: list[dict[str, Any]], *, login: bool = True,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, queues: list[dict[str, Any]], agents: list[dict[str, Any]], *, login: bool = True, seed: int = 0
+    ) -> None:
         import random
 
         self.clock = VirtualClock(T0)
@@ -48,7 +49,9 @@ class Desk:
         return new[0] if new else None
 
     def offer_for(self, call_id: str) -> Offer:
-        live = [o for o in self.offers if o.call_id == call_id and o.reservation_id in self.router.reservations]
+        live = [
+            o for o in self.offers if o.call_id == call_id and o.reservation_id in self.router.reservations
+        ]
         assert len(live) == 1, live
         return live[0]
 

@@ -6,8 +6,15 @@ import pytest
 
 from alur.core.errors import IllegalTransition
 from alur.core.events import (
-    Abandoned, AgentStateChanged, Answered, CallbackRequested, Escalated, OfferDeclined, Overflowed, WrapUpDone,
-)  # fmt: skip
+    Abandoned,
+    AgentStateChanged,
+    Answered,
+    CallbackRequested,
+    Escalated,
+    OfferDeclined,
+    Overflowed,
+    WrapUpDone,
+)
 from alur.routing import AgentState, RoutingError
 
 
@@ -25,8 +32,11 @@ def test_an_agent_is_offered_one_call_at_a_time(desk_cls) -> None:
 
 
 def test_ring_no_answer_returns_the_call_to_its_place_and_pauses_the_agent(desk_cls) -> None:
-    desk = desk_cls(queue(ring_timeout=15, ring_no_answer={"pause_agent": True, "after_misses": 1}),
-                    desk_cls.agents("sleepy", "awake"), login=False)
+    desk = desk_cls(
+        queue(ring_timeout=15, ring_no_answer={"pause_agent": True, "after_misses": 1}),
+        desk_cls.agents("sleepy", "awake"),
+        login=False,
+    )
     desk.router.login("sleepy")
     desk.call("first")
     desk.call("second")
@@ -43,8 +53,9 @@ def test_ring_no_answer_returns_the_call_to_its_place_and_pauses_the_agent(desk_
 
 
 def test_ring_no_answer_without_pause_retries_other_agents_first(desk_cls) -> None:
-    desk = desk_cls(queue(ring_no_answer={"pause_agent": False, "retry_same_agent_after": 30}),
-                    desk_cls.agents("a", "b"))
+    desk = desk_cls(
+        queue(ring_no_answer={"pause_agent": False, "retry_same_agent_after": 30}), desk_cls.agents("a", "b")
+    )
     desk.call("c")
     desk.router.decline(desk.offer_for("c").reservation_id, "no_answer")
     assert desk.router.agent_state("a") is AgentState.AVAILABLE
@@ -242,10 +253,18 @@ def test_escalation_ladder_over_time(desk_cls) -> None:
     desk.advance(30)  # step 4: overflow
     assert desk.outcomes["c"].result == "overflow" and desk.outcomes["c"].target == "voicemail"
     assert [(e.step, e.action) for e in desk.of(Escalated) if e.call_id == "c"] == [
-        (1, "widen_skill_level"), (2, "add_groups"), (3, "raise_priority"), (4, "overflow")]
+        (1, "widen_skill_level"),
+        (2, "add_groups"),
+        (3, "raise_priority"),
+        (4, "overflow"),
+    ]
     rules = [e.rule for e in desk.router.explain("c") if e.kind == "escalation"]
-    assert rules == ["step 1: widen_skill_level", "step 2: add_groups", "step 3: raise_priority",
-                     "step 4: overflow"]
+    assert rules == [
+        "step 1: widen_skill_level",
+        "step 2: add_groups",
+        "step 3: raise_priority",
+        "step 4: overflow",
+    ]
 
 
 def test_move_queue_keeps_the_original_arrival_order(desk_cls) -> None:
@@ -266,8 +285,10 @@ def test_move_queue_keeps_the_original_arrival_order(desk_cls) -> None:
 
 
 def test_add_queues_borrows_agents_of_another_queue(desk_cls) -> None:
-    queues = [{"name": "q", "escalation": [{"after": 10, "action": "add_queues", "queues": ["sales"]}]},
-              {"name": "sales"}]
+    queues = [
+        {"name": "q", "escalation": [{"after": 10, "action": "add_queues", "queues": ["sales"]}]},
+        {"name": "sales"},
+    ]
     desk = desk_cls(queues, [{"id": "seller", "queues": ["sales"]}])
     desk.call("c", queue="q")
     assert desk.offers == []
@@ -276,10 +297,13 @@ def test_add_queues_borrows_agents_of_another_queue(desk_cls) -> None:
 
 
 def test_explanations_name_candidates_scores_and_choice(desk_cls) -> None:
-    desk = desk_cls([{"name": "q", "strategy": "skills"}], [
-        {"id": "a", "queues": ["q"], "skills": {"billing": 5}},
-        {"id": "b", "queues": ["q"], "skills": {"billing": 8}},
-    ])
+    desk = desk_cls(
+        [{"name": "q", "strategy": "skills"}],
+        [
+            {"id": "a", "queues": ["q"], "skills": {"billing": 5}},
+            {"id": "b", "queues": ["q"], "skills": {"billing": 8}},
+        ],
+    )
     desk.call("c", skills=(("billing", 3),))
     (e,) = desk.router.explain("c")
     assert e.kind == "offer" and e.rule == "skills" and e.candidates == 2 and e.chosen == ("b",)
@@ -299,8 +323,10 @@ def test_explanations_are_bounded(desk_cls) -> None:
 
 
 def test_queue_statistics_for_announcements(desk_cls) -> None:
-    desk = desk_cls(queue(expected_handle_time=120, ring_timeout=60, service_level={"percent": 80, "seconds": 20}),
-                    desk_cls.agents("a", "b"))
+    desk = desk_cls(
+        queue(expected_handle_time=120, ring_timeout=60, service_level={"percent": 80, "seconds": 20}),
+        desk_cls.agents("a", "b"),
+    )
     desk.call("c1")
     desk.call("c2")
     for n in range(3, 7):
@@ -334,7 +360,9 @@ def test_state_changes_are_events(desk_cls) -> None:
     desk.router.login("a")
     desk.router.pause("a", "coffee")
     assert [(e.old, e.new, e.reason) for e in desk.of(AgentStateChanged)] == [
-        ("offline", "available", ""), ("available", "paused", "coffee")]
+        ("offline", "available", ""),
+        ("available", "paused", "coffee"),
+    ]
 
 
 def test_a_driver_may_answer_inside_on_offer(desk_cls) -> None:

@@ -19,18 +19,36 @@ from alur.core.events import Abandoned, Answered, CallQueued, Event, Offered, Ov
 from alur.routing import AgentConfig, AgentState, QueueConfig, Router
 
 AGENTS = ["a1", "a2", "a3", "a4"]
-STRATEGY_NAMES = ["fixed_order", "round_robin", "longest_idle", "ring_all", "skills", "fewest_calls", "random"]
+STRATEGY_NAMES = [
+    "fixed_order",
+    "round_robin",
+    "longest_idle",
+    "ring_all",
+    "skills",
+    "fewest_calls",
+    "random",
+]
 
 
 class RouterMachine(RuleBasedStateMachine):
-    @initialize(strategy=st.sampled_from(STRATEGY_NAMES), escalate=st.booleans(),
-                present=st.sets(st.sampled_from(AGENTS)))
+    @initialize(
+        strategy=st.sampled_from(STRATEGY_NAMES),
+        escalate=st.booleans(),
+        present=st.sets(st.sampled_from(AGENTS)),
+    )
     def build(self, strategy: str, escalate: bool, present: set[str]) -> None:
-        ladder = [{"after": 20, "action": "widen_skill_level", "by": 2},
-                  {"after": 40, "action": "raise_priority", "by": 1}] if escalate else []
+        ladder = (
+            [
+                {"after": 20, "action": "widen_skill_level", "by": 2},
+                {"after": 40, "action": "raise_priority", "by": 1},
+            ]
+            if escalate
+            else []
+        )
         queues = [
-            QueueConfig(name="sales", strategy=strategy, wrap_up=10, ring_timeout=15, max_wait=300,
-                        escalation=ladder),
+            QueueConfig(
+                name="sales", strategy=strategy, wrap_up=10, ring_timeout=15, max_wait=300, escalation=ladder
+            ),
             QueueConfig(name="support", strategy=strategy, wrap_up=0, ring_timeout=15, max_length=4),
         ]
         agents = [
@@ -42,8 +60,9 @@ class RouterMachine(RuleBasedStateMachine):
         self.ring_all = strategy == "ring_all"
         self.clock = VirtualClock(1_767_225_600.0)
         self.events: list[Event] = []
-        self.router = Router.from_config(queues, agents, clock=self.clock, emit=self.on_event,
-                                         rng=random.Random(1))
+        self.router = Router.from_config(
+            queues, agents, clock=self.clock, emit=self.on_event, rng=random.Random(1)
+        )
         self.n = 0
         self.wrap_until: dict[str, float] = {}
         self.violations: list[str] = []
@@ -87,7 +106,10 @@ class RouterMachine(RuleBasedStateMachine):
             self.router.talk_ended(call_id)
             self.wrap_until[agent_id] = self.clock.now() + self.router.queues[queue].config.wrap_up
 
-    @rule(agent=st.sampled_from(AGENTS), action=st.sampled_from(["login", "logout", "pause", "unpause", "ready"]))
+    @rule(
+        agent=st.sampled_from(AGENTS),
+        action=st.sampled_from(["login", "logout", "pause", "unpause", "ready"]),
+    )
     def agent_acts(self, agent: str, action: str) -> None:
         before = self.router.agent_state(agent)
         if before is AgentState.WRAP_UP and action in ("ready", "pause", "logout"):
@@ -183,7 +205,10 @@ class RouterMachine(RuleBasedStateMachine):
         for agent_id, until in self.wrap_until.items():
             if self.clock.now() < until:
                 assert self.router.agent_state(agent_id) in (
-                    AgentState.WRAP_UP, AgentState.OFFLINE, AgentState.PAUSED)
+                    AgentState.WRAP_UP,
+                    AgentState.OFFLINE,
+                    AgentState.PAUSED,
+                )
 
 
 RouterMachine.TestCase.settings = settings(

@@ -17,8 +17,20 @@ def q(strategy: str, **kw: object) -> list[dict[str, object]]:
 
 def test_every_strategy_is_registered_by_name() -> None:
     assert set(STRATEGIES) == {
-        "ring_all", "fixed_order", "round_robin", "longest_idle", "least_talk_time", "fewest_calls",
-        "random", "weighted_random", "skills", "language", "percentage", "schedule", "vip", "predictive",
+        "ring_all",
+        "fixed_order",
+        "round_robin",
+        "longest_idle",
+        "least_talk_time",
+        "fewest_calls",
+        "random",
+        "weighted_random",
+        "skills",
+        "language",
+        "percentage",
+        "schedule",
+        "vip",
+        "predictive",
     }
 
 
@@ -53,8 +65,9 @@ def test_round_robin_skips_a_busy_agent_and_remembers_who_took_the_call(desk_cls
 
 
 def test_fixed_order_first_agent_gets_every_call_others_only_when_busy(desk_cls) -> None:
-    desk = desk_cls(q("fixed_order", strategy_options={"order": ["X", "Y", "Z"]}),
-                    desk_cls.agents("Z", "Y", "X"))
+    desk = desk_cls(
+        q("fixed_order", strategy_options={"order": ["X", "Y", "Z"]}), desk_cls.agents("Z", "Y", "X")
+    )
     for n in range(4):
         desk.call(f"c{n}")
         assert desk.take(f"c{n}") == "X"
@@ -71,11 +84,14 @@ def test_fixed_order_first_agent_gets_every_call_others_only_when_busy(desk_cls)
 
 
 def test_fixed_order_defaults_to_penalty_then_configuration_order(desk_cls) -> None:
-    desk = desk_cls(q("fixed_order"), [
-        {"id": "first", "queues": [{"queue": "q", "penalty": 1}]},
-        {"id": "zero", "queues": [{"queue": "q", "penalty": 0}]},
-        {"id": "second", "queues": [{"queue": "q", "penalty": 1}]},
-    ])
+    desk = desk_cls(
+        q("fixed_order"),
+        [
+            {"id": "first", "queues": [{"queue": "q", "penalty": 1}]},
+            {"id": "zero", "queues": [{"queue": "q", "penalty": 0}]},
+            {"id": "second", "queues": [{"queue": "q", "penalty": 1}]},
+        ],
+    )
     desk.call("c")
     assert desk.offer_for("c").agent_id == "zero"
 
@@ -135,8 +151,9 @@ def test_random_is_reproducible_with_a_seed_and_reaches_everyone(desk_cls) -> No
 
 
 def test_weighted_random_follows_weights(desk_cls) -> None:
-    desk = desk_cls(q("weighted_random", strategy_options={"weights": {"heavy": 9}}),
-                    desk_cls.agents("heavy", "light"))
+    desk = desk_cls(
+        q("weighted_random", strategy_options={"weights": {"heavy": 9}}), desk_cls.agents("heavy", "light")
+    )
     taken = []
     for n in range(1000):
         desk.call(f"c{n}")
@@ -146,12 +163,15 @@ def test_weighted_random_follows_weights(desk_cls) -> None:
 
 
 def test_skills_requires_minimum_level_and_prefers_the_best(desk_cls) -> None:
-    desk = desk_cls(q("skills"), [
-        {"id": "novice", "queues": ["q"], "skills": {"billing": 2}},
-        {"id": "expert", "queues": ["q"], "skills": {"billing": 9}},
-        {"id": "good", "queues": ["q"], "skills": {"billing": 6, "sales": 3}},
-        {"id": "none", "queues": ["q"]},
-    ])
+    desk = desk_cls(
+        q("skills"),
+        [
+            {"id": "novice", "queues": ["q"], "skills": {"billing": 2}},
+            {"id": "expert", "queues": ["q"], "skills": {"billing": 9}},
+            {"id": "good", "queues": ["q"], "skills": {"billing": 6, "sales": 3}},
+            {"id": "none", "queues": ["q"]},
+        ],
+    )
     desk.call("c1", skills=(("billing", 3),))
     first = desk.offer_for("c1")
     assert first.agent_id == "expert"
@@ -208,12 +228,24 @@ def test_percentage_needs_shares() -> None:
 def test_schedule_only_agents_on_shift_in_their_time_zone(desk_cls) -> None:
     # T0 is 00:00 UTC on a Thursday: 07:00 in Jakarta, 01:00 in Paris
     people = [
-        {"id": "jakarta", "queues": ["q"], "schedule": {"timezone": "Asia/Jakarta",
-                                                       "shifts": [{"start": "08:00", "end": "17:00"}]}},
-        {"id": "paris-night", "queues": ["q"], "schedule": {"timezone": "Europe/Paris",
-                                                           "shifts": [{"start": "22:00", "end": "06:00"}]}},
-        {"id": "paris-weekend", "queues": ["q"], "schedule": {"timezone": "Europe/Paris", "shifts": [
-            {"days": ["sat", "sun"], "start": "00:00", "end": "23:59"}]}},
+        {
+            "id": "jakarta",
+            "queues": ["q"],
+            "schedule": {"timezone": "Asia/Jakarta", "shifts": [{"start": "08:00", "end": "17:00"}]},
+        },
+        {
+            "id": "paris-night",
+            "queues": ["q"],
+            "schedule": {"timezone": "Europe/Paris", "shifts": [{"start": "22:00", "end": "06:00"}]},
+        },
+        {
+            "id": "paris-weekend",
+            "queues": ["q"],
+            "schedule": {
+                "timezone": "Europe/Paris",
+                "shifts": [{"days": ["sat", "sun"], "start": "00:00", "end": "23:59"}],
+            },
+        },
     ]
     desk = desk_cls(q("schedule"), people)
     desk.call("c1")
@@ -311,6 +343,9 @@ def test_unknown_strategy_option_is_named() -> None:
     from alur.routing import Router
 
     with pytest.raises(ConfigError) as err:
-        Router.from_config([QueueConfig(name="q", strategy="round_robin", strategy_options={"oder": []})], [],
-                           clock=VirtualClock())
+        Router.from_config(
+            [QueueConfig(name="q", strategy="round_robin", strategy_options={"oder": []})],
+            [],
+            clock=VirtualClock(),
+        )
     assert "oder" in str(err.value) and err.value.code == "unknown_option"

@@ -42,7 +42,8 @@ class Strategy:
         if unknown:
             allowed = sorted(self.options_allowed) or "none"
             raise ConfigError(
-                f"queue {ctx.queue!r}: strategy {self.name!r} has no option(s) {unknown} (allowed: {allowed})",
+                f"queue {ctx.queue!r}: strategy {self.name!r} has no option(s) {unknown} "
+                f"(allowed: {allowed})",
                 code="unknown_option",
                 value=unknown[0],
             )
@@ -71,12 +72,22 @@ class Strategy:
         return value
 
 
+NOTED = 5  # notes are words for the explanation: only the top few are written, to keep decisions cheap
+
+
+def ranked(
+    ordered: Sequence[Agent], score: Callable[[Agent], float], note: Callable[[Agent], str]
+) -> list[Ranked]:
+    """Wrap agents already in best-first order; notes are only formatted for the first `NOTED`."""
+    return [Ranked(a.id, score(a), note(a) if i < NOTED else "") for i, a in enumerate(ordered)]
+
+
 def rank_by(
     candidates: Sequence[Agent], key: Callable[[Agent], float], note: Callable[[Agent], str]
 ) -> list[Ranked]:
     """Lowest `key` first, ties broken by configuration order; score is the negated key."""
     ordered = sorted(candidates, key=lambda a: (key(a), a.order))
-    return [Ranked(a.id, -key(a), note(a)) for a in ordered]
+    return ranked(ordered, lambda a: -key(a), note)
 
 
 def longest_idle(candidates: Sequence[Agent]) -> list[Ranked]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy
+from alur.routing.strategies.base import Strategy, ranked
 
 
 class FewestCalls(Strategy):
@@ -16,4 +16,4 @@ class FewestCalls(Strategy):
         for a in candidates:
             a.roll_day(now)
         ordered = sorted(candidates, key=lambda a: (a.calls_today, a.idle_since, a.order))
-        return [Ranked(a.id, -float(a.calls_today), f"{a.calls_today} calls today") for a in ordered]
+        return ranked(ordered, lambda a: -float(a.calls_today), lambda a: f"{a.calls_today} calls today")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from alur.core.errors import ConfigError
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy
+from alur.routing.strategies.base import Strategy, ranked
 
 
 class FixedOrder(Strategy):
@@ -33,7 +33,8 @@ class FixedOrder(Strategy):
         pos = self._position()
         last = len(pos)
         ordered = sorted(candidates, key=lambda a: (pos.get(a.id, last), a.order))
-        return [
-            Ranked(a.id, -float(pos.get(a.id, last)), f"#{pos[a.id] + 1} in order" if a.id in pos else "not listed")
-            for a in ordered
-        ]
+        return ranked(
+            ordered,
+            lambda a: -float(pos.get(a.id, last)),
+            lambda a: f"#{pos[a.id] + 1} in order" if a.id in pos else "not listed",
+        )

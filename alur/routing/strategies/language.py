@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy
+from alur.routing.strategies.base import Strategy, ranked
 from alur.routing.strategies.skills import rank_by_skills
 
 
@@ -22,7 +22,8 @@ class Language(Strategy):
         strict = self.option("strict", True, bool)
         pool = [a for a in candidates if a.languages.get(lang, 0) > 0] if strict else list(candidates)
         ordered = sorted(pool, key=lambda a: (-a.languages.get(lang, 0), a.idle_since, a.order))
-        return [
-            Ranked(a.id, float(a.languages.get(lang, 0)), f"{lang} level {a.languages.get(lang, 0)}")
-            for a in ordered
-        ]
+        return ranked(
+            ordered,
+            lambda a: float(a.languages.get(lang, 0)),
+            lambda a: f"{lang} level {a.languages.get(lang, 0)}",
+        )

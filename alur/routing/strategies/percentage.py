@@ -11,7 +11,7 @@ from typing import Any
 from alur.core.errors import ConfigError
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, StrategyContext
+from alur.routing.strategies.base import Strategy, StrategyContext, ranked
 
 
 class Percentage(Strategy):
@@ -21,8 +21,12 @@ class Percentage(Strategy):
     def __init__(self, options: Mapping[str, Any], ctx: StrategyContext) -> None:
         super().__init__(options, ctx)
         shares = options.get("shares")
-        if not isinstance(shares, dict) or not shares or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in shares.values()
+        if (
+            not isinstance(shares, dict)
+            or not shares
+            or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in shares.values()
+            )
         ):
             raise ConfigError(
                 f"queue {ctx.queue!r}: strategy 'percentage' needs 'shares: {{group: percent, ...}}' with "
@@ -49,13 +53,16 @@ class Percentage(Strategy):
             g = self.group_of(a)
             return self.shares[g] * n - self.counts[g] if g is not None else float("-inf")
 
-        ordered = sorted(candidates, key=lambda a: (-deficit(a), a.idle_since, a.order))
-        return [
-            Ranked(a.id, deficit(a), f"group {self.group_of(a)}: {self.counts.get(self.group_of(a) or '', 0)}"
-                   f"/{self.total} calls, share {self.shares.get(self.group_of(a) or '', 0):.0%}")
-            for a in ordered
-            if self.group_of(a) is not None
-        ]
+        pool = [a for a in candidates if self.group_of(a) is not None]
+        ordered = sorted(pool, key=lambda a: (-deficit(a), a.idle_since, a.order))
+        return ranked(
+            ordered,
+            deficit,
+            lambda a: (
+                f"group {self.group_of(a)}: {self.counts[self.group_of(a) or '']}"
+                f"/{self.total} calls, share {self.shares[self.group_of(a) or '']:.0%}"
+            ),
+        )
 
     def assigned(self, agent: Agent, call: WaitingCall, now: float) -> None:
         g = self.group_of(agent)

@@ -18,7 +18,7 @@ from alur.core.errors import ConfigError
 from alur.core.events import Disposition, Event, TalkEnded
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, StrategyContext
+from alur.routing.strategies.base import NOTED, Strategy, StrategyContext
 from alur.routing.strategies.skills import rank_by_skills
 
 
@@ -70,15 +70,23 @@ class Predictive(Strategy):
         known = [(a, self.predict(a.id, kind)) for a in candidates]
         scored = [(a, p) for a, p in known if p is not None]
         if not scored:
-            return [Ranked(r.agent_id, r.score, "no data yet, by skills: " + r.note)
-                    for r in rank_by_skills(candidates, call)]
+            return [
+                Ranked(r.agent_id, r.score, "no data yet, by skills: " + r.note)
+                for r in rank_by_skills(candidates, call)
+            ]
         thin = [a for a, p in known if p is None]
         if thin and self.ctx.rng.random() < self.exploration:
             thin.sort(key=lambda a: (self._samples(self.stats.get((a.id, kind))), a.idle_since, a.order))
             explore = thin[0]
             rest = [r for r in self._rank(scored, kind) if r.agent_id != explore.id]
-            return [Ranked(explore.id, 0.0, f"exploring: {self._samples(self.stats.get((explore.id, kind)))} "
-                           f"samples for {kind or 'any'} calls")] + rest
+            return [
+                Ranked(
+                    explore.id,
+                    0.0,
+                    f"exploring: {self._samples(self.stats.get((explore.id, kind)))} "
+                    f"samples for {kind or 'any'} calls",
+                )
+            ] + rest
         return self._rank(scored, kind) + [
             Ranked(r.agent_id, r.score, "thin data, by skills: " + r.note) for r in rank_by_skills(thin, call)
         ]
@@ -87,9 +95,15 @@ class Predictive(Strategy):
         scored.sort(key=lambda t: (-(t[1] or 0.0), t[0].idle_since, t[0].order))
         what = "resolution" if self.objective == "resolution" else "handle time"
         return [
-            Ranked(a.id, p or 0.0, f"predicted {what} {abs(p or 0.0):.3g} on {kind or 'any'} calls "
-                   f"({self._samples(self.stats.get((a.id, kind)))} samples)")
-            for a, p in scored
+            Ranked(
+                a.id,
+                p or 0.0,
+                f"predicted {what} {abs(p or 0.0):.3g} on {kind or 'any'} calls "
+                f"({self._samples(self.stats.get((a.id, kind)))} samples)"
+                if i < NOTED
+                else "",
+            )
+            for i, (a, p) in enumerate(scored)
         ]
 
     def assigned(self, agent: Agent, call: WaitingCall, now: float) -> None:

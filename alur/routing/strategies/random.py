@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy
+from alur.routing.strategies.base import NOTED, Strategy
 
 
 class RandomPick(Strategy):
@@ -15,4 +15,5 @@ class RandomPick(Strategy):
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
         ordered = sorted(candidates, key=lambda a: a.order)
         self.ctx.rng.shuffle(ordered)
-        return [Ranked(a.id, float(len(ordered) - i), "random draw") for i, a in enumerate(ordered)]
+        n = len(ordered)
+        return [Ranked(a.id, float(n - i), "random draw" if i < NOTED else "") for i, a in enumerate(ordered)]

@@ -8,7 +8,7 @@ from typing import Any
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, StrategyContext
+from alur.routing.strategies.base import Strategy, StrategyContext, ranked
 
 
 class RoundRobin(Strategy):
@@ -34,7 +34,7 @@ class RoundRobin(Strategy):
 
         ordered = sorted(candidates, key=lambda a: (distance(a), a.order))
         last = self.last or "nobody yet"
-        return [Ranked(a.id, -float(distance(a)), f"{distance(a)} after last ({last})") for a in ordered]
+        return ranked(ordered, lambda a: -float(distance(a)), lambda a: f"{distance(a)} after last ({last})")
 
     def assigned(self, agent: Agent, call: WaitingCall, now: float) -> None:
         self.last = agent.id

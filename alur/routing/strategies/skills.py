@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy
+from alur.routing.strategies.base import Strategy, ranked
 
 
 def skill_score(agent: Agent, call: WaitingCall) -> int:
@@ -20,15 +20,14 @@ def rank_by_skills(candidates: Sequence[Agent], call: WaitingCall) -> list[Ranke
         candidates,
         key=lambda a: (-skill_score(a, call), a.penalty_in(q), -a.level_in(q), a.idle_since, a.order),
     )
-    return [
-        Ranked(
-            a.id,
-            float(skill_score(a, call)),
+    return ranked(
+        ordered,
+        lambda a: float(skill_score(a, call)),
+        lambda a: (
             f"skills {sum(1 for s in call.skills if s in a.skills)}/{len(call.skills)} "
-            f"sum {skill_score(a, call)}, penalty {a.penalty_in(q)}",
-        )
-        for a in ordered
-    ]
+            f"sum {skill_score(a, call)}, penalty {a.penalty_in(q)}"
+        ),
+    )
 
 
 class Skills(Strategy):

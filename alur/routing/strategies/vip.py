@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy
+from alur.routing.strategies.base import Strategy, ranked
 
 
 class Vip(Strategy):
@@ -22,8 +22,14 @@ class Vip(Strategy):
             if self.option("vip_only", False, bool):
                 pool = [a for a in candidates if a.skills.get(skill, 0) > 0]
             ordered = sorted(pool, key=lambda a: (-a.skills.get(skill, 0), a.idle_since, a.order))
-            return [Ranked(a.id, float(a.skills.get(skill, 0)), f"VIP caller, {skill} level "
-                           f"{a.skills.get(skill, 0)}") for a in ordered]
+            return ranked(
+                ordered,
+                lambda a: float(a.skills.get(skill, 0)),
+                lambda a: f"VIP caller, {skill} level {a.skills.get(skill, 0)}",
+            )
         ordered = sorted(candidates, key=lambda a: (a.skills.get(skill, 0), a.idle_since, a.order))
-        return [Ranked(a.id, -float(a.skills.get(skill, 0)), f"regular caller, {skill} level "
-                       f"{a.skills.get(skill, 0)}") for a in ordered]
+        return ranked(
+            ordered,
+            lambda a: -float(a.skills.get(skill, 0)),
+            lambda a: f"regular caller, {skill} level {a.skills.get(skill, 0)}",
+        )

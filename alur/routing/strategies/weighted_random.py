@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy
+from alur.routing.strategies.base import NOTED, Strategy
 
 
 class WeightedRandom(Strategy):
@@ -23,4 +23,6 @@ class WeightedRandom(Strategy):
             key = rng.random() ** (1.0 / w) if w > 0 else -1.0
             keyed.append((key, a, w))
         keyed.sort(key=lambda t: -t[0])
-        return [Ranked(a.id, key, f"weight {w:g}") for key, a, w in keyed]
+        return [
+            Ranked(a.id, key, f"weight {w:g}" if i < NOTED else "") for i, (key, a, w) in enumerate(keyed)
+        ]
