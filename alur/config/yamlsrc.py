@@ -59,6 +59,8 @@ def load_yaml(path: Path, display: str) -> Any:
         raise YamlFileError(Problem(display, line, f"YAML syntax error: {what}", code="yaml_syntax")) from None
     except YAMLError as error:
         raise YamlFileError(Problem(display, None, f"YAML error: {error}", code="yaml_syntax")) from None
+    except (ValueError, TypeError, OverflowError) as error:  # e.g. an impossible date such as 2026-02-30
+        raise YamlFileError(Problem(display, None, f"invalid value: {error}", code="yaml_value")) from None
 
 
 def key_line(container: Any, key: Any, default: int | None = None) -> int | None:

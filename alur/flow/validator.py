@@ -112,7 +112,7 @@ def _graph_checks(flow: Flow, declared: set[str], complete: bool) -> list[Findin
         for target in _edges(node, nodes):
             incoming[target].append(node_id)
     exits = {n for n, node in nodes.items()
-             if node.can_end or any(t in broken for _, t in node.targets() if t is not None)}
+             if node.can_end or any(t is None or t in broken for _, t in node.targets())}
     stack = list(exits)
     while stack:
         for source in incoming[stack.pop()]:

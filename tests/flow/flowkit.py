@@ -65,7 +65,7 @@ def write_project(root: Path, flows: dict[str, str], *, settings: str = BASE_SET
 
 def flow(nodes: str, start: str = "start", name: str = "main", language: str = "en") -> str:
     """A flow file from an indented `nodes:` body."""
-    body = textwrap.indent(textwrap.dedent(nodes), "  ")
+    body = textwrap.indent(textwrap.dedent(nodes).strip("\n"), "  ")
     return f"flow: {name}\nlanguage: {language}\nstart: {start}\nnodes:\n{body}"
 
 

@@ -1,0 +1,194 @@
+"""The project loader: every file kind, and problems that name file and line without tracebacks."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from alur.config import ProjectInvalid, load_project
+
+FLOW = """\
+flow: main
+start: hello
+nodes:
+  hello:
+    type: play
+    say: "Hello"
+    next: bye
+  bye:
+    type: hangup
+"""
+
+
+def make(root: Path, files: dict[str, str]) -> Path:
+    base = {"alur.yaml": "timezone: Asia/Jakarta\ndefault_flow: main\n", "flows/main.yaml": FLOW}
+    base.update(files)
+    for rel, text in base.items():
+        if text is None:
+            continue
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def problems(root: Path) -> list[str]:
+    with pytest.raises(ProjectInvalid) as info:
+        load_project(root)
+    return [str(p) for p in info.value.problems]
+
+
+def test_minimal_project(tmp_path):
+    p = load_project(make(tmp_path, {}))
+    assert list(p.flows) == ["main"] and p.settings.timezone == "Asia/Jakarta"
+    assert p.queues == {} and p.customers == {}
+
+
+def test_support_example_loads_everything():
+    root = Path(__file__).resolve().parents[2] / "examples" / "support"
+    p = load_project(root)
+    assert set(p.flows) == {"main", "after_hours"}
+    assert set(p.queues) == {"billing", "support", "vip"}
+    assert p.queues["billing"].required_skills == {"billing": 3}
+    assert set(p.agents) == {"ayu", "rudi", "james", "sinta"}
+    assert p.agents["ayu"].languages == {"id": 10, "en": 10}
+    assert p.customers["100003"]["pin"] == "0007"
+    assert p.calendars["jakarta"].timezone == "Asia/Jakarta"
+    assert p.settings.numbers["1000"] == "main"
+
+
+def test_missing_directory_and_alur_yaml(tmp_path):
+    assert problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: project directory not found"]
+    (tmp_path / "empty").mkdir()
+    assert "missing project file alur.yaml" in problems(tmp_path / "empty")[0]
+
+
+def test_yaml_syntax_error_names_line(tmp_path):
+    found = problems(make(tmp_path, {"flows/main.yaml": "flow: main\nstart: a\nnodes:\n  a: {type: play\n"}))
+    assert len(found) == 1 and found[0].startswith("flows/main.yaml:5: YAML syntax error")
+
+
+def test_duplicate_key_is_an_error(tmp_path):
+    found = problems(make(tmp_path, {"flows/main.yaml": FLOW + "  bye:\n    type: hangup\n"}))
+    assert found[0].startswith("flows/main.yaml:") and "duplicate" in found[0]
+
+
+def test_settings_unknown_field_bad_timezone_unknown_flows(tmp_path):
+    found = problems(make(tmp_path, {"alur.yaml": """\
+        name: x
+        timezone: Asia/Jakata
+        defualt_flow: main
+        """}))
+    assert "alur.yaml:2: timezone: unknown time zone 'Asia/Jakata' (use an IANA name such as 'Asia/Jakarta')" in found
+    assert "alur.yaml:3: defualt_flow: unknown field (check its spelling)" in found
+
+
+def test_numbers_must_name_flows(tmp_path):
+    found = problems(make(tmp_path, {"alur.yaml": """\
+        numbers:
+          "1000": main
+          "2000": sales
+        default_flow: mian
+        """}))
+    assert found == [
+        "alur.yaml:3: number '2000' goes to flow 'sales', which does not exist (flows: ['main'])",
+        "alur.yaml:4: default_flow 'mian' does not exist (flows: ['main'])",
+    ]
+
+
+def test_no_entry_point(tmp_path):
+    found = problems(make(tmp_path, {"alur.yaml": "name: x\n"}))
+    assert "no 'numbers' map and no 'default_flow'" in found[0]
+
+
+def test_rest_directory_needs_url(tmp_path):
+    found = problems(make(tmp_path, {"alur.yaml": "default_flow: main\ndirectory: {type: rest}\n"}))
+    assert "needs 'url'" in found[0] and found[0].startswith("alur.yaml:2")
+
+
+def test_calendar_problems(tmp_path):
+    found = problems(make(tmp_path, {"calendars/office.yaml": """\
+        timezone: Asia/Jakarta
+        hours:
+          mon-fry: ["08:00-17:00"]
+        holidays:
+          - {date: 2026-02-28}
+        """, "calendars/bad.yaml": "holidays: [2026-02-30]\n", "calendars/late.yaml": """\
+        hours:
+          mon: ["17:00-08:00"]
+        """}))
+    text = "\n".join(found)
+    assert "calendars/office.yaml" in text and "mon-fry" in text
+    assert "calendars/bad.yaml: invalid value: day is out of range for month" in text
+    assert "calendars/late.yaml" in text and "end before they start" in text
+
+
+def test_calendar_name_defaults_to_file_name(tmp_path):
+    p = load_project(make(tmp_path, {"calendars/shop.yaml": "hours: {mon-sat: ['08:00-17:00']}\n"}))
+    assert list(p.calendars) == ["shop"]
+
+
+def test_directory_problems(tmp_path):
+    found = problems(make(tmp_path, {"directory/customers.yaml": """\
+        customers:
+          - {id: "1", pin: "1111", vip: maybe}
+          - {id: "2", pin: "2222"}
+          - {id: "2", pin: "3333"}
+          - {name: no id}
+        """}))
+    assert any(f.startswith("directory/customers.yaml:2: vip:") for f in found)
+    assert "directory/customers.yaml:4: customer '2' is listed twice" in found
+    assert "directory/customers.yaml:5: id: required field is missing" in found
+
+
+def test_directory_numbers_become_text(tmp_path):
+    p = load_project(make(tmp_path, {"directory/c.yaml": "- {id: 42, pin: 1234, tier: gold}\n"}))
+    assert p.customers["42"] == {"id": "42", "pin": "1234", "name": "", "vip": False, "tier": "gold"}
+
+
+def test_queue_and_agent_files_use_routing_models(tmp_path):
+    found = problems(make(tmp_path, {
+        "queues/billing.yaml": "name: billing\nring_timout: 20\n",
+        "agents/a.yaml": "agents:\n  - {id: ayu, skills: {billing: 12}}\n",
+    }))
+    assert "queues/billing.yaml:2: ring_timout: unknown field (check its spelling)" in found
+    assert any(f.startswith("agents/a.yaml:2: skills:") and "1..10" in f for f in found)
+
+
+def test_agent_serving_unknown_queue(tmp_path):
+    found = problems(make(tmp_path, {
+        "queues/billing.yaml": "name: billing\n",
+        "agents/a.yaml": "- {id: ayu, queues: [billing, sales]}\n",
+    }))
+    assert any("serves queue 'sales', which does not exist" in f for f in found)
+
+
+def test_queue_file_forms(tmp_path):
+    p = load_project(make(tmp_path, {
+        "queues/billing.yaml": "strategy: round_robin\n",  # name from the file name
+        "queues/more.yaml": "queues:\n  - {name: sales}\n  - {name: support}\n",
+    }))
+    assert set(p.queues) == {"billing", "sales", "support"}
+    assert p.queues["billing"].strategy == "round_robin"
+
+
+def test_flow_header_problems(tmp_path):
+    found = problems(make(tmp_path, {"flows/main.yaml": "flow: main\nnodes: {}\nextra: 1\n"}))
+    assert "flows/main.yaml:1: start: required field is missing" in found
+    assert "flows/main.yaml:3: extra: unknown field (check its spelling)" in found
+    found = problems(make(tmp_path, {"flows/main.yaml": "- just a list\n"}))
+    assert "must be a mapping" in found[0]
+
+
+def test_empty_files_do_not_crash(tmp_path):
+    found = problems(make(tmp_path, {"flows/main.yaml": "", "alur.yaml": ""}))
+    assert found and all("Traceback" not in f for f in found)
+
+
+def test_unreadable_file(tmp_path):
+    root = make(tmp_path, {})
+    (root / "flows" / "bin.yaml").write_bytes(b"\xff\xfe\x00bad")
+    found = problems(root)
+    assert found[0].startswith("flows/bin.yaml") and "cannot read" in found[0]
