@@ -6,6 +6,7 @@ their figures agree by construction. Definitions (the same as `alur.sim.erlang`)
 - offered: calls that entered a queue (a call moved between queues is offered once per queue, once in
   the total); outcomes count in the interval the call was first queued, as ACD reports do;
 - service level: answered within the threshold / offered (abandoned calls count against it);
+- P(wait): offered calls that found no agent free (waited before answer, or left the queue) / offered;
 - abandonment rate: abandoned in queue / offered; ASA: mean wait of answered calls;
 - AHT: (talk + wrap-up) / handled calls;
 - occupancy: time reserved, ringing, busy or in wrap-up / that time plus time available (paused and
@@ -35,6 +36,7 @@ class Tally:
     abandoned: int = 0
     overflowed: int = 0
     within_sl: int = 0
+    waited: int = 0  # queued calls that found no agent free (answered after a wait, or left the queue)
     wait_answered: float = 0.0
     longest_wait: float = 0.0
     handled: int = 0
@@ -48,6 +50,10 @@ class Tally:
     @property
     def abandonment_rate(self) -> float:
         return self.abandoned / self.offered if self.offered else 0.0
+
+    @property
+    def p_wait(self) -> float:
+        return self.waited / self.offered if self.offered else 0.0
 
     @property
     def service_level(self) -> float:
@@ -74,6 +80,7 @@ class Tally:
             "abandonment_rate": self.abandonment_rate,
             "overflowed": self.overflowed,
             "asa": self.asa,
+            "p_wait": self.p_wait,
             "service_level": self.service_level,
             "aht": self.aht,
             "occupancy": self.occupancy,
@@ -254,8 +261,10 @@ class KpiFold:
         call.waiting_in = None
         call.answered = True
         within = e.wait <= self.thresholds.get(e.queue, self.sl_threshold)
+        waited = e.wait > 0
         for t in self._slices(call, e.queue):
             t.answered += 1
+            t.waited += waited
             t.wait_answered += e.wait
             t.longest_wait = max(t.longest_wait, e.wait)
             if within:
@@ -267,6 +276,7 @@ class KpiFold:
         call.waiting_in = None
         for t in self._slices(call, e.queue):
             t.abandoned += 1
+            t.waited += 1
             t.longest_wait = max(t.longest_wait, e.wait)
 
     def _overflowed(self, e: ev.Overflowed) -> None:
@@ -274,6 +284,7 @@ class KpiFold:
         call.waiting_in = None
         for t in self._slices(call, e.queue):
             t.overflowed += 1
+            t.waited += e.wait > 0
             t.longest_wait = max(t.longest_wait, e.wait)
 
     def _talk_ended(self, e: ev.TalkEnded) -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alur.core.errors import AlurError
@@ -34,7 +35,7 @@ def run_simulate_command(
                 traffic = sim.traffic
             results.append(_run(sim, errors, progress and sim.traffic.n >= PROGRESS_FROM))
     except AlurError as error:
-        errors.print(f"[red]error:[/red] {error.message}", highlight=False, markup=True)
+        errors.print(f"[red]error:[/red] {escape(error.message)}", highlight=False, soft_wrap=True)
         return 2
     timezone = variants[0].scenario.timezone
     if json_out:

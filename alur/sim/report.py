@@ -31,6 +31,7 @@ TOTAL_ROWS: list[tuple[str, str, str]] = [
     ("Abandonment rate", "abandonment_rate", "pct"),
     ("Overflowed / timed out", "overflowed", "int"),
     ("Service level", "service_level", "pct"),
+    ("P(wait)", "p_wait", "pct"),
     ("ASA (s)", "asa", "secs"),
     ("AHT (s)", "aht", "secs"),
     ("Longest wait (s)", "longest_wait", "secs"),

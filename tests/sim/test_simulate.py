@@ -1,0 +1,162 @@
+"""The simulator end to end: determinism, common random numbers, caller behaviour, rosters, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from alur.cli import app
+from alur.config.project import load_project
+from alur.core import events as ev
+from alur.core.errors import ConfigError
+from alur.sim.runner import Simulation
+from alur.sim.scenario import ScenarioError, load_scenario
+from alur.sim.variants import VariantError, build_variants
+
+HERE = Path(__file__).parent
+IVR = HERE / "projects" / "ivr"
+MMC = HERE / "projects" / "mmc"
+
+
+def run(seed: int = 2, overrides: list[str] | None = None, keep: bool = True, project: Path = IVR,
+        scenario: Path = HERE / "ivr.yaml"):
+    return Simulation(load_project(project), load_scenario(scenario, overrides), seed, keep_events=keep).run()
+
+
+def test_same_seed_same_log_bit_for_bit() -> None:
+    a, b = run(5), run(5)
+    assert a.events == b.events and len(a.events) > 1000
+    assert a.kpis.as_dict() == b.kpis.as_dict()
+    c = run(6)
+    assert c.events != a.events
+
+
+def test_variants_see_the_same_callers() -> None:
+    """Common random numbers: more staff changes waits, not who calls, when, or what they press."""
+    base, more = run(3), run(3, ["rosters.support.count=6"])
+
+    def arrivals(result):  # noqa: ANN001, ANN202
+        return [(e.call_id, e.at, e.caller_id) for e in result.events if isinstance(e, ev.CallArrived)]
+
+    def choices(result):  # noqa: ANN001, ANN202
+        return [(e.call_id, e.option) for e in result.events if isinstance(e, ev.MenuOptionChosen)]
+
+    assert arrivals(base) == arrivals(more)
+    assert choices(base) == choices(more)
+    assert more.kpis.total.asa < base.kpis.total.asa
+    assert more.kpis.total.abandoned < base.kpis.total.abandoned
+
+
+def test_menu_choices_follow_the_scenario_shares() -> None:
+    result = run(4, ["arrivals.calls=[1000, 1000]", "ivr.wrong_digits=0"], keep=False)
+    counts = {option: n for (_, node, option), n in result.kpis.ivr_options.items() if node == "menu"}
+    tries = sum(counts.values())
+    # 30% / 60% of entries; the 10% who press nothing are asked again (retries: 1)
+    assert counts["1"] / tries == pytest.approx(1 / 3, abs=0.03)
+    assert counts["2"] / tries == pytest.approx(2 / 3, abs=0.03)
+
+
+def test_wrong_digits_are_rejected_by_the_menu() -> None:
+    result = run(4, ["ivr.wrong_digits=0.5"])
+    rejected = [e for e in result.events if isinstance(e, ev.MenuInputRejected) and e.reason == "invalid"]
+    chosen = [e for e in result.events if isinstance(e, ev.MenuOptionChosen)]
+    assert len(rejected) > 0.3 * (len(rejected) + len(chosen))
+
+
+def test_handle_time_per_call_type_and_callbacks() -> None:
+    result = run(2)
+    queues = result.kpis.queues
+    assert queues["sales"].aht == pytest.approx(60.0)  # fixed talk time, no wrap-up
+    assert queues["support"].wrap_time == pytest.approx(10.0 * queues["support"].handled)
+    total = result.kpis.total
+    assert total.callbacks_requested > 10
+    assert 0.6 < total.callbacks_reached / total.callbacks_requested <= 1.0
+    assert total.offered == total.answered + total.abandoned + total.overflowed
+
+
+def test_no_callbacks_when_nobody_accepts() -> None:
+    assert run(2, ["callback.accept=0"], keep=False).kpis.total.callbacks_requested == 0
+
+
+def test_rosters_follow_their_shifts() -> None:
+    result = run(2, ["rosters=[{name: am, count: 2, queues: [sales, support], shifts: [{start: '09:00', end: '10:30'}]},"
+                     " {name: pm, count: 2, queues: [sales, support], shifts: [{start: '10:30', end: '12:00'}]}]"])
+    staffed = {agent: a.staffed_time for agent, a in result.kpis.agents.items()}
+    for agent, seconds in staffed.items():
+        # 90 minutes each, plus at most one call finishing after the shift ends
+        assert 5400 <= seconds <= 5400 + 1800, (agent, seconds)
+    logins = {e.agent_id: e.at for e in result.events if isinstance(e, ev.AgentStateChanged) and e.old == "offline"}
+    assert logins["pm-01"] - logins["am-01"] == 5400
+
+
+def test_known_callers_use_directory_numbers() -> None:
+    result = run(2, ["callers.known_share=1"])
+    callers = {e.caller_id for e in result.events if isinstance(e, ev.CallArrived)}
+    assert callers == {"+100000001", "+100000002"}
+
+
+def test_scenario_errors_name_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\narrivals:\n  calls: [10]\n  intervl: 30m\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(bad)
+    assert f"{bad}:4" in str(info.value) and "intervl" in str(info.value)
+    bad.write_text("arrivals: {calls: [10]}\npatience: {dist: lognormal, mean: 60}\n")
+    with pytest.raises(ScenarioError, match=r"bad.yaml:2.*needs sd"):
+        load_scenario(bad)
+    bad.write_text("arrivals: {calls: [10]}\ncallers: {languages: {en: 0.8, id: 0.5}}\n")
+    with pytest.raises(ScenarioError, match="add up to 1.3"):
+        load_scenario(bad)
+    bad.write_text("arrivals: [oops\n")
+    with pytest.raises(ScenarioError, match="YAML syntax"):
+        load_scenario(bad)
+
+
+def test_roster_for_a_missing_queue_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="roster 'support' serves queue 'billing'"):
+        run(overrides=["rosters.support.queues=[billing]"])
+
+
+def test_bad_compare_values_are_explained() -> None:
+    with pytest.raises(VariantError, match="no queue 'nope'"):
+        build_variants(IVR, HERE / "ivr.yaml", ["queues.nope.strategy=skills"])
+    with pytest.raises(VariantError, match="not a project directory"):
+        build_variants(IVR, HERE / "ivr.yaml", ["/no/such/dir"])
+    variants = build_variants(IVR, HERE / "ivr.yaml", ["queues.*.strategy=fewest_calls; rosters.sales.count=3"])
+    assert {q.strategy for q in variants[1].project.queues.values()} == {"fewest_calls"}
+    assert variants[1].scenario.rosters[0].count == 3 and variants[0].scenario.rosters[0].count == 2
+
+
+def test_cli_writes_tables_files_plots_and_report(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["simulate", str(IVR), str(HERE / "ivr.yaml"), "--seed", "3",
+                                      "--compare", "rosters.support.count=5", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Service level" in result.output and "variant 1 = rosters.support.count=5" in result.output
+    names = {p.name for p in out.iterdir()}
+    assert {"kpis.json", "intervals.csv", "agents.csv", "ivr.csv", "queues.csv", "report.html",
+            "traffic.png", "service_level_and_asa.png"} <= names
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 4 and "rosters.support.count=5" in html
+    data = json.loads((out / "kpis.json").read_text())
+    assert [v["label"] for v in data["variants"]] == ["base", "rosters.support.count=5"]
+    assert data["variants"][0]["total"]["offered"] == data["variants"][1]["total"]["offered"]
+    rows = (out / "intervals.csv").read_text().splitlines()
+    assert rows[0].startswith("variant,interval_start,local_time,arrived,offered")
+
+
+def test_cli_json_and_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["simulate", str(MMC), str(HERE / "mmc.yaml"), "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["variants"][0]["total"]["answered"] > 1000
+    bad = tmp_path / "s.yaml"
+    bad.write_text("arrivals: {calls: [10]}\nrosters: [{name: a, count: two}]\n")
+    result = runner.invoke(app, ["simulate", str(MMC), str(bad)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "s.yaml:2" in result.output and "count" in result.output
+    result = runner.invoke(app, ["simulate", str(tmp_path / "none"), str(bad)])
+    assert result.exit_code == 2 and "project directory not found" in result.output
