@@ -31,8 +31,8 @@ class _Model(BaseModel):
 class ServiceLevel(_Model):
     """Target share of calls answered within `seconds`: `{percent: 80, seconds: 20}` is "80/20"."""
 
-    percent: float = Field(80.0, gt=0, le=100)
-    seconds: float = Field(20.0, gt=0)
+    percent: float = Field(default=80.0, gt=0, le=100)
+    seconds: float = Field(default=20.0, gt=0)
 
 
 EscalationAction = Literal[
@@ -78,33 +78,53 @@ class RingNoAnswer(_Model):
     """
 
     pause_agent: bool = True
-    after_misses: int = Field(2, ge=1)
+    after_misses: int = Field(default=2, ge=1)
     pause_reason: str = "ring_no_answer"
-    retry_same_agent_after: float = Field(30.0, ge=0)
+    retry_same_agent_after: float = Field(default=30.0, ge=0)
 
 
 class QueueConfig(_Model):
-    """A queue: its strategy, targets, limits and escalation ladder."""
+    """A queue: its strategy, targets, limits and escalation ladder (one `queues/<name>.yaml`).
+
+    name                  queue name, referenced by flows (`queue: billing`) and agents
+    strategy              one of `alur.routing.STRATEGIES` (default `longest_idle`)
+    strategy_options      options of that strategy (e.g. `order`, `shares`, `weights`, `objective`)
+    service_level         target, e.g. `{percent: 80, seconds: 20}`
+    ring_timeout          seconds an offered agent's phone rings before the offer lapses
+    max_wait              seconds a caller may wait; then `overflow` (or outcome `timeout`)
+    max_length            callers allowed in line; more get outcome `full`
+    wrap_up               seconds of after-call work before the agent is offered another call
+    weight                an agent serving several queues takes calls from the heavier queue first
+    required_skills       `{skill: minimum level}` every call of this queue needs
+    require_language      only offer a caller to agents who speak the caller's language
+    vip_priority          priority added to VIP callers (they move ahead in line)
+    escalation            the ladder: steps applied after N seconds of waiting (see EscalationStep)
+    overflow              where callers go on max wait, full queue or no agents (node/flow/number)
+    when_no_agents        `wait` (default) or `leave` (outcome `no_agents`) if nobody is logged in
+    ring_no_answer        what an unanswered offer does to the agent (see RingNoAnswer)
+    expected_handle_time  starting value of the average handle time used for estimated wait
+    lookahead             how many waiting calls one dispatch pass considers (skill-based skipping)
+    """
 
     name: str = Field(pattern=NAME)
     description: str = ""
     strategy: str = "longest_idle"
     strategy_options: dict[str, Any] = Field(default_factory=dict)
-    service_level: ServiceLevel = ServiceLevel()
-    ring_timeout: float = Field(20.0, gt=0)
-    max_wait: float | None = Field(None, gt=0)
-    max_length: int | None = Field(None, ge=1)
-    wrap_up: float = Field(0.0, ge=0)
-    weight: int = Field(1, ge=1)
+    service_level: ServiceLevel = Field(default_factory=ServiceLevel)
+    ring_timeout: float = Field(default=20.0, gt=0)
+    max_wait: float | None = Field(default=None, gt=0)
+    max_length: int | None = Field(default=None, ge=1)
+    wrap_up: float = Field(default=0.0, ge=0)
+    weight: int = Field(default=1, ge=1)
     required_skills: dict[str, int] = Field(default_factory=dict)
     require_language: bool = False
-    vip_priority: int = Field(10, ge=0)
+    vip_priority: int = Field(default=10, ge=0)
     escalation: tuple[EscalationStep, ...] = ()
     overflow: str | None = None
     when_no_agents: Literal["wait", "leave"] = "wait"
-    ring_no_answer: RingNoAnswer = RingNoAnswer()
-    expected_handle_time: float = Field(180.0, gt=0)
-    lookahead: int = Field(32, ge=1)
+    ring_no_answer: RingNoAnswer = Field(default_factory=RingNoAnswer)
+    expected_handle_time: float = Field(default=180.0, gt=0)
+    lookahead: int = Field(default=32, ge=1)
 
     @field_validator("strategy")
     @classmethod
@@ -133,8 +153,8 @@ class QueueMembership(_Model):
     """An agent's place in one queue: `level` (higher is better), `penalty` (lower is tried first)."""
 
     queue: str = Field(pattern=NAME)
-    level: int = Field(5, ge=1, le=10)
-    penalty: int = Field(0, ge=0)
+    level: int = Field(default=5, ge=1, le=10)
+    penalty: int = Field(default=0, ge=0)
 
 
 class Shift(_Model):
@@ -190,7 +210,17 @@ class Schedule(_Model):
 
 
 class AgentConfig(_Model):
-    """An agent: identity, phone, skills, languages, queues served, schedule and group."""
+    """An agent: identity, phone, skills, languages, queues served, schedule and group.
+
+    id          stable identifier (login name); `name` is for display
+    extension   SIP user the agent's phone registers as; `sip_uri` is a fixed address instead
+    skills      `{skill: level 1-10}`
+    languages   `{language: level 1-10}`, or a list (`[en, id]`) meaning level 10 in each
+    queues      queues served: names, or `{queue, level, penalty}` (lower penalty is offered first)
+    group       team for `percentage` shares and `add_groups` escalation; `department` likewise
+    weight      share for `weighted_random` (default 1)
+    schedule    `{timezone: Asia/Jakarta, shifts: [{days: [mon, tue], start: "08:00", end: "17:00"}]}`
+    """
 
     id: str = Field(pattern=NAME)
     name: str = ""
@@ -201,8 +231,8 @@ class AgentConfig(_Model):
     queues: tuple[QueueMembership, ...] = ()
     group: str | None = None
     department: str | None = None
-    weight: float = Field(1.0, gt=0)
-    schedule: Schedule = Schedule()
+    weight: float = Field(default=1.0, gt=0)
+    schedule: Schedule = Field(default_factory=Schedule)
 
     @field_validator("languages", mode="before")
     @classmethod

@@ -68,7 +68,7 @@ class Predictive(Strategy):
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
         kind = call.call_type
         known = [(a, self.predict(a.id, kind)) for a in candidates]
-        scored = [(a, p) for a, p in known if p is not None]
+        scored: list[tuple[Agent, float]] = [(a, p) for a, p in known if p is not None]
         if not scored:
             return [
                 Ranked(r.agent_id, r.score, "no data yet, by skills: " + r.note)
@@ -91,14 +91,14 @@ class Predictive(Strategy):
             Ranked(r.agent_id, r.score, "thin data, by skills: " + r.note) for r in rank_by_skills(thin, call)
         ]
 
-    def _rank(self, scored: list[tuple[Agent, float | None]], kind: str) -> list[Ranked]:
-        scored.sort(key=lambda t: (-(t[1] or 0.0), t[0].idle_since, t[0].order))
+    def _rank(self, scored: list[tuple[Agent, float]], kind: str) -> list[Ranked]:
+        scored.sort(key=lambda t: (-t[1], t[0].idle_since, t[0].order))
         what = "resolution" if self.objective == "resolution" else "handle time"
         return [
             Ranked(
                 a.id,
-                p or 0.0,
-                f"predicted {what} {abs(p or 0.0):.3g} on {kind or 'any'} calls "
+                p,
+                f"predicted {what} {abs(p):.3g} on {kind or 'any'} calls "
                 f"({self._samples(self.stats.get((a.id, kind)))} samples)"
                 if i < NOTED
                 else "",
