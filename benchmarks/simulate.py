@@ -104,10 +104,15 @@ def main() -> None:
     n_alur, t_alur, occ_alur = run_alur(args.calls, args.profile)
     simpy_rate, alur_rate = n_simpy / t_simpy, n_alur / t_alur
     print(f"{AGENTS} agents, {OCCUPANCY:.0%} target occupancy, AHT {AHT:g} s, {args.calls:,} calls requested")
-    print(f"SimPy bare M/M/{AGENTS} queue : {n_simpy:>8,} calls in {t_simpy:6.2f} s = {simpy_rate:>9,.0f} calls/s"
-          f"  (occupancy {occ_simpy:.1%})")
-    print(f"Alur flow + routing engine : {n_alur:>8,} calls in {t_alur:6.2f} s = {alur_rate:>9,.0f} calls/s"
-          f"  (occupancy {occ_alur:.1%})")
+    print(
+        f"SimPy bare M/M/{AGENTS} queue : {n_simpy:>8,} calls in {t_simpy:6.2f} s = "
+        f"{simpy_rate:>9,.0f} calls/s"
+        f"  (occupancy {occ_simpy:.1%})"
+    )
+    print(
+        f"Alur flow + routing engine : {n_alur:>8,} calls in {t_alur:6.2f} s = {alur_rate:>9,.0f} calls/s"
+        f"  (occupancy {occ_alur:.1%})"
+    )
     print(f"ratio Alur / SimPy         : {alur_rate / simpy_rate:.2f}")
     sys.stdout.flush()
 

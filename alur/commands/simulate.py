@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -23,7 +22,9 @@ def parse_target(text: str) -> tuple[float, float]:
         pct, secs = text.split("/")
         percent, seconds = float(pct), float(secs)
     except ValueError:
-        raise AlurError(f"service-level target must look like 80/20 (percent/seconds), got {text!r}") from None
+        raise AlurError(
+            f"service-level target must look like 80/20 (percent/seconds), got {text!r}"
+        ) from None
     if not 0 < percent < 100 or seconds <= 0:
         raise AlurError(f"service-level target {text!r}: percent must be in (0, 100) and seconds > 0")
     return percent / 100.0, seconds
@@ -38,13 +39,17 @@ def erlang(
     aht: float = typer.Option(..., "--aht", help="Average handle time (talk + wrap-up), seconds."),
     interval: float = typer.Option(1800.0, "--interval", help="Interval length, seconds (1800 = 30 min)."),
     target: str = typer.Option("80/20", "--target", help="Service-level target: percent/seconds."),
-    patience: Optional[float] = typer.Option(
+    patience: float | None = typer.Option(
         None, "--patience", help="Mean caller patience, seconds: uses Erlang A (with abandonment)."
     ),
-    agents: Optional[int] = typer.Option(None, "--agents", help="Show KPIs for this many agents."),
-    max_asa: Optional[float] = typer.Option(None, "--max-asa", help="Also require ASA <= this, seconds."),
-    max_abandon: Optional[float] = typer.Option(None, "--max-abandon", help="Also require abandonment <= this %."),
-    max_occupancy: Optional[float] = typer.Option(None, "--max-occupancy", help="Also require occupancy <= this %."),
+    agents: int | None = typer.Option(None, "--agents", help="Show KPIs for this many agents."),
+    max_asa: float | None = typer.Option(None, "--max-asa", help="Also require ASA <= this, seconds."),
+    max_abandon: float | None = typer.Option(
+        None, "--max-abandon", help="Also require abandonment <= this %."
+    ),
+    max_occupancy: float | None = typer.Option(
+        None, "--max-occupancy", help="Also require occupancy <= this %."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Erlang C / Erlang A: agents needed for a service-level target, and P(wait), ASA, SL, abandonment."""
@@ -68,7 +73,9 @@ def erlang(
             max_abandon=None if max_abandon is None else max_abandon / 100.0,
             max_occupancy=None if max_occupancy is None else max_occupancy / 100.0,
         )
-        around = sorted({max(1, need.agents + d) for d in (-2, -1, 0, 1, 2, 3)} | ({agents} if agents else set()))
+        around = sorted(
+            {max(1, need.agents + d) for d in (-2, -1, 0, 1, 2, 3)} | ({agents} if agents else set())
+        )
         rows = [kpis(rate, aht, n, threshold, patience) for n in around]
     except AlurError as error:
         _fail(error.message)
@@ -130,7 +137,9 @@ def simulate(
     compare: list[str] = typer.Option(
         [], "--compare", help="Another project directory, or an override like queues.support.strategy=skills."
     ),
-    out: Optional[Path] = typer.Option(None, "--out", help="Directory for CSV, JSON, PNG plots and report.html."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Directory for CSV, JSON, PNG plots and report.html."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the KPIs as JSON instead of tables."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on long runs."),
 ) -> None:

@@ -158,9 +158,11 @@ class _CallState:
 
 
 class KpiFold:
-    """Incremental KPI fold. Feed events in log order; `snapshot(now)` closes open agent-state spans at now."""
+    """Incremental KPI fold. Feed events in log order; `snapshot(now)` closes open agent spans at now."""
 
-    def __init__(self, interval: float = 1800.0, sl_threshold: float = 20.0, thresholds: dict[str, float] | None = None):
+    def __init__(
+        self, interval: float = 1800.0, sl_threshold: float = 20.0, thresholds: dict[str, float] | None = None
+    ):
         if interval <= 0:
             raise ValueError(f"interval must be positive seconds (got {interval})")
         self.interval = interval

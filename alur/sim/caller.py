@@ -28,9 +28,26 @@ class SimCaller:
     """One synthetic call. `index` selects its draws in `Traffic` (common random numbers)."""
 
     __slots__ = (
-        "sim", "index", "call_id", "caller_id", "dialed", "language", "customer", "node", "node_key",
-        "node_type", "asks", "_pending", "_node_asks", "queue_future", "request", "patience_timer",
-        "callback_timer", "talk_timer", "gone", "answered_by",
+        "sim",
+        "index",
+        "call_id",
+        "caller_id",
+        "dialed",
+        "language",
+        "customer",
+        "node",
+        "node_key",
+        "node_type",
+        "asks",
+        "_pending",
+        "_node_asks",
+        "queue_future",
+        "request",
+        "patience_timer",
+        "callback_timer",
+        "talk_timer",
+        "gone",
+        "answered_by",
     )
 
     def __init__(self, sim: Simulation, index: int) -> None:
@@ -112,7 +129,9 @@ class SimCaller:
             raise CallerHungUp()
         return await self.sim.enqueue(self, request)
 
-    async def bridge(self, destinations: list[str], *, timeout: float, strategy: str = "ring_all") -> ConnectOutcome:
+    async def bridge(
+        self, destinations: list[str], *, timeout: float, strategy: str = "ring_all"
+    ) -> ConnectOutcome:
         return ConnectOutcome("answered", destinations[0] if destinations else None)
 
     async def transfer(self, number: str, *, timeout: float) -> ConnectOutcome:
@@ -169,7 +188,9 @@ class SimCaller:
             template = f"{{customer.{variable}}}" if variable else None
         if template is not None:
             parts = [p.strip() for p in template.split("|")]
-            text = _FIELD.sub(lambda m: str((self.customer or {}).get(m.group(1), "")), parts[ask % len(parts)])
+            text = _FIELD.sub(
+                lambda m: str((self.customer or {}).get(m.group(1), "")), parts[ask % len(parts)]
+            )
             if text:
                 return text
         width = max_digits or getattr(self.node, "min_digits", 4) or 4

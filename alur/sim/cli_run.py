@@ -20,7 +20,13 @@ PROGRESS_FROM = 20_000
 
 
 def run_simulate_command(
-    project: Path, scenario: Path, seed: int, compare: list[str], out: Path | None, json_out: bool, progress: bool
+    project: Path,
+    scenario: Path,
+    seed: int,
+    compare: list[str],
+    out: Path | None,
+    json_out: bool,
+    progress: bool,
 ) -> int:
     console = Console()
     errors = Console(stderr=True)
@@ -29,9 +35,17 @@ def run_simulate_command(
         results = []
         traffic: Traffic | None = None
         for variant in variants:
-            sim = Simulation(variant.project, variant.scenario, seed, label=variant.label,
-                             traffic=traffic if variant.scenario is variants[0].scenario else None)
-            if variant.scenario is variants[0].scenario and variant.project.customers == variants[0].project.customers:
+            sim = Simulation(
+                variant.project,
+                variant.scenario,
+                seed,
+                label=variant.label,
+                traffic=traffic if variant.scenario is variants[0].scenario else None,
+            )
+            if (
+                variant.scenario is variants[0].scenario
+                and variant.project.customers == variants[0].project.customers
+            ):
                 traffic = sim.traffic
             results.append(_run(sim, errors, progress and sim.traffic.n >= PROGRESS_FROM))
     except AlurError as error:
@@ -51,8 +65,12 @@ def _run(sim: Simulation, errors: Console, show: bool) -> SimResult:
     if not show:
         return sim.run()
     with Progress(
-        TextColumn(f"simulating {sim.label}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(), console=errors, transient=True,
+        TextColumn(f"simulating {sim.label}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
     ) as bar:
         task = bar.add_task("run", total=1.0)
         sim.progress = lambda done: bar.update(task, completed=done)
@@ -65,5 +83,7 @@ def _write_outputs(results: list[SimResult], name: str, out: Path, timezone: str
     written = write_files(results, out, timezone)
     images = make_plots(results, timezone)
     written += list(save_plots(images, out).values())
-    written.append(write_html(results, as_base64(images), out / "report.html", timezone, f"Simulation: {name}"))
+    written.append(
+        write_html(results, as_base64(images), out / "report.html", timezone, f"Simulation: {name}")
+    )
     console.print(f"wrote {len(written)} files to {out}: " + ", ".join(p.name for p in written))

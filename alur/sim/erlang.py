@@ -49,15 +49,19 @@ class QueueKpis:
 
 def _check(arrival_rate: float, handle_time: float, agents: int) -> None:
     if not arrival_rate > 0 or not math.isfinite(arrival_rate):
-        raise ErlangError(f"arrival rate must be a positive number (got {arrival_rate!r})", value=arrival_rate)
+        raise ErlangError(
+            f"arrival rate must be a positive number (got {arrival_rate!r})", value=arrival_rate
+        )
     if not handle_time > 0 or not math.isfinite(handle_time):
-        raise ErlangError(f"handle time must be a positive number of seconds (got {handle_time!r})", value=handle_time)
+        raise ErlangError(
+            f"handle time must be a positive number of seconds (got {handle_time!r})", value=handle_time
+        )
     if agents < 1:
         raise ErlangError(f"need at least one agent (got {agents})", value=agents)
 
 
 def erlang_b(agents: int, load: float) -> float:
-    """Blocking probability of N servers and no queue, by the stable recurrence B(n) = A B(n-1) / (n + A B(n-1))."""
+    """Blocking probability of N servers, no queue: the stable recurrence B(n) = A B / (n + A B)."""
     b = 1.0
     for n in range(1, agents + 1):
         b = load * b / (n + load * b)
@@ -110,7 +114,9 @@ def erlang_a_kpis(
     """Erlang A (Palm) KPIs with exponential patience of mean `patience` seconds."""
     _check(arrival_rate, handle_time, agents)
     if not patience > 0:
-        raise ErlangError(f"mean patience must be a positive number of seconds (got {patience!r})", value=patience)
+        raise ErlangError(
+            f"mean patience must be a positive number of seconds (got {patience!r})", value=patience
+        )
     if math.isinf(patience):
         return erlang_c_kpis(arrival_rate, handle_time, agents, threshold)
     lam, mu, theta = arrival_rate, 1.0 / handle_time, 1.0 / patience
@@ -150,7 +156,11 @@ def _served_by(rates: np.ndarray, theta: float, t: float) -> np.ndarray:
 
 
 def kpis(
-    arrival_rate: float, handle_time: float, agents: int, threshold: float = 20.0, patience: float | None = None
+    arrival_rate: float,
+    handle_time: float,
+    agents: int,
+    threshold: float = 20.0,
+    patience: float | None = None,
 ) -> QueueKpis:
     """Erlang A when a mean patience is given, Erlang C otherwise."""
     if patience is None:
@@ -172,7 +182,9 @@ def agents_needed(
     """The fewest agents that meet every target given (service level, and optionally ASA, abandonment,
     occupancy); each KPI improves with more agents, so a binary search finds the boundary."""
     if not 0 < service_level < 1:
-        raise ErlangError(f"service-level target must be between 0 and 1 (got {service_level!r})", value=service_level)
+        raise ErlangError(
+            f"service-level target must be between 0 and 1 (got {service_level!r})", value=service_level
+        )
     _check(arrival_rate, handle_time, 1)
     load = arrival_rate * handle_time
 

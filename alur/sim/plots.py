@@ -39,8 +39,13 @@ def make_plots(results: list[SimResult], timezone: str, sl_target: float | None 
         prefix = f"{r.label}: " if len(results) > 1 else ""
         ax.plot(xs, [t[s].offered for s in starts], marker="o", ms=3, label=f"{prefix}offered")
         ax.plot(xs, [t[s].answered for s in starts], marker="o", ms=3, label=f"{prefix}answered")
-        ax.bar(xs, [t[s].abandoned for s in starts], width=r.kpis.interval / 86400 * 0.6, alpha=0.4,
-               label=f"{prefix}abandoned")
+        ax.bar(
+            xs,
+            [t[s].abandoned for s in starts],
+            width=r.kpis.interval / 86400 * 0.6,
+            alpha=0.4,
+            label=f"{prefix}abandoned",
+        )
     ax.set_ylabel("calls per interval")
     ax.set_title("Traffic")
     _axis(ax, tz)
@@ -84,8 +89,12 @@ def make_plots(results: list[SimResult], timezone: str, sl_target: float | None 
         height = 0.8 / len(results)
         for k, r in enumerate(results):
             ys = [i + k * height for i in range(len(names))]
-            ax.barh(ys, [r.kpis.agents.get(n).occupancy * 100 if n in r.kpis.agents else 0 for n in names],
-                    height=height, label=r.label)
+            ax.barh(
+                ys,
+                [r.kpis.agents.get(n).occupancy * 100 if n in r.kpis.agents else 0 for n in names],
+                height=height,
+                label=r.label,
+            )
         ax.set_yticks(range(len(names)), names, fontsize=7 if len(names) > 20 else 9)
         ax.set_xlabel("occupancy (%)")
         ax.set_title("Occupancy per agent")
@@ -101,8 +110,12 @@ def make_plots(results: list[SimResult], timezone: str, sl_target: float | None 
         labels = [f"{node} {option}" for _, node, option in keys]
         height = 0.8 / len(results)
         for k, r in enumerate(results):
-            ax.barh([i + k * height for i in range(len(keys))], [r.kpis.ivr_options.get(key, 0) for key in keys],
-                    height=height, label=r.label)
+            ax.barh(
+                [i + k * height for i in range(len(keys))],
+                [r.kpis.ivr_options.get(key, 0) for key in keys],
+                height=height,
+                label=r.label,
+            )
         ax.set_yticks(range(len(keys)), labels)
         ax.set_xlabel("times chosen")
         ax.set_title("IVR option popularity")

@@ -66,7 +66,9 @@ def _busy(t: Tally) -> bool:
 # --- terminal ------------------------------------------------------------------------------------
 
 
-def print_results(results: list[SimResult], console: Console, timezone: str, *, intervals: bool = True) -> None:
+def print_results(
+    results: list[SimResult], console: Console, timezone: str, *, intervals: bool = True
+) -> None:
     totals = Table(title="Totals" + (" (side by side, same traffic)" if len(results) > 1 else ""))
     totals.add_column("KPI", no_wrap=True)
     for k, r in enumerate(results):
@@ -87,13 +89,17 @@ def print_results(results: list[SimResult], console: Console, timezone: str, *, 
             console.print(agent_table(r))
         if r.kpis.ivr_options:
             console.print(ivr_table(r))
-        line = (f"{r.label}: {r.calls:,} calls, {r.agents} agents, simulated {r.virtual_seconds / 3600:.1f} h "
-                f"in {r.wall_seconds:.2f} s ({r.calls_per_second:,.0f} calls/s)")
+        line = (
+            f"{r.label}: {r.calls:,} calls, {r.agents} agents, simulated {r.virtual_seconds / 3600:.1f} h "
+            f"in {r.wall_seconds:.2f} s ({r.calls_per_second:,.0f} calls/s)"
+        )
         console.print(line)
         for where, count in sorted(r.warnings.items(), key=lambda kv: -kv[1])[:5]:
             node, _, text = where.partition(": ")
-            console.print(f"[yellow]{count:,} call(s) met a flow error and carried on (ended at {node}): "
-                          f"{html.escape(text)}[/yellow]")
+            console.print(
+                f"[yellow]{count:,} call(s) met a flow error and carried on (ended at {node}): "
+                f"{html.escape(text)}[/yellow]"
+            )
         if r.error_count:
             console.print(f"[red]{r.error_count} call(s) hit a flow error[/red]; first ones:")
             for e in r.errors:
@@ -101,8 +107,12 @@ def print_results(results: list[SimResult], console: Console, timezone: str, *, 
 
 
 def interval_table(r: SimResult, timezone: str) -> Table:
-    table = Table(title=f"{r.label}: per {r.kpis.interval / 60:g}-minute interval", box=box.SIMPLE_HEAD,
-                  pad_edge=False, padding=(0, 0))
+    table = Table(
+        title=f"{r.label}: per {r.kpis.interval / 60:g}-minute interval",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 0),
+    )
     table.add_column("Start", no_wrap=True, width=5 if _one_day(r) else 9)
     for col in ("Offer", "Answer", "Aband", "Ab%", "SL", "ASA", "AHT", "Occ", "MaxWait"):
         table.add_column(col, justify="right", no_wrap=True, width=7)
@@ -111,9 +121,16 @@ def interval_table(r: SimResult, timezone: str) -> Table:
         if not _busy(t):
             continue
         table.add_row(
-            local(start, timezone)[4:] if one_day else local(start, timezone), fmt(t.offered, "int"), fmt(t.answered, "int"), fmt(t.abandoned, "int"),
-            fmt(t.abandonment_rate, "pct"), fmt(t.service_level, "pct"), fmt(t.asa, "secs"),
-            fmt(t.aht, "secs"), fmt(t.occupancy, "pct"), fmt(t.longest_wait, "secs"),
+            local(start, timezone)[4:] if one_day else local(start, timezone),
+            fmt(t.offered, "int"),
+            fmt(t.answered, "int"),
+            fmt(t.abandoned, "int"),
+            fmt(t.abandonment_rate, "pct"),
+            fmt(t.service_level, "pct"),
+            fmt(t.asa, "secs"),
+            fmt(t.aht, "secs"),
+            fmt(t.occupancy, "pct"),
+            fmt(t.longest_wait, "secs"),
         )
     return table
 
@@ -128,20 +145,35 @@ def queue_table(r: SimResult) -> Table:
     for col in ("Queue", "Offered", "Answered", "Abandoned", "SL", "ASA", "AHT"):
         table.add_column(col, justify="right")
     for name, t in sorted(r.kpis.queues.items()):
-        table.add_row(name, fmt(t.offered, "int"), fmt(t.answered, "int"), fmt(t.abandoned, "int"),
-                      fmt(t.service_level, "pct"), fmt(t.asa, "secs"), fmt(t.aht, "secs"))
+        table.add_row(
+            name,
+            fmt(t.offered, "int"),
+            fmt(t.answered, "int"),
+            fmt(t.abandoned, "int"),
+            fmt(t.service_level, "pct"),
+            fmt(t.asa, "secs"),
+            fmt(t.aht, "secs"),
+        )
     return table
 
 
 def agent_table(r: SimResult, limit: int = 30) -> Table:
     agents = sorted(r.kpis.agents.items())
-    title = f"{r.label}: per agent" + (f" (first {limit} of {len(agents)}; all in agents.csv)" if len(agents) > limit else "")
+    title = f"{r.label}: per agent" + (
+        f" (first {limit} of {len(agents)}; all in agents.csv)" if len(agents) > limit else ""
+    )
     table = Table(title=title)
     for col in ("Agent", "Calls", "Talk (min)", "Occupancy", "Staffed (h)", "Missed offers"):
         table.add_column(col, justify="right")
     for agent_id, a in agents[:limit]:
-        table.add_row(agent_id, str(a.answered), f"{a.talk_time / 60:.0f}", fmt(a.occupancy, "pct"),
-                      f"{a.staffed_time / 3600:.1f}", str(a.offers_missed))
+        table.add_row(
+            agent_id,
+            str(a.answered),
+            f"{a.talk_time / 60:.0f}",
+            fmt(a.occupancy, "pct"),
+            f"{a.staffed_time / 3600:.1f}",
+            str(a.offers_missed),
+        )
     return table
 
 
@@ -208,19 +240,51 @@ def write_files(results: list[SimResult], out: Path, timezone: str) -> list[Path
         for r in results:
             for start, t in sorted(r.kpis.intervals.items()):
                 row = t.as_dict()
-                w.writerow([r.label, f"{start:.0f}", _iso(start, timezone), *(_cell(row[k]) for k in INTERVAL_FIELDS)])
+                w.writerow(
+                    [
+                        r.label,
+                        f"{start:.0f}",
+                        _iso(start, timezone),
+                        *(_cell(row[k]) for k in INTERVAL_FIELDS),
+                    ]
+                )
             w.writerow([r.label, "total", "", *(_cell(r.kpis.total.as_dict()[k]) for k in INTERVAL_FIELDS)])
     written.append(path)
     path = out / "agents.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["variant", "agent", "answered", "talk_time", "wrap_time", "occupancy", "staffed_hours",
-                    "offers_missed"])
+        w.writerow(
+            [
+                "variant",
+                "agent",
+                "answered",
+                "talk_time",
+                "wrap_time",
+                "occupancy",
+                "staffed_hours",
+                "offers_missed",
+            ]
+        )
         for r in results:
             for agent_id, a in sorted(r.kpis.agents.items()):
                 d = a.as_dict()
-                w.writerow([r.label, agent_id, *(_cell(d[k]) for k in ("answered", "talk_time", "wrap_time",
-                                                                       "occupancy", "staffed_hours", "offers_missed"))])
+                w.writerow(
+                    [
+                        r.label,
+                        agent_id,
+                        *(
+                            _cell(d[k])
+                            for k in (
+                                "answered",
+                                "talk_time",
+                                "wrap_time",
+                                "occupancy",
+                                "staffed_hours",
+                                "offers_missed",
+                            )
+                        ),
+                    ]
+                )
     written.append(path)
     path = out / "queues.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -252,33 +316,57 @@ def _iso(epoch: float, timezone: str) -> str:
     return datetime.fromtimestamp(epoch, ZoneInfo(timezone)).isoformat(timespec="minutes")
 
 
-def write_html(results: list[SimResult], images: dict[str, str], path: Path, timezone: str, title: str) -> Path:
+def write_html(
+    results: list[SimResult], images: dict[str, str], path: Path, timezone: str, title: str
+) -> Path:
     """One self-contained page: the totals, the plots (base64 PNG), and the interval tables."""
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title>",
         "<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
+        "table{border-collapse:collapse;margin:1em 0}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
         "th:first-child,td:first-child{text-align:left}img{max-width:100%}h2{margin-top:1.5em}</style>",
         "</head><body>",
         f"<h1>{html.escape(title)}</h1>",
         "<h2>Totals</h2><table><tr><th>KPI</th>"
-        + "".join(f"<th>{html.escape(r.label)}</th>" for r in results) + "</tr>",
+        + "".join(f"<th>{html.escape(r.label)}</th>" for r in results)
+        + "</tr>",
     ]
     for label, attr, kind in TOTAL_ROWS:
         cells = "".join(f"<td>{fmt(getattr(r.kpis.total, attr), kind)}</td>" for r in results)
         parts.append(f"<tr><td>{html.escape(label)}</td>{cells}</tr>")
     parts.append("</table>")
     for name, b64 in images.items():
-        parts.append(f"<h2>{html.escape(name)}</h2><img alt='{html.escape(name)}' src='data:image/png;base64,{b64}'>")
+        parts.append(
+            f"<h2>{html.escape(name)}</h2><img alt='{html.escape(name)}' src='data:image/png;base64,{b64}'>"
+        )
     for r in results:
         parts.append(f"<h2>{html.escape(r.label)}: per interval</h2><table><tr>")
-        cols = ("Interval", "Offered", "Answered", "Abandoned", "SL", "ASA", "AHT", "Occupancy", "Longest wait")
+        cols = (
+            "Interval",
+            "Offered",
+            "Answered",
+            "Abandoned",
+            "SL",
+            "ASA",
+            "AHT",
+            "Occupancy",
+            "Longest wait",
+        )
         parts.append("".join(f"<th>{c}</th>" for c in cols) + "</tr>")
         for start, t in sorted(r.kpis.intervals.items()):
-            cells = (local(start, timezone), fmt(t.offered, "int"), fmt(t.answered, "int"),
-                     fmt(t.abandoned, "int"), fmt(t.service_level, "pct"), fmt(t.asa, "secs"),
-                     fmt(t.aht, "secs"), fmt(t.occupancy, "pct"), fmt(t.longest_wait, "secs"))
+            cells = (
+                local(start, timezone),
+                fmt(t.offered, "int"),
+                fmt(t.answered, "int"),
+                fmt(t.abandoned, "int"),
+                fmt(t.service_level, "pct"),
+                fmt(t.asa, "secs"),
+                fmt(t.aht, "secs"),
+                fmt(t.occupancy, "pct"),
+                fmt(t.longest_wait, "secs"),
+            )
             parts.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
         parts.append("</table>")
         parts.append(

@@ -100,8 +100,14 @@ class Simulation:
         self.progress = progress
         agents, self.staff = self._agents()
         self.router = Router.from_config(
-            project.queues.values(), agents, clock=self.clock, emit=self._emit, on_offer=self._offer,
-            on_cancel=self._offer_cancelled, on_outcome=self._outcome, rng=random.Random(seed),
+            project.queues.values(),
+            agents,
+            clock=self.clock,
+            emit=self._emit,
+            on_offer=self._offer,
+            on_cancel=self._offer_cancelled,
+            on_outcome=self._outcome,
+            rng=random.Random(seed),
         )
         self.flows = FlowRunner(project, clock=self.clock, log=self._emit)
         self.calls: dict[str, SimCaller] = {}
@@ -127,8 +133,11 @@ class Simulation:
                 for m in roster.memberships():
                     if m.queue not in self.project.queues:
                         raise ScenarioError(
-                            f"roster {roster.name!r} serves queue {m.queue!r}, which the project does not have "
-                            f"(queues: {sorted(self.project.queues)})", code="unknown_queue", value=m.queue)
+                            f"roster {roster.name!r} serves queue {m.queue!r}, which the project lacks "
+                            f"(queues: {sorted(self.project.queues)})",
+                            code="unknown_queue",
+                            value=m.queue,
+                        )
                 for i in range(roster.count):
                     config = _roster_agent(roster, i, self.scenario.timezone)
                     agents.append(config)
@@ -149,8 +158,11 @@ class Simulation:
             while t <= end + 1e-9:
                 now_on = schedule.on_shift(t) and t < end
                 if now_on != on:
-                    self.clock.call_at(t, partial(self._login if now_on else self._logout, agent.id),
-                                       priority=-1 if now_on else 1)
+                    self.clock.call_at(
+                        t,
+                        partial(self._login if now_on else self._logout, agent.id),
+                        priority=-1 if now_on else 1,
+                    )
                     on = now_on
                 t += 300.0
             if on:
@@ -209,8 +221,11 @@ class Simulation:
             result = done._result
             error_text = getattr(result, "error", None)
             if error_text and result.how not in ("error", "loop_limit"):
-                self._note(self._warnings, f"{result.flow}.{result.node or caller.node_key.split('.', 1)[-1]}",
-                           error_text)
+                self._note(
+                    self._warnings,
+                    f"{result.flow}.{result.node or caller.node_key.split('.', 1)[-1]}",
+                    error_text,
+                )
                 return
         else:
             error_text = f"{type(error).__name__}: {error}"
@@ -237,7 +252,11 @@ class Simulation:
             caller.patience_timer = deadline
             self.clock.call_at(deadline, partial(self._patience_over, caller, future))
         cb = self.scenario.callback
-        if request.offer_callback and cb.accept > 0 and self.traffic.callback_accept[caller.index] < cb.accept:
+        if (
+            request.offer_callback
+            and cb.accept > 0
+            and self.traffic.callback_accept[caller.index] < cb.accept
+        ):
             self.clock.call_at(now + cb.after, partial(self._take_callback, caller, future))
         self.router.enqueue(caller.call_id, request)
         return future
@@ -290,7 +309,9 @@ class Simulation:
         if caller.callback_timer is not None:  # an agent rings the customer back
             reached = self.traffic.callback_reach[i] < self.scenario.callback.reach
             queue = request.queue if request is not None else ""
-            self._emit(CallbackAttempted(self.clock.now(), call_id, queue, outcome.agent_id or "", bool(reached)))
+            self._emit(
+                CallbackAttempted(self.clock.now(), call_id, queue, outcome.agent_id or "", bool(reached))
+            )
             talk = float(self.traffic.handle_times(call_type)[i]) if reached else CALLBACK_RING
         else:
             talk = float(self.traffic.handle_times(call_type)[i])
@@ -342,10 +363,18 @@ class Simulation:
             self.progress(1.0)
         wall = wallclock.perf_counter() - started
         return SimResult(
-            label=self.label, seed=self.seed, kpis=self.fold.snapshot(), calls=traffic.n,
-            finished=self._finished, wall_seconds=wall, virtual_seconds=clock.now() - traffic.start,
-            errors=list(self._errors), error_count=self._error_count, events=self.events,
-            agents=len(self.router.agents), warnings=dict(self._warnings),
+            label=self.label,
+            seed=self.seed,
+            kpis=self.fold.snapshot(),
+            calls=traffic.n,
+            finished=self._finished,
+            wall_seconds=wall,
+            virtual_seconds=clock.now() - traffic.start,
+            errors=list(self._errors),
+            error_count=self._error_count,
+            events=self.events,
+            agents=len(self.router.agents),
+            warnings=dict(self._warnings),
         )
 
     def _end_warmup(self) -> None:
@@ -370,7 +399,9 @@ def _roster_agent(roster: Roster, i: int, timezone: str) -> AgentConfig:
         name=f"{roster.name} {i + 1}",
         skills=dict(roster.skills),
         languages=dict(roster.languages),
-        queues=tuple(QueueMembership(queue=m.queue, level=m.level, penalty=m.penalty) for m in roster.memberships()),
+        queues=tuple(
+            QueueMembership(queue=m.queue, level=m.level, penalty=m.penalty) for m in roster.memberships()
+        ),
         group=roster.group,
         schedule=Schedule(timezone=timezone, shifts=shifts),
     )

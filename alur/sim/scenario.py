@@ -136,7 +136,9 @@ class Arrivals(_Model):
         if self.interval <= 0:
             raise ValueError(f"interval must be positive (got {self.interval})")
         if bool(self.calls) == (self.rate_per_hour is not None):
-            raise ValueError("give either 'calls' (mean calls per interval) or 'rate_per_hour' with 'duration'")
+            raise ValueError(
+                "give either 'calls' (mean calls per interval) or 'rate_per_hour' with 'duration'"
+            )
         if self.rate_per_hour is not None and self.duration is None:
             raise ValueError("'rate_per_hour' needs 'duration' (e.g. duration: 8h)")
         if self.dialed:
@@ -327,7 +329,9 @@ def load_scenario(path: Path, overrides: list[str] | None = None) -> Scenario:
     try:
         data = load_yaml(Path(path), display)
     except YamlFileError as error:
-        raise ScenarioError(error.problem.message, location=_where(error.problem), code=error.problem.code) from None
+        raise ScenarioError(
+            error.problem.message, location=_where(error.problem), code=error.problem.code
+        ) from None
     if not isinstance(data, dict):
         raise ScenarioError("a scenario must be a mapping (arrivals:, callers:, ...)", location=display)
     raw = plain(data)
@@ -342,7 +346,9 @@ def load_scenario(path: Path, overrides: list[str] | None = None) -> Scenario:
         where = ".".join(str(p) for p in loc) or "scenario"
         message = first["msg"].removeprefix("Value error, ")
         more = f" (and {error.error_count() - 1} more problem(s))" if error.error_count() > 1 else ""
-        raise ScenarioError(f"{where}: {message}{more}", location=f"{display}:{line}" if line else display) from None
+        raise ScenarioError(
+            f"{where}: {message}{more}", location=f"{display}:{line}" if line else display
+        ) from None
 
 
 def _where(problem: Problem) -> str:

@@ -22,7 +22,9 @@ IVR_DRAWS = 12
 
 def stream(seed: int, purpose: str) -> np.random.Generator:
     """An independent generator for one purpose, stable across runs and Python versions."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(purpose.encode()),))))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(purpose.encode()),)))
+    )
 
 
 class Traffic:

@@ -56,8 +56,12 @@ def build_variants(project_dir: Path, scenario_path: Path, compare: list[str]) -
             out.append(Variant(path.name or spec, load_project(path), base.scenario))
             continue
         edits = [e.strip() for e in spec.split(";") if e.strip()]
-        scenario_edits = [e.removeprefix("scenario.") for e in edits if e.split(".", 1)[0].split("=")[0] in SCENARIO_KEYS]
-        project_edits = [e for e in edits if e not in scenario_edits and e.removeprefix("scenario.") not in scenario_edits]
+        scenario_edits = [
+            e.removeprefix("scenario.") for e in edits if e.split(".", 1)[0].split("=")[0] in SCENARIO_KEYS
+        ]
+        project_edits = [
+            e for e in edits if e not in scenario_edits and e.removeprefix("scenario.") not in scenario_edits
+        ]
         scenario = load_scenario(scenario_path, scenario_edits) if scenario_edits else base.scenario
         project = apply_project_overrides(base_project, project_edits)
         out.append(Variant(spec, project, scenario))

@@ -83,7 +83,10 @@ def test_more_agents_never_hurt(load: float, extra: int, patience: float) -> Non
         if model == "c":
             k1, k2 = erlang_c_kpis(load / 180, 180, n), erlang_c_kpis(load / 180, 180, n + 1)
         else:
-            k1, k2 = erlang_a_kpis(load / 180, 180, n, patience), erlang_a_kpis(load / 180, 180, n + 1, patience)
+            k1, k2 = (
+                erlang_a_kpis(load / 180, 180, n, patience),
+                erlang_a_kpis(load / 180, 180, n + 1, patience),
+            )
         assert k2.p_wait <= k1.p_wait + 1e-12
         assert k2.service_level >= k1.service_level - 1e-9
         assert k2.p_abandon <= k1.p_abandon + 1e-12

@@ -21,8 +21,13 @@ IVR = HERE / "projects" / "ivr"
 MMC = HERE / "projects" / "mmc"
 
 
-def run(seed: int = 2, overrides: list[str] | None = None, keep: bool = True, project: Path = IVR,
-        scenario: Path = HERE / "ivr.yaml"):
+def run(
+    seed: int = 2,
+    overrides: list[str] | None = None,
+    keep: bool = True,
+    project: Path = IVR,
+    scenario: Path = HERE / "ivr.yaml",
+):
     return Simulation(load_project(project), load_scenario(scenario, overrides), seed, keep_events=keep).run()
 
 
@@ -82,13 +87,21 @@ def test_no_callbacks_when_nobody_accepts() -> None:
 
 
 def test_rosters_follow_their_shifts() -> None:
-    result = run(2, ["rosters=[{name: am, count: 2, queues: [sales, support], shifts: [{start: '09:00', end: '10:30'}]},"
-                     " {name: pm, count: 2, queues: [sales, support], shifts: [{start: '10:30', end: '12:00'}]}]"])
+    result = run(
+        2,
+        [
+            "rosters=[{name: am, count: 2, queues: [sales, support],"
+            " shifts: [{start: '09:00', end: '10:30'}]},"
+            " {name: pm, count: 2, queues: [sales, support], shifts: [{start: '10:30', end: '12:00'}]}]"
+        ],
+    )
     staffed = {agent: a.staffed_time for agent, a in result.kpis.agents.items()}
     for agent, seconds in staffed.items():
         # 90 minutes each, plus at most one call finishing after the shift ends
         assert 5400 <= seconds <= 5400 + 1800, (agent, seconds)
-    logins = {e.agent_id: e.at for e in result.events if isinstance(e, ev.AgentStateChanged) and e.old == "offline"}
+    logins = {
+        e.agent_id: e.at for e in result.events if isinstance(e, ev.AgentStateChanged) and e.old == "offline"
+    }
     assert logins["pm-01"] - logins["am-01"] == 5400
 
 
@@ -125,20 +138,42 @@ def test_bad_compare_values_are_explained() -> None:
         build_variants(IVR, HERE / "ivr.yaml", ["queues.nope.strategy=skills"])
     with pytest.raises(VariantError, match="not a project directory"):
         build_variants(IVR, HERE / "ivr.yaml", ["/no/such/dir"])
-    variants = build_variants(IVR, HERE / "ivr.yaml", ["queues.*.strategy=fewest_calls; rosters.sales.count=3"])
+    variants = build_variants(
+        IVR, HERE / "ivr.yaml", ["queues.*.strategy=fewest_calls; rosters.sales.count=3"]
+    )
     assert {q.strategy for q in variants[1].project.queues.values()} == {"fewest_calls"}
     assert variants[1].scenario.rosters[0].count == 3 and variants[0].scenario.rosters[0].count == 2
 
 
 def test_cli_writes_tables_files_plots_and_report(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["simulate", str(IVR), str(HERE / "ivr.yaml"), "--seed", "3",
-                                      "--compare", "rosters.support.count=5", "--out", str(out)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            str(IVR),
+            str(HERE / "ivr.yaml"),
+            "--seed",
+            "3",
+            "--compare",
+            "rosters.support.count=5",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Service level" in result.output and "variant 1 = rosters.support.count=5" in result.output
     names = {p.name for p in out.iterdir()}
-    assert {"kpis.json", "intervals.csv", "agents.csv", "ivr.csv", "queues.csv", "report.html",
-            "traffic.png", "service_level_and_asa.png"} <= names
+    assert {
+        "kpis.json",
+        "intervals.csv",
+        "agents.csv",
+        "ivr.csv",
+        "queues.csv",
+        "report.html",
+        "traffic.png",
+        "service_level_and_asa.png",
+    } <= names
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 4 and "rosters.support.count=5" in html
     data = json.loads((out / "kpis.json").read_text())
