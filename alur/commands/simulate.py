@@ -34,8 +34,23 @@ def _fmt_secs(value: float) -> str:
     return "inf" if math.isinf(value) else f"{value:.1f}"
 
 
+def parse_calls(text: str) -> list[float]:
+    """'120' or '40,65,80' (calls per interval) -> numbers, each > 0."""
+    try:
+        values = [float(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise AlurError(
+            f"--calls must be a number or a comma-separated list of numbers (got {text!r})"
+        ) from None
+    if not values or any(v <= 0 for v in values):
+        raise AlurError(f"--calls must be positive (got {text!r})")
+    return values
+
+
 def erlang(
-    calls: float = typer.Option(..., "--calls", help="Calls offered per interval."),
+    calls: str = typer.Option(
+        ..., "--calls", help="Calls offered per interval; a list (40,65,80) staffs each interval."
+    ),
     aht: float = typer.Option(..., "--aht", help="Average handle time (talk + wrap-up), seconds."),
     interval: float = typer.Option(1800.0, "--interval", help="Interval length, seconds (1800 = 30 min)."),
     target: str = typer.Option("80/20", "--target", help="Service-level target: percent/seconds."),
@@ -56,58 +71,87 @@ def erlang(
     from rich.console import Console
     from rich.table import Table
 
-    from alur.sim.erlang import agents_needed, kpis
+    from alur.sim.erlang import QueueKpis, agents_needed, kpis
 
+    model = "Erlang A" if patience is not None else "Erlang C"
     try:
-        if calls <= 0 or interval <= 0:
-            raise AlurError(f"--calls and --interval must be positive (got {calls}, {interval})")
+        volumes = parse_calls(calls)
+        if interval <= 0:
+            raise AlurError(f"--interval must be positive seconds (got {interval})")
         sl, threshold = parse_target(target)
-        rate = calls / interval
-        need = agents_needed(
-            rate,
-            aht,
-            service_level=sl,
-            threshold=threshold,
-            patience=patience,
-            max_asa=max_asa,
-            max_abandon=None if max_abandon is None else max_abandon / 100.0,
-            max_occupancy=None if max_occupancy is None else max_occupancy / 100.0,
-        )
+
+        def need_for(volume: float) -> QueueKpis:
+            return agents_needed(
+                volume / interval,
+                aht,
+                service_level=sl,
+                threshold=threshold,
+                patience=patience,
+                max_asa=max_asa,
+                max_abandon=None if max_abandon is None else max_abandon / 100.0,
+                max_occupancy=None if max_occupancy is None else max_occupancy / 100.0,
+            )
+
+        needs = [need_for(v) for v in volumes]
+        need = needs[0]
+        rate = volumes[0] / interval
         around = sorted(
             {max(1, need.agents + d) for d in (-2, -1, 0, 1, 2, 3)} | ({agents} if agents else set())
         )
-        rows = [kpis(rate, aht, n, threshold, patience) for n in around]
+        rows = [kpis(rate, aht, n, threshold, patience) for n in around] if len(volumes) == 1 else []
     except AlurError as error:
         _fail(error.message)
         return
-    model = "Erlang A" if patience is not None else "Erlang C"
-    if as_json:
-        out = {
-            "model": model,
-            "load_erlangs": need.load,
-            "target": {"service_level": sl, "seconds": threshold},
-            "agents_needed": need.agents,
-            "rows": [
-                {
-                    "agents": r.agents,
-                    "p_wait": r.p_wait,
-                    "asa": None if math.isinf(r.asa) else r.asa,
-                    "service_level": r.service_level,
-                    "p_abandon": r.p_abandon,
-                    "occupancy": r.occupancy,
-                }
-                for r in rows
-            ],
+
+    def row(r: QueueKpis) -> dict[str, object]:
+        return {
+            "agents": r.agents,
+            "load_erlangs": r.load,
+            "p_wait": r.p_wait,
+            "asa": None if math.isinf(r.asa) else r.asa,
+            "service_level": r.service_level,
+            "p_abandon": r.p_abandon,
+            "occupancy": r.occupancy,
         }
+
+    if as_json:
+        out: dict[str, object] = {"model": model, "target": {"service_level": sl, "seconds": threshold}}
+        if len(volumes) == 1:
+            out.update(load_erlangs=need.load, agents_needed=need.agents, rows=[row(r) for r in rows])
+        else:
+            out["intervals"] = [{"calls": v, **row(n)} for v, n in zip(volumes, needs, strict=True)]
         typer.echo(json.dumps(out, indent=2))
         return
     console = Console()
+    table = Table()
+    if len(volumes) > 1:
+        console.print(
+            f"{model}: {len(volumes)} intervals of {interval:g} s, AHT {aht:g} s, target {sl * 100:g}% in "
+            f"{threshold:g} s" + (f", mean patience {patience:g} s" if patience is not None else "")
+        )
+        for col in ("#", "Calls", "Load", "Agents", "P(wait)", "ASA", f"SL{threshold:g}s", "Aband", "Occ"):
+            table.add_column(col, justify="right", no_wrap=True)
+        for i, (v, r) in enumerate(zip(volumes, needs, strict=True)):
+            table.add_row(
+                str(i + 1),
+                f"{v:g}",
+                f"{r.load:.1f}",
+                f"[bold]{r.agents}[/bold]",
+                f"{r.p_wait * 100:.1f}%",
+                _fmt_secs(r.asa),
+                f"{r.service_level * 100:.1f}%",
+                f"{r.p_abandon * 100:.1f}%",
+                f"{r.occupancy * 100:.1f}%",
+            )
+        console.print(table)
+        hours = sum(r.agents for r in needs) * interval / 3600
+        console.print(f"Peak {max(r.agents for r in needs)} agents; {hours:.1f} agent-hours in all")
+        return
     console.print(
-        f"{model}: {calls:g} calls / {interval:g} s, AHT {aht:g} s -> load {need.load:.2f} Erlangs"
+        f"{model}: {volumes[0]:g} calls / {interval:g} s, AHT {aht:g} s -> load {need.load:.2f} Erlangs"
         + (f", mean patience {patience:g} s" if patience is not None else "")
     )
     console.print(f"Target {sl * 100:g}% answered within {threshold:g} s: [bold]{need.agents} agents[/bold]")
-    table = Table()
     for col in ("Agents", "P(wait)", "ASA (s)", f"SL {threshold:g}s", "Abandon", "Occupancy"):
         table.add_column(col, justify="right")
     for r in rows:

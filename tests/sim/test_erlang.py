@@ -114,3 +114,12 @@ def test_cli_rejects_bad_target_without_traceback() -> None:
     result = CliRunner().invoke(app, ["erlang", "--calls", "100", "--aht", "180", "--target", "80"])
     assert result.exit_code == 2
     assert "80/20" in result.output and "Traceback" not in result.output
+
+
+def test_cli_staffs_each_interval_of_a_day() -> None:
+    result = CliRunner().invoke(app, ["erlang", "--calls", "20,100,60", "--aht", "180", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["intervals"]
+    assert [r["agents"] for r in rows][1] == 14  # the 100-call interval is the textbook example
+    assert rows[0]["agents"] < rows[2]["agents"] < rows[1]["agents"]
+    assert all(r["service_level"] >= 0.8 for r in rows)
