@@ -16,10 +16,10 @@ from alur.routing.queues import Queue
 
 if TYPE_CHECKING:
     from alur.routing.calls import WaitingCall
-    from alur.routing.engine import Router
+    from alur.routing.dispatch import Dispatcher
 
 
-def apply_step(router: Router, call: WaitingCall, q: Queue) -> None:
+def apply_step(router: Dispatcher, call: WaitingCall, q: Queue) -> None:
     step = q.config.escalation[call.step]
     call.step += 1
     now = router.clock.now()
@@ -65,7 +65,7 @@ def apply_step(router: Router, call: WaitingCall, q: Queue) -> None:
     router._kick(q.name)
 
 
-def move(router: Router, call: WaitingCall, to: Queue) -> None:
+def move(router: Dispatcher, call: WaitingCall, to: Queue) -> None:
     """Continue the wait in queue `to`: outstanding offers are withdrawn, the ladder restarts there."""
     for rid in list(call.reservations):
         router._release(router.reservations[rid], "moved", notify=True)
