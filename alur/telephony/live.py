@@ -186,6 +186,8 @@ async def _until(aw: object, done: asyncio.Future[QueueOutcome], timeout: float 
         await asyncio.wait({task, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     finally:
         waiter.cancel()
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: a hang-up here is handled by the caller's race
         if not task.done():
             task.cancel()
             try:

@@ -155,8 +155,7 @@ class SipServer:
         binding = self.registrar.lookup(agent.extension or agent.id) or self.registrar.lookup(agent.id)
         if binding is None:
             return None
-        addr = binding.source
-        return Target(binding.contact, addr, binding.transport, agent_id)
+        return self._binding_target(binding, agent_id)
 
     def resolve(self, destination: str) -> Target | None:
         """An agent id or extension, a SIP URI, or a phone number (through the trunk)."""
@@ -180,8 +179,16 @@ class SipServer:
             return Target(f"sip:{number}@{trunk.host}{port}", (trunk.host, trunk.port or 5060), "UDP", number)
         binding = self.registrar.lookup(dest)
         if binding is not None:
-            return Target(binding.contact, binding.source, binding.transport, dest)
+            return self._binding_target(binding, dest)
         return None
+
+    @staticmethod
+    def _binding_target(binding: Binding, label: str) -> Target:
+        """Ring the registered Contact; over TCP, through the phone's own connection."""
+        target = Target.from_uri(binding.contact, label)
+        if binding.transport == "TCP":
+            return Target(binding.contact, binding.source, "TCP", label)
+        return target
 
     # --- calls -------------------------------------------------------------------------------------
 

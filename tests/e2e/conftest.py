@@ -92,7 +92,7 @@ ring_timeout: {ring_timeout}
 max_wait: {max_wait}
 ring_no_answer:
   pause_agent: false
-  retry_same_agent_after: 0
+  retry_same_agent_after: 30
 """
 
 AGENTS = """\

@@ -48,3 +48,198 @@ async def test_happy_path_menu_queue_agent_answers_caller_hangs_up(env: Env, tmp
     assert stats["agent_rtp_in"] > 50  # agent -> Alur (relayed to the caller)
     assert stats["agent_rtp_out"] > 50  # caller's voice relayed to the agent
     assert server.agent_states()["alice"] == "available"
+
+
+def caller_args(env: Env, tmp_path: Path, pcap: Path, wait_ms: int, talk_ms: int = 0) -> dict:  # type: ignore[type-arg]
+    return dict(port=free_port(), media_port=free_port(), workdir=tmp_path, keys={"pcap": str(pcap)},
+                params={"wait_ms": wait_ms, "talk_ms": talk_ms}, timeout=30)
+
+
+async def test_agent_no_answer_then_next_agent_answers(env: Env, tmp_path: Path) -> None:
+    server = await env.start(ring_timeout=2)
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=8, digits="1", digit_at=0.1)
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
+    alice = asyncio.create_task(run_sipp("agent_noanswer.xml", "", port=env.alice, media_port=free_port(),
+                                         workdir=tmp_path, timeout=30))
+    bob = asyncio.create_task(run_sipp("agent_answer.xml", "", port=env.bob, media_port=free_port(),
+                                       workdir=tmp_path, keys={"pcap": str(agent_pcap)}, timeout=30))
+    await asyncio.sleep(0.3)
+    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
+                            **caller_args(env, tmp_path, pcap, 1500, 7000))
+    a, b = await alice, await bob
+    assert caller.ok, caller.errors or caller.stderr
+    assert a.ok, a.errors or a.stderr  # CANCEL got to alice, and our ACK for her 487
+    assert b.ok, b.errors or b.stderr
+    ev = server.events
+    declined = kinds(ev, OfferDeclined)
+    assert [(d.agent_id, d.reason) for d in declined] == [("alice", "no_answer")]
+    assert [x.agent_id for x in kinds(ev, Answered)] == ["bob"]
+    assert kinds(ev, TalkEnded)[0].agent_id == "bob"
+
+
+async def test_agent_busy_486_and_decline_603_are_acked_and_next_agent_rung(env: Env, tmp_path: Path) -> None:
+    server = await env.start(ring_timeout=3)
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="1", digit_at=0.1)
+    alice = asyncio.create_task(run_sipp("agent_reject.xml", "", port=env.alice, media_port=free_port(),
+                                         workdir=tmp_path, params={"status": 486, "reason": "Busy Here"},
+                                         timeout=20))
+    bob = asyncio.create_task(run_sipp("agent_reject.xml", "", port=env.bob, media_port=free_port(),
+                                       workdir=tmp_path, params={"status": 603, "reason": "Decline"},
+                                       timeout=20))
+    await asyncio.sleep(0.3)
+    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
+                            **caller_args(env, tmp_path, pcap, 1500, 3000))
+    a, b = await alice, await bob
+    assert caller.ok, caller.errors or caller.stderr
+    assert a.ok, a.errors or a.stderr  # each final error response was ACKed (else sipp times out)
+    assert b.ok, b.errors or b.stderr
+    ev = server.events
+    reasons = {(d.agent_id, d.reason) for d in kinds(ev, OfferDeclined)}
+    assert {("alice", "busy"), ("bob", "declined")} <= reasons
+    assert not kinds(ev, Answered)
+    assert kinds(ev, Abandoned)[0].queue == "support"
+    assert len(kinds(ev, CallArrived)) == 1
+
+
+async def test_caller_abandons_in_queue(env: Env, tmp_path: Path) -> None:
+    server = await env.start(ring_timeout=10)
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=4, digits="1", digit_at=0.1)
+    alice = asyncio.create_task(run_sipp("agent_noanswer.xml", "", port=env.alice, media_port=free_port(),
+                                         workdir=tmp_path, timeout=20))
+    await asyncio.sleep(0.3)
+    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
+                            **caller_args(env, tmp_path, pcap, 1500, 3500))
+    a = await alice
+    assert caller.ok, caller.errors or caller.stderr
+    assert a.ok, a.errors or a.stderr  # the ringing agent was CANCELled when the caller left
+    ev = server.events
+    assert len(kinds(ev, Abandoned)) == 1
+    assert kinds(ev, CallEnded)[0].how == "caller_hangup"
+    await asyncio.sleep(0.2)
+    assert server.agent_states()["alice"] == "available"
+
+
+async def test_caller_hangs_up_during_menu(env: Env, tmp_path: Path) -> None:
+    server = await env.start()
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1)
+    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
+                            **caller_args(env, tmp_path, pcap, 1500, 200))
+    assert caller.ok, caller.errors or caller.stderr
+    ev = server.events
+    ended = kinds(ev, CallEnded)
+    assert len(ended) == 1 and ended[0].how == "caller_hangup"
+    assert not kinds(ev, CallQueued)
+
+
+async def test_invalid_digit_then_timeout_ends_with_goodbye(env: Env, tmp_path: Path) -> None:
+    from alur.core.events import MenuInputRejected
+
+    server = await env.start()
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="9", digit_at=0.1)
+    caller = await run_sipp("caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}",
+                            **caller_args(env, tmp_path, pcap, 1500))
+    assert caller.ok, caller.errors or caller.stderr  # Alur hung up with BYE
+    ev = server.events
+    assert [r.reason for r in kinds(ev, MenuInputRejected)] == ["invalid", "timeout"]
+    assert not kinds(ev, CallQueued)
+    assert kinds(ev, CallEnded)[0].how != "caller_hangup"
+
+
+async def test_after_hours_voicemail_is_recorded(env: Env, tmp_path: Path) -> None:
+    import wave
+
+    server = await env.start()
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=6)
+    args = caller_args(env, tmp_path, pcap, 100)
+    caller = await run_sipp("caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", service="200", **args)
+    assert caller.ok, caller.errors or caller.stderr
+    ev = server.events
+    assert kinds(ev, CallArrived)[0].flow == "after_hours"
+    vm = kinds(ev, VoicemailRecorded)
+    assert len(vm) == 1 and vm[0].mailbox == "support"
+    with wave.open(vm[0].path) as w:
+        seconds = w.getnframes() / w.getframerate()
+    assert 1.0 < seconds <= 3.5  # the caller spoke; max_seconds is 3
+
+
+async def test_retransmitted_invite_and_bye(env: Env, tmp_path: Path) -> None:
+    server = await env.start()
+    caller = await run_sipp("caller_retrans.xml", f"127.0.0.1:{env.sip_port}", port=free_port(),
+                            media_port=free_port(), workdir=tmp_path, timeout=20)
+    assert caller.ok, caller.errors or caller.stderr  # 200 to every INVITE copy and to both BYEs
+    await asyncio.sleep(0.2)
+    assert len(kinds(server.events, CallArrived)) == 1
+
+
+async def test_registered_phone_with_digest_gets_the_call(env: Env, tmp_path: Path) -> None:
+    server = await env.start()
+    server.router.pause("alice")
+    server.router.pause("bob")
+    phone_port = free_port()
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
+    carol = asyncio.create_task(run_sipp("agent_answer.xml", "", port=phone_port, media_port=free_port(),
+                                         workdir=tmp_path, keys={"pcap": str(agent_pcap)}, timeout=30))
+    reg = await run_sipp("register.xml", f"127.0.0.1:{env.sip_port}", port=free_port(), media_port=free_port(),
+                         workdir=tmp_path, service="2001",
+                         params={"contact_port": phone_port, "user": "2001", "password": "secret2001"}, timeout=10)
+    assert reg.ok, reg.errors or reg.stderr
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        if server.agent_states()["carol"] == "available":
+            break
+    assert server.agent_states()["carol"] == "available"
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="1", digit_at=0.1)
+    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
+                            **caller_args(env, tmp_path, pcap, 1500, 4000))
+    c = await carol
+    assert caller.ok, caller.errors or caller.stderr
+    assert c.ok, c.errors or c.stderr
+    assert [a.agent_id for a in kinds(server.events, Answered)] == ["carol"]
+
+
+async def test_retransmitted_bye_gets_200_over_udp(env: Env, tmp_path: Path) -> None:
+    """sipp cannot send an identical BYE twice (it loops on the identical 200), so a raw UDP client."""
+    import socket
+
+    server = await env.start()
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+    me = sock.getsockname()[1]
+    rtp = free_port()
+
+    def msg(method: str, branch: str, cseq: str, to_tag: str = "", body: str = "") -> bytes:
+        to = f"<sip:100@127.0.0.1:{env.sip_port}>" + (f";tag={to_tag}" if to_tag else "")
+        head = [f"{method} sip:100@127.0.0.1:{env.sip_port} SIP/2.0",
+                f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bK{branch};rport",
+                f"From: <sip:caller@127.0.0.1:{me}>;tag=raw1", f"To: {to}", "Call-ID: raw-bye@test",
+                f"CSeq: {cseq}", f"Contact: <sip:caller@127.0.0.1:{me}>", "Max-Forwards: 70"]
+        if body:
+            head.append("Content-Type: application/sdp")
+        head.append(f"Content-Length: {len(body)}")
+        return ("\r\n".join(head) + "\r\n\r\n" + body).encode()
+
+    async def recv_final(method: str) -> str:
+        while True:
+            data = (await asyncio.wait_for(loop.sock_recv(sock, 4096), 5)).decode()
+            first = data.split("\r\n", 1)[0]
+            if f" {method}\r\n" in data.split("CSeq:", 1)[1].split("\r\n", 1)[0] + "\r\n" and \
+                    not first.startswith("SIP/2.0 1"):
+                return data
+
+    sdp = f"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {rtp} RTP/AVP 0\r\n"
+    dest = ("127.0.0.1", env.sip_port)
+    await loop.sock_sendto(sock, msg("INVITE", "inv", "1 INVITE", body=sdp), dest)
+    ok = await recv_final("INVITE")
+    assert ok.startswith("SIP/2.0 200")
+    tag = ok.split("\r\nTo:", 1)[1].split("tag=", 1)[1].split("\r\n", 1)[0]
+    await loop.sock_sendto(sock, msg("ACK", "ack", "1 ACK", tag), dest)
+    bye = msg("BYE", "bye", "2 BYE", tag)
+    await loop.sock_sendto(sock, bye, dest)
+    first = await recv_final("BYE")
+    await loop.sock_sendto(sock, bye, dest)  # as if our 200 was lost
+    second = await recv_final("BYE")
+    sock.close()
+    assert first.startswith("SIP/2.0 200") and second.startswith("SIP/2.0 200")
+    assert len(kinds(server.events, CallArrived)) == 1

@@ -88,13 +88,15 @@ class ServerTransaction(Transaction):
 
 class InviteServerTransaction(ServerTransaction):
     """proceeding -> completed (non-2xx; G retransmits, H waits ACK) -> confirmed (I) -> terminated;
-    proceeding -> accepted (2xx; retransmitted until the dialog's ACK, L ends it)."""
+    proceeding -> accepted (2xx; retransmitted until the dialog's ACK; copies of the INVITE are
+    absorbed until L ends it)."""
 
     def __init__(self, request: SipRequest, clock: Clock, send: Send, reliable: bool) -> None:
         super().__init__(request, clock, send, reliable)
         self.state = "proceeding"
         self.on_ack_timeout: Callable[[], None] | None = None  # no ACK for our 2xx / non-2xx
         self._interval = T1
+        self.acked = False
 
     def respond(self, response: SipResponse) -> None:
         if self.state not in ("proceeding",):
@@ -129,6 +131,8 @@ class InviteServerTransaction(ServerTransaction):
         if request.method == "ACK":
             self.ack_received()
             return
+        if self.acked:
+            return  # RFC 6026 'accepted': absorbed silently once the 2xx is ACKed
         if self.last_response is not None and self.state in ("proceeding", "completed", "accepted"):
             self.send(self.last_response)
 
@@ -139,8 +143,11 @@ class InviteServerTransaction(ServerTransaction):
             self.timers.stop("G")
             self.timers.stop("H")
             self.timers.start("I", 0 if self.reliable else T4, self._terminate)
-        elif self.state == "accepted":
-            self._terminate()
+        elif self.state == "accepted" and not self.acked:
+            self.acked = True  # stay until timer L to absorb late INVITE copies (RFC 6026)
+            self.timers.stop("G")
+            self.timers.stop("H")
+            self.timers.start("L", 64 * T1, self._terminate)
 
 
 class NonInviteServerTransaction(ServerTransaction):
