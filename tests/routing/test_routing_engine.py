@@ -374,3 +374,36 @@ def test_a_driver_may_answer_inside_on_offer(desk_cls) -> None:
     desk.router.talk_ended("c0")
     desk.advance(5)
     assert sorted(e.call_id for e in desk.of(Answered)) == ["c0", "c1", "c2"]
+
+
+def test_an_agent_in_several_queues_serves_the_heavier_queue_first(desk_cls) -> None:
+    queues = [{"name": "light", "weight": 1}, {"name": "heavy", "weight": 5}]
+    desk = desk_cls(queues, [{"id": "a", "queues": ["light", "heavy"]}], login=False)
+    desk.call("l1", queue="light")
+    desk.call("h1", queue="heavy")
+    desk.router.login("a")
+    assert desk.offer_for("h1").agent_id == "a"
+    desk.take("h1")
+    assert desk.offer_for("l1").agent_id == "a"
+
+
+def test_higher_priority_caller_in_another_queue_goes_first(desk_cls) -> None:
+    queues = [{"name": "sales", "weight": 5}, {"name": "support"}]
+    desk = desk_cls(queues, [{"id": "a", "queues": ["sales", "support"]}], login=False)
+    desk.call("s1", queue="sales")
+    desk.call("urgent", queue="support", priority=3)
+    desk.router.login("a")
+    assert desk.offer_for("urgent").agent_id == "a"
+
+
+def test_disposition_is_logged_and_unknown_calls_are_named(desk_cls) -> None:
+    from alur.core.events import Disposition
+
+    desk = desk_cls(queue(), desk_cls.agents("a"))
+    desk.call("c")
+    desk.take("c")
+    desk.router.record_disposition("c", "a", "refund", resolved=False)
+    assert desk.of(Disposition)[0].resolved is False
+    with pytest.raises(RoutingError) as err:
+        desk.router.talk_ended("c")
+    assert err.value.code == "unknown_call"
