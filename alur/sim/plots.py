@@ -18,7 +18,8 @@ from alur.sim.runner import SimResult  # noqa: E402
 
 
 def _times(result: SimResult, tz: ZoneInfo) -> tuple[list[datetime], list[float]]:
-    starts = sorted(result.kpis.intervals)
+    """Intervals with calls (agents finishing after the last arrival make empty ones)."""
+    starts = sorted(s for s, t in result.kpis.intervals.items() if t.offered or t.arrived)
     return [datetime.fromtimestamp(s, tz) for s in starts], starts
 
 

@@ -357,7 +357,7 @@ class Simulation:
                 break
             step()
             steps += 1
-            if self.progress is not None and steps % 20_000 == 0:
+            if self.progress is not None and steps % 5_000 == 0:
                 self.progress(min(1.0, (clock.now() - traffic.start) / span))
         if self.progress is not None:
             self.progress(1.0)
