@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import cel
+
 from alur.core.channel import Channel, QueueRequest
 from alur.core.events import Event, PromptPlayed, VariableSet
 
@@ -21,6 +23,7 @@ class Call:
     __slots__ = (
         "call_id", "channel", "runner", "flow", "node_id", "vars", "customer", "language", "path",
         "prompts", "queue_request", "queue_outcome", "ended", "ended_node", "error", "_now_at", "_now",
+        "_cel", "_bound", "_vars_version", "_customer_version",
     )
 
     def __init__(self, channel: Channel, runner: FlowRunner, flow: Flow) -> None:
@@ -41,6 +44,10 @@ class Call:
         self.error: str | None = None
         self._now_at: float = -1.0
         self._now: dict[str, Any] = {}
+        self._cel: Any = None
+        self._bound: dict[str, Any] = {}
+        self._vars_version = 0
+        self._customer_version = 0
 
     # --- services -------------------------------------------------------------------------------
 
@@ -50,8 +57,54 @@ class Call:
     def now(self) -> float:
         return self.runner.clock.now()
 
-    def context(self) -> dict[str, Any]:
-        """The CEL evaluation context."""
+    def context(self) -> Call:
+        """The evaluation scope for expressions: the call itself (see `activation`)."""
+        return self
+
+    def activation(self, roots: frozenset[str]) -> Any:
+        """A CEL context holding the variables `roots` names, converted only when they changed.
+
+        Converting Python values into CEL costs microseconds per key, so one context lives for the
+        whole call and each variable is (re)bound only when its version moved on.
+        """
+        ctx = self._cel
+        if ctx is None:
+            ctx = self._cel = cel.Context()
+        bound = self._bound
+        for root in roots:
+            version = self._version(root)
+            if root not in bound or bound[root] != version:
+                ctx.add_variable(root, self._value(root))
+                bound[root] = version
+        return ctx
+
+    def _version(self, root: str) -> Any:
+        if root == "vars":
+            return self._vars_version
+        if root == "customer":
+            return (id(self.customer), self._customer_version)
+        if root == "now":
+            return self.runner.clock.now()
+        if root == "language":
+            return self.language
+        if root == "flow":
+            return self.flow.name
+        return 0
+
+    def _value(self, root: str) -> Any:
+        if root == "now":
+            return self._now_map()
+        return self.as_dict()[root]
+
+    def changed(self, root: str) -> None:
+        """Tell the call that `vars` or `customer` was changed in place."""
+        if root == "vars":
+            self._vars_version += 1
+        else:
+            self._customer_version += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """The evaluation scope as a plain dict (without `now`, which is computed on demand)."""
         return {
             "caller_id": self.channel.caller_id,
             "dialed": self.channel.dialed,
@@ -60,7 +113,6 @@ class Call:
             "vars": self.vars,
             "language": self.language,
             "flow": self.flow.name,
-            "now": self._now_map(),
         }
 
     def _now_map(self) -> dict[str, Any]:
@@ -86,6 +138,7 @@ class Call:
             self.language = str(value)
         else:
             self.vars[name] = value
+            self._vars_version += 1
         self.log(VariableSet(self.now(), self.call_id, name, value))
 
     async def play(self, spec: PromptSpec | None, *, barge_in: bool = True) -> None:

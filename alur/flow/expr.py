@@ -42,8 +42,12 @@ class Expression:
 
     source: str
     program: Any
+    roots: frozenset[str] = frozenset()
 
     def evaluate(self, context: Any) -> Any:
+        """Evaluate against a dict, or a scope with `activation(roots)` (a call: see alur.flow.call)."""
+        if not isinstance(context, dict):
+            context = context.activation(self.roots)
         try:
             return self.program.execute(context)
         except KeyError as error:
@@ -83,7 +87,7 @@ def compile_expression(source: str, roots: frozenset[str] = ROOTS) -> Expression
             f"expression {text!r} uses unknown variable(s) {unknown} (known: {sorted(roots)})",
             value=source,
         )
-    return Expression(text, program)
+    return Expression(text, program, frozenset(names & roots))
 
 
 _MACRO = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")

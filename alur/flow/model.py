@@ -33,6 +33,7 @@ class PromptSpec(_Model):
     language: str | None = None
     voice: str | None = None
     _say: dict[str, Template] = PrivateAttr(default_factory=dict)
+    _fixed: dict[str, Prompt] | None = PrivateAttr(None)  # resolved prompts by language, when constant
 
     @model_validator(mode="before")
     @classmethod
@@ -59,6 +60,8 @@ class PromptSpec(_Model):
             self._say = {"": compile_template(self.say)}
         elif isinstance(self.say, dict):
             self._say = {lang: compile_template(text) for lang, text in self.say.items()}
+        if all(t.is_constant for t in self._say.values()):
+            self._fixed = {}
 
     def files(self) -> list[str]:
         if isinstance(self.file, str):
@@ -80,6 +83,15 @@ class PromptSpec(_Model):
     def resolve(self, call: Call) -> Prompt:
         """The concrete prompt for this call (its language, templates rendered)."""
         lang = call.language
+        fixed = self._fixed
+        if fixed is not None:
+            prompt = fixed.get(lang)
+            if prompt is None:
+                prompt = fixed[lang] = self._resolve(call, lang)
+            return prompt
+        return self._resolve(call, lang)
+
+    def _resolve(self, call: Call, lang: str) -> Prompt:
         if self.say is not None:
             if isinstance(self.say, str):
                 return Prompt(text=self._say[""].render(call.context()), language=self.language or lang,
@@ -127,7 +139,9 @@ class NodeBase(_Model):
                 spec.prepare()
             except ExpressionError as error:
                 problems.append((name, error.message))
+            _fast_private(spec)
         problems += self._compile()
+        _fast_private(self)
         return problems
 
     def _compile(self) -> list[tuple[str, str]]:
@@ -135,6 +149,14 @@ class NodeBase(_Model):
 
     async def run(self, call: Call) -> str | None:  # pragma: no cover - every type overrides it
         raise NotImplementedError
+
+
+def _fast_private(model: BaseModel) -> None:
+    """Mirror compiled private attributes into the instance dict: pydantic serves private attributes
+    through `__getattr__`, which costs microseconds a read, and a simulated call reads them often.
+    Nodes never change them after `prepare`."""
+    for name, value in (model.__pydantic_private__ or {}).items():
+        object.__setattr__(model, name, value)
 
 
 def compile_each(pairs: list[tuple[str, str]], compiler: Any,

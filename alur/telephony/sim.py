@@ -89,11 +89,17 @@ QueueHandler = Callable[["SimChannel", QueueRequest], Awaitable[QueueOutcome]]
 ConnectHandler = Callable[["SimChannel", list[str], float, str], Awaitable[ConnectOutcome]]
 
 
+_SPEECH: dict[Prompt, float] = {}
+
+
 def speech_seconds(prompt: Prompt) -> float:
     """Rough speaking time of a prompt: 0.4 s a word for TTS, 3 s for a recording."""
-    if prompt.text is not None:
-        return max(1.0, 0.4 * len(prompt.text.split()))
-    return 3.0
+    seconds = _SPEECH.get(prompt)
+    if seconds is None:
+        seconds = max(1.0, 0.4 * len(prompt.text.split())) if prompt.text is not None else 3.0
+        if len(_SPEECH) < 10_000:
+            _SPEECH[prompt] = seconds
+    return seconds
 
 
 class SimChannel:
@@ -137,9 +143,9 @@ class SimChannel:
 
     def node_entered(self, flow: str, node: str, model: Any) -> None:
         """Called by the interpreter on entering each node (optional Channel hook)."""
-        self.flow, self.node, self.node_type = flow, node, getattr(model, "type", "")
-        options = getattr(model, "options", None)
-        self.options = tuple(options) if isinstance(options, dict) else ()
+        kind = model.type
+        self.flow, self.node, self.node_type = flow, node, kind
+        self.options = tuple(model.options) if kind == "menu" else ()
 
     def on_hangup(self, callback: Callable[[], None]) -> None:
         """Run `callback` when the caller hangs up (e.g. to take the call out of its queue)."""

@@ -90,6 +90,7 @@ class AuthenticateNode(NodeBase):
             if record is not None:
                 call.customer = dict(record)
                 call.customer.setdefault("id", customer_id)
+                call.changed("customer")
                 call.set_var("customer_id", customer_id)
                 return self.next
             if attempt < self.attempts:

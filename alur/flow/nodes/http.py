@@ -78,8 +78,8 @@ class HttpNode(NodeBase):
         if not ok:
             call.error = response.error or f"HTTP status {response.status}"
             return self.fail
-        scope = dict(context, response=response.body if response.body is not None else {},
-                     status=response.status)
+        scope = dict(call.as_dict(), now=call._now_map(),
+                     response=response.body if response.body is not None else {}, status=response.status)
         values = {}
         for name, expression in self._result.items():
             try:

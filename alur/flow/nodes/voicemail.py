@@ -60,6 +60,7 @@ class VoicemailNode(NodeBase):
                                               silence_timeout=self.silence_timeout, beep=self.beep)
         call.log(VoicemailRecorded(call.now(), call.call_id, mailbox, recording.duration, recording.path))
         call.vars["voicemail"] = {"mailbox": mailbox, "duration": recording.duration, "path": recording.path}
+        call.changed("vars")
         if self.next:
             return self.next
         call.end("voicemail")
