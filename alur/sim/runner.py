@@ -28,6 +28,7 @@ from alur.flow.interpreter import FlowRunner
 from alur.metrics.kpis import KpiFold, Snapshot
 from alur.routing import AgentConfig, Offer, QueueMembership, Router, Schedule
 from alur.sim.caller import SimCaller
+from alur.sim.checks import check_scenario
 from alur.sim.scenario import NodeBehaviour, Roster, Scenario, ScenarioError
 from alur.sim.traffic import Traffic, stream
 
@@ -87,6 +88,7 @@ class Simulation:
         default = project.settings.default_flow
         numbers = {flow: number for number, flow in project.settings.numbers.items()}
         default_dialed = numbers.get(default, "") if default else next(iter(project.settings.numbers), "")
+        check_scenario(project, scenario)
         self.traffic = traffic or Traffic(scenario, seed, project.customers, default_dialed)
         self.clock = VirtualClock(start=self.traffic.start)
         thresholds = {name: q.service_level.seconds for name, q in project.queues.items()}
@@ -99,17 +101,19 @@ class Simulation:
         self._warm_until = self.traffic.start + scenario.warmup
         self.progress = progress
         agents, self.staff = self._agents()
+        # the log sink is the hottest path: without a kept log or a warm-up, events go straight to the fold
+        sink = self._emit if keep_events or scenario.warmup > 0 else self.fold.apply
         self.router = Router.from_config(
             project.queues.values(),
             agents,
             clock=self.clock,
-            emit=self._emit,
+            emit=sink,
             on_offer=self._offer,
             on_cancel=self._offer_cancelled,
             on_outcome=self._outcome,
             rng=random.Random(seed),
         )
-        self.flows = FlowRunner(project, clock=self.clock, log=self._emit)
+        self.flows = FlowRunner(project, clock=self.clock, log=sink)
         self.calls: dict[str, SimCaller] = {}
         self._answer_timers: dict[str, Any] = {}
         self._agent_rng = stream(seed, "agents")
@@ -130,18 +134,18 @@ class Simulation:
             agents += list(self.project.agents.values())
         if source in ("scenario", "both"):
             for roster in self.scenario.rosters:
-                for m in roster.memberships():
-                    if m.queue not in self.project.queues:
-                        raise ScenarioError(
-                            f"roster {roster.name!r} serves queue {m.queue!r}, which the project lacks "
-                            f"(queues: {sorted(self.project.queues)})",
-                            code="unknown_queue",
-                            value=m.queue,
-                        )
                 for i in range(roster.count):
                     config = _roster_agent(roster, i, self.scenario.timezone)
                     agents.append(config)
                     staff[config.id] = _Staff(roster.answer_delay, roster.no_answer)
+        if not agents:
+            where = "agents/*.yaml" if source == "project" else "the scenario's rosters"
+            raise ScenarioError(
+                f"nobody answers the calls: no agents in {where} (agents: {source}; add rosters to the "
+                "scenario, or agents to the project)",
+                location=self.scenario.where("agents") if self.scenario.agents else None,
+                code="no_agents",
+            )
         return agents, staff
 
     def _schedule_shifts(self) -> None:

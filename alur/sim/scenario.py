@@ -30,7 +30,15 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from alur.config.yamlsrc import Problem, YamlFileError, line_at, load_yaml, plain
 from alur.core.errors import ConfigError
@@ -249,6 +257,8 @@ class Roster(_Model):
 class Scenario(_Model):
     """Everything a simulation draws from; see the module docstring for an example."""
 
+    _file: str = PrivateAttr("scenario")
+    _data: Any = PrivateAttr(None)  # the loaded YAML with positions, for file:line in later checks
     name: str = "scenario"
     description: str = ""
     start: datetime = datetime(2026, 1, 5, 8, 0)
@@ -302,6 +312,11 @@ class Scenario(_Model):
         start = self.start if self.start.tzinfo else self.start.replace(tzinfo=ZoneInfo(self.timezone))
         return start.timestamp()
 
+    def where(self, *path: Any) -> str:
+        """'file:line' of a key path in the scenario file (for errors found after loading)."""
+        line = line_at(self._data, path, None) if self._data is not None else None
+        return f"{self._file}:{line}" if line else self._file
+
     def agent_source(self) -> str:
         return self.agents or ("scenario" if self.rosters else "project")
 
@@ -338,7 +353,9 @@ def load_scenario(path: Path, overrides: list[str] | None = None) -> Scenario:
     for override in overrides or []:
         apply_override(raw, override)
     try:
-        return Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(raw)
+        scenario._file, scenario._data = display, data
+        return scenario
     except ValidationError as error:
         first = error.errors()[0]
         loc = tuple(first["loc"])

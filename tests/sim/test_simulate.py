@@ -195,3 +195,19 @@ def test_cli_json_and_errors(tmp_path: Path) -> None:
     assert "s.yaml:2" in result.output and "count" in result.output
     result = runner.invoke(app, ["simulate", str(tmp_path / "none"), str(bad)])
     assert result.exit_code == 2 and "project directory not found" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('ivr:\n  nodes:\n    meun: {choices: {"1": 1}}\n', r":5: ivr.nodes: 'meun' is not a menu"),
+        ('ivr:\n  nodes:\n    menu: {choices: {"3": 1}}\n', r":5: ivr.nodes.menu: '3' is not an option"),
+        ("handle_time:\n  default: {mean: 60}\n  biling: {mean: 60}\n", r":5: handle_time: 'biling'"),
+        ("agents: project\n", "nobody answers the calls"),
+    ],
+)
+def test_scenario_names_are_checked_against_the_project(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("arrivals: {calls: [5]}\nrosters: [{name: a, count: 1, queues: [sales]}]\n" + text)
+    with pytest.raises(ScenarioError, match=message):
+        Simulation(load_project(IVR), load_scenario(path), 1)
