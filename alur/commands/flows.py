@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
@@ -35,7 +35,7 @@ def _load(project: Path):  # type: ignore[no-untyped-def]
 
 
 def validate(
-    project: Path = typer.Argument(..., help="Project directory (with alur.yaml)."),
+    project: Annotated[Path, typer.Argument(help="Project directory (with alur.yaml).")],
 ) -> None:
     """Check a project: flows, queues, agents, calendars, directory. Lists every problem found."""
     loaded = _load(project)
@@ -48,12 +48,12 @@ def validate(
 
 
 def graph(
-    project: Path = typer.Argument(..., help="Project directory."),
-    flow: str = typer.Argument(..., help="Flow name (the 'flow:' key of a flows/*.yaml file)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the Mermaid text to this file."),
-    svg: Optional[Path] = typer.Option(None, "--svg", help="Render an SVG image with Graphviz 'dot'."),
-    png: Optional[Path] = typer.Option(None, "--png", help="Render a PNG image with Graphviz 'dot'."),
-    dot_text: bool = typer.Option(False, "--dot", help="Print Graphviz DOT instead of Mermaid."),
+    project: Annotated[Path, typer.Argument(help="Project directory.")],
+    flow: Annotated[str, typer.Argument(help="Flow name (the 'flow:' key of a flows/*.yaml file).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write the Mermaid text to this file.")] = None,
+    svg: Annotated[Path | None, typer.Option("--svg", help="Render an SVG image with Graphviz.")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Render a PNG image with Graphviz.")] = None,
+    dot_text: Annotated[bool, typer.Option("--dot", help="Print Graphviz DOT instead of Mermaid.")] = False,
 ) -> None:
     """Draw a flow: Mermaid text to stdout (or --out), and SVG/PNG images through Graphviz."""
     from alur.flow.graph import to_dot, to_mermaid
@@ -86,25 +86,36 @@ def _write(path: Path, text: str) -> None:
 def _render(dot: str, target: Path, fmt: str) -> None:
     exe = shutil.which("dot")
     if exe is None:
-        _console().print("[red]error[/red] Graphviz 'dot' is not installed (Debian: apt-get install graphviz); "
-                         "use the Mermaid text instead")
+        _console().print(
+            "[red]error[/red] Graphviz 'dot' is not installed (Debian: apt-get install graphviz); "
+            "use the Mermaid text instead"
+        )
         raise typer.Exit(1)
     try:
-        done = subprocess.run([exe, f"-T{fmt}", "-o", str(target)], input=dot.encode(), capture_output=True,
-                              timeout=60, check=False)
+        done = subprocess.run(
+            [exe, f"-T{fmt}", "-o", str(target)],
+            input=dot.encode(),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         _console().print(f"[red]error[/red] Graphviz failed: {error}")
         raise typer.Exit(1) from None
     if done.returncode != 0 or not target.exists() or target.stat().st_size == 0:
-        _console().print(f"[red]error[/red] Graphviz could not render {target}: "
-                         f"{done.stderr.decode(errors='replace').strip()}")
+        _console().print(
+            f"[red]error[/red] Graphviz could not render {target}: "
+            f"{done.stderr.decode(errors='replace').strip()}"
+        )
         raise typer.Exit(1)
 
 
 def test_flow(
-    project: Path = typer.Argument(..., help="Project directory (cases in PROJECT/tests/*.yaml)."),
-    case: Optional[str] = typer.Option(None, "--case", help="Run only the case with this name."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the path and prompts of every case."),
+    project: Annotated[Path, typer.Argument(help="Project directory (cases in PROJECT/tests/*.yaml).")],
+    case: Annotated[str | None, typer.Option("--case", help="Run only the case with this name.")] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show path and prompts of every case.")
+    ] = False,
 ) -> None:
     """Run the project's flow tests with scripted callers, in virtual time. Exit 1 on any failure."""
     from alur.config.flowtests import run_project_tests
@@ -118,8 +129,10 @@ def test_flow(
         console.print(f"[bold red]{len(problems)} problem(s)[/bold red] in the test files")
         raise typer.Exit(1)
     if not results:
-        console.print(f"[red]error[/red] no test cases found{f' named {case!r}' if case else ''} in "
-                      f"{project}/tests/*.yaml")
+        console.print(
+            f"[red]error[/red] no test cases found{f' named {case!r}' if case else ''} in "
+            f"{project}/tests/*.yaml"
+        )
         raise typer.Exit(1)
     failed = 0
     for r in results:
@@ -133,8 +146,10 @@ def test_flow(
         if (verbose or not r.passed) and r.result is not None:
             res = r.result
             console.print(f"    actual path: {' -> '.join(res.nodes)}", markup=False)
-            console.print(f"    ended: {res.how} at {res.flow}/{res.node}" + (f" ({res.error})" if res.error
-                                                                              else ""), markup=False)
+            console.print(
+                f"    ended: {res.how} at {res.flow}/{res.node}" + (f" ({res.error})" if res.error else ""),
+                markup=False,
+            )
             if verbose:
                 for prompt in res.prompts:
                     console.print(f"    heard: {prompt}", markup=False)

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from alur.config.yamlsrc import Problem, key_line, line_at, node_line, plain
-from alur.flow.model import NODE_ID, FlowFile, Flow, NodeBase
+from alur.config.yamlsrc import Problem, key_line, line_at, plain
+from alur.flow.model import NODE_ID, Flow, FlowFile, NodeBase
 from alur.flow.nodes import NODE_TYPES
 from alur.flow.validator import check_flow
 
@@ -34,21 +34,47 @@ class FlowSource:
         base = key_line(nodes, node, 1)
         if not field:
             return base
-        parts = tuple(int(p) if p.isdigit() and not field.startswith("options") else p for p in field.split("."))
+        parts = tuple(
+            int(p) if p.isdigit() and not field.startswith("options") else p for p in field.split(".")
+        )
         return line_at(self.node_data(node), parts, base)
 
 
 def _field_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     # drop pydantic's union-branch labels such as 'str' or 'MenuOption' from locations
-    return tuple(p for p in loc if not (isinstance(p, str) and (p[:1].isupper() or p in ("str", "int",
-                 "float", "bool", "dict[str,str]", "none", "function-after[_one(), PromptSpec]"))))
+    return tuple(
+        p
+        for p in loc
+        if not (
+            isinstance(p, str)
+            and (
+                p[:1].isupper()
+                or p
+                in (
+                    "str",
+                    "int",
+                    "float",
+                    "bool",
+                    "dict[str,str]",
+                    "none",
+                    "function-after[_one(), PromptSpec]",
+                )
+            )
+        )
+    )
 
 
 def load_flow(data: Any, display: str, problems: list[Problem]) -> tuple[Flow | None, FlowSource]:
     source = FlowSource(display, data)
     if not isinstance(data, dict):
-        problems.append(Problem(display, 1, "a flow file must be a mapping with 'flow', 'start' and 'nodes'",
-                                code="invalid_flow"))
+        problems.append(
+            Problem(
+                display,
+                1,
+                "a flow file must be a mapping with 'flow', 'start' and 'nodes'",
+                code="invalid_flow",
+            )
+        )
         return None, source
     try:
         header = FlowFile.model_validate(plain(data))
@@ -56,8 +82,13 @@ def load_flow(data: Any, display: str, problems: list[Problem]) -> tuple[Flow | 
         for item in error.errors():
             loc = tuple(item["loc"])
             where = ".".join(str(p) for p in loc)
-            msg = "required field is missing" if item["type"] == "missing" else (
-                "unknown field (check its spelling)" if item["type"] == "extra_forbidden" else item["msg"])
+            msg = (
+                "required field is missing"
+                if item["type"] == "missing"
+                else (
+                    "unknown field (check its spelling)" if item["type"] == "extra_forbidden" else item["msg"]
+                )
+            )
             problems.append(Problem(display, line_at(data, loc, 1), f"{where}: {msg}", code="invalid_flow"))
         return None, source
     raw_nodes = data["nodes"]
@@ -72,35 +103,69 @@ def load_flow(data: Any, display: str, problems: list[Problem]) -> tuple[Flow | 
         else:
             nodes[node_id] = node
     if not raw_nodes:
-        problems.append(Problem(display, key_line(data, "nodes", 1), "the flow has no nodes", code="invalid_flow"))
+        problems.append(
+            Problem(display, key_line(data, "nodes", 1), "the flow has no nodes", code="invalid_flow")
+        )
         ok = False
     if header.start not in raw_nodes:
-        problems.append(Problem(display, key_line(data, "start", 1), f"start node '{header.start}' does not "
-                                f"exist (nodes: {sorted(str(k) for k in raw_nodes)})", code="dangling_target"))
+        problems.append(
+            Problem(
+                display,
+                key_line(data, "start", 1),
+                f"start node '{header.start}' does not exist (nodes: {sorted(str(k) for k in raw_nodes)})",
+                code="dangling_target",
+            )
+        )
         ok = False
-    flow = Flow(header.flow, header.version, header.description, header.language, header.start, nodes, display)
+    flow = Flow(
+        header.flow, header.version, header.description, header.language, header.start, nodes, display
+    )
     source.declared = {str(k) for k in raw_nodes}
     source.complete = ok
     return flow, source
 
 
-def _load_node(node_id: str, data: Any, display: str, line: int | None,
-               problems: list[Problem]) -> NodeBase | None:
+def _load_node(
+    node_id: str, data: Any, display: str, line: int | None, problems: list[Problem]
+) -> NodeBase | None:
     if not re.match(NODE_ID, node_id):
-        problems.append(Problem(display, line, "node ids must start with a letter and use letters, digits, "
-                                "'_' or '-'", node_id, "invalid_node"))
+        problems.append(
+            Problem(
+                display,
+                line,
+                "node ids must start with a letter and use letters, digits, '_' or '-'",
+                node_id,
+                "invalid_node",
+            )
+        )
     if not isinstance(data, dict):
-        problems.append(Problem(display, line, "a node must be a mapping with a 'type'", node_id, "invalid_node"))
+        problems.append(
+            Problem(display, line, "a node must be a mapping with a 'type'", node_id, "invalid_node")
+        )
         return None
     kind = data.get("type")
     if kind is None:
-        problems.append(Problem(display, line, f"node has no 'type' (one of: {', '.join(NODE_TYPES)})",
-                                node_id, "unknown_node_type"))
+        problems.append(
+            Problem(
+                display,
+                line,
+                f"node has no 'type' (one of: {', '.join(NODE_TYPES)})",
+                node_id,
+                "unknown_node_type",
+            )
+        )
         return None
     model = NODE_TYPES.get(str(kind))
     if model is None:
-        problems.append(Problem(display, key_line(data, "type", line), f"unknown node type '{kind}' "
-                                f"(known: {', '.join(NODE_TYPES)})", node_id, "unknown_node_type"))
+        problems.append(
+            Problem(
+                display,
+                key_line(data, "type", line),
+                f"unknown node type '{kind}' (known: {', '.join(NODE_TYPES)})",
+                node_id,
+                "unknown_node_type",
+            )
+        )
         return None
     try:
         node = model.model_validate(plain(data))
@@ -119,8 +184,9 @@ def _load_node(node_id: str, data: Any, display: str, line: int | None,
     bad = False
     for field, message in node.prepare():
         parts = tuple(int(p) if p.isdigit() else p for p in field.split("."))
-        problems.append(Problem(display, line_at(data, parts, line), f"{field}: {message}", node_id,
-                                "invalid_expression"))
+        problems.append(
+            Problem(display, line_at(data, parts, line), f"{field}: {message}", node_id, "invalid_expression")
+        )
         bad = True
     return None if bad else node
 
@@ -132,28 +198,50 @@ def _node_message(item: Any) -> str:
     if kind == "missing":
         return "required field is missing"
     msg = str(item.get("msg", "invalid")).removeprefix("Value error, ")
-    if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("literal_error", "greater_than",
-                                                                        "less_than_equal", "greater_than_equal"):
+    if (
+        kind.endswith("_type")
+        or kind.endswith("_parsing")
+        or kind in ("literal_error", "greater_than", "less_than_equal", "greater_than_equal")
+    ):
         msg = f"{msg} (got {item.get('input')!r})"
     return msg
 
 
-def check_project_flows(sources: list[tuple[Flow, FlowSource]], flows: dict[str, Flow], queues: set[str],
-                        calendars: set[str], root: Path, prompts_dir: str) -> list[Problem]:
+def check_project_flows(
+    sources: list[tuple[Flow, FlowSource]],
+    flows: dict[str, Flow],
+    queues: set[str],
+    calendars: set[str],
+    root: Path,
+    prompts_dir: str,
+) -> list[Problem]:
     """Graph and cross-file checks for every flow, plus recorded prompt files that are missing."""
     problems: list[Problem] = []
     for flow, source in sources:
         for finding in check_flow(flow, source.declared, source.complete, flows, queues, calendars):
-            problems.append(Problem(source.display, source.line(finding.node, finding.field), finding.message,
-                                    finding.node, finding.code))
+            problems.append(
+                Problem(
+                    source.display,
+                    source.line(finding.node, finding.field),
+                    finding.message,
+                    finding.node,
+                    finding.code,
+                )
+            )
         for node_id, node in flow.nodes.items():
             for field, spec in node.prompts():
                 for name in spec.files():
                     if not _prompt_exists(root, prompts_dir, name):
-                        problems.append(Problem(source.display, source.line(node_id, field),
-                                                f"{field}: prompt file '{name}' not found (looked in "
-                                                f"{prompts_dir}/ and the project directory)", node_id,
-                                                "missing_prompt"))
+                        problems.append(
+                            Problem(
+                                source.display,
+                                source.line(node_id, field),
+                                f"{field}: prompt file '{name}' not found (looked in "
+                                f"{prompts_dir}/ and the project directory)",
+                                node_id,
+                                "missing_prompt",
+                            )
+                        )
     return problems
 
 

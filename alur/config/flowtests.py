@@ -1,30 +1,30 @@
 """Flow test cases (`PROJECT/tests/*.yaml`): a scripted caller, a time of call, and what must happen.
 
-    cases:
-      - name: VIP caller in Indonesian reaches the VIP queue
-        at: "2026-11-24T10:00:00+07:00"     # when the call arrives (ISO 8601, with offset)
-        caller_id: "+6281100000001"
-        dialed: "1000"
-        caller:                             # what the caller does each time the flow listens
-          - "2"                             # press 2
-          - {press: "100001#", after: 2}    # first digit 2 s after the flow listens
-          - silence                         # press nothing
-          - {hangup: 3}                     # hang up 3 s after the flow listens
-        hangup_at: 300                      # or: hang up 300 s after the call starts, wherever it is
-        queue: {result: answered, after: 20, talk: 90}   # or abandoned / timeout / full / no_agents
-        transfer: {result: busy}            # transfers and ring groups
-        record_seconds: 12                  # voicemail length
-        http:                               # scripted web services, matched by URL prefix
-          - {url: "https://crm.example.com/", status: 200, json: {balance: 125000}}
-        expect:
-          path: [hours, greeting, language, ...]   # every node entered, in order
-          path_includes: [vip_queue]               # these nodes, in this order, among others
-          prompts: ["Selamat datang"]              # heard in this order (text contains), among others
-          queue: {name: vip, priority: 10, skills: {billing: 1}, language: id, vip: true}
-          vars: {customer_id: "100001"}
-          customer: {vip: true}
-          language: id
-          ended: answered                          # how the call ended (CallEnded.how)
+cases:
+  - name: VIP caller in Indonesian reaches the VIP queue
+    at: "2026-11-24T10:00:00+07:00"     # when the call arrives (ISO 8601, with offset)
+    caller_id: "+6281100000001"
+    dialed: "1000"
+    caller:                             # what the caller does each time the flow listens
+      - "2"                             # press 2
+      - {press: "100001#", after: 2}    # first digit 2 s after the flow listens
+      - silence                         # press nothing
+      - {hangup: 3}                     # hang up 3 s after the flow listens
+    hangup_at: 300                      # or: hang up 300 s after the call starts, wherever it is
+    queue: {result: answered, after: 20, talk: 90}   # or abandoned / timeout / full / no_agents
+    transfer: {result: busy}            # transfers and ring groups
+    record_seconds: 12                  # voicemail length
+    http:                               # scripted web services, matched by URL prefix
+      - {url: "https://crm.example.com/", status: 200, json: {balance: 125000}}
+    expect:
+      path: [hours, greeting, language, ...]   # every node entered, in order
+      path_includes: [vip_queue]               # these nodes, in this order, among others
+      prompts: ["Selamat datang"]              # heard in this order (text contains), among others
+      queue: {name: vip, priority: 10, skills: {billing: 1}, language: id, vip: true}
+      vars: {customer_id: "100001"}
+      customer: {vip: true}
+      language: id
+      ended: answered                          # how the call ended (CallEnded.how)
 """
 
 from __future__ import annotations
@@ -43,7 +43,16 @@ from alur.core.events import Event
 from alur.core.tasks import run_until_complete
 from alur.flow.interpreter import CallResult, FlowRunner
 from alur.flow.services import HttpResponse
-from alur.telephony.sim import HangUp, Press, Response, ScriptedCaller, ScriptedConnect, ScriptedQueue, SimChannel, Silence
+from alur.telephony.sim import (
+    HangUp,
+    Press,
+    Response,
+    ScriptedCaller,
+    ScriptedConnect,
+    ScriptedQueue,
+    Silence,
+    SimChannel,
+)
 
 
 class _Model(BaseModel):
@@ -52,15 +61,15 @@ class _Model(BaseModel):
 
 class QueueScript(_Model):
     result: str = "answered"
-    after: float = Field(10.0, ge=0)
-    talk: float = Field(60.0, ge=0)
+    after: float = Field(default=10.0, ge=0)
+    talk: float = Field(default=60.0, ge=0)
     agent: str = "agent"
     target: str | None = None
 
 
 class ConnectScript(_Model):
     result: str = "answered"
-    after: float = Field(5.0, ge=0)
+    after: float = Field(default=5.0, ge=0)
     answered_by: str | None = None
 
 
@@ -157,8 +166,9 @@ class ScriptedHttp:
         self.scripts = scripts
         self.requests: list[tuple[str, str, Any]] = []
 
-    async def request(self, method: str, url: str, *, headers: dict[str, str], json: Any,
-                      timeout: float) -> HttpResponse:
+    async def request(
+        self, method: str, url: str, *, headers: dict[str, str], json: Any, timeout: float
+    ) -> HttpResponse:
         self.requests.append((method, url, json))
         for script in self.scripts:
             if url.startswith(script.url) and (script.method is None or script.method.upper() == method):
@@ -211,8 +221,14 @@ def load_cases(project: Project, problems: list[Problem]) -> list[LoadedCase]:
                 problems += pydantic_problems(error, item, display, line)
                 continue
             if case.flow is not None and case.flow not in project.flows:
-                problems.append(Problem(display, line, f"case '{case.name}': flow '{case.flow}' does not exist",
-                                        code="unknown_flow"))
+                problems.append(
+                    Problem(
+                        display,
+                        line,
+                        f"case '{case.name}': flow '{case.flow}' does not exist",
+                        code="unknown_flow",
+                    )
+                )
                 continue
             cases.append(LoadedCase(display, line, case))
     return cases
@@ -224,10 +240,14 @@ def run_case(project: Project, loaded: LoadedCase) -> CaseResult:
     clock = VirtualClock(start)
     events: list[Event] = []
     channel = SimChannel(
-        clock, call_id="test-" + "-".join(case.name.lower().split())[:40], caller_id=case.caller_id, dialed=case.dialed,
+        clock,
+        call_id="test-" + "-".join(case.name.lower().split())[:40],
+        caller_id=case.caller_id,
+        dialed=case.dialed,
         caller=ScriptedCaller([parse_step(s) for s in case.caller]),
-        queue=ScriptedQueue(case.queue.result, case.queue.after, case.queue.talk, case.queue.agent,
-                            case.queue.target),
+        queue=ScriptedQueue(
+            case.queue.result, case.queue.after, case.queue.talk, case.queue.agent, case.queue.target
+        ),
         connect=ScriptedConnect(case.transfer.result, case.transfer.after, case.transfer.answered_by),
         record_seconds=case.record_seconds,
         hangup_at=start + case.hangup_at if case.hangup_at is not None else None,
@@ -256,33 +276,49 @@ def check(expect: Expect, result: CallResult) -> list[str]:
     failures: list[str] = []
     nodes = result.nodes
     if expect.path is not None and expect.path != nodes:
-        failures.append(f"path differs\n    expected: {' -> '.join(expect.path)}\n    actual:   {' -> '.join(nodes)}")
+        failures.append(
+            f"path differs\n    expected: {' -> '.join(expect.path)}\n    actual:   {' -> '.join(nodes)}"
+        )
     if expect.path_includes is not None:
         miss = _contains_in_order(expect.path_includes, nodes, lambda w, a: w == a)
         if miss is not None:
-            failures.append(f"path does not pass through {expect.path_includes[miss]!r} (in the order given)\n"
-                            f"    expected to include: {' -> '.join(expect.path_includes)}\n"
-                            f"    actual:   {' -> '.join(nodes)}")
+            failures.append(
+                f"path does not pass through {expect.path_includes[miss]!r} (in the order given)\n"
+                f"    expected to include: {' -> '.join(expect.path_includes)}\n"
+                f"    actual:   {' -> '.join(nodes)}"
+            )
     if expect.prompts is not None:
         miss = _contains_in_order(expect.prompts, result.prompts, lambda w, a: w == a or w in a)
         if miss is not None:
             heard = "\n      ".join(result.prompts) or "(nothing)"
-            failures.append(f"prompt {expect.prompts[miss]!r} not heard (in the order given); heard:\n      {heard}")
+            failures.append(
+                f"prompt {expect.prompts[miss]!r} not heard (in the order given); heard:\n      {heard}"
+            )
     if expect.queue is not None:
         q = result.queue
         if q is None:
             failures.append("expected the call to be queued, but it never reached a queue")
         else:
-            want, got = expect.queue, {"name": q.queue, "priority": q.priority, "skills": dict(q.skills),
-                                       "language": q.language, "vip": q.vip}
+            want, got = (
+                expect.queue,
+                {
+                    "name": q.queue,
+                    "priority": q.priority,
+                    "skills": dict(q.skills),
+                    "language": q.language,
+                    "vip": q.vip,
+                },
+            )
             for key in ("name", "priority", "skills", "language", "vip"):
                 value = getattr(want, key)
                 if value is not None and value != got[key]:
                     failures.append(f"queue {key}: expected {value!r}, got {got[key]!r}")
     if expect.no_queue and result.queue is not None:
         failures.append(f"expected no queue, but the call was queued to {result.queue.queue!r}")
-    for label, want_map, got_map in (("vars", expect.vars, result.vars), ("customer", expect.customer,
-                                                                          result.customer)):
+    for label, want_map, got_map in (
+        ("vars", expect.vars, result.vars),
+        ("customer", expect.customer, result.customer),
+    ):
         for key, value in (want_map or {}).items():
             if key not in got_map:
                 failures.append(f"{label}.{key}: expected {value!r}, but it is not set")
@@ -291,8 +327,10 @@ def check(expect: Expect, result: CallResult) -> list[str]:
     if expect.language is not None and expect.language != result.language:
         failures.append(f"language: expected {expect.language!r}, got {result.language!r}")
     if expect.ended is not None and expect.ended != result.how:
-        failures.append(f"ended: expected {expect.ended!r}, got {result.how!r} at node {result.node!r}"
-                        + (f" ({result.error})" if result.error else ""))
+        failures.append(
+            f"ended: expected {expect.ended!r}, got {result.how!r} at node {result.node!r}"
+            + (f" ({result.error})" if result.error else "")
+        )
     if expect.flow is not None and expect.flow != result.flow:
         failures.append(f"flow: expected {expect.flow!r}, got {result.flow!r}")
     if result.how == "error" and expect.ended != "error":

@@ -48,7 +48,7 @@ class DirectorySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["builtin", "rest"] = "builtin"
     url: str | None = None
-    timeout: float = Field(2.0, gt=0)
+    timeout: float = Field(default=2.0, gt=0)
     token_env: str | None = None  # name of an environment variable holding a bearer token
 
     @model_validator(mode="after")
@@ -115,8 +115,14 @@ class Project:
         return self.settings.name
 
 
-def pydantic_problems(error: ValidationError, data: Any, display: str, base_line: int | None,
-                      node: str | None = None, skip: int = 0) -> list[Problem]:
+def pydantic_problems(
+    error: ValidationError,
+    data: Any,
+    display: str,
+    base_line: int | None,
+    node: str | None = None,
+    skip: int = 0,
+) -> list[Problem]:
     """One Problem per pydantic error, located in the YAML by the error's path."""
     out = []
     for item in error.errors():
@@ -185,17 +191,23 @@ def load_project(path: str | Path) -> Project:
             unreadable_flows = True
             continue
         if flow.name in project.flows:
-            problems.append(Problem(display, key_line(data, "flow", 1),
-                                    f"flow '{flow.name}' is also defined in {project.flows[flow.name].file}",
-                                    code="duplicate_name"))
+            problems.append(
+                Problem(
+                    display,
+                    key_line(data, "flow", 1),
+                    f"flow '{flow.name}' is also defined in {project.flows[flow.name].file}",
+                    code="duplicate_name",
+                )
+            )
             continue
         project.flows[flow.name] = flow
         flow_sources.append((flow, source))
     if not _yaml_files(root, "flows") and settings is not None:
         problems.append(Problem("flows/", None, "the project has no flows (flows/*.yaml)", code="no_flows"))
     known_queues = set(project.queues) | queue_files
-    problems += check_project_flows(flow_sources, project.flows, known_queues, set(project.calendars),
-                                    root, project.settings.prompts_dir)
+    problems += check_project_flows(
+        flow_sources, project.flows, known_queues, set(project.calendars), root, project.settings.prompts_dir
+    )
     if settings is not None and not unreadable_flows:  # else a missing flow would be reported twice
         _check_numbers(project, problems)
     if problems:
@@ -208,8 +220,14 @@ def load_project(path: str | Path) -> Project:
 def _load_settings(root: Path, problems: list[Problem]) -> ProjectSettings | None:
     file = root / "alur.yaml"
     if not file.exists():
-        problems.append(Problem("alur.yaml", None, "missing project file alur.yaml (is this a project "
-                                "directory?)", code="missing_file"))
+        problems.append(
+            Problem(
+                "alur.yaml",
+                None,
+                "missing project file alur.yaml (is this a project directory?)",
+                code="missing_file",
+            )
+        )
         return None
     try:
         data = load_yaml(file, "alur.yaml")
@@ -237,14 +255,32 @@ def _check_numbers(project: Project, problems: list[Problem]) -> None:
     for number, flow in settings.numbers.items():
         if flow not in project.flows:
             line = line_at(numbers, (number,), key_line(data, "numbers"))
-            problems.append(Problem("alur.yaml", line, f"number '{number}' goes to flow '{flow}', which does "
-                                    f"not exist (flows: {known})", code="unknown_flow"))
+            problems.append(
+                Problem(
+                    "alur.yaml",
+                    line,
+                    f"number '{number}' goes to flow '{flow}', which does not exist (flows: {known})",
+                    code="unknown_flow",
+                )
+            )
     if settings.default_flow and settings.default_flow not in project.flows:
-        problems.append(Problem("alur.yaml", key_line(data, "default_flow"), f"default_flow "
-                                f"'{settings.default_flow}' does not exist (flows: {known})", code="unknown_flow"))
+        problems.append(
+            Problem(
+                "alur.yaml",
+                key_line(data, "default_flow"),
+                f"default_flow '{settings.default_flow}' does not exist (flows: {known})",
+                code="unknown_flow",
+            )
+        )
     if not settings.numbers and not settings.default_flow and project.flows:
-        problems.append(Problem("alur.yaml", None, "no 'numbers' map and no 'default_flow': no call could "
-                                "reach a flow", code="no_entry"))
+        problems.append(
+            Problem(
+                "alur.yaml",
+                None,
+                "no 'numbers' map and no 'default_flow': no call could reach a flow",
+                code="no_entry",
+            )
+        )
 
 
 def _load_calendars(project: Project, problems: list[Problem]) -> None:
@@ -264,8 +300,9 @@ def _load_calendars(project: Project, problems: list[Problem]) -> None:
             problems += pydantic_problems(error, data, display, 1)
             continue
         if calendar.name in project.calendars:
-            problems.append(Problem(display, 1, f"calendar '{calendar.name}' is defined twice",
-                                    code="duplicate_name"))
+            problems.append(
+                Problem(display, 1, f"calendar '{calendar.name}' is defined twice", code="duplicate_name")
+            )
         project.calendars[calendar.name] = calendar
 
 
@@ -277,7 +314,7 @@ def _load_customers(project: Project, problems: list[Problem]) -> None:
         except YamlFileError as error:
             problems.append(error.problem)
             continue
-        for record, container in _records(data, "customers"):
+        for record, _ in _records(data, "customers"):
             line = node_line(record, 1)
             try:
                 customer = Customer.model_validate(plain(record))
@@ -285,8 +322,9 @@ def _load_customers(project: Project, problems: list[Problem]) -> None:
                 problems += pydantic_problems(error, record, display, line)
                 continue
             if customer.id in project.customers:
-                problems.append(Problem(display, line, f"customer '{customer.id}' is listed twice",
-                                        code="duplicate_name"))
+                problems.append(
+                    Problem(display, line, f"customer '{customer.id}' is listed twice", code="duplicate_name")
+                )
             project.customers[customer.id] = customer.model_dump(exclude_none=True)
 
 
@@ -321,6 +359,12 @@ def _load_routing(project: Project, problems: list[Problem]) -> set[str]:
     try:
         check_references(project.queues.values(), project.agents.values())
     except ConfigError as error:
-        problems.append(Problem("agents/" if error.code == "unknown_queue" else "queues/", None, error.message,
-                                code=error.code))
+        problems.append(
+            Problem(
+                "agents/" if error.code == "unknown_queue" else "queues/",
+                None,
+                error.message,
+                code=error.code,
+            )
+        )
     return seen

@@ -56,7 +56,9 @@ def load_yaml(path: Path, display: str) -> Any:
         what = error.problem or error.context or "invalid YAML"
         if error.context and error.problem and "duplicate" in error.problem:
             what = error.problem
-        raise YamlFileError(Problem(display, line, f"YAML syntax error: {what}", code="yaml_syntax")) from None
+        raise YamlFileError(
+            Problem(display, line, f"YAML syntax error: {what}", code="yaml_syntax")
+        ) from None
     except YAMLError as error:
         raise YamlFileError(Problem(display, None, f"YAML error: {error}", code="yaml_syntax")) from None
     except (ValueError, TypeError, OverflowError) as error:  # e.g. an impossible date such as 2026-02-30

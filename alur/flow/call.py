@@ -21,9 +21,27 @@ class Call:
     """Mutable per-call state; nodes read and change it, the interpreter logs and returns it."""
 
     __slots__ = (
-        "call_id", "channel", "runner", "flow", "node_id", "vars", "customer", "language", "path",
-        "prompts", "queue_request", "queue_outcome", "ended", "ended_node", "error", "_now_at", "_now",
-        "_cel", "_bound", "_vars_version", "_customer_version",
+        "call_id",
+        "channel",
+        "runner",
+        "flow",
+        "node_id",
+        "vars",
+        "customer",
+        "language",
+        "path",
+        "prompts",
+        "queue_request",
+        "queue_outcome",
+        "ended",
+        "ended_node",
+        "error",
+        "_now_at",
+        "_now",
+        "_cel",
+        "_bound",
+        "_vars_version",
+        "_customer_version",
     )
 
     def __init__(self, channel: Channel, runner: FlowRunner, flow: Flow) -> None:

@@ -6,17 +6,39 @@ from alur.flow.model import Flow, NodeBase
 from alur.flow.nodes import GotoFlowNode, HoursNode, MenuNode, QueueNode
 
 _MERMAID_SHAPES = {
-    "menu": ("{", "}"), "branch": ("{", "}"), "hours": ("{", "}"), "split": ("{", "}"),
-    "queue": ("[(", ")]"), "hangup": ("([", "])"), "voicemail": ("([", "])"), "transfer": ("([", "])"),
-    "ring_group": ("([", "])"), "goto_flow": ("[[", "]]"),
+    "menu": ("{", "}"),
+    "branch": ("{", "}"),
+    "hours": ("{", "}"),
+    "split": ("{", "}"),
+    "queue": ("[(", ")]"),
+    "hangup": ("([", "])"),
+    "voicemail": ("([", "])"),
+    "transfer": ("([", "])"),
+    "ring_group": ("([", "])"),
+    "goto_flow": ("[[", "]]"),
 }
 _DOT_SHAPES = {
-    "menu": "diamond", "branch": "diamond", "hours": "diamond", "split": "diamond", "queue": "cylinder",
-    "hangup": "oval", "voicemail": "oval", "transfer": "oval", "ring_group": "oval", "goto_flow": "box3d",
+    "menu": "diamond",
+    "branch": "diamond",
+    "hours": "diamond",
+    "split": "diamond",
+    "queue": "cylinder",
+    "hangup": "oval",
+    "voicemail": "oval",
+    "transfer": "oval",
+    "ring_group": "oval",
+    "goto_flow": "box3d",
 }
 _DOT_COLOURS = {
-    "menu": "#fff2cc", "branch": "#fff2cc", "hours": "#fff2cc", "split": "#fff2cc", "queue": "#d9ead3",
-    "hangup": "#f4cccc", "voicemail": "#f4cccc", "transfer": "#cfe2f3", "ring_group": "#cfe2f3",
+    "menu": "#fff2cc",
+    "branch": "#fff2cc",
+    "hours": "#fff2cc",
+    "split": "#fff2cc",
+    "queue": "#d9ead3",
+    "hangup": "#f4cccc",
+    "voicemail": "#f4cccc",
+    "transfer": "#cfe2f3",
+    "ring_group": "#cfe2f3",
     "goto_flow": "#ead1dc",
 }
 
@@ -31,7 +53,7 @@ def summary(node: NodeBase) -> str:
         return f"hours: {node.calendar}"
     if isinstance(node, GotoFlowNode):
         return f"flow: {node.flow}"
-    for field, spec in node.prompts():
+    for _, spec in node.prompts():
         text = spec.describe()
         return f"{node.type}: {text[:40]}{'...' if len(text) > 40 else ''}"
     return node.type

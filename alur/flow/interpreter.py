@@ -20,8 +20,8 @@ from alur.core.channel import Channel, QueueOutcome, QueueRequest
 from alur.core.clock import Clock
 from alur.core.errors import AlurError, CallerHungUp
 from alur.core.events import CallArrived, CallEnded, Event, NodeEntered
-from alur.flow.call import Call
 from alur.flow.calendars import Calendar
+from alur.flow.call import Call
 from alur.flow.expr import ExpressionError
 from alur.flow.model import Flow
 from alur.flow.services import BuiltinDirectory, CustomerDirectory, HttpClient, NoHttp
@@ -90,7 +90,8 @@ class FlowRunner:
         name = settings.numbers.get(dialed) or settings.default_flow
         if name is None:
             raise NoFlowForNumber(
-                f"no flow for dialled number {dialed!r} and no default_flow (numbers: {sorted(settings.numbers)})",
+                f"no flow for dialled number {dialed!r} and no default_flow "
+                f"(numbers: {sorted(settings.numbers)})",
                 value=dialed,
             )
         return self.flows[name]
@@ -140,9 +141,14 @@ class FlowRunner:
             await channel.hangup("normal")
         except CallerHungUp:
             call.end("caller_hangup")
-        except Exception as error:  # a bad expression result, or a failing service: end the call, keep serving
-            call.error = str(error) if isinstance(error, (ExpressionError, ValueError)) else (
-                f"{type(error).__name__}: {error}")
+        except (
+            Exception
+        ) as error:  # a bad expression result, or a failing service: end the call, keep serving
+            call.error = (
+                str(error)
+                if isinstance(error, (ExpressionError, ValueError))
+                else (f"{type(error).__name__}: {error}")
+            )
             call.end("error")
             try:
                 await channel.hangup("error")
@@ -151,8 +157,18 @@ class FlowRunner:
         ended = self.clock.now()
         self.log(CallEnded(ended, call.call_id, call.ended or "flow_end", call.ended_node))
         return CallResult(
-            call_id=call.call_id, flow=call.flow.name, how=call.ended or "flow_end", node=call.ended_node,
-            path=call.path, prompts=call.prompts, vars=call.vars, customer=call.customer,
-            language=call.language, queue=call.queue_request, queue_outcome=call.queue_outcome,
-            error=call.error, started=started, ended=ended,
+            call_id=call.call_id,
+            flow=call.flow.name,
+            how=call.ended or "flow_end",
+            node=call.ended_node,
+            path=call.path,
+            prompts=call.prompts,
+            vars=call.vars,
+            customer=call.customer,
+            language=call.language,
+            queue=call.queue_request,
+            queue_outcome=call.queue_outcome,
+            error=call.error,
+            started=started,
+            ended=ended,
         )

@@ -94,11 +94,15 @@ class PromptSpec(_Model):
     def _resolve(self, call: Call, lang: str) -> Prompt:
         if self.say is not None:
             if isinstance(self.say, str):
-                return Prompt(text=self._say[""].render(call.context()), language=self.language or lang,
-                              voice=self.voice)
+                return Prompt(
+                    text=self._say[""].render(call.context()),
+                    language=self.language or lang,
+                    voice=self.voice,
+                )
             key = lang if lang in self._say else next(iter(self._say))
-            return Prompt(text=self._say[key].render(call.context()), language=self.language or key,
-                          voice=self.voice)
+            return Prompt(
+                text=self._say[key].render(call.context()), language=self.language or key, voice=self.voice
+            )
         if isinstance(self.file, str):
             return Prompt(file=self.file, language=self.language or lang, voice=self.voice)
         assert isinstance(self.file, dict)
@@ -159,8 +163,9 @@ def _fast_private(model: BaseModel) -> None:
         object.__setattr__(model, name, value)
 
 
-def compile_each(pairs: list[tuple[str, str]], compiler: Any,
-                 roots: frozenset[str] = ROOTS) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def compile_each(
+    pairs: list[tuple[str, str]], compiler: Any, roots: frozenset[str] = ROOTS
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Compile (field, source) pairs; return compiled values by field and the problems found."""
     out: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
@@ -188,8 +193,16 @@ class Flow:
 
     __slots__ = ("name", "version", "description", "language", "start", "nodes", "file")
 
-    def __init__(self, name: str, version: int | str, description: str, language: str, start: str,
-                 nodes: dict[str, NodeBase], file: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        version: int | str,
+        description: str,
+        language: str,
+        start: str,
+        nodes: dict[str, NodeBase],
+        file: str,
+    ) -> None:
         self.name = name
         self.version = version
         self.description = description

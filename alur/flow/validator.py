@@ -44,8 +44,14 @@ def edge_fields(node: NodeBase) -> list[tuple[str, str, str | None]]:
     return out
 
 
-def check_flow(flow: Flow, declared: set[str], complete: bool, flows: dict[str, Flow],
-               queues: set[str], calendars: set[str]) -> list[Finding]:
+def check_flow(
+    flow: Flow,
+    declared: set[str],
+    complete: bool,
+    flows: dict[str, Flow],
+    queues: set[str],
+    calendars: set[str],
+) -> list[Finding]:
     """All problems of one flow; graph-wide checks only when every node loaded."""
     found: list[Finding] = []
 
@@ -58,28 +64,54 @@ def check_flow(flow: Flow, declared: set[str], complete: bool, flows: dict[str, 
                 if isinstance(node, MenuNode) and field.startswith("options."):
                     add(node_id, field, f"{name} has no target", "missing_target")
                 else:
-                    add(node_id, field, f"{name} is not set: where does the call go? (use a 'hangup' node to "
-                        "end the call)", "missing_target")
+                    add(
+                        node_id,
+                        field,
+                        f"{name} is not set: where does the call go? (use a 'hangup' node to end the call)",
+                        "missing_target",
+                    )
             elif target not in declared:
-                add(node_id, field, f"{name} goes to '{target}', which does not exist{_hint(target, declared)}",
-                    "dangling_target")
+                add(
+                    node_id,
+                    field,
+                    f"{name} goes to '{target}', which does not exist{_hint(target, declared)}",
+                    "dangling_target",
+                )
         for message in node.missing_prompts():
             add(node_id, None, message, "missing_prompt")
         if isinstance(node, MenuNode) and not node.options:
             add(node_id, "options", "a menu needs at least one option", "missing_target")
         if isinstance(node, QueueNode) and node.queue not in queues:
-            add(node_id, "queue", f"queue '{node.queue}' does not exist{_hint(node.queue, queues)} "
-                f"(queues: {sorted(queues)})", "unknown_queue")
+            add(
+                node_id,
+                "queue",
+                f"queue '{node.queue}' does not exist{_hint(node.queue, queues)} (queues: {sorted(queues)})",
+                "unknown_queue",
+            )
         if isinstance(node, HoursNode) and node.calendar not in calendars:
-            add(node_id, "calendar", f"calendar '{node.calendar}' does not exist{_hint(node.calendar, calendars)}"
-                f" (calendars: {sorted(calendars)})", "unknown_calendar")
+            add(
+                node_id,
+                "calendar",
+                f"calendar '{node.calendar}' does not exist{_hint(node.calendar, calendars)}"
+                f" (calendars: {sorted(calendars)})",
+                "unknown_calendar",
+            )
         if isinstance(node, GotoFlowNode):
             other = flows.get(node.flow)
             if other is None:
-                add(node_id, "flow", f"flow '{node.flow}' does not exist{_hint(node.flow, flows)} "
-                    f"(flows: {sorted(flows)})", "unknown_flow")
+                add(
+                    node_id,
+                    "flow",
+                    f"flow '{node.flow}' does not exist{_hint(node.flow, flows)} (flows: {sorted(flows)})",
+                    "unknown_flow",
+                )
             elif node.node is not None and node.node not in other.nodes:
-                add(node_id, "node", f"node '{node.node}' does not exist in flow '{node.flow}'", "dangling_target")
+                add(
+                    node_id,
+                    "node",
+                    f"node '{node.node}' does not exist in flow '{node.flow}'",
+                    "dangling_target",
+                )
     if flow.start in flow.nodes:
         found += _graph_checks(flow, declared, complete)
     return found
@@ -104,15 +136,25 @@ def _graph_checks(flow: Flow, declared: set[str], complete: bool) -> list[Findin
                 stack.append(target)
     for node_id in nodes if complete else ():
         if node_id not in reached:
-            found.append(Finding(flow.name, node_id, None, f"node is never reached from start '{flow.start}'",
-                                 "unreachable"))
+            found.append(
+                Finding(
+                    flow.name,
+                    node_id,
+                    None,
+                    f"node is never reached from start '{flow.start}'",
+                    "unreachable",
+                )
+            )
     # a way out: a node that can end the call, or one that leads to such a node
     incoming: dict[str, list[str]] = {n: [] for n in nodes}
     for node_id, node in nodes.items():
         for target in _edges(node, nodes):
             incoming[target].append(node_id)
-    exits = {n for n, node in nodes.items()
-             if node.can_end or any(t is None or t in broken for _, t in node.targets())}
+    exits = {
+        n
+        for n, node in nodes.items()
+        if node.can_end or any(t is None or t in broken for _, t in node.targets())
+    }
     stack = list(exits)
     while stack:
         for source in incoming[stack.pop()]:
@@ -121,9 +163,17 @@ def _graph_checks(flow: Flow, declared: set[str], complete: bool) -> list[Findin
                 stack.append(source)
     for node_id in nodes:
         if node_id not in exits:
-            found.append(Finding(flow.name, node_id, None, "in a loop with no way out: "
-                                 f"{_cycle(node_id, nodes)} never reaches a node that ends the call "
-                                 "(hangup, queue, transfer, voicemail, ...)", "no_exit"))
+            found.append(
+                Finding(
+                    flow.name,
+                    node_id,
+                    None,
+                    "in a loop with no way out: "
+                    f"{_cycle(node_id, nodes)} never reaches a node that ends the call "
+                    "(hangup, queue, transfer, voicemail, ...)",
+                    "no_exit",
+                )
+            )
             break  # one report per trapped region is enough
     return found
 

@@ -24,8 +24,14 @@ from alur.flow.services import DirectoryUnavailable
 
 
 class RestDirectory:
-    def __init__(self, url: str, *, timeout: float = 2.0, token: str | None = None,
-                 client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 2.0,
+        token: str | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -40,23 +46,29 @@ class RestDirectory:
 
     async def _call(self, method: str, path: str, body: Any = None) -> dict[str, Any] | None:
         try:
-            response = await self._client.request(method, self.url + path, json=body, headers=self._headers,
-                                                   timeout=self.timeout)
+            response = await self._client.request(
+                method, self.url + path, json=body, headers=self._headers, timeout=self.timeout
+            )
         except httpx.HTTPError as error:
-            raise DirectoryUnavailable(f"customer directory {self.url} unreachable: "
-                                       f"{type(error).__name__}", value=self.url) from None
+            raise DirectoryUnavailable(
+                f"customer directory {self.url} unreachable: {type(error).__name__}", value=self.url
+            ) from None
         if response.status_code in (401, 403, 404):
             return None
         if not response.is_success:
-            raise DirectoryUnavailable(f"customer directory {self.url} answered {response.status_code}",
-                                       value=response.status_code)
+            raise DirectoryUnavailable(
+                f"customer directory {self.url} answered {response.status_code}", value=response.status_code
+            )
         try:
             record = response.json()
         except ValueError:
-            raise DirectoryUnavailable(f"customer directory {self.url} sent a body that is not JSON") from None
+            raise DirectoryUnavailable(
+                f"customer directory {self.url} sent a body that is not JSON"
+            ) from None
         if not isinstance(record, dict):
-            raise DirectoryUnavailable(f"customer directory {self.url} sent {type(record).__name__}, "
-                                       "not a JSON object")
+            raise DirectoryUnavailable(
+                f"customer directory {self.url} sent {type(record).__name__}, not a JSON object"
+            )
         record.pop("pin", None)
         return record
 

@@ -18,8 +18,9 @@ class HttpxClient:
         self._client = client or httpx.AsyncClient(follow_redirects=True)
         self._own = client is None
 
-    async def request(self, method: str, url: str, *, headers: dict[str, str], json: Any,
-                      timeout: float) -> HttpResponse:
+    async def request(
+        self, method: str, url: str, *, headers: dict[str, str], json: Any, timeout: float
+    ) -> HttpResponse:
         try:
             response = await self._client.request(method, url, headers=headers, json=json, timeout=timeout)
         except httpx.TimeoutException:
@@ -31,7 +32,9 @@ class HttpxClient:
             body = response.json()
         except ValueError:
             body = response.text
-        return HttpResponse(response.status_code, body, None if response.is_success else response.reason_phrase)
+        return HttpResponse(
+            response.status_code, body, None if response.is_success else response.reason_phrase
+        )
 
     async def aclose(self) -> None:
         if self._own:

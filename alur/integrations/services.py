@@ -11,7 +11,9 @@ from alur.integrations.directory import RestDirectory
 from alur.integrations.http import HttpxClient
 
 
-def live_services(project: Any, client: httpx.AsyncClient | None = None) -> tuple[CustomerDirectory, HttpxClient]:
+def live_services(
+    project: Any, client: httpx.AsyncClient | None = None
+) -> tuple[CustomerDirectory, HttpxClient]:
     """(customer directory, HTTP client) for real calls; share one httpx client between them."""
     shared = client or httpx.AsyncClient(follow_redirects=True)
     settings = project.settings.directory

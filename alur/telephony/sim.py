@@ -17,7 +17,7 @@ Plug-in points:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -85,8 +85,8 @@ class ScriptedCaller:
         return Silence()
 
 
-QueueHandler = Callable[["SimChannel", QueueRequest], Awaitable[QueueOutcome]]
-ConnectHandler = Callable[["SimChannel", list[str], float, str], Awaitable[ConnectOutcome]]
+QueueHandler = Callable[["SimChannel", QueueRequest], Coroutine[Any, Any, QueueOutcome]]
+ConnectHandler = Callable[["SimChannel", list[str], float, str], Coroutine[Any, Any, ConnectOutcome]]
 
 
 _SPEECH: dict[Prompt, float] = {}
@@ -168,9 +168,11 @@ class SimChannel:
             return future
         end = self.clock.now() + max(0.0, delay)
         if self.hangup_at is not None and self.hangup_at <= end:
+
             def gone() -> None:
                 self._caller_gone()
                 future.set_exception(CallerHungUp())
+
             self.clock.call_at(self.hangup_at, gone)
         else:
             self.clock.call_at(end, lambda: future.set_result(None))
@@ -207,12 +209,23 @@ class SimChannel:
         self.played.append(prompt)
         await self.sleep(self.prompt_seconds(prompt))
 
-    async def collect_digits(self, max_digits: int, *, timeout: float, inter_digit_timeout: float,
-                             terminator: str | None = "#") -> DigitsResult:
+    async def collect_digits(
+        self, max_digits: int, *, timeout: float, inter_digit_timeout: float, terminator: str | None = "#"
+    ) -> DigitsResult:
         key = f"{self.flow}/{self.node}"
         self.asks[key] = self.asks.get(key, 0) + 1
-        ask = DigitsAsk(self.flow, self.node, self.node_type, max_digits, timeout, inter_digit_timeout,
-                        terminator, self.options, self.asks[key], self.clock.now())
+        ask = DigitsAsk(
+            self.flow,
+            self.node,
+            self.node_type,
+            max_digits,
+            timeout,
+            inter_digit_timeout,
+            terminator,
+            self.options,
+            self.asks[key],
+            self.clock.now(),
+        )
         response = self.caller.respond(ask)
         if isinstance(response, HangUp):
             if self.hangup_at is None or self.clock.now() + response.after < self.hangup_at:
@@ -253,7 +266,9 @@ class SimChannel:
         result: QueueOutcome = await self._race(task.future)
         return result
 
-    async def bridge(self, destinations: list[str], *, timeout: float, strategy: str = "ring_all") -> ConnectOutcome:
+    async def bridge(
+        self, destinations: list[str], *, timeout: float, strategy: str = "ring_all"
+    ) -> ConnectOutcome:
         return await self._connect(destinations, timeout, strategy)
 
     async def transfer(self, number: str, *, timeout: float) -> ConnectOutcome:
@@ -274,8 +289,14 @@ class SimChannel:
 class ScriptedQueue:
     """A queue handler with a fixed result: e.g. answered after 20 s with 120 s of talk."""
 
-    def __init__(self, result: str = "answered", after: float = 0.0, talk: float = 60.0,
-                 agent_id: str = "agent", target: str | None = None) -> None:
+    def __init__(
+        self,
+        result: str = "answered",
+        after: float = 0.0,
+        talk: float = 60.0,
+        agent_id: str = "agent",
+        target: str | None = None,
+    ) -> None:
         self.result, self.after, self.talk, self.agent_id, self.target = result, after, talk, agent_id, target
         self.requests: list[QueueRequest] = []
 
@@ -295,8 +316,9 @@ class ScriptedConnect:
         self.result, self.after, self.answered_by = result, after, answered_by
         self.calls: list[tuple[list[str], str]] = []
 
-    async def __call__(self, channel: SimChannel, destinations: list[str], timeout: float,
-                       kind: str) -> ConnectOutcome:
+    async def __call__(
+        self, channel: SimChannel, destinations: list[str], timeout: float, kind: str
+    ) -> ConnectOutcome:
         self.calls.append((destinations, kind))
         await channel.sleep(min(self.after, timeout))
         if self.result == "answered":

@@ -14,8 +14,9 @@ SUPPORT = ROOT / "examples" / "support"
 
 
 def alur(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "alur.cli", *args], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "alur.cli", *args], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
 
 
 @pytest.fixture
@@ -24,7 +25,9 @@ def broken(tmp_path: Path) -> Path:
     shutil.copytree(SUPPORT, project)
     main = project / "flows" / "main.yaml"
     text = main.read_text()
-    text = text.replace('"1": {next: billing_queue, label: Billing}', '"1": {next: billing_q, label: Billing}')
+    text = text.replace(
+        '"1": {next: billing_queue, label: Billing}', '"1": {next: billing_q, label: Billing}'
+    )
     text = text.replace("  english:\n    type: set", "  english:\n    type: sett")
     main.write_text(text)
     return project
@@ -47,8 +50,10 @@ def test_validate_broken_flow_lists_every_problem(broken):
     assert "Traceback" not in out
     menu_line = line_of(broken / "flows" / "main.yaml", "next: billing_q,")
     type_line = line_of(broken / "flows" / "main.yaml", "type: sett")
-    assert (f"flows/main.yaml:{menu_line} node 'main_menu': option '1' goes to 'billing_q', which does not "
-            "exist (did you mean 'billing_queue'?)") in out
+    assert (
+        f"flows/main.yaml:{menu_line} node 'main_menu': option '1' goes to 'billing_q', which does not "
+        "exist (did you mean 'billing_queue'?)"
+    ) in out
     assert f"flows/main.yaml:{type_line} node 'english': unknown node type 'sett'" in out
     assert "2 problem(s)" in out
 
@@ -127,8 +132,10 @@ cases:
     out = done.stdout
     assert "FAIL tests/main.yaml :: wrong expectation" in out
     assert "expected: office_hours -> welcome -> main_menu" in out
-    assert ("actual:   office_hours -> welcome -> choose_language -> english -> login -> greet_customer -> "
-            "vip_check -> main_menu -> billing_queue") in out
+    assert (
+        "actual:   office_hours -> welcome -> choose_language -> english -> login -> greet_customer -> "
+        "vip_check -> main_menu -> billing_queue"
+    ) in out
     assert "queue name: expected 'support', got 'billing'" in out
     assert "ended: expected 'voicemail', got 'answered'" in out
     assert "PASS tests/main.yaml :: right" in out
@@ -140,7 +147,9 @@ cases:
 def test_test_flow_bad_test_file(tmp_path):
     project = tmp_path / "support"
     shutil.copytree(SUPPORT, project)
-    (project / "tests" / "main.yaml").write_text("cases:\n  - name: x\n    caller: [press 1]\n    expekt: {}\n")
+    (project / "tests" / "main.yaml").write_text(
+        "cases:\n  - name: x\n    caller: [press 1]\n    expekt: {}\n"
+    )
     done = alur("test-flow", str(project))
     assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
     assert "tests/main.yaml:3: caller:" in done.stdout

@@ -76,22 +76,39 @@ def test_duplicate_key_is_an_error(tmp_path):
 
 
 def test_settings_unknown_field_bad_timezone_unknown_flows(tmp_path):
-    found = problems(make(tmp_path, {"alur.yaml": """\
+    found = problems(
+        make(
+            tmp_path,
+            {
+                "alur.yaml": """\
         name: x
         timezone: Asia/Jakata
         defualt_flow: main
-        """}))
-    assert "alur.yaml:2: timezone: unknown time zone 'Asia/Jakata' (use an IANA name such as 'Asia/Jakarta')" in found
+        """
+            },
+        )
+    )
+    assert (
+        "alur.yaml:2: timezone: unknown time zone 'Asia/Jakata' (use an IANA name such as 'Asia/Jakarta')"
+        in found
+    )
     assert "alur.yaml:3: defualt_flow: unknown field (check its spelling)" in found
 
 
 def test_numbers_must_name_flows(tmp_path):
-    found = problems(make(tmp_path, {"alur.yaml": """\
+    found = problems(
+        make(
+            tmp_path,
+            {
+                "alur.yaml": """\
         numbers:
           "1000": main
           "2000": sales
         default_flow: mian
-        """}))
+        """
+            },
+        )
+    )
     assert found == [
         "alur.yaml:3: number '2000' goes to flow 'sales', which does not exist (flows: ['main'])",
         "alur.yaml:4: default_flow 'mian' does not exist (flows: ['main'])",
@@ -109,16 +126,25 @@ def test_rest_directory_needs_url(tmp_path):
 
 
 def test_calendar_problems(tmp_path):
-    found = problems(make(tmp_path, {"calendars/office.yaml": """\
+    found = problems(
+        make(
+            tmp_path,
+            {
+                "calendars/office.yaml": """\
         timezone: Asia/Jakarta
         hours:
           mon-fry: ["08:00-17:00"]
         holidays:
           - {date: 2026-02-28}
-        """, "calendars/bad.yaml": "holidays: [2026-02-30]\n", "calendars/late.yaml": """\
+        """,
+                "calendars/bad.yaml": "holidays: [2026-02-30]\n",
+                "calendars/late.yaml": """\
         hours:
           mon: ["17:00-08:00"]
-        """}))
+        """,
+            },
+        )
+    )
     text = "\n".join(found)
     assert "calendars/office.yaml" in text and "mon-fry" in text
     assert "calendars/bad.yaml: invalid value: day is out of range for month" in text
@@ -131,13 +157,20 @@ def test_calendar_name_defaults_to_file_name(tmp_path):
 
 
 def test_directory_problems(tmp_path):
-    found = problems(make(tmp_path, {"directory/customers.yaml": """\
+    found = problems(
+        make(
+            tmp_path,
+            {
+                "directory/customers.yaml": """\
         customers:
           - {id: "1", pin: "1111", vip: maybe}
           - {id: "2", pin: "2222"}
           - {id: "2", pin: "3333"}
           - {name: no id}
-        """}))
+        """
+            },
+        )
+    )
     assert any(f.startswith("directory/customers.yaml:2: vip:") for f in found)
     assert "directory/customers.yaml:4: customer '2' is listed twice" in found
     assert "directory/customers.yaml:5: id: required field is missing" in found
@@ -149,27 +182,42 @@ def test_directory_numbers_become_text(tmp_path):
 
 
 def test_queue_and_agent_files_use_routing_models(tmp_path):
-    found = problems(make(tmp_path, {
-        "queues/billing.yaml": "name: billing\nring_timout: 20\n",
-        "agents/a.yaml": "agents:\n  - {id: ayu, skills: {billing: 12}}\n",
-    }))
+    found = problems(
+        make(
+            tmp_path,
+            {
+                "queues/billing.yaml": "name: billing\nring_timout: 20\n",
+                "agents/a.yaml": "agents:\n  - {id: ayu, skills: {billing: 12}}\n",
+            },
+        )
+    )
     assert "queues/billing.yaml:2: ring_timout: unknown field (check its spelling)" in found
     assert any(f.startswith("agents/a.yaml:2: skills:") and "1..10" in f for f in found)
 
 
 def test_agent_serving_unknown_queue(tmp_path):
-    found = problems(make(tmp_path, {
-        "queues/billing.yaml": "name: billing\n",
-        "agents/a.yaml": "- {id: ayu, queues: [billing, sales]}\n",
-    }))
+    found = problems(
+        make(
+            tmp_path,
+            {
+                "queues/billing.yaml": "name: billing\n",
+                "agents/a.yaml": "- {id: ayu, queues: [billing, sales]}\n",
+            },
+        )
+    )
     assert any("serves queue 'sales', which does not exist" in f for f in found)
 
 
 def test_queue_file_forms(tmp_path):
-    p = load_project(make(tmp_path, {
-        "queues/billing.yaml": "strategy: round_robin\n",  # name from the file name
-        "queues/more.yaml": "queues:\n  - {name: sales}\n  - {name: support}\n",
-    }))
+    p = load_project(
+        make(
+            tmp_path,
+            {
+                "queues/billing.yaml": "strategy: round_robin\n",  # name from the file name
+                "queues/more.yaml": "queues:\n  - {name: sales}\n  - {name: support}\n",
+            },
+        )
+    )
     assert set(p.queues) == {"billing", "sales", "support"}
     assert p.queues["billing"].strategy == "round_robin"
 

@@ -42,7 +42,9 @@ def test_support_example_is_bilingual_and_routes_by_language():
 
     project = load_project(EXAMPLES[[p.name for p in EXAMPLES].index("support")])
     main = project.flows["main"]
-    languages = {lang for node in main.nodes.values() for _, spec in node.prompts() for lang in spec.languages()}
+    languages = {
+        lang for node in main.nodes.values() for _, spec in node.prompts() for lang in spec.languages()
+    }
     assert {"en", "id"} <= languages
     queues = [n for n in main.nodes.values() if n.type == "queue"]
     assert queues and all(n.language == "${language}" for n in queues)

@@ -37,8 +37,9 @@ def test_tutorial_project_validates_and_passes(tmp_path):
 def test_tutorial_mistakes_read_as_documented(tmp_path):
     write_tutorial_project(tmp_path)
     flow = tmp_path / "flows" / "main.yaml"
-    flow.write_text(flow.read_text().replace('"1": support', '"1": suport').replace("queue: support",
-                                                                                   "queue: helpdesk"))
+    flow.write_text(
+        flow.read_text().replace('"1": support', '"1": suport').replace("queue: support", "queue: helpdesk")
+    )
     result = CliRunner().invoke(app, ["validate", str(tmp_path)])
     assert result.exit_code == 1
     for line in re.findall(r"^error .*$", DOC.read_text(), re.M):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +40,17 @@ customers:
 """
 
 # Tuesday 24 Nov 2026, 10:00 in Jakarta
-TUESDAY_10 = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc).timestamp()
+TUESDAY_10 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC).timestamp()
 
 
-def write_project(root: Path, flows: dict[str, str], *, settings: str = BASE_SETTINGS,
-                  queues: tuple[str, ...] = ("billing", "support"), extra: dict[str, str] | None = None) -> Path:
+def write_project(
+    root: Path,
+    flows: dict[str, str],
+    *,
+    settings: str = BASE_SETTINGS,
+    queues: tuple[str, ...] = ("billing", "support"),
+    extra: dict[str, str] | None = None,
+) -> Path:
     (root / "flows").mkdir(parents=True, exist_ok=True)
     (root / "queues").mkdir(exist_ok=True)
     (root / "calendars").mkdir(exist_ok=True)
@@ -76,18 +82,40 @@ def project_from(tmp_path: Path, flows: dict[str, str] | str, **kw: Any) -> Proj
 
 
 class Run:
-    def __init__(self, result: CallResult, events: list[Event], channel: SimChannel, queue: ScriptedQueue,
-                 connect: ScriptedConnect) -> None:
-        self.result, self.events, self.channel, self.queue, self.connect = result, events, channel, queue, connect
+    def __init__(
+        self,
+        result: CallResult,
+        events: list[Event],
+        channel: SimChannel,
+        queue: ScriptedQueue,
+        connect: ScriptedConnect,
+    ) -> None:
+        self.result, self.events, self.channel, self.queue, self.connect = (
+            result,
+            events,
+            channel,
+            queue,
+            connect,
+        )
 
     def kinds(self, cls: type) -> list[Any]:
         return [e for e in self.events if isinstance(e, cls)]
 
 
-def run_call(project: Project, steps: list[Any] | None = None, *, at: float = TUESDAY_10,
-             runner: FlowRunner | None = None, queue: ScriptedQueue | None = None,
-             connect: ScriptedConnect | None = None, caller_id: str = "+628100", dialed: str = "100",
-             hangup_after: float | None = None, record_seconds: float = 10.0, **runner_kw: Any) -> Run:
+def run_call(
+    project: Project,
+    steps: list[Any] | None = None,
+    *,
+    at: float = TUESDAY_10,
+    runner: FlowRunner | None = None,
+    queue: ScriptedQueue | None = None,
+    connect: ScriptedConnect | None = None,
+    caller_id: str = "+628100",
+    dialed: str = "100",
+    hangup_after: float | None = None,
+    record_seconds: float = 10.0,
+    **runner_kw: Any,
+) -> Run:
     clock = VirtualClock(at)
     events: list[Event] = []
     if runner is None:
@@ -96,9 +124,16 @@ def run_call(project: Project, steps: list[Any] | None = None, *, at: float = TU
         runner.clock, runner.log = clock, events.append
     queue = queue or ScriptedQueue("answered", after=5, talk=30)
     connect = connect or ScriptedConnect("answered", after=3)
-    channel = SimChannel(clock, call_id="c1", caller_id=caller_id, dialed=dialed,
-                         caller=ScriptedCaller(steps or []), queue=queue, connect=connect,
-                         record_seconds=record_seconds,
-                         hangup_at=at + hangup_after if hangup_after is not None else None)
+    channel = SimChannel(
+        clock,
+        call_id="c1",
+        caller_id=caller_id,
+        dialed=dialed,
+        caller=ScriptedCaller(steps or []),
+        queue=queue,
+        connect=connect,
+        record_seconds=record_seconds,
+        hangup_at=at + hangup_after if hangup_after is not None else None,
+    )
     result = run_until_complete(clock, runner.run_call(channel))
     return Run(result, events, channel, queue, connect)

@@ -44,12 +44,15 @@ def test_templates_render_and_keep_types():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(min_value=1, max_value=97), min_size=2, max_size=5).filter(lambda w: sum(w) < 100),
-       st.integers(min_value=1, max_value=400))
+@given(
+    st.lists(st.integers(min_value=1, max_value=97), min_size=2, max_size=5).filter(lambda w: sum(w) < 100),
+    st.integers(min_value=1, max_value=400),
+)
 def test_split_counts_never_drift_from_the_exact_share(weights, calls):
     percents = weights + [100 - sum(weights)]
-    node = SplitNode.model_validate({"type": "split",
-                                     "branches": [{"percent": p, "next": f"b{i}"} for i, p in enumerate(percents)]})
+    node = SplitNode.model_validate(
+        {"type": "split", "branches": [{"percent": p, "next": f"b{i}"} for i, p in enumerate(percents)]}
+    )
     state = [0.0] * len(percents)
 
     class Runner:
@@ -67,7 +70,7 @@ def test_split_counts_never_drift_from_the_exact_share(weights, calls):
     for _ in range(calls):
         target = run_until_complete(VirtualClock(), node.run(Call()))
         counts[int(target[1:])] += 1
-    for count, percent in zip(counts, percents):
+    for count, percent in zip(counts, percents, strict=True):
         assert abs(count - calls * percent / 100) < len(percents)
     if calls % 100 == 0:
         assert counts == [calls * p // 100 for p in percents]
@@ -86,8 +89,9 @@ def run_collect(steps, **kw):
     ch.node_entered("f", "menu1", type("M", (), {"type": "menu", "options": {"1": "a", "2": "b"}})())
 
     async def go():
-        return await ch.collect_digits(kw.get("max_digits", 4), timeout=5, inter_digit_timeout=2,
-                                       terminator=kw.get("terminator", "#"))
+        return await ch.collect_digits(
+            kw.get("max_digits", 4), timeout=5, inter_digit_timeout=2, terminator=kw.get("terminator", "#")
+        )
 
     return run_until_complete(clock, go()), clock.now(), asks
 
@@ -99,7 +103,11 @@ def test_sim_channel_digit_timing():
     result, now, _ = run_collect([Press("1234567", after=1, gap=0.5)])
     assert (result.digits, result.ended_by, now) == ("1234", "max_digits", 2.5)
     result, now, _ = run_collect([Press("12", after=1, gap=0.5)])
-    assert (result.digits, result.ended_by, now) == ("12", "timeout", 3.5)  # waits out the inter-digit timeout
+    assert (result.digits, result.ended_by, now) == (
+        "12",
+        "timeout",
+        3.5,
+    )  # waits out the inter-digit timeout
     result, now, _ = run_collect([Press("1", after=6)])
     assert (result.digits, result.ended_by, now) == ("", "timeout", 5.0)  # too late
 

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from flowkit import TUESDAY_10, flow, project_from, run_call
 
 from alur.core.events import (
-    CallArrived, CallEnded, CallerAuthenticated, CallTransferred, DigitsCollected, HttpRequested,
-    MenuInputRejected, MenuOptionChosen, NodeEntered, PromptPlayed, VariableSet, VoicemailRecorded,
+    CallArrived,
+    CallEnded,
+    CallerAuthenticated,
+    CallTransferred,
+    DigitsCollected,
+    HttpRequested,
+    MenuInputRejected,
+    MenuOptionChosen,
+    NodeEntered,
+    PromptPlayed,
+    VariableSet,
+    VoicemailRecorded,
 )
 from alur.flow.interpreter import FlowRunner
 from alur.flow.services import DirectoryUnavailable, HttpResponse
 from alur.telephony.sim import HangUp, Press, ScriptedConnect, ScriptedQueue, Silence
 
+
 def test_play_say_file_language_and_template(tmp_path):
     (tmp_path / "p" / "prompts").mkdir(parents=True)
     (tmp_path / "p" / "prompts" / "hello.wav").write_bytes(b"RIFF")
-    p = project_from(tmp_path, flow("""
+    p = project_from(
+        tmp_path,
+        flow("""
         start:
           type: set
           vars: {n: 3, language: id}
@@ -40,7 +53,8 @@ def test_play_say_file_language_and_template(tmp_path):
         bye:
           type: hangup
           prompt: "Goodbye."
-        """))
+        """),
+    )
     run = run_call(p)
     assert run.result.prompts == ["Halo, Anda punya 3 pesan", "hello.wav", "Fixed English", "Goodbye."]
     played = run.channel.played
@@ -87,8 +101,12 @@ def test_menu_valid_choice_logs_option_and_sets_variable(tmp_path):
 def test_menu_invalid_then_timeout_goes_to_fail_with_prompts(tmp_path):
     run = run_call(project_from(tmp_path, MENU), ["9", Silence()])
     assert run.result.nodes == ["start", "failed"]
-    assert run.result.prompts == ["Press 1 for sales, 2 for support.", "Invalid.",
-                                  "Press 1 for sales, 2 for support.", "failed"]
+    assert run.result.prompts == [
+        "Press 1 for sales, 2 for support.",
+        "Invalid.",
+        "Press 1 for sales, 2 for support.",
+        "failed",
+    ]
     assert [(r.digits, r.reason) for r in run.kinds(MenuInputRejected)] == [("9", "invalid"), ("", "timeout")]
 
 
@@ -99,7 +117,9 @@ def test_menu_retry_then_valid(tmp_path):
 
 
 def test_menu_on_timeout_target_and_multi_digit_options(tmp_path):
-    p = project_from(tmp_path, flow("""
+    p = project_from(
+        tmp_path,
+        flow("""
         start:
           type: menu
           prompt: "Enter 10 or 11"
@@ -110,7 +130,8 @@ def test_menu_on_timeout_target_and_multi_digit_options(tmp_path):
         a: {type: hangup}
         t: {type: hangup}
         f: {type: hangup}
-        """))
+        """),
+    )
     assert run_call(p, [Silence()]).result.nodes == ["start", "t"]
     assert run_call(p, ["7#"]).result.nodes == ["start", "f"]
     assert run_call(p, ["11"]).result.nodes == ["start", "a"]
@@ -229,18 +250,21 @@ HOURS = flow("""
 
 
 def jakarta(y, mo, d, h, mi=0):
-    return datetime(y, mo, d, h, mi, tzinfo=timezone.utc).timestamp() - 7 * 3600
+    return datetime(y, mo, d, h, mi, tzinfo=UTC).timestamp() - 7 * 3600
 
 
-@pytest.mark.parametrize(("at", "expected"), [
-    (jakarta(2026, 11, 24, 10), "o"),      # Tuesday morning
-    (jakarta(2026, 11, 24, 7, 59), "c"),   # before opening
-    (jakarta(2026, 11, 24, 17, 0), "c"),   # closing time is closed
-    (jakarta(2026, 11, 29, 10), "c"),      # Sunday
-    (jakarta(2026, 8, 17, 10), "h"),       # Independence Day
-    (jakarta(2026, 12, 24, 11), "o"),      # special half day, morning
-    (jakarta(2026, 12, 24, 13), "c"),      # special half day, afternoon
-])
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (jakarta(2026, 11, 24, 10), "o"),  # Tuesday morning
+        (jakarta(2026, 11, 24, 7, 59), "c"),  # before opening
+        (jakarta(2026, 11, 24, 17, 0), "c"),  # closing time is closed
+        (jakarta(2026, 11, 29, 10), "c"),  # Sunday
+        (jakarta(2026, 8, 17, 10), "h"),  # Independence Day
+        (jakarta(2026, 12, 24, 11), "o"),  # special half day, morning
+        (jakarta(2026, 12, 24, 13), "c"),  # special half day, afternoon
+    ],
+)
 def test_hours_open_closed_holiday_in_time_zone(tmp_path, at, expected):
     assert run_call(project_from(tmp_path, HOURS), at=at).result.nodes == ["start", expected]
 
@@ -276,7 +300,9 @@ def test_branch_runtime_error_ends_call_cleanly(tmp_path):
 
 
 def test_split_is_exact_over_time(tmp_path):
-    p = project_from(tmp_path, flow("""
+    p = project_from(
+        tmp_path,
+        flow("""
         start:
           type: split
           branches:
@@ -286,7 +312,8 @@ def test_split_is_exact_over_time(tmp_path):
         a: {type: hangup}
         b: {type: hangup}
         c: {type: hangup}
-        """))
+        """),
+    )
     runner = FlowRunner(p, clock=None)  # clock set per call by run_call
     counts = {"a": 0, "b": 0, "c": 0}
     for i in range(200):
@@ -297,7 +324,9 @@ def test_split_is_exact_over_time(tmp_path):
 
 
 def test_set_typed_values_and_language(tmp_path):
-    p = project_from(tmp_path, flow("""
+    p = project_from(
+        tmp_path,
+        flow("""
         start:
           type: set
           vars:
@@ -308,7 +337,8 @@ def test_set_typed_values_and_language(tmp_path):
             nested: {a: 1}
           next: bye
         bye: {type: hangup}
-        """))
+        """),
+    )
     run = run_call(p, caller_id="+62811")
     assert run.result.language == "id"
     assert run.result.vars == {"count": 2, "vip": True, "label": "caller +62811", "nested": {"a": 1}}
@@ -352,17 +382,27 @@ def test_http_maps_json_into_variables(tmp_path):
     run = run_call(project_from(tmp_path, HTTP), http=http, caller_id="+62811")
     assert run.result.nodes == ["start", "call", "ok"]
     assert run.result.vars["balance"] == 1500 and run.result.vars["late"] is True
-    assert http.requests == [("POST", "https://crm.test/accounts/A-7", {"X-Caller": "+62811"},
-                              {"account": "A-7", "source": "ivr"}, 2.0)]
+    assert http.requests == [
+        (
+            "POST",
+            "https://crm.test/accounts/A-7",
+            {"X-Caller": "+62811"},
+            {"account": "A-7", "source": "ivr"},
+            2.0,
+        )
+    ]
     req = run.kinds(HttpRequested)[0]
     assert (req.url, req.status, req.ok) == ("https://crm.test/accounts/A-7", 200, True)
 
 
-@pytest.mark.parametrize("response", [
-    HttpResponse(None, None, "timeout after 2s"),
-    HttpResponse(500, {"error": "x"}),
-    HttpResponse(200, {"unexpected": 1}),  # the mapping names a key the answer lacks
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        HttpResponse(None, None, "timeout after 2s"),
+        HttpResponse(500, {"error": "x"}),
+        HttpResponse(200, {"unexpected": 1}),  # the mapping names a key the answer lacks
+    ],
+)
 def test_http_failures_take_fail_target(tmp_path, response):
     run = run_call(project_from(tmp_path, HTTP), http=FakeHttp(response))
     assert run.result.nodes == ["start", "call", "ko"]
@@ -375,7 +415,8 @@ def test_http_without_client_fails_cleanly(tmp_path):
     assert run.result.nodes[-1] == "ko"
 
 
-QUEUE = flow("""
+QUEUE = flow(
+    """
     start:
       type: queue
       queue: billing
@@ -398,15 +439,22 @@ QUEUE = flow("""
       prompt: "Leave a message."
     ov: {type: hangup}
     sorry: {type: hangup}
-    """, language="id")
+    """,
+    language="id",
+)
 
 
 def test_queue_request_carries_priority_skills_language(tmp_path):
     run = run_call(project_from(tmp_path, QUEUE), caller_id="+62811")
     q = run.result.queue
     assert q is not None and run.queue.requests == [q]
-    assert (q.queue, q.priority, q.skills, q.language, q.vip) == ("billing", 1, (("billing", 4), ("english", 2)),
-                                                                   "id", False)
+    assert (q.queue, q.priority, q.skills, q.language, q.vip) == (
+        "billing",
+        1,
+        (("billing", 4), ("english", 2)),
+        "id",
+        False,
+    )
     assert (q.max_wait, q.announce_every, q.music_on_hold, q.offer_callback) == (120, 20, "moh.wav", True)
     assert q.attributes == {"segment": "+62811"} and q.call_type == "billing"
     assert run.result.how == "answered"
@@ -427,11 +475,14 @@ def test_queue_outcomes_route_to_targets(tmp_path):
 
 
 def test_queue_without_targets_ends_with_outcome(tmp_path):
-    p = project_from(tmp_path, flow("""
+    p = project_from(
+        tmp_path,
+        flow("""
         start:
           type: queue
           queue: support
-        """))
+        """),
+    )
     run = run_call(p, queue=ScriptedQueue("no_agents"))
     assert run.result.how == "queue_no_agents"
     q = run.result.queue
@@ -463,7 +514,9 @@ TRANSFER = flow("""
 
 
 def test_transfer_answered_busy_and_failed(tmp_path):
-    p = project_from(tmp_path, flow("""
+    p = project_from(
+        tmp_path,
+        flow("""
         start:
           type: transfer
           number: "+6221${caller_id}"
@@ -473,7 +526,8 @@ def test_transfer_answered_busy_and_failed(tmp_path):
           fail: f
         b: {type: hangup}
         f: {type: hangup}
-        """))
+        """),
+    )
     run = run_call(p, caller_id="555")
     assert run.result.how == "transferred"
     assert [(t.destination, t.kind) for t in run.kinds(CallTransferred)] == [("+6221555", "external")]
@@ -482,7 +536,9 @@ def test_transfer_answered_busy_and_failed(tmp_path):
 
 
 def test_ring_group_answer_and_fail(tmp_path):
-    p = project_from(tmp_path, flow("""
+    p = project_from(
+        tmp_path,
+        flow("""
         start:
           type: ring_group
           members: ["101", "102"]
@@ -494,7 +550,8 @@ def test_ring_group_answer_and_fail(tmp_path):
           prompt: "Leave a message."
           next: bye
         bye: {type: hangup}
-        """))
+        """),
+    )
     connect = ScriptedConnect("answered", answered_by="102")
     run = run_call(p, connect=connect)
     assert run.result.how == "ring_group_answered"
@@ -516,17 +573,26 @@ def test_goto_flow_keeps_variables(tmp_path):
           type: goto_flow
           flow: other
         """)
-    other = flow("""
+    other = flow(
+        """
         first: {type: play, say: "first", next: second}
         second:
           type: play
           say: "Reason: ${vars.reason}"
           next: bye
         bye: {type: hangup}
-        """, start="first", name="other")
+        """,
+        start="first",
+        name="other",
+    )
     run = run_call(project_from(tmp_path, {"main": main, "other": other}))
-    assert run.result.path == [("main", "start"), ("main", "go"), ("other", "first"), ("other", "second"),
-                               ("other", "bye")]
+    assert run.result.path == [
+        ("main", "start"),
+        ("main", "go"),
+        ("other", "first"),
+        ("other", "second"),
+        ("other", "bye"),
+    ]
     assert "Reason: closed" in run.result.prompts
     assert run.result.flow == "other"
 
@@ -552,9 +618,13 @@ def test_events_describe_the_call(tmp_path):
 
 
 def test_flow_for_number_and_default(tmp_path):
-    other = flow("""
+    other = flow(
+        """
         first: {type: hangup}
-        """, start="first", name="other")
+        """,
+        start="first",
+        name="other",
+    )
     settings = 'timezone: UTC\nnumbers: {"200": other}\ndefault_flow: main\n'
     p = project_from(tmp_path, {"main": MENU, "other": other}, settings=settings)
     assert run_call(p, dialed="200").result.flow == "other"
@@ -562,7 +632,9 @@ def test_flow_for_number_and_default(tmp_path):
 
 
 def test_loop_without_waiting_is_stopped(tmp_path):
-    p = project_from(tmp_path, flow("""
+    p = project_from(
+        tmp_path,
+        flow("""
         start:
           type: branch
           conditions:
@@ -573,6 +645,7 @@ def test_loop_without_waiting_is_stopped(tmp_path):
           vars: {x: 1}
           next: start
         bye: {type: hangup}
-        """))
+        """),
+    )
     run = run_call(p)
     assert run.result.how == "loop_limit" and "loops" in run.result.error

@@ -59,25 +59,33 @@ def test_dangling_menu_option_names_file_line_node(tmp_path):
 
 
 def test_unknown_node_type(tmp_path):
-    p = only(tmp_path, flow("""
+    p = only(
+        tmp_path,
+        flow("""
         start:
           type: playy
           say: hi
-        """))
+        """),
+    )
     assert p.code == "unknown_node_type" and p.node == "start" and p.line == 6  # the 'type:' line
     assert "unknown node type 'playy'" in p.message and "play" in p.message
 
 
 def test_node_without_type(tmp_path):
-    p = only(tmp_path, flow("""
+    p = only(
+        tmp_path,
+        flow("""
         start:
           say: hi
-        """))
+        """),
+    )
     assert p.code == "unknown_node_type" and "no 'type'" in p.message
 
 
 def test_unknown_field_and_wrong_type(tmp_path):
-    found = problems(tmp_path, flow("""
+    found = problems(
+        tmp_path,
+        flow("""
         start:
           type: menu
           prompt: "Press 1."
@@ -86,25 +94,31 @@ def test_unknown_field_and_wrong_type(tmp_path):
           retries: many
           fail: bye
         bye: {type: hangup}
-        """))
+        """),
+    )
     messages = {(p.line, p.message) for p in found}
     assert (9, "timout: unknown field (check its spelling)") in messages
     assert any(line == 10 and msg.startswith("retries:") and "'many'" in msg for line, msg in messages)
 
 
 def test_unreachable_node(tmp_path):
-    p = only(tmp_path, flow("""
+    p = only(
+        tmp_path,
+        flow("""
         start: {type: hangup}
         island:
           type: play
           say: never
           next: start
-        """))
+        """),
+    )
     assert (p.code, p.node, p.line) == ("unreachable", "island", 6)
 
 
 def test_loop_with_no_way_out(tmp_path):
-    p = only(tmp_path, flow("""
+    p = only(
+        tmp_path,
+        flow("""
         start:
           type: menu
           prompt: "Press 1."
@@ -114,12 +128,15 @@ def test_loop_with_no_way_out(tmp_path):
           type: play
           say: "Again."
           next: start
-        """))
+        """),
+    )
     assert p.code == "no_exit" and "start -> again -> start" in p.message
 
 
 def test_loop_with_a_way_out_is_fine(tmp_path):
-    project_from(tmp_path, flow("""
+    project_from(
+        tmp_path,
+        flow("""
         start:
           type: menu
           prompt: "Press 1 to repeat, 2 to leave."
@@ -130,11 +147,14 @@ def test_loop_with_a_way_out_is_fine(tmp_path):
           say: "Again."
           next: start
         bye: {type: hangup}
-        """))
+        """),
+    )
 
 
 def test_menu_option_without_target_and_missing_fail(tmp_path):
-    found = problems(tmp_path, flow("""
+    found = problems(
+        tmp_path,
+        flow("""
         start:
           type: menu
           prompt: "Press 1."
@@ -142,23 +162,32 @@ def test_menu_option_without_target_and_missing_fail(tmp_path):
             "1":
             "2": bye
         bye: {type: hangup}
-        """))
+        """),
+    )
     assert {(p.code, p.message.split(":")[0]) for p in found} == {
-        ("missing_target", "option '1' has no target"), ("missing_target", "'fail' is not set")}
+        ("missing_target", "option '1' has no target"),
+        ("missing_target", "'fail' is not set"),
+    }
 
 
-@pytest.mark.parametrize(("node", "needle"), [
-    ("{type: menu, options: {'1': bye}, fail: bye}", "a menu needs a 'prompt'"),
-    ("{type: play, next: bye}", "needs 'say'"),
-    ("{type: collect, variable: x, next: bye, fail: bye}", "a collect node needs a 'prompt'"),
-    ("{type: authenticate, pin_prompt: PIN, next: bye, fail: bye}", "needs an 'id_prompt'"),
-    ("{type: voicemail, mailbox: m, next: bye}", "mailbox greeting"),
-])
+@pytest.mark.parametrize(
+    ("node", "needle"),
+    [
+        ("{type: menu, options: {'1': bye}, fail: bye}", "a menu needs a 'prompt'"),
+        ("{type: play, next: bye}", "needs 'say'"),
+        ("{type: collect, variable: x, next: bye, fail: bye}", "a collect node needs a 'prompt'"),
+        ("{type: authenticate, pin_prompt: PIN, next: bye, fail: bye}", "needs an 'id_prompt'"),
+        ("{type: voicemail, mailbox: m, next: bye}", "mailbox greeting"),
+    ],
+)
 def test_missing_prompts(tmp_path, node, needle):
-    p = only(tmp_path, flow(f"""
+    p = only(
+        tmp_path,
+        flow(f"""
         start: {node}
         bye: {{type: hangup}}
-        """))
+        """),
+    )
     assert p.code == "missing_prompt" and needle in p.message and p.node == "start"
 
 
@@ -177,13 +206,18 @@ def test_missing_prompt_file(tmp_path):
     assert "bye-id.wav" in found[0].message
 
 
-@pytest.mark.parametrize(("expr", "needle"), [
-    ("customer.vip == = true", "column"),
-    ("custmer.vip", "unknown variable(s) ['custmer']"),
-    ("", "empty expression"),
-])
+@pytest.mark.parametrize(
+    ("expr", "needle"),
+    [
+        ("customer.vip == = true", "column"),
+        ("custmer.vip", "unknown variable(s) ['custmer']"),
+        ("", "empty expression"),
+    ],
+)
 def test_invalid_branch_expressions(tmp_path, expr, needle):
-    p = only(tmp_path, flow(f"""
+    p = only(
+        tmp_path,
+        flow(f"""
         start:
           type: branch
           conditions:
@@ -191,23 +225,29 @@ def test_invalid_branch_expressions(tmp_path, expr, needle):
               next: bye
           default: bye
         bye: {{type: hangup}}
-        """))
+        """),
+    )
     assert p.code == "invalid_expression" and needle in p.message and p.line == 8  # the '- when:' line
 
 
 def test_invalid_template_in_prompt(tmp_path):
-    p = only(tmp_path, flow("""
+    p = only(
+        tmp_path,
+        flow("""
         start:
           type: play
           say: {en: "Hi ${customer.name", id: "Halo ${vars.}"}
           next: bye
         bye: {type: hangup}
-        """))
+        """),
+    )
     assert p.code == "invalid_expression" and p.node == "start"
 
 
 def test_comprehension_variables_are_allowed(tmp_path):
-    project_from(tmp_path, flow("""
+    project_from(
+        tmp_path,
+        flow("""
         start:
           type: branch
           conditions:
@@ -215,11 +255,14 @@ def test_comprehension_variables_are_allowed(tmp_path):
               next: bye
           default: bye
         bye: {type: hangup}
-        """))
+        """),
+    )
 
 
 def test_unknown_queue_calendar_and_flow(tmp_path):
-    found = problems(tmp_path, flow("""
+    found = problems(
+        tmp_path,
+        flow("""
         start:
           type: hours
           calendar: ofice
@@ -231,7 +274,8 @@ def test_unknown_queue_calendar_and_flow(tmp_path):
         other:
           type: goto_flow
           flow: after_hour
-        """))
+        """),
+    )
     by_code = {p.code: p for p in found}
     assert set(by_code) == {"unknown_calendar", "unknown_queue", "unknown_flow"}
     assert "did you mean 'office'" in by_code["unknown_calendar"].message
@@ -240,9 +284,13 @@ def test_unknown_queue_calendar_and_flow(tmp_path):
 
 
 def test_goto_flow_unknown_node(tmp_path):
-    other = flow("""
+    other = flow(
+        """
         first: {type: hangup}
-        """, start="first", name="other")
+        """,
+        start="first",
+        name="other",
+    )
     main = flow("""
         start:
           type: goto_flow
@@ -253,48 +301,73 @@ def test_goto_flow_unknown_node(tmp_path):
     assert p.code == "dangling_target" and "second" in p.message
 
 
-@pytest.mark.parametrize(("node", "needle"), [
-    ("{type: split, branches: [{percent: 40, next: bye}, {percent: 40, next: bye}]}", "add up to 100"),
-    ("{type: collect, prompt: x, variable: v, min_digits: 5, max_digits: 2, next: bye, fail: bye}",
-     "more than max_digits"),
-    ("{type: collect, prompt: x, variable: v, pattern: '([', next: bye, fail: bye}", "regular expression"),
-    ("{type: menu, prompt: x, options: {'1a': bye}, fail: bye}", "DTMF"),
-    ("{type: queue, queue: billing, skills: {billing: 11}}", "1..10"),
-    ("{type: play, say: {}, next: bye}", "at least one language"),
-    ("{type: play, say: hi, file: x.wav, next: bye}", "exactly one"),
-    ("{type: http, url: 'http://x', method: FETCH, next: bye, fail: bye}", "FETCH"),
-    ("{type: ring_group, members: [], fail: bye}", "members"),
-])
+@pytest.mark.parametrize(
+    ("node", "needle"),
+    [
+        ("{type: split, branches: [{percent: 40, next: bye}, {percent: 40, next: bye}]}", "add up to 100"),
+        (
+            "{type: collect, prompt: x, variable: v, min_digits: 5, max_digits: 2, next: bye, fail: bye}",
+            "more than max_digits",
+        ),
+        (
+            "{type: collect, prompt: x, variable: v, pattern: '([', next: bye, fail: bye}",
+            "regular expression",
+        ),
+        ("{type: menu, prompt: x, options: {'1a': bye}, fail: bye}", "DTMF"),
+        ("{type: queue, queue: billing, skills: {billing: 11}}", "1..10"),
+        ("{type: play, say: {}, next: bye}", "at least one language"),
+        ("{type: play, say: hi, file: x.wav, next: bye}", "exactly one"),
+        ("{type: http, url: 'http://x', method: FETCH, next: bye, fail: bye}", "FETCH"),
+        ("{type: ring_group, members: [], fail: bye}", "members"),
+    ],
+)
 def test_node_field_checks(tmp_path, node, needle):
-    p = only(tmp_path, flow(f"""
+    p = only(
+        tmp_path,
+        flow(f"""
         start: {node}
         bye: {{type: hangup}}
-        """))
+        """),
+    )
     assert needle in p.message and p.node == "start", str(p)
 
 
 def test_start_node_missing_and_duplicate_flow(tmp_path):
-    found = problems(tmp_path, {
-        "main": flow("""
+    found = problems(
+        tmp_path,
+        {
+            "main": flow(
+                """
             a: {type: hangup}
-            """, start="begin"),
-        "copy": flow("""
+            """,
+                start="begin",
+            ),
+            "copy": flow(
+                """
             a: {type: hangup}
-            """, start="a"),
-    })
+            """,
+                start="a",
+            ),
+        },
+    )
     codes = sorted(p.code for p in found)
     assert codes == ["dangling_target", "duplicate_name"]
 
 
 def test_not_set_target_of_play(tmp_path):
-    p = only(tmp_path, flow("""
+    p = only(
+        tmp_path,
+        flow("""
         start: {type: play, say: hi}
-        """))
+        """),
+    )
     assert p.code == "missing_target" and "'next' is not set" in p.message
 
 
 def test_all_problems_are_reported_together(tmp_path):
-    found = problems(tmp_path, flow("""
+    found = problems(
+        tmp_path,
+        flow("""
         start:
           type: menu
           options: {"1": nowhere}
@@ -304,7 +377,12 @@ def test_all_problems_are_reported_together(tmp_path):
           type: branch
           conditions: [{when: "vars.a >", next: x1}]
           default: start
-        """))
-    assert {p.code for p in found} >= {"missing_prompt", "dangling_target", "unknown_node_type",
-                                        "invalid_expression"}
+        """),
+    )
+    assert {p.code for p in found} >= {
+        "missing_prompt",
+        "dangling_target",
+        "unknown_node_type",
+        "invalid_expression",
+    }
     assert all(p.file == "flows/main.yaml" and p.line for p in found)

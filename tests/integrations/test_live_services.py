@@ -58,7 +58,9 @@ class Handler(BaseHTTPRequestHandler):
             if self.headers.get("Authorization") != "Bearer s3cret":
                 return self._send(403, {})
             if body == {"customer_id": "42", "pin": "1234"}:
-                return self._send(200, {"id": "42", "name": "Budi", "vip": True, "language": "id", "pin": "1234"})
+                return self._send(
+                    200, {"id": "42", "name": "Budi", "vip": True, "language": "id", "pin": "1234"}
+                )
             return self._send(401, {})
         if self.path == "/garbage/authenticate":
             return self._send(200, "[1, 2")
@@ -78,8 +80,9 @@ def server():
 async def test_http_client_success_text_404_timeout_refused(server):
     async with httpx.AsyncClient() as shared:
         client = HttpxClient(shared)
-        ok = await client.request("GET", f"{server}/balance/42", headers={"Authorization": "t"}, json=None,
-                                  timeout=2)
+        ok = await client.request(
+            "GET", f"{server}/balance/42", headers={"Authorization": "t"}, json=None, timeout=2
+        )
         assert (ok.status, ok.body["balance"], ok.body["auth"], ok.error) == (200, 125000, "t", None)
         text = await client.request("GET", f"{server}/text", headers={}, json=None, timeout=2)
         assert text.body == "plain text"
@@ -145,8 +148,11 @@ async def test_interpreter_on_asyncio_with_rest_directory(server, tmp_path):
 
     project_dir = tmp_path / "support"
     shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "support", project_dir)
-    settings = (project_dir / "alur.yaml").read_text().replace(
-        "  type: builtin", f"  type: rest\n  url: {server}/api\n  token_env: ALUR_TEST_TOKEN")
+    settings = (
+        (project_dir / "alur.yaml")
+        .read_text()
+        .replace("  type: builtin", f"  type: rest\n  url: {server}/api\n  token_env: ALUR_TEST_TOKEN")
+    )
     (project_dir / "alur.yaml").write_text(settings)
     project = load_project(project_dir)
     import os

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated
 
 from pydantic import Field
 
@@ -43,11 +43,40 @@ NODE_TYPES: dict[str, type[NodeBase]] = {
 
 #: the discriminated union, for JSON Schema and for validating a node whose type is known to be valid
 Node = Annotated[
-    Union[
-        PlayNode, MenuNode, CollectNode, AuthenticateNode, HoursNode, BranchNode, SplitNode, SetNode,
-        HttpNode, QueueNode, TransferNode, RingGroupNode, VoicemailNode, GotoFlowNode, HangupNode,
-    ],
+    PlayNode
+    | MenuNode
+    | CollectNode
+    | AuthenticateNode
+    | HoursNode
+    | BranchNode
+    | SplitNode
+    | SetNode
+    | HttpNode
+    | QueueNode
+    | TransferNode
+    | RingGroupNode
+    | VoicemailNode
+    | GotoFlowNode
+    | HangupNode,
     Field(discriminator="type"),
 ]
 
-__all__ = ["NODE_TYPES", "Node"]
+__all__ = [
+    "NODE_TYPES",
+    "Node",
+    "AuthenticateNode",
+    "BranchNode",
+    "CollectNode",
+    "GotoFlowNode",
+    "HangupNode",
+    "HoursNode",
+    "HttpNode",
+    "MenuNode",
+    "PlayNode",
+    "QueueNode",
+    "RingGroupNode",
+    "SetNode",
+    "SplitNode",
+    "TransferNode",
+    "VoicemailNode",
+]

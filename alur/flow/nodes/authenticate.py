@@ -52,8 +52,11 @@ class AuthenticateNode(NodeBase):
         return out
 
     def prompts(self) -> list[tuple[str, PromptSpec]]:
-        pairs = [("id_prompt", self.id_prompt), ("pin_prompt", self.pin_prompt),
-                 ("invalid_prompt", self.invalid_prompt)]
+        pairs = [
+            ("id_prompt", self.id_prompt),
+            ("pin_prompt", self.pin_prompt),
+            ("invalid_prompt", self.invalid_prompt),
+        ]
         return [(n, p) for n, p in pairs if p is not None]
 
     def missing_prompts(self) -> list[str]:
@@ -69,9 +72,15 @@ class AuthenticateNode(NodeBase):
         result = await call.channel.collect_digits(
             max_digits, timeout=self.timeout, inter_digit_timeout=self.inter_digit_timeout, terminator="#"
         )
-        call.log(DigitsCollected(call.now(), call.call_id, call.node_id,
-                                 "*" * len(result.digits) if prompt is self.pin_prompt else result.digits,
-                                 result.ended_by))
+        call.log(
+            DigitsCollected(
+                call.now(),
+                call.call_id,
+                call.node_id,
+                "*" * len(result.digits) if prompt is self.pin_prompt else result.digits,
+                result.ended_by,
+            )
+        )
         return result.digits
 
     async def run(self, call: Call) -> str | None:

@@ -1,15 +1,15 @@
 """`branch`: the first condition that holds picks the next node (CEL expressions).
 
-    vip_check:
-      type: branch
-      conditions:
-        - when: has(customer.vip) && customer.vip
-          next: vip_queue
-        - when: caller_id.startsWith("+62") && language == "id"
-          next: id_queue
-        - when: now.hour >= 18
-          next: evening
-      default: main_menu
+vip_check:
+  type: branch
+  conditions:
+    - when: has(customer.vip) && customer.vip
+      next: vip_queue
+    - when: caller_id.startsWith("+62") && language == "id"
+      next: id_queue
+    - when: now.hour >= 18
+      next: evening
+  default: main_menu
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ class BranchNode(NodeBase):
     def _compile(self) -> list[tuple[str, str]]:
         compiled, problems = compile_each(self.expressions(), compile_expression)
         if not problems:
-            self._compiled = [(compiled[f], c.next) for (f, _), c in zip(self.expressions(), self.conditions)]
+            self._compiled = [
+                (compiled[f], c.next) for (f, _), c in zip(self.expressions(), self.conditions, strict=True)
+            ]
         return problems
 
     async def run(self, call: Call) -> str | None:

@@ -1,19 +1,19 @@
 """`collect`: read a number (account, order, date of birth...) into a variable.
 
-    account:
-      type: collect
-      prompt: "Please enter your order number, then press hash."
-      variable: order_number
-      min_digits: 6
-      max_digits: 10
-      terminator: "#"
-      pattern: "^[0-9]{6,10}$"   # optional extra check (regular expression on the digits)
-      timeout: 7
-      inter_digit_timeout: 3
-      retries: 2
-      invalid_prompt: "That number is not valid."
-      next: lookup
-      fail: operator
+account:
+  type: collect
+  prompt: "Please enter your order number, then press hash."
+  variable: order_number
+  min_digits: 6
+  max_digits: 10
+  terminator: "#"
+  pattern: "^[0-9]{6,10}$"   # optional extra check (regular expression on the digits)
+  timeout: 7
+  inter_digit_timeout: 3
+  retries: 2
+  invalid_prompt: "That number is not valid."
+  next: lookup
+  fail: operator
 """
 
 from __future__ import annotations
@@ -89,7 +89,9 @@ class CollectNode(NodeBase):
         for _ in range(self.retries + 1):
             await call.play(self.prompt)
             result = await call.channel.collect_digits(
-                self.max_digits, timeout=self.timeout, inter_digit_timeout=self.inter_digit_timeout,
+                self.max_digits,
+                timeout=self.timeout,
+                inter_digit_timeout=self.inter_digit_timeout,
                 terminator=self.terminator,
             )
             call.log(DigitsCollected(call.now(), call.call_id, call.node_id, result.digits, result.ended_by))

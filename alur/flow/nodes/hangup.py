@@ -1,8 +1,8 @@
 """`hangup`: say goodbye (optional) and end the call.
 
-    goodbye:
-      type: hangup
-      prompt: {en: "Thank you for calling. Goodbye.", id: "Terima kasih. Sampai jumpa."}
+goodbye:
+  type: hangup
+  prompt: {en: "Thank you for calling. Goodbye.", id: "Terima kasih. Sampai jumpa."}
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """`hours`: open, closed or holiday, by a business-hours calendar (`calendars/<name>.yaml`).
 
-    office_hours:
-      type: hours
-      calendar: jakarta_support
-      open: main_menu
-      closed: after_hours
-      holiday: holiday_message   # optional; holidays go to `closed` without it
+office_hours:
+  type: hours
+  calendar: jakarta_support
+  open: main_menu
+  closed: after_hours
+  holiday: holiday_message   # optional; holidays go to `closed` without it
 """
 
 from __future__ import annotations

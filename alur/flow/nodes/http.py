@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, PrivateAttr
 
 from alur.core.events import HttpRequested
-from alur.flow.expr import HTTP_ROOTS, Expression, ExpressionError, Template, compile_expression, compile_template
+from alur.flow.expr import (
+    HTTP_ROOTS,
+    Expression,
+    ExpressionError,
+    Template,
+    compile_expression,
+    compile_template,
+)
 from alur.flow.model import NodeBase, compile_each
 
 if TYPE_CHECKING:
@@ -54,8 +61,9 @@ class HttpNode(NodeBase):
 
     def _compile(self) -> list[tuple[str, str]]:
         templates, problems = compile_each(self.expressions(), compile_template)
-        results, more = compile_each([(f"result.{k}", v) for k, v in self.result.items()],
-                                     compile_expression, HTTP_ROOTS)
+        results, more = compile_each(
+            [(f"result.{k}", v) for k, v in self.result.items()], compile_expression, HTTP_ROOTS
+        )
         if "url" in templates:
             self._url = templates["url"]
         self._headers = {k: templates[f"headers.{k}"] for k in self.headers if f"headers.{k}" in templates}
@@ -70,7 +78,10 @@ class HttpNode(NodeBase):
         headers = {k: t.render(context) for k, t in self._headers.items()}
         body = {k: (v.value(context) if isinstance(v, Template) else v) for k, v in self._body.items()}
         response = await call.runner.http.request(
-            self.method, url, headers=headers, json=body if self.body is not None else None,
+            self.method,
+            url,
+            headers=headers,
+            json=body if self.body is not None else None,
             timeout=self.timeout,
         )
         ok = response.status is not None and 200 <= response.status < 300
@@ -78,8 +89,12 @@ class HttpNode(NodeBase):
         if not ok:
             call.error = response.error or f"HTTP status {response.status}"
             return self.fail
-        scope = dict(call.as_dict(), now=call._now_map(),
-                     response=response.body if response.body is not None else {}, status=response.status)
+        scope = dict(
+            call.as_dict(),
+            now=call._now_map(),
+            response=response.body if response.body is not None else {},
+            status=response.status,
+        )
         values = {}
         for name, expression in self._result.items():
             try:

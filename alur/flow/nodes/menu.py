@@ -1,18 +1,18 @@
 """`menu`: play a prompt, read one choice by DTMF, go to that option's target.
 
-    main_menu:
-      type: menu
-      prompt: {en: "For billing press 1, for support press 2.", id: "Untuk tagihan tekan 1 ..."}
-      options:
-        "1": billing_queue
-        "2": {next: support_queue, label: Technical support}
-      timeout: 5              # seconds to wait for the first digit
-      inter_digit_timeout: 2  # for multi-digit options
-      retries: 2              # repeats after invalid input or silence (so 3 tries in all)
-      invalid_prompt: "Sorry, that is not a valid choice."
-      timeout_prompt: "Sorry, I did not hear a choice."
-      fail: operator          # after the last try
-      variable: choice        # optional: store the digits chosen in vars.choice
+main_menu:
+  type: menu
+  prompt: {en: "For billing press 1, for support press 2.", id: "Untuk tagihan tekan 1 ..."}
+  options:
+    "1": billing_queue
+    "2": {next: support_queue, label: Technical support}
+  timeout: 5              # seconds to wait for the first digit
+  inter_digit_timeout: 2  # for multi-digit options
+  retries: 2              # repeats after invalid input or silence (so 3 tries in all)
+  invalid_prompt: "Sorry, that is not a valid choice."
+  timeout_prompt: "Sorry, I did not hear a choice."
+  fail: operator          # after the last try
+  variable: choice        # optional: store the digits chosen in vars.choice
 """
 
 from __future__ import annotations
@@ -59,8 +59,9 @@ class MenuNode(NodeBase):
 
     @model_validator(mode="after")
     def _norm(self) -> MenuNode:
-        self._routes = {k: (o if isinstance(o, MenuOption) else MenuOption(next=o)) for k, o in
-                        self.options.items()}
+        self._routes = {
+            k: (o if isinstance(o, MenuOption) else MenuOption(next=o)) for k, o in self.options.items()
+        }
         self._max = max((len(k) for k in self.options), default=1)
         return self
 
@@ -75,8 +76,11 @@ class MenuNode(NodeBase):
         return out
 
     def prompts(self) -> list[tuple[str, PromptSpec]]:
-        pairs = [("prompt", self.prompt), ("invalid_prompt", self.invalid_prompt),
-                 ("timeout_prompt", self.timeout_prompt)]
+        pairs = [
+            ("prompt", self.prompt),
+            ("invalid_prompt", self.invalid_prompt),
+            ("timeout_prompt", self.timeout_prompt),
+        ]
         return [(n, p) for n, p in pairs if p is not None]
 
     def missing_prompts(self) -> list[str]:
@@ -88,7 +92,9 @@ class MenuNode(NodeBase):
         while True:
             await call.play(self.prompt)
             result = await call.channel.collect_digits(
-                self._max, timeout=self.timeout, inter_digit_timeout=self.inter_digit_timeout,
+                self._max,
+                timeout=self.timeout,
+                inter_digit_timeout=self.inter_digit_timeout,
                 terminator=terminator,
             )
             now = call.now()
@@ -106,5 +112,6 @@ class MenuNode(NodeBase):
                 if reason == "timeout" and self.on_timeout:
                     return self.on_timeout
                 return self.fail
-            await call.play(self.timeout_prompt if reason == "timeout" and self.timeout_prompt
-                            else self.invalid_prompt)
+            await call.play(
+                self.timeout_prompt if reason == "timeout" and self.timeout_prompt else self.invalid_prompt
+            )

@@ -1,9 +1,9 @@
 """`play`: speak text (`say`, text-to-speech) or play a recording (`file`), then go on.
 
-    greeting:
-      type: play
-      say: {en: "Welcome to Acme.", id: "Selamat datang di Acme."}
-      next: menu
+greeting:
+  type: play
+  say: {en: "Welcome to Acme.", id: "Selamat datang di Acme."}
+  next: menu
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ class PlayNode(NodeBase):
     @model_validator(mode="after")
     def _prompt(self) -> PlayNode:
         if self.say is not None or self.file is not None:
-            self._prompt_spec = PromptSpec(say=self.say, file=self.file, language=self.language,
-                                           voice=self.voice)
+            self._prompt_spec = PromptSpec(
+                say=self.say, file=self.file, language=self.language, voice=self.voice
+            )
         return self
 
     def targets(self) -> list[tuple[str, str | None]]:

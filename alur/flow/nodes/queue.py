@@ -107,8 +107,9 @@ class QueueNode(NodeBase):
         templates, problems = compile_each(self.expressions(), compile_template)
         self._priority = templates.get("priority")
         self._language = templates.get("language")
-        self._attributes = {k: templates[f"attributes.{k}"] for k in self.attributes
-                            if f"attributes.{k}" in templates}
+        self._attributes = {
+            k: templates[f"attributes.{k}"] for k in self.attributes if f"attributes.{k}" in templates
+        }
         if isinstance(self.vip, str):
             vip, more = compile_each([("vip", self.vip)], compile_expression)
             self._vip = vip.get("vip")
@@ -128,11 +129,17 @@ class QueueNode(NodeBase):
                 raise ValueError(f"priority {self.priority!r} gave {priority!r}, not a number") from None
         vip = self._vip.truth(context) if self._vip is not None else bool(self.vip)
         return QueueRequest(
-            queue=self.queue, priority=int(priority), skills=self._skills,
+            queue=self.queue,
+            priority=int(priority),
+            skills=self._skills,
             language=self._language.render(context) or None if self._language else None,
-            vip=vip, call_type=self.call_type, max_wait=self.max_wait,
-            announce_position=self.announce_position, announce_wait=self.announce_wait,
-            announce_every=self.announce_every, music_on_hold=self.music_on_hold,
+            vip=vip,
+            call_type=self.call_type,
+            max_wait=self.max_wait,
+            announce_position=self.announce_position,
+            announce_wait=self.announce_wait,
+            announce_every=self.announce_every,
+            music_on_hold=self.music_on_hold,
             offer_callback=self.offer_callback,
             attributes={k: t.render(context) for k, t in self._attributes.items()},
         )

@@ -1,11 +1,11 @@
 """`ring_group`: ring several phones (extensions or SIP URIs), all at once or one after another.
 
-    front_desk:
-      type: ring_group
-      members: ["101", "102", "sip:reception@pbx.example.com"]
-      strategy: ring_all          # or sequential
-      timeout: 20                 # seconds in all
-      fail: voicemail_front
+front_desk:
+  type: ring_group
+  members: ["101", "102", "sip:reception@pbx.example.com"]
+  strategy: ring_all          # or sequential
+  timeout: 20                 # seconds in all
+  fail: voicemail_front
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ class RingGroupNode(NodeBase):
         await call.play(self.prompt)
         outcome = await call.channel.bridge(members, timeout=self.timeout, strategy=self.strategy)
         if outcome.result == "answered":
-            call.log(CallTransferred(call.now(), call.call_id, outcome.answered_by or members[0], "ring_group"))
+            call.log(
+                CallTransferred(call.now(), call.call_id, outcome.answered_by or members[0], "ring_group")
+            )
             call.end("ring_group_answered")
             return None
         if self.fail is None:

@@ -1,10 +1,10 @@
 """`transfer`: send the call to an outside number (through the configured trunk).
 
-    to_partner:
-      type: transfer
-      number: "+622150001234"     # templates allowed: "${customer.account_manager}"
-      timeout: 30
-      fail: partner_busy          # busy, no answer or failed (or `busy:` / `no_answer:` separately)
+to_partner:
+  type: transfer
+  number: "+622150001234"     # templates allowed: "${customer.account_manager}"
+  timeout: 30
+  fail: partner_busy          # busy, no answer or failed (or `busy:` / `no_answer:` separately)
 """
 
 from __future__ import annotations
@@ -57,7 +57,13 @@ class TransferNode(NodeBase):
             call.log(CallTransferred(call.now(), call.call_id, number, "external"))
             call.end("transferred")
             return None
-        specific = self.busy if outcome.result == "busy" else self.no_answer if outcome.result == "no_answer" else None
+        specific = (
+            self.busy
+            if outcome.result == "busy"
+            else self.no_answer
+            if outcome.result == "no_answer"
+            else None
+        )
         target = specific or self.fail
         if target is None:
             call.end(f"transfer_{outcome.result}")

@@ -1,12 +1,12 @@
 """`voicemail`: play a greeting, record a message into a mailbox, then end (or go to `next`).
 
-    after_hours:
-      type: voicemail
-      mailbox: support
-      prompt: {en: "We are closed. Leave a message after the tone.", id: "Kami sudah tutup. ..."}
-      max_seconds: 120
-      silence_timeout: 5
-      beep: true
+after_hours:
+  type: voicemail
+  mailbox: support
+  prompt: {en: "We are closed. Leave a message after the tone.", id: "Kami sudah tutup. ..."}
+  max_seconds: 120
+  silence_timeout: 5
+  beep: true
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ class VoicemailNode(NodeBase):
         assert self._mailbox is not None
         mailbox = self._mailbox.render(call.context())
         await call.play(self.prompt, barge_in=False)
-        recording = await call.channel.record(max_seconds=self.max_seconds,
-                                              silence_timeout=self.silence_timeout, beep=self.beep)
+        recording = await call.channel.record(
+            max_seconds=self.max_seconds, silence_timeout=self.silence_timeout, beep=self.beep
+        )
         call.log(VoicemailRecorded(call.now(), call.call_id, mailbox, recording.duration, recording.path))
         call.vars["voicemail"] = {"mailbox": mailbox, "duration": recording.duration, "path": recording.path}
         call.changed("vars")
