@@ -192,13 +192,14 @@ class KpiFold:
             ev.OfferDeclined: self._offer_declined,
             ev.CallEnded: self._call_ended,
         }
+        self._handler_for = self._handlers.get
 
     # --- feeding -------------------------------------------------------------------------------
 
     def apply(self, event: ev.Event) -> None:
         if event.at > self._last:
             self._last = event.at
-        handler = self._handlers.get(event.__class__)
+        handler = self._handler_for(event.__class__)
         if handler is not None:
             handler(event)
 
@@ -208,7 +209,7 @@ class KpiFold:
         return self
 
     def _slot(self, at: float) -> float:
-        return math.floor(at / self.interval) * self.interval
+        return (at // self.interval) * self.interval
 
     def _interval(self, slot: float) -> Tally:
         tally = self.intervals.get(slot)
@@ -337,8 +338,10 @@ class KpiFold:
     def _agent_changed(self, e: ev.AgentStateChanged) -> None:
         previous = self._agent_state.get(e.agent_id)
         if previous is not None:
-            self._span(e.agent_id, previous[0], previous[1], e.at)
-        self._agent(e.agent_id)
+            if e.at > previous[1]:
+                self._span(e.agent_id, previous[0], previous[1], e.at)
+        elif e.agent_id not in self.agents:
+            self.agents[e.agent_id] = AgentTally()
         self._agent_state[e.agent_id] = (e.new, e.at)
 
     def _span(self, agent_id: str, state: str, start: float, end: float) -> None:
