@@ -176,7 +176,11 @@ def register(app: typer.Typer) -> None:
 
 def simulate(
     project: Path = typer.Argument(..., help="Project directory (flows, queues, agents)."),
-    scenario: Path = typer.Argument(..., help="Scenario YAML (traffic, callers, rosters)."),
+    scenario: Path | None = typer.Argument(
+        None,
+        help="Scenario YAML (traffic, callers, rosters); default: alur.yaml's simulation.scenario, or the "
+        "only file in PROJECT/scenarios/.",
+    ),
     seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same result."),
     compare: list[str] = typer.Option(
         [], "--compare", help="Another project directory, or an override like queues.support.strategy=skills."

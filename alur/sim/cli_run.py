@@ -21,7 +21,7 @@ PROGRESS_FROM = 20_000
 
 def run_simulate_command(
     project: Path,
-    scenario: Path,
+    scenario: Path | None,
     seed: int,
     compare: list[str],
     out: Path | None,
@@ -31,6 +31,8 @@ def run_simulate_command(
     console = Console()
     errors = Console(stderr=True)
     try:
+        if scenario is None:
+            scenario = default_scenario(project)
         variants = build_variants(project, scenario, compare)
         results = []
         traffic: Traffic | None = None
@@ -59,6 +61,27 @@ def run_simulate_command(
     if out is not None:
         _write_outputs(results, variants[0].scenario.name, out, timezone, console if not json_out else errors)
     return 0
+
+
+def default_scenario(project: Path) -> Path:
+    """alur.yaml `simulation: {scenario: scenarios/x.yaml}`, else the only file in scenarios/."""
+    from alur.config.project import load_project
+
+    settings = load_project(project).settings
+    named = settings.simulation.get("scenario")
+    if named:
+        return project / str(named)
+    found = sorted([*(project / "scenarios").glob("*.yaml"), *(project / "scenarios").glob("*.yml")])
+    if len(found) == 1:
+        return found[0]
+    raise AlurError(
+        "which scenario? give SCENARIO, or set `simulation: {scenario: scenarios/<file>.yaml}` in alur.yaml"
+        + (
+            f" (found {', '.join(p.name for p in found)})"
+            if found
+            else f" (no files in {project / 'scenarios'})"
+        )
+    )
 
 
 def _run(sim: Simulation, errors: Console, show: bool) -> SimResult:

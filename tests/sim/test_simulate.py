@@ -211,3 +211,13 @@ def test_scenario_names_are_checked_against_the_project(tmp_path: Path, text: st
     path.write_text("arrivals: {calls: [5]}\nrosters: [{name: a, count: 1, queues: [sales]}]\n" + text)
     with pytest.raises(ScenarioError, match=message):
         Simulation(load_project(IVR), load_scenario(path), 1)
+
+
+@pytest.mark.parametrize("example", ["support", "small-business"])
+def test_example_scenarios_run(example: str) -> None:
+    """Every example's scenario runs without flow errors; SCENARIO defaults to the only one in scenarios/."""
+    root = HERE.parents[1] / "examples" / example
+    result = CliRunner().invoke(app, ["simulate", str(root), "--seed", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    variant = json.loads(result.output)["variants"][0]
+    assert variant["flow_errors"] == 0 and variant["total"]["answered"] > 50
