@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import bisect
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from alur.core.clock import TimerHandle
@@ -133,9 +133,9 @@ class Reservation:
     answered: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Ranked:
-    """One candidate as a strategy ranked it: higher `score` is better; `note` says why in words."""
+class Ranked(NamedTuple):
+    """One candidate as a strategy ranked it: higher `score` is better; `note` says why in words.
+    (A named tuple: strategies build one per candidate per decision, so it must be cheap.)"""
 
     agent_id: str
     score: float
@@ -158,6 +158,14 @@ class Explanation:
     required: tuple[tuple[str, int], ...] = ()
     step: int = 0
 
+    def worded(self) -> Explanation:
+        """This explanation with `why` filled in (offers are worded on read, not on the hot path)."""
+        if self.why or self.kind != "offer":
+            return self
+        top = self.ranked[0].note if self.ranked else ""
+        why = f"{self.rule} chose {', '.join(self.chosen)} of {self.candidates} eligible: {top}"
+        return replace(self, why=why)
+
 
 @dataclass(slots=True)
 class ExplanationLog:
@@ -176,4 +184,4 @@ class ExplanationLog:
         entries.append(e)
 
     def get(self, call_id: str) -> list[Explanation]:
-        return list(self._by_call.get(call_id, ()))
+        return [e.worded() for e in self._by_call.get(call_id, ())]

@@ -129,11 +129,11 @@ class Dispatcher(RouterState):
                 q.name,
                 "offer",
                 q.strategy.name,
-                f"{q.strategy.name} chose {', '.join(ids)} of {eligible} eligible: {ranked[0].note}",
+                "",  # worded when read (Explanation.worded): decisions stay cheap
                 eligible,
                 tuple(ranked[:5]),
                 ids,
-                tuple(sorted(call.skills.items())),
+                tuple(sorted(call.skills.items())) if call.skills else (),
                 call.step,
             )
         )

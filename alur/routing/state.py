@@ -24,6 +24,7 @@ from alur.routing.queues import Queue
 S = AgentState
 Pool = tuple[str, str]
 RETURNED = frozenset({S.RESERVED, S.RINGING})  # back to available without having worked
+_NAMES = {state: state.value for state in AgentState}  # plain str for events, without enum lookups
 MISSES = frozenset({"no_answer", "busy", "declined"})
 
 
@@ -81,7 +82,7 @@ class RouterState:
         if was_staffed != is_staffed:
             for m in agent.memberships:
                 self.queues[m].staffed += 1 if is_staffed else -1
-        self._emit(AgentStateChanged(now, agent.id, old.value, new.value, reason))
+        self._emit(AgentStateChanged(now, agent.id, _NAMES[old], _NAMES[new], reason))
 
     def _after_work(self, agent: Agent) -> None:
         """The agent is free: honour a pending logout or pause, else available."""
