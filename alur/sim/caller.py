@@ -43,7 +43,7 @@ class SimCaller:
         "_node_asks",
         "queue_future",
         "request",
-        "patience_timer",
+        "patience_deadline",
         "callback_timer",
         "talk_timer",
         "gone",
@@ -68,7 +68,7 @@ class SimCaller:
         self._pending: tuple[str, float] | None = None  # digits already pressed (barge-in) and when
         self.queue_future: Future[QueueOutcome] | None = None
         self.request: QueueRequest | None = None
-        self.patience_timer: Any = None
+        self.patience_deadline: float | None = None
         self.callback_timer: Any = None
         self.talk_timer: Any = None
         self.gone = False

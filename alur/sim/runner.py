@@ -64,6 +64,7 @@ class SimResult:
 class _Staff:
     answer_delay: float = 0.0
     no_answer: float = 0.0
+    back_after: float = 60.0
 
 
 class Simulation:
@@ -137,7 +138,7 @@ class Simulation:
                 for i in range(roster.count):
                     config = _roster_agent(roster, i, self.scenario.timezone)
                     agents.append(config)
-                    staff[config.id] = _Staff(roster.answer_delay, roster.no_answer)
+                    staff[config.id] = _Staff(roster.answer_delay, roster.no_answer, roster.back_after)
         if not agents:
             where = "agents/*.yaml" if source == "project" else "the scenario's rosters"
             raise ScenarioError(
@@ -250,10 +251,9 @@ class Simulation:
         now = self.clock.now()
         patience = float(self.traffic.patience[caller.index])
         if patience != float("inf"):
-            if caller.patience_timer is None:
-                caller.patience_timer = now + patience  # deadline over all queues of the call
-            deadline = caller.patience_timer
-            caller.patience_timer = deadline
+            if caller.patience_deadline is None:
+                caller.patience_deadline = now + patience  # one deadline over all queues of the call
+            deadline = caller.patience_deadline
             self.clock.call_at(deadline, partial(self._patience_over, caller, future))
         cb = self.scenario.callback
         if (
@@ -296,6 +296,18 @@ class Simulation:
         timer = self._answer_timers.pop(offer.reservation_id, None)
         if timer is not None:
             timer.cancel()
+        if reason == "no_answer":  # the queue's ring-no-answer policy may pause the agent just after this
+            self.clock.call_later(0.0, partial(self._come_back_later, offer.agent_id))
+
+    def _come_back_later(self, agent_id: str) -> None:
+        """An agent paused for missed offers is back at the desk after `back_after` seconds."""
+        staff = self.staff.get(agent_id) or _Staff()
+        if self.router.agent_state(agent_id).value == "paused":
+            self.clock.call_later(staff.back_after, partial(self._unpause, agent_id))
+
+    def _unpause(self, agent_id: str) -> None:
+        if self.router.agent_state(agent_id).value == "paused":
+            self.router.unpause(agent_id)
 
     def _outcome(self, call_id: str, outcome: QueueOutcome) -> None:
         caller = self.calls.get(call_id)

@@ -242,6 +242,7 @@ class Roster(_Model):
     shifts: tuple[ShiftSpec, ...] = ()  # local times in the scenario's time zone; none = whole run
     answer_delay: float = Field(0.0, ge=0)  # seconds from offer to pick-up
     no_answer: float = Field(0.0, ge=0, le=1)  # share of offers the agent lets ring out
+    back_after: float = Field(60.0, ge=0)  # seconds an agent paused for missed offers takes to come back
 
     @field_validator("languages", mode="before")
     @classmethod
@@ -249,6 +250,11 @@ class Roster(_Model):
         if isinstance(v, (list, tuple)):
             return {str(lang): 10 for lang in v}
         return v
+
+    @field_validator("answer_delay", "back_after", mode="before")
+    @classmethod
+    def _dur(cls, v: Any) -> Any:
+        return seconds(v)
 
     def memberships(self) -> list[Membership]:
         return [m if isinstance(m, Membership) else Membership(queue=m) for m in self.queues]

@@ -221,3 +221,20 @@ def test_example_scenarios_run(example: str) -> None:
     assert result.exit_code == 0, result.output
     variant = json.loads(result.output)["variants"][0]
     assert variant["flow_errors"] == 0 and variant["total"]["answered"] > 50
+
+
+def test_agents_who_let_calls_ring_out_are_paused_then_come_back() -> None:
+    result = run(2, ["rosters.support.no_answer=0.5", "rosters.support.back_after=2m"])
+    events = result.events
+    paused = [e for e in events if isinstance(e, ev.AgentStateChanged) and e.new == "paused"]
+    back = [
+        e
+        for e in events
+        if isinstance(e, ev.AgentStateChanged) and e.old == "paused" and e.new == "available"
+    ]
+    assert paused and len(back) >= len(paused) - 3  # the last few may still be paused at closing time
+    first = paused[0]
+    came_back = next(e for e in back if e.agent_id == first.agent_id and e.at > first.at)
+    assert came_back.at - first.at == pytest.approx(120.0)
+    assert result.kpis.agents[first.agent_id].offers_missed > 0
+    assert result.kpis.total.answered > 0
