@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any
 
@@ -236,7 +237,11 @@ def load_cases(project: Project, problems: list[Problem]) -> list[LoadedCase]:
 
 def run_case(project: Project, loaded: LoadedCase) -> CaseResult:
     case = loaded.case
-    start = case.at.timestamp() if case.at is not None else datetime(2026, 1, 5, 10, 0).timestamp()
+    zone = ZoneInfo(project.settings.timezone)
+    at = case.at or datetime(2026, 1, 5, 10, 0)  # a Monday morning when no time is given
+    if at.tzinfo is None:  # a time without offset is in the project's time zone
+        at = at.replace(tzinfo=zone)
+    start = at.timestamp()
     clock = VirtualClock(start)
     events: list[Event] = []
     channel = SimChannel(
@@ -257,7 +262,19 @@ def run_case(project: Project, loaded: LoadedCase) -> CaseResult:
         result = run_until_complete(clock, runner.run_call(channel, case.flow))
     except Exception as error:  # a flow that cannot run at all (e.g. no flow for the number)
         return CaseResult(loaded.file, case.name, [f"the call did not run: {error}"], None, events)
-    return CaseResult(loaded.file, case.name, check(case.expect, result), result, events)
+    failures = check(case.expect, result)
+    caller = channel.caller
+    if (
+        isinstance(caller, ScriptedCaller)
+        and caller.used < len(caller.steps)
+        and result.how != "caller_hangup"
+    ):
+        unused = len(caller.steps) - caller.used
+        failures.append(
+            f"caller script: {unused} step(s) never used (the flow stopped listening before them: "
+            f"check the steps or the flow)"
+        )
+    return CaseResult(loaded.file, case.name, failures, result, events)
 
 
 def _contains_in_order(expected: list[str], actual: list[str], match: Any) -> int | None:

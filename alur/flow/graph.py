@@ -59,6 +59,18 @@ def summary(node: NodeBase) -> str:
     return node.type
 
 
+def edges(node: NodeBase) -> list[tuple[str, str | None]]:
+    """Outgoing edges with readable labels (a menu option shows its label: '1: Billing')."""
+    if isinstance(node, MenuNode):
+        out = []
+        for label, target in node.targets():
+            option = node.options.get(label)
+            name = getattr(option, "label", "") if option is not None else ""
+            out.append((f"{label}: {name}" if name else label, target))
+        return out
+    return node.targets()
+
+
 def _m(text: str) -> str:
     return text.replace('"', "#quot;").replace("\n", "<br/>")
 
@@ -70,7 +82,7 @@ def to_mermaid(flow: Flow) -> str:
         left, right = _MERMAID_SHAPES.get(node.type, ("[", "]"))
         lines.append(f'    n_{node_id}{left}"{_m(node_id)}<br/><small>{_m(summary(node))}</small>"{right}')
     for node_id, node in flow.nodes.items():
-        for label, target in node.targets():
+        for label, target in edges(node):
             if target is None:
                 continue
             text = label.replace("|", "/").replace('"', "'")
@@ -103,7 +115,7 @@ def to_dot(flow: Flow) -> str:
         label = f"{node_id}\\n{_d(summary(node))}"
         lines.append(f'    "{_d(node_id)}" [shape={shape}, fillcolor="{colour}", label="{label}"];')
     for node_id, node in flow.nodes.items():
-        for label, target in node.targets():
+        for label, target in edges(node):
             if target is not None:
                 lines.append(f'    "{_d(node_id)}" -> "{_d(target)}" [label="{_d(label)}"];')
         if isinstance(node, GotoFlowNode):

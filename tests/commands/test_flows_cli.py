@@ -76,7 +76,7 @@ def test_graph_mermaid_to_stdout_and_file(tmp_path):
     done = alur("graph", str(SUPPORT), "main")
     assert done.returncode == 0
     assert done.stdout.startswith("flowchart TD")
-    assert 'n_main_menu -->|"1"| n_billing_queue' in done.stdout
+    assert 'n_main_menu -->|"1: Billing"| n_billing_queue' in done.stdout
     out = tmp_path / "main.mmd"
     assert alur("graph", str(SUPPORT), "main", "--out", str(out)).returncode == 0
     assert out.read_text() == done.stdout
