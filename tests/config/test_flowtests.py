@@ -94,9 +94,8 @@ def test_unused_caller_steps_fail_the_case(tmp_path):
             expect: {ended: voicemail}
         """,
     )
-    assert results["extra steps"].failures == [
-        "caller script: 2 step(s) never used (the flow stopped listening before them: check the steps or the flow)"
-    ]
+    (failure,) = results["extra steps"].failures
+    assert failure.startswith("caller script: 2 step(s) never used")
 
 
 def test_time_without_offset_is_in_project_time_zone(tmp_path):
