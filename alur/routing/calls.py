@@ -158,6 +158,23 @@ class Explanation:
     required: tuple[tuple[str, int], ...] = ()
     step: int = 0
 
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form for the explain API."""
+        e = self.worded()
+        return {
+            "at": e.at,
+            "call_id": e.call_id,
+            "queue": e.queue,
+            "kind": e.kind,
+            "rule": e.rule,
+            "why": e.why,
+            "step": e.step,
+            "eligible": e.candidates,
+            "required": dict(e.required),
+            "ranked": [{"agent_id": r.agent_id, "score": r.score, "note": r.note} for r in e.ranked],
+            "chosen": list(e.chosen),
+        }
+
     def worded(self) -> Explanation:
         """This explanation with `why` filled in (offers are worded on read, not on the hot path)."""
         if self.why or self.kind != "offer":

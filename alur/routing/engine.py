@@ -88,6 +88,15 @@ class Router(Dispatcher):
             bisect.insort(q.members, agent.id, key=partial(self._member_key, q.name))
         return agent
 
+    def remove_agent(self, agent_id: str) -> None:
+        """Forget an agent (e.g. on configuration reload); only an offline agent can be removed."""
+        agent = self._agent(agent_id)
+        if agent.state is not S.OFFLINE:
+            raise_illegal(agent, "be removed", "offline")
+        for queue in agent.memberships:
+            self.queues[queue].members.remove(agent_id)
+        del self.agents[agent_id]
+
     def _member_key(self, queue: str, agent_id: str) -> tuple[int, int]:
         agent = self.agents[agent_id]
         return (agent.penalty_in(queue), agent.order)

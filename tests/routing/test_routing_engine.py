@@ -407,3 +407,29 @@ def test_disposition_is_logged_and_unknown_calls_are_named(desk_cls) -> None:
     with pytest.raises(RoutingError) as err:
         desk.router.talk_ended("c")
     assert err.value.code == "unknown_call"
+
+
+def test_ringing_then_answer_and_explanations_as_json(desk_cls) -> None:
+    import json
+
+    desk = desk_cls(queue(), desk_cls.agents("a"))
+    desk.call("c")
+    offer = desk.offer_for("c")
+    desk.router.ringing(offer.reservation_id)
+    assert desk.router.agent_state("a") is AgentState.RINGING
+    desk.router.answer(offer.reservation_id)
+    assert desk.router.agent_state("a") is AgentState.BUSY
+    data = json.loads(json.dumps([e.as_dict() for e in desk.router.explain("c")]))
+    assert data[0]["chosen"] == ["a"] and data[0]["ranked"][0]["agent_id"] == "a"
+    assert data[0]["why"].startswith("fixed_order chose a of 1 eligible")
+
+
+def test_only_an_offline_agent_can_be_removed(desk_cls) -> None:
+    desk = desk_cls(queue(), desk_cls.agents("a", "b"))
+    with pytest.raises(IllegalTransition):
+        desk.router.remove_agent("a")
+    desk.router.logout("a")
+    desk.router.remove_agent("a")
+    desk.call("c")
+    assert desk.offer_for("c").agent_id == "b"
+    assert "a" not in desk.router.agents
