@@ -107,7 +107,7 @@ def test_graph_of_broken_project_reports_problems(broken):
 def test_test_flow_passes_on_example():
     done = alur("test-flow", str(SUPPORT))
     assert done.returncode == 0, done.stdout
-    assert "14 passed, 0 failed" in done.stdout
+    assert "15 passed, 0 failed" in done.stdout
 
 
 def test_test_flow_failure_shows_expected_and_actual_path(tmp_path):

@@ -649,3 +649,41 @@ def test_loop_without_waiting_is_stopped(tmp_path):
     )
     run = run_call(p)
     assert run.result.how == "loop_limit" and "loops" in run.result.error
+
+
+def test_authenticate_by_caller_id_asks_only_the_pin(tmp_path):
+    text = AUTH.replace("attempts: 2", "attempts: 2\n    use_caller_id: true")
+    (tmp_path / "p" / "directory").mkdir(parents=True)
+    p = project_from(tmp_path, text)
+    p.customers["42"]["phone"] = "+62811"
+    run = run_call(p, ["1234"], caller_id="+62811")
+    assert run.result.nodes == ["start", "ok", "bye"]
+    assert run.result.prompts[:2] == ["PIN?", "Hi Budi"]
+    # a wrong PIN: the second attempt asks for the ID too
+    run = run_call(p, ["0000", "42#", "1234"], caller_id="+62811")
+    assert run.result.nodes[:2] == ["start", "ok"]
+    assert run.result.prompts[:4] == ["PIN?", "Wrong.", "Customer number?", "PIN?"]
+    # an unknown number is asked for everything
+    run = run_call(p, ["42#", "1234"], caller_id="+1555")
+    assert run.result.prompts[:2] == ["Customer number?", "PIN?"]
+
+
+@pytest.mark.parametrize("when", [0.5, 3.0, 8.0])
+def test_hangup_during_voicemail_and_transfer(tmp_path, when):
+    p = project_from(
+        tmp_path,
+        flow("""
+        start:
+          type: transfer
+          number: "100"
+          fail: vm
+        vm:
+          type: voicemail
+          mailbox: m
+          prompt: "Leave a message."
+        """),
+    )
+    run = run_call(p, connect=ScriptedConnect("busy", after=2.0), hangup_after=when, record_seconds=30)
+    assert run.result.how == "caller_hangup"
+    assert run.kinds(CallEnded)[0].at == pytest.approx(TUESDAY_10 + when)
+    assert not run.kinds(VoicemailRecorded)

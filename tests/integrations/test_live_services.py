@@ -165,7 +165,7 @@ async def test_interpreter_on_asyncio_with_rest_directory(server, tmp_path):
             clock = RealClock(asyncio.get_running_loop())
             clock.now = lambda: 1795489200.0  # type: ignore[method-assign]  # Tue 24 Nov 2026 10:00 Jakarta
             runner = FlowRunner(project, clock=clock, directory=directory, http=http)
-            channel = InstantChannel(["2", "42", "1234"])
+            channel = InstantChannel(["2", "1234"])  # known by caller ID: PIN only
             result = await runner.run_call(channel)
     finally:
         del os.environ["ALUR_TEST_TOKEN"]

@@ -15,6 +15,7 @@ On success `customer` holds the customer's record (e.g. `customer.vip`, `custome
       next: vip_check
       fail: operator
       error: operator      # optional: the directory is unreachable (defaults to fail)
+      use_caller_id: true  # optional: a caller whose number is on file is asked only for the PIN
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class AuthenticateNode(NodeBase):
     next: str | None = None
     fail: str | None = None
     error: str | None = None
+    use_caller_id: bool = False
 
     def targets(self) -> list[tuple[str, str | None]]:
         out: list[tuple[str, str | None]] = [("next", self.next), ("fail", self.fail)]
@@ -83,9 +85,23 @@ class AuthenticateNode(NodeBase):
         )
         return result.digits
 
+    async def _known_caller(self, call: Call) -> str:
+        """The customer ID whose phone number is the caller ID, or '' (then the caller types it)."""
+        if not self.use_caller_id:
+            return ""
+        try:
+            record = await call.runner.directory.find_by_phone(call.channel.caller_id)
+        except DirectoryUnavailable:
+            return ""
+        return str(record.get("id", "")) if record else ""
+
     async def run(self, call: Call) -> str | None:
+        known = await self._known_caller(call)
         for attempt in range(1, self.attempts + 1):
-            customer_id = await self._read(call, self.id_prompt, self.id_max_digits)
+            if known and attempt == 1:
+                customer_id = known  # recognised by caller ID: only the PIN is asked, the first time
+            else:
+                customer_id = await self._read(call, self.id_prompt, self.id_max_digits)
             pin = await self._read(call, self.pin_prompt, self.pin_digits) if customer_id else ""
             record = None
             if customer_id and pin:
