@@ -14,7 +14,8 @@ escalation), never at every agent of every queue.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+import random
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from alur.core.channel import QueueOutcome, QueueRequest
@@ -48,11 +49,30 @@ class Router(Dispatcher):
 
     @classmethod
     def from_config(
-        cls, queues: Iterable[QueueConfig], agents: Iterable[AgentConfig], *, clock: Clock, **kwargs: object
+        cls,
+        queues: Iterable[QueueConfig],
+        agents: Iterable[AgentConfig],
+        *,
+        clock: Clock,
+        emit: Callable[[Event], None] | None = None,
+        on_offer: Callable[[Offer], None] | None = None,
+        on_cancel: Callable[[Offer, str], None] | None = None,
+        on_outcome: Callable[[str, QueueOutcome], None] | None = None,
+        rng: random.Random | None = None,
+        explanations: int = 10_000,
     ) -> Router:
+        """A router with these queues and agents (all offline); raises `ConfigError` on bad references."""
         qs, ags = list(queues), list(agents)
         check_references(qs, ags)
-        router = cls(clock, **kwargs)  # type: ignore[arg-type]
+        router = cls(
+            clock,
+            emit=emit,
+            on_offer=on_offer,
+            on_cancel=on_cancel,
+            on_outcome=on_outcome,
+            rng=rng,
+            explanations=explanations,
+        )
         for q in qs:
             router.add_queue(q)
         for a in ags:
@@ -81,7 +101,8 @@ class Router(Dispatcher):
                     code="unknown_queue",
                     value=m.queue,
                 )
-        agent = Agent(config, len(self.agents))
+        self._agent_order += 1
+        agent = Agent(config, self._agent_order)
         self.agents[config.id] = agent
         for m in config.queues:
             q = self.queues[m.queue]

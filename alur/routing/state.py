@@ -60,6 +60,7 @@ class RouterState:
         self._dispatching = False
         self._seq = 0
         self._rid = 0
+        self._agent_order = 0
         self._finished: dict[str, str] = {}  # recently connected call -> queue (for Disposition)
 
     # --- agent state -----------------------------------------------------------------------------
