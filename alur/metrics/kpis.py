@@ -16,7 +16,7 @@ their figures agree by construction. Definitions (the same as `alur.sim.erlang`)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,7 +177,7 @@ class KpiFold:
         self._agent_state: dict[str, tuple[str, float]] = {}
         self._wrapping: dict[str, float] = {}  # talk ended, wrap-up may follow: call -> slot (bounded)
         self._last = 0.0
-        self._handlers = {
+        self._handlers: dict[type, Callable[[Any], None]] = {
             ev.CallArrived: self._arrived,
             ev.CallQueued: self._queued,
             ev.Answered: self._answered,
@@ -192,7 +192,7 @@ class KpiFold:
             ev.OfferDeclined: self._offer_declined,
             ev.CallEnded: self._call_ended,
         }
-        self._handler_for = self._handlers.get
+        self._handler_for: Callable[[type], Callable[[Any], None] | None] = self._handlers.get
 
     # --- feeding -------------------------------------------------------------------------------
 

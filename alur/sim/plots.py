@@ -92,7 +92,7 @@ def make_plots(results: list[SimResult], timezone: str, sl_target: float | None 
             ys = [i + k * height for i in range(len(names))]
             ax.barh(
                 ys,
-                [r.kpis.agents.get(n).occupancy * 100 if n in r.kpis.agents else 0 for n in names],
+                [r.kpis.agents[n].occupancy * 100 if n in r.kpis.agents else 0 for n in names],
                 height=height,
                 label=r.label,
             )

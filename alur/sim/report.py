@@ -21,6 +21,7 @@ from rich.table import Table
 
 from alur.metrics.kpis import Tally
 from alur.sim.runner import SimResult
+from alur.sim.staffing import StaffingRow, staffing_rows
 
 TOTAL_ROWS: list[tuple[str, str, str]] = [
     # (label, Tally attribute, format)
@@ -83,6 +84,8 @@ def print_results(
         for r in results:
             console.print(interval_table(r, timezone))
     for r in results:
+        console.print(staffing_table(r, timezone))
+    for r in results:
         if r.kpis.queues and len(r.kpis.queues) > 1:
             console.print(queue_table(r))
         if r.kpis.agents:
@@ -138,6 +141,33 @@ def interval_table(r: SimResult, timezone: str) -> Table:
 def _one_day(r: SimResult) -> bool:
     starts = sorted(r.kpis.intervals)
     return bool(starts) and starts[-1] - starts[0] < 86400
+
+
+def _staffing(r: SimResult) -> list[StaffingRow]:
+    return staffing_rows(r.kpis.intervals, r.kpis.interval, r.sl_target, r.sl_seconds, r.patience_mean)
+
+
+def staffing_table(r: SimResult, timezone: str) -> Table:
+    model = "Erlang A" if r.patience_mean is not None else "Erlang C"
+    table = Table(
+        title=f"{r.label}: staffing vs {model}, target {r.sl_target * 100:g}/{r.sl_seconds:g}, queues pooled",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for col in ("Start", "Offered", "AHT", "Staffed", model, "SL sim", f"SL {model}"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for row in _staffing(r):
+        start = local(row.start, timezone)
+        table.add_row(
+            start[4:] if _one_day(r) else start,
+            str(row.offered),
+            f"{row.aht:.0f}",
+            f"{row.staffed:.1f}",
+            "-" if row.erlang_agents is None else str(row.erlang_agents),
+            fmt(row.simulated_sl, "pct"),
+            "-" if row.erlang_sl is None else fmt(row.erlang_sl, "pct"),
+        )
+    return table
 
 
 def queue_table(r: SimResult) -> Table:
@@ -316,6 +346,83 @@ def _iso(epoch: float, timezone: str) -> str:
     return datetime.fromtimestamp(epoch, ZoneInfo(timezone)).isoformat(timespec="minutes")
 
 
+def _html_table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    out = [
+        f"<h3>{html.escape(title)}</h3><table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    ]
+    out.append("</tr>")
+    for row in rows:
+        out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def _html_extra(r: SimResult, timezone: str) -> str:
+    model = "Erlang A" if r.patience_mean is not None else "Erlang C"
+    staffing = [
+        (
+            local(x.start, timezone),
+            str(x.offered),
+            f"{x.aht:.0f}",
+            f"{x.staffed:.1f}",
+            "-" if x.erlang_agents is None else str(x.erlang_agents),
+            fmt(x.simulated_sl, "pct"),
+            "-" if x.erlang_sl is None else fmt(x.erlang_sl, "pct"),
+        )
+        for x in _staffing(r)
+    ]
+    parts = [
+        _html_table(
+            f"Staffing vs {model} (target {r.sl_target * 100:g}/{r.sl_seconds:g}, queues pooled)",
+            ("Interval", "Offered", "AHT", "Staffed", f"{model} needs", "SL simulated", f"SL {model}"),
+            staffing,
+        )
+    ]
+    parts.append(
+        _html_table(
+            "Per queue",
+            ("Queue", "Offered", "Answered", "Abandoned", "SL", "ASA", "AHT"),
+            [
+                (
+                    n,
+                    fmt(t.offered, "int"),
+                    fmt(t.answered, "int"),
+                    fmt(t.abandoned, "int"),
+                    fmt(t.service_level, "pct"),
+                    fmt(t.asa, "secs"),
+                    fmt(t.aht, "secs"),
+                )
+                for n, t in sorted(r.kpis.queues.items())
+            ],
+        )
+    )
+    parts.append(
+        _html_table(
+            "Per agent",
+            ("Agent", "Calls", "Talk (min)", "Occupancy", "Staffed (h)"),
+            [
+                (
+                    a,
+                    str(t.answered),
+                    f"{t.talk_time / 60:.0f}",
+                    fmt(t.occupancy, "pct"),
+                    f"{t.staffed_time / 3600:.1f}",
+                )
+                for a, t in sorted(r.kpis.agents.items())
+            ],
+        )
+    )
+    if r.kpis.ivr_options:
+        parts.append(
+            _html_table(
+                "IVR option popularity",
+                ("Flow", "Menu", "Option", "Chosen"),
+                [(f, n, o, f"{c:,}") for (f, n, o), c in sorted(r.kpis.ivr_options.items())],
+            )
+        )
+    return "".join(parts)
+
+
 def write_html(
     results: list[SimResult], images: dict[str, str], path: Path, timezone: str, title: str
 ) -> Path:
@@ -372,6 +479,7 @@ def write_html(
         parts.append(
             f"<p>{r.calls:,} calls, {r.agents} agents, seed {r.seed}; flow errors: {r.error_count}</p>"
         )
+        parts.append(_html_extra(r, timezone))
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path

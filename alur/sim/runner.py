@@ -26,7 +26,7 @@ from alur.core.events import CallbackAttempted, Event
 from alur.core.tasks import Future, Task
 from alur.flow.interpreter import FlowRunner
 from alur.metrics.kpis import KpiFold, Snapshot
-from alur.routing import AgentConfig, Offer, QueueMembership, Router, Schedule
+from alur.routing import AgentConfig, Offer, QueueMembership, Router, Schedule, ServiceLevel
 from alur.sim.caller import SimCaller
 from alur.sim.checks import check_scenario
 from alur.sim.scenario import NodeBehaviour, Roster, Scenario, ScenarioError
@@ -54,6 +54,9 @@ class SimResult:
     events: list[Event] | None = None
     agents: int = 0
     warnings: dict[str, int] = field(default_factory=dict)
+    sl_target: float = 0.8  # service-level target and threshold, for the Erlang yardstick
+    sl_seconds: float = 20.0
+    patience_mean: float | None = None
 
     @property
     def calls_per_second(self) -> float:
@@ -378,6 +381,9 @@ class Simulation:
         if self.progress is not None:
             self.progress(1.0)
         wall = wallclock.perf_counter() - started
+        target = (
+            next(iter(self.project.queues.values())).service_level if self.project.queues else ServiceLevel()
+        )
         return SimResult(
             label=self.label,
             seed=self.seed,
@@ -391,6 +397,9 @@ class Simulation:
             events=self.events,
             agents=len(self.router.agents),
             warnings=dict(self._warnings),
+            sl_target=target.percent / 100.0,
+            sl_seconds=self.scenario.service_level_seconds or target.seconds,
+            patience_mean=self.scenario.patience.expected if self.scenario.patience is not None else None,
         )
 
     def _end_warmup(self) -> None:

@@ -238,3 +238,22 @@ def test_agents_who_let_calls_ring_out_are_paused_then_come_back() -> None:
     assert came_back.at - first.at == pytest.approx(120.0)
     assert result.kpis.agents[first.agent_id].offers_missed > 0
     assert result.kpis.total.answered > 0
+
+
+def test_staffing_is_compared_with_erlang_per_interval() -> None:
+    from alur.sim.staffing import staffing_rows
+
+    result = run(
+        1,
+        ["arrivals.rate_per_hour=100", "arrivals.duration=4h"],
+        keep=False,
+        project=MMC,
+        scenario=HERE / "mmc.yaml",
+    )
+    rows = staffing_rows(result.kpis.intervals, 1800, 0.8, 20, None)
+    assert len(rows) == 8
+    for row in rows:
+        assert row.staffed == pytest.approx(10.0)  # the roster: 10 agents all day
+        # ~50 calls x ~180 s per half hour is ~5 Erlangs: Erlang C needs 7-9 agents for 80/20
+        assert row.erlang_agents is not None and 5 <= row.erlang_agents <= 11
+        assert row.erlang_sl is not None and row.erlang_sl > 0.9
