@@ -178,9 +178,8 @@ class Dispatcher(RouterState):
         why = f"{agent.id} did not take the call ({reason}); the call keeps place {q.line.position(call)}"
         if reason in MISSES:
             agent.misses += 1
-            if policy.retry_same_agent_after > 0:
-                call.excluded[agent.id] = now + policy.retry_same_agent_after
-                self.clock.call_at(now + policy.retry_same_agent_after, partial(self._kick, call.queue))
+            call.excluded[agent.id] = now + policy.retry_same_agent_after
+            self.clock.call_at(now + policy.retry_same_agent_after, partial(self._kick, call.queue))
             if policy.pause_agent and agent.misses >= policy.after_misses:
                 why += f"; {agent.id} paused after {agent.misses} missed offer(s)"
                 self._explain(call, "declined", "ring_no_answer", why)

@@ -74,13 +74,14 @@ class RingNoAnswer(_Model):
 
     The call always goes back to its place in line. With `pause_agent`, the agent is paused (reason
     `pause_reason`) after `after_misses` consecutive unanswered offers, so callers stop ringing an
-    empty desk.
+    empty desk. The same agent is not offered the same call again for `retry_same_agent_after`
+    seconds (at least 1), so the call tries other agents first.
     """
 
     pause_agent: bool = True
     after_misses: int = Field(default=2, ge=1)
     pause_reason: str = "ring_no_answer"
-    retry_same_agent_after: float = Field(default=30.0, ge=0)
+    retry_same_agent_after: float = Field(default=30.0, ge=1)
 
 
 class QueueConfig(_Model):

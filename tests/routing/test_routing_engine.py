@@ -433,3 +433,18 @@ def test_only_an_offline_agent_can_be_removed(desk_cls) -> None:
     desk.call("c")
     assert desk.offer_for("c").agent_id == "b"
     assert "a" not in desk.router.agents
+
+
+def test_a_driver_declining_inside_on_offer_does_not_loop(desk_cls) -> None:
+    desk = desk_cls(
+        queue(ring_no_answer={"pause_agent": False, "retry_same_agent_after": 10}), desk_cls.agents("a", "b")
+    )
+    desk.router.on_offer = lambda offer: (
+        desk.offers.append(offer),
+        desk.router.decline(offer.reservation_id, "busy"),
+    )
+    desk.call("c")
+    assert [o.agent_id for o in desk.offers] == ["a", "b"]  # each tried once, then the call waits
+    assert desk.router.position("c") == 1
+    desk.advance(10)
+    assert [o.agent_id for o in desk.offers] == ["a", "b", "a", "b"]
