@@ -20,6 +20,13 @@ def _console():  # type: ignore[no-untyped-def]
     return Console(highlight=False, soft_wrap=True)
 
 
+def _e(value: object) -> str:
+    """User text (file names, case names, messages) printed literally, never read as rich markup."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
 def _load(project: Path):  # type: ignore[no-untyped-def]
     """Load the project or print every problem and exit 1."""
     from alur.config import ProjectInvalid, load_project
@@ -29,8 +36,8 @@ def _load(project: Path):  # type: ignore[no-untyped-def]
     except ProjectInvalid as error:
         err = _console()
         for problem in error.problems:
-            err.print(f"[red]error[/red] {problem}", markup=True, highlight=False)
-        err.print(f"[bold red]{len(error.problems)} problem(s)[/bold red] in {project}")
+            err.print(f"[red]error[/red] {_e(problem)}", highlight=False)
+        err.print(f"[bold red]{len(error.problems)} problem(s)[/bold red] in {_e(project)}")
         raise typer.Exit(1) from None
 
 
@@ -60,7 +67,9 @@ def graph(
 
     loaded = _load(project)
     if flow not in loaded.flows:
-        _console().print(f"[red]error[/red] flow '{flow}' does not exist (flows: {sorted(loaded.flows)})")
+        _console().print(
+            f"[red]error[/red] flow '{_e(flow)}' does not exist (flows: {_e(sorted(loaded.flows))})"
+        )
         raise typer.Exit(1)
     chosen = loaded.flows[flow]
     text = to_dot(chosen) if dot_text else to_mermaid(chosen)
@@ -79,7 +88,7 @@ def _write(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
-        _console().print(f"[red]error[/red] cannot write {path}: {error.strerror or error}")
+        _console().print(f"[red]error[/red] cannot write {_e(path)}: {_e(error.strerror or error)}")
         raise typer.Exit(1) from None
 
 
@@ -100,12 +109,12 @@ def _render(dot: str, target: Path, fmt: str) -> None:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
-        _console().print(f"[red]error[/red] Graphviz failed: {error}")
+        _console().print(f"[red]error[/red] Graphviz failed: {_e(error)}")
         raise typer.Exit(1) from None
     if done.returncode != 0 or not target.exists() or target.stat().st_size == 0:
         _console().print(
-            f"[red]error[/red] Graphviz could not render {target}: "
-            f"{done.stderr.decode(errors='replace').strip()}"
+            f"[red]error[/red] Graphviz could not render {_e(target)}: "
+            f"{_e(done.stderr.decode(errors='replace').strip())}"
         )
         raise typer.Exit(1)
 
@@ -124,23 +133,23 @@ def test_flow(
     console = _console()
     results, problems = run_project_tests(loaded, case)
     for problem in problems:
-        console.print(f"[red]error[/red] {problem}")
+        console.print(f"[red]error[/red] {_e(problem)}")
     if problems:
         console.print(f"[bold red]{len(problems)} problem(s)[/bold red] in the test files")
         raise typer.Exit(1)
     if not results:
         console.print(
-            f"[red]error[/red] no test cases found{f' named {case!r}' if case else ''} in "
-            f"{project}/tests/*.yaml"
+            f"[red]error[/red] no test cases found{_e(f' named {case!r}') if case else ''} in "
+            f"{_e(project)}/tests/*.yaml"
         )
         raise typer.Exit(1)
     failed = 0
     for r in results:
         if r.passed:
-            console.print(f"[green]PASS[/green] {r.file} :: {r.name}")
+            console.print(f"[green]PASS[/green] {_e(r.file)} :: {_e(r.name)}")
         else:
             failed += 1
-            console.print(f"[bold red]FAIL[/bold red] {r.file} :: {r.name}")
+            console.print(f"[bold red]FAIL[/bold red] {_e(r.file)} :: {_e(r.name)}")
             for failure in r.failures:
                 console.print("  - " + failure, markup=False)
         if (verbose or not r.passed) and r.result is not None:

@@ -157,3 +157,20 @@ def test_test_flow_bad_test_file(tmp_path):
     (project / "tests" / "main.yaml").write_text("cases: []\n")
     done = alur("test-flow", str(project), "--case", "missing")
     assert done.returncode == 1 and "no test cases found" in done.stdout
+
+
+def test_markup_in_user_text_is_printed_literally(tmp_path):
+    project = tmp_path / "support"
+    shutil.copytree(SUPPORT, project)
+    (project / "tests" / "main.yaml").write_text(
+        'cases:\n  - name: "[bold]tricky[/bold] name"\n    at: "2026-11-29T21:00:00+07:00"\n'
+    )
+    done = alur("test-flow", str(project))
+    assert "[bold]tricky[/bold] name" in done.stdout
+
+
+def test_graph_output_errors(tmp_path):
+    done = alur("graph", str(SUPPORT), "main", "--out", str(tmp_path / "missing" / "x.mmd"))
+    assert done.returncode == 1 and "cannot write" in done.stdout
+    done = alur("graph", str(SUPPORT), "main", "--svg", str(tmp_path / "missing" / "x.svg"))
+    assert done.returncode == 1 and "Graphviz could not render" in done.stdout
