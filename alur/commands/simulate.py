@@ -183,7 +183,9 @@ def simulate(
     ),
     seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same result."),
     compare: list[str] = typer.Option(
-        [], "--compare", help="Another project directory, or an override like queues.support.strategy=skills."
+        [],
+        "--compare",
+        help="Repeatable: another project directory, or overrides like queues.support.strategy=skills.",
     ),
     out: Path | None = typer.Option(
         None, "--out", help="Directory for CSV, JSON, PNG plots and report.html."

@@ -257,3 +257,37 @@ def test_staffing_is_compared_with_erlang_per_interval() -> None:
         # ~50 calls x ~180 s per half hour is ~5 Erlangs: Erlang C needs 7-9 agents for 80/20
         assert row.erlang_agents is not None and 5 <= row.erlang_agents <= 11
         assert row.erlang_sl is not None and row.erlang_sl > 0.9
+
+
+def test_same_seed_same_result_across_processes(tmp_path: Path) -> None:
+    """Nothing depends on hash randomisation or the wall clock: two processes agree exactly."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "alur.cli",
+                "simulate",
+                str(IVR),
+                str(HERE / "ivr.yaml"),
+                "--seed",
+                "9",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        data = json.loads(done.stdout)
+        for variant in data["variants"]:
+            variant.pop("wall_seconds")
+            variant.pop("calls_per_second")
+        outputs.append(data)
+    assert outputs[0] == outputs[1]
