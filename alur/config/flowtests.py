@@ -31,9 +31,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -146,13 +146,15 @@ def parse_step(step: Any) -> Response:
         raise ValueError(f"caller step {step!r}: use digits, 'silence', 'hangup' or a mapping")
     if isinstance(step, dict):
         if "press" in step:
-            extra = set(step) - {"press", "after", "gap"}
+            extra = set(step) - {"press", "after", "gap", "barge_in"}
             if extra:
                 raise ValueError(f"caller step {step!r}: unknown key(s) {sorted(extra)}")
             digits = str(step["press"])
             if not all(c in "0123456789*#" for c in digits):
                 raise ValueError(f"caller step: press {digits!r} must be DTMF digits")
-            return Press(digits, float(step.get("after", 1.0)), float(step.get("gap", 0.3)))
+            return Press(
+                digits, float(step.get("after", 1.0)), float(step.get("gap", 0.3)), bool(step.get("barge_in"))
+            )
         if set(step) == {"silence"}:
             return Silence()
         if set(step) == {"hangup"}:

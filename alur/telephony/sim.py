@@ -45,11 +45,16 @@ class DigitsAsk:
 
 @dataclass(frozen=True, slots=True)
 class Press:
-    """Type `digits`: the first `after` seconds after the flow starts listening, then one per `gap`."""
+    """Type `digits`: the first `after` seconds after the flow starts listening, then one per `gap`.
+
+    With `barge_in`, the caller does not wait for the prompt: `after` counts from the start of the
+    prompt that comes before the listening, and the digits cut that prompt short (when it allows it).
+    """
 
     digits: str
     after: float = 1.0
     gap: float = 0.3
+    barge_in: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,15 @@ class ScriptedCaller:
     def __init__(self, steps: list[Response | str]) -> None:
         self.steps: list[Response] = [Press(s) if isinstance(s, str) else s for s in steps]
         self.used = 0
+
+    def barge(self) -> Press | None:
+        """The next step, taken now, if it is a press made while a prompt plays."""
+        if self.used < len(self.steps):
+            step = self.steps[self.used]
+            if isinstance(step, Press) and step.barge_in:
+                self.used += 1
+                return step
+        return None
 
     def respond(self, ask: DigitsAsk) -> Response:
         if self.used < len(self.steps):
@@ -138,6 +152,7 @@ class SimChannel:
         self.hung_up = False  # the caller went away
         self.closed: str | None = None  # the flow hung up, with this reason
         self._on_hangup: list[Callable[[], None]] = []
+        self._buffered: Press | None = None
 
     # --- hooks for the interpreter and the simulator -------------------------------------------
 
@@ -207,7 +222,17 @@ class SimChannel:
 
     async def play(self, prompt: Prompt, *, barge_in: bool = True) -> None:
         self.played.append(prompt)
-        await self.sleep(self.prompt_seconds(prompt))
+        seconds = self.prompt_seconds(prompt)
+        barge = getattr(self.caller, "barge", None) if self._buffered is None else None
+        press = barge() if barge is not None else None
+        if press is not None:
+            if barge_in and press.after < seconds:  # the digits cut the prompt short
+                self._buffered = Press(press.digits, 0.0, press.gap)
+                await self.sleep(press.after)
+                return
+            # the prompt plays to its end; the digits come that much later
+            self._buffered = Press(press.digits, max(0.0, press.after - seconds), press.gap)
+        await self.sleep(seconds)
 
     async def collect_digits(
         self, max_digits: int, *, timeout: float, inter_digit_timeout: float, terminator: str | None = "#"
@@ -226,7 +251,11 @@ class SimChannel:
             self.asks[key],
             self.clock.now(),
         )
-        response = self.caller.respond(ask)
+        response: Response
+        if self._buffered is not None:  # typed during the prompt (DTMF is buffered, as on a phone line)
+            response, self._buffered = self._buffered, None
+        else:
+            response = self.caller.respond(ask)
         if isinstance(response, HangUp):
             if self.hangup_at is None or self.clock.now() + response.after < self.hangup_at:
                 self.hangup_at = self.clock.now() + response.after

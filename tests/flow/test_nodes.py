@@ -687,3 +687,41 @@ def test_hangup_during_voicemail_and_transfer(tmp_path, when):
     assert run.result.how == "caller_hangup"
     assert run.kinds(CallEnded)[0].at == pytest.approx(TUESDAY_10 + when)
     assert not run.kinds(VoicemailRecorded)
+
+
+def test_barge_in_cuts_the_menu_prompt_short(tmp_path):
+    p = project_from(tmp_path, MENU)
+    run = run_call(p, [Press("2", after=0.5, barge_in=True)])
+    assert run.result.nodes == ["start", "support"]
+    chosen = run.kinds(MenuOptionChosen)[0]
+    assert chosen.at == pytest.approx(TUESDAY_10 + 0.5)  # no wait for the prompt's end (2.8 s)
+
+
+def test_barge_in_press_after_the_prompt_end(tmp_path):
+    p = project_from(tmp_path, MENU)
+    run = run_call(p, [Press("1", after=4.0, barge_in=True)])
+    assert run.result.nodes == ["start", "sales"]
+    chosen = run.kinds(MenuOptionChosen)[0]
+    assert chosen.at == pytest.approx(TUESDAY_10 + 4.0)
+
+
+def test_no_barge_in_on_a_voicemail_greeting(tmp_path):
+    p = project_from(
+        tmp_path,
+        flow("""
+        start:
+          type: voicemail
+          mailbox: m
+          prompt: "Please leave a message after the tone, thank you."
+          next: menu
+        menu:
+          type: menu
+          prompt: "Press 1."
+          options: {"1": bye}
+          fail: bye
+        bye: {type: hangup}
+        """),
+    )
+    run = run_call(p, [Press("1", after=0.5, barge_in=True)], record_seconds=5)
+    assert run.result.nodes == ["start", "menu", "bye"]
+    assert run.kinds(VoicemailRecorded)[0].at == pytest.approx(TUESDAY_10 + 9 * 0.4 + 5)
