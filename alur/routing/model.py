@@ -136,6 +136,18 @@ class QueueConfig(_Model):
             raise ValueError(f"unknown strategy {v!r} (known: {', '.join(sorted(STRATEGIES))})")
         return v
 
+    @model_validator(mode="after")
+    def _strategy_options(self) -> QueueConfig:
+        # build the strategy once so a bad option is reported with the queue file, not at start-up
+        from alur.routing.strategies import STRATEGIES, StrategyContext, create
+
+        if self.strategy in STRATEGIES:
+            try:
+                create(self.strategy, self.strategy_options, StrategyContext(queue=self.name))
+            except ConfigError as err:
+                raise ValueError(err.message) from None
+        return self
+
     @field_validator("required_skills")
     @classmethod
     def _levels(cls, v: dict[str, int]) -> dict[str, int]:

@@ -117,3 +117,16 @@ def test_cross_file_references() -> None:
     with pytest.raises(ConfigError) as dup:
         check_references(queues, [AgentConfig(id="a"), AgentConfig(id="a")])
     assert dup.value.code == "duplicate_name"
+
+
+def test_strategy_options_are_checked_with_the_queue() -> None:
+    with pytest.raises(ValidationError) as err:
+        QueueConfig.model_validate(
+            {"name": "q", "strategy": "percentage", "strategy_options": {"shares": {}}}
+        )
+    assert "shares" in str(err.value)
+    with pytest.raises(ValidationError) as typo:
+        QueueConfig.model_validate(
+            {"name": "q", "strategy": "fixed_order", "strategy_options": {"oder": ["a"]}}
+        )
+    assert "'oder'" in str(typo.value) and "allowed: ['order']" in str(typo.value)

@@ -221,7 +221,9 @@ def test_percentage_needs_shares() -> None:
     from alur.routing import Router
 
     with pytest.raises(ConfigError) as err:
-        Router.from_config([QueueConfig(name="q", strategy="percentage")], [], clock=VirtualClock())
+        Router.from_config(
+            [QueueConfig.model_construct(name="q", strategy="percentage")], [], clock=VirtualClock()
+        )
     assert err.value.code == "bad_option" and "shares" in str(err.value)
 
 
@@ -344,7 +346,7 @@ def test_unknown_strategy_option_is_named() -> None:
 
     with pytest.raises(ConfigError) as err:
         Router.from_config(
-            [QueueConfig(name="q", strategy="round_robin", strategy_options={"oder": []})],
+            [QueueConfig.model_construct(name="q", strategy="round_robin", strategy_options={"oder": []})],
             [],
             clock=VirtualClock(),
         )
