@@ -384,8 +384,38 @@ class Router(Dispatcher):
 
     def explain(self, call_id: str) -> list[Explanation]:
         """Why each thing happened to a recent call: offers (candidates, scores, choice), escalation
-        steps and outcomes, oldest first. Bounded: the last N calls are kept."""
-        return self.explanations.get(call_id)
+        steps and outcomes, oldest first. Bounded: the last N calls are kept. A call still waiting
+        ends with a "waiting" entry, worked out now, saying why no agent has it yet."""
+        entries = self.explanations.get(call_id)
+        call = self.calls.get(call_id)
+        if call is not None and not call.reservations:
+            entries.append(self._why_waiting(call))
+        return entries
+
+    def _why_waiting(self, call: WaitingCall) -> Explanation:
+        """Count why the agents this call could draw on are not taking it (on demand only)."""
+        q, now = self.queues[call.queue], self.clock.now()
+        pools = [("queue", call.queue), *call.extra_pools]
+        ids = dict.fromkeys(i for pool in pools for i in self._pools.get(pool, ()))
+        lang = call.language if q.config.require_language else None
+        excluded = sum(1 for i in ids if call.excluded.get(i, 0.0) > now)
+        unskilled = sum(
+            1 for i in ids if any(self.agents[i].skills.get(s, 0) < lvl for s, lvl in call.skills.items())
+        )
+        no_lang = sum(1 for i in ids if lang and self.agents[i].languages.get(lang, 0) <= 0)
+        position = q.line.position(call)
+        why = (
+            f"place {position} of {len(q.line)}; {q.staffed} staffed, {len(ids)} available to this call"
+            f" ({unskilled} lack the skills {call.skills or '-'}, {excluded} recently missed it"
+            + (f", {no_lang} do not speak {lang}" if lang else "")
+            + f"); waited {now - call.first_at:g}s, escalation step {call.step}/{len(q.config.escalation)}"
+        )
+        if ids and position > 1:
+            why += "; callers ahead are served first"
+        return Explanation(
+            now, call.call_id, call.queue, "waiting", q.strategy.name, why, len(ids), (), (),
+            tuple(sorted(call.skills.items())), call.step,
+        )  # fmt: skip
 
     def offer(self, reservation_id: str) -> Offer:
         res = self._reservation(reservation_id)

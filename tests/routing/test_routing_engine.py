@@ -448,3 +448,16 @@ def test_a_driver_declining_inside_on_offer_does_not_loop(desk_cls) -> None:
     assert desk.router.position("c") == 1
     desk.advance(10)
     assert [o.agent_id for o in desk.offers] == ["a", "b", "a", "b"]
+
+
+def test_explain_says_why_a_call_is_still_waiting(desk_cls) -> None:
+    desk = desk_cls(
+        queue(escalation=[{"after": 60, "action": "widen_skill_level", "by": 2}]),
+        [{"id": "a", "queues": ["q"], "skills": {"billing": 3}}, {"id": "b", "queues": ["q"]}],
+    )
+    desk.call("c", skills=(("billing", 5),))
+    desk.advance(12)
+    (entry,) = desk.router.explain("c")
+    assert entry.kind == "waiting"
+    assert "place 1 of 1; 2 staffed, 2 available to this call (2 lack the skills" in entry.why
+    assert "waited 12s, escalation step 0/1" in entry.why
