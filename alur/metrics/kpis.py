@@ -155,6 +155,7 @@ class _CallState:
     waiting_in: str | None = None
     answered: bool = False
     callback: bool = False
+    left_waited: int = -1  # the last overflow's `waited` count, until the call is queued again (-1: none)
 
 
 class KpiFold:
@@ -258,6 +259,11 @@ class KpiFold:
         if first:
             self.total.offered += 1
             self._interval(call.slot).offered += 1
+        elif call.left_waited >= 0:  # it overflowed to this queue: that overflow was not the call's outcome
+            for t in (self.total, self._interval(call.slot)):
+                t.overflowed -= 1
+                t.waited -= call.left_waited
+            call.left_waited = -1
 
     def _answered(self, e: ev.Answered) -> None:
         call = self._call(e.call_id, e.at)
@@ -285,6 +291,7 @@ class KpiFold:
     def _overflowed(self, e: ev.Overflowed) -> None:
         call = self._call(e.call_id, e.at)
         call.waiting_in = None
+        call.left_waited = int(e.wait > 0)
         for t in self._slices(call, e.queue):
             t.overflowed += 1
             t.waited += e.wait > 0

@@ -97,6 +97,23 @@ def test_a_call_moved_between_queues_is_offered_once_in_total() -> None:
     assert snap.queues["sales"].offered == 1 and snap.queues["overflow"].offered == 1
 
 
+def test_an_overflow_to_another_queue_is_not_the_call_outcome() -> None:
+    log = [
+        ev.CallQueued(0.0, "c1", "sales"),
+        ev.Overflowed(300.0, "c1", "sales", "support", "max_wait", 300.0),
+        ev.CallQueued(301.0, "c1", "support"),
+        ev.Answered(320.0, "c1", "a", "support", 19.0),
+        ev.CallQueued(400.0, "c2", "sales"),
+        ev.Overflowed(700.0, "c2", "sales", "voicemail", "max_wait", 300.0),
+        ev.CallEnded(760.0, "c2", "voicemail"),
+    ]
+    snap = kpis_of(log)
+    t = snap.total
+    assert (t.offered, t.answered, t.overflowed) == (2, 1, 1)  # c1 was answered; only c2 overflowed for good
+    assert t.p_wait == 1.0
+    assert snap.queues["sales"].overflowed == 2 and snap.queues["support"].answered == 1
+
+
 def test_empty_log_has_no_nan_except_service_level() -> None:
     snap = kpis_of([])
     d = snap.as_dict()["total"]
@@ -113,13 +130,18 @@ def random_logs(draw: st.DrawFn) -> list[ev.Event]:
         log.append(ev.CallQueued(t, cid, draw(st.sampled_from(["a", "b"]))))
         wait = draw(st.floats(0, 300))
         queue = log[-1].queue  # type: ignore[attr-defined]
-        outcome = draw(st.sampled_from(["answered", "abandoned", "overflow", "none"]))
+        outcome = draw(st.sampled_from(["answered", "abandoned", "overflow", "moved", "none"]))
         if outcome == "answered":
             log.append(ev.Answered(t + wait, cid, "x", queue, wait))
         elif outcome == "abandoned":
             log.append(ev.Abandoned(t + wait, cid, queue, wait))
         elif outcome == "overflow":
             log.append(ev.Overflowed(t + wait, cid, queue, "vm", "max_wait", wait))
+        elif outcome == "moved":  # overflows to the other queue and is answered there
+            other = "b" if queue == "a" else "a"
+            log.append(ev.Overflowed(t + wait, cid, queue, other, "max_wait", wait))
+            log.append(ev.CallQueued(t + wait, cid, other))
+            log.append(ev.Answered(t + wait + 5, cid, "x", other, 5.0))
     return sorted(log, key=lambda e: e.at)
 
 
@@ -129,7 +151,8 @@ def test_intervals_add_up_to_the_total_and_calls_are_conserved(log: list[ev.Even
     snap = kpis_of(log, interval=600)
     t = snap.total
     assert t.answered + t.abandoned + t.overflowed <= t.offered
-    for name in ("offered", "answered", "abandoned", "within_sl"):
+    for name in ("offered", "answered", "abandoned", "overflowed", "within_sl", "waited"):
         assert sum(getattr(i, name) for i in snap.intervals.values()) == getattr(t, name)
+    for name in ("answered", "abandoned", "within_sl"):
         assert sum(getattr(q, name) for q in snap.queues.values()) == getattr(t, name)
     assert 0 <= t.abandonment_rate <= 1
