@@ -5,6 +5,7 @@
     --compare "queues.*.strategy=skills"                     every queue
     --compare agents.ann.skills.billing=8                    one agent
     --compare "rosters.day.count=14; patience.mean=90"       scenario edits (several, split by ';')
+    --compare "rosters.day.count=14 as day14"                 ... named 'day14' in tables and files
 
 Every variant runs on the same traffic (same seed, common random numbers), so differences come from
 the change, not from luck.
@@ -13,6 +14,7 @@ the change, not from luck.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,7 @@ def build_variants(project_dir: Path, scenario_path: Path, compare: list[str]) -
     base = Variant("base" if compare else base_project.name, base_project, load_scenario(scenario_path))
     out = [base]
     for spec in compare:
-        spec = spec.strip()
+        spec, label = split_label(spec.strip())
         if not spec:
             raise VariantError("--compare needs a project directory or key=value overrides")
         if "=" not in spec:
@@ -53,7 +55,7 @@ def build_variants(project_dir: Path, scenario_path: Path, compare: list[str]) -
                     f"--compare {spec!r}: not a project directory, and not an override like "
                     "queues.support.strategy=skills"
                 )
-            out.append(Variant(path.name or spec, load_project(path), base.scenario))
+            out.append(Variant(label or path.name or spec, load_project(path), base.scenario))
             continue
         edits = [e.strip() for e in spec.split(";") if e.strip()]
         scenario_edits = [
@@ -64,8 +66,16 @@ def build_variants(project_dir: Path, scenario_path: Path, compare: list[str]) -
         ]
         scenario = load_scenario(scenario_path, scenario_edits) if scenario_edits else base.scenario
         project = apply_project_overrides(base_project, project_edits)
-        out.append(Variant(spec, project, scenario))
+        out.append(Variant(label or spec, project, scenario))
     return out
+
+
+def split_label(spec: str) -> tuple[str, str | None]:
+    """'rosters.tech.count=8 as tech8' -> ('rosters.tech.count=8', 'tech8'): a short name for the tables."""
+    head, sep, label = spec.rpartition(" as ")
+    if sep and head.strip() and re.fullmatch(r"[\w.+-]+", label.strip()):
+        return head.strip(), label.strip()
+    return spec, None
 
 
 def apply_project_overrides(project: Project, edits: list[str]) -> Project:
