@@ -170,15 +170,17 @@ def _load_node(
     try:
         node = model.model_validate(plain(data))
     except ValidationError as error:
-        seen = set()
+        # errors of one field's union branches (text, or a map of texts) become one message
+        by_loc: dict[tuple[Any, ...], list[str]] = {}
         for item in error.errors():
             loc = _field_path(tuple(item["loc"]))
+            message = _node_message(item)
+            if message not in by_loc.setdefault(loc, []):
+                by_loc[loc].append(message)
+        for loc, messages in by_loc.items():
             where = ".".join(str(p) for p in loc)
-            msg = _node_message(item)
+            msg = messages[0] if len(messages) == 1 else _union_message(messages)
             text = f"{where}: {msg}" if where else msg
-            if text in seen:
-                continue
-            seen.add(text)
             problems.append(Problem(display, line_at(data, loc, line), text, node_id, "invalid_field"))
         return None
     bad = False
@@ -191,6 +193,16 @@ def _load_node(
     return None if bad else node
 
 
+def _union_message(messages: list[str]) -> str:
+    kinds = []
+    got = ""
+    for message in messages:
+        head, _, tail = message.partition(" (got ")
+        kinds.append(head.removeprefix("Input should be ").removeprefix("a valid "))
+        got = got or (f" (got {tail}" if tail else "")
+    return "expected " + " or ".join(dict.fromkeys(kinds)) + got
+
+
 def _node_message(item: Any) -> str:
     kind = item.get("type", "")
     if kind == "extra_forbidden":
@@ -198,6 +210,11 @@ def _node_message(item: Any) -> str:
     if kind == "missing":
         return "required field is missing"
     msg = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+    if "PromptSpec" in msg:
+        return (
+            "a prompt is text to speak, a map of language -> text ({en: ..., id: ...}), or {file: ...} "
+            f"(got {item.get('input')!r})"
+        )
     if (
         kind.endswith("_type")
         or kind.endswith("_parsing")

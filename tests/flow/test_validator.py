@@ -319,6 +319,9 @@ def test_goto_flow_unknown_node(tmp_path):
         ("{type: play, say: hi, file: x.wav, next: bye}", "exactly one"),
         ("{type: http, url: 'http://x', method: FETCH, next: bye, fail: bye}", "FETCH"),
         ("{type: ring_group, members: [], fail: bye}", "members"),
+        ("{type: menu, prompt: 5, options: {'1': bye}, fail: bye}", "a prompt is text to speak"),
+        ("{type: play, say: [a, b], next: bye}", "say: expected string or dictionary (got ['a', 'b'])"),
+        ("{type: queue, queue: billing, priority: high}", "whole number or a '${...}' expression"),
     ],
 )
 def test_node_field_checks(tmp_path, node, needle):

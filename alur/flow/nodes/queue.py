@@ -71,6 +71,18 @@ class QueueNode(NodeBase):
 
     can_end = True
 
+    @field_validator("priority")
+    @classmethod
+    def _priority_text(cls, v: int | str) -> int | str:
+        if isinstance(v, str) and "${" not in v:
+            try:
+                return int(v)
+            except ValueError:
+                raise ValueError(
+                    f"priority must be a whole number or a '${{...}}' expression (got {v!r})"
+                ) from None
+        return v
+
     @field_validator("skills", mode="before")
     @classmethod
     def _skill_list(cls, v: Any) -> Any:
