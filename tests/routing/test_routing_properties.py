@@ -40,7 +40,9 @@ class RouterMachine(RuleBasedStateMachine):
         ladder = (
             [
                 {"after": 20, "action": "widen_skill_level", "by": 2},
+                {"after": 30, "action": "add_groups", "groups": ["tier2"]},
                 {"after": 40, "action": "raise_priority", "by": 1},
+                {"after": 90, "action": "move_queue", "target": "support"},
             ]
             if escalate
             else []
@@ -54,7 +56,7 @@ class RouterMachine(RuleBasedStateMachine):
         agents = [
             AgentConfig(id="a1", queues=["sales"], skills={"fr": 5}),
             AgentConfig(id="a2", queues=["sales", "support"], skills={"fr": 2}),
-            AgentConfig(id="a3", queues=["support"]),
+            AgentConfig(id="a3", queues=["support"], group="tier2"),
             AgentConfig(id="a4", queues=[{"queue": "sales", "penalty": 1}, "support"], skills={"fr": 9}),
         ]
         self.ring_all = strategy == "ring_all"
@@ -140,7 +142,8 @@ class RouterMachine(RuleBasedStateMachine):
             if earlier is offered:
                 break
             eligible = (
-                not earlier.reservations
+                any(pool in agent.pools for pool in [("queue", earlier.queue), *earlier.extra_pools])
+                and not earlier.reservations
                 and earlier.excluded.get(agent.id, 0.0) <= e.at
                 and all(agent.skills.get(s, 0) >= lvl for s, lvl in earlier.skills.items())
             )
