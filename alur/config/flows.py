@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from alur.config.yamlsrc import Problem, key_line, line_at, plain
 from alur.flow.model import NODE_ID, Flow, FlowFile, NodeBase
 from alur.flow.nodes import NODE_TYPES
-from alur.flow.validator import check_flow
+from alur.flow.validator import call_languages, check_flow, check_prompt_languages
 
 
 class FlowSource:
@@ -234,8 +234,10 @@ def check_project_flows(
 ) -> list[Problem]:
     """Graph and cross-file checks for every flow, plus recorded prompt files that are missing."""
     problems: list[Problem] = []
+    languages = call_languages(flows.values())
     for flow, source in sources:
-        for finding in check_flow(flow, source.declared, source.complete, flows, queues, calendars):
+        findings = check_flow(flow, source.declared, source.complete, flows, queues, calendars)
+        for finding in findings + check_prompt_languages(flow, languages):
             problems.append(
                 Problem(
                     source.display,

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from alur.flow.model import Flow, NodeBase
-from alur.flow.nodes import BranchNode, GotoFlowNode, HoursNode, MenuNode, QueueNode, SplitNode
+from alur.flow.nodes import BranchNode, GotoFlowNode, HoursNode, MenuNode, QueueNode, SetNode, SplitNode
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,3 +192,39 @@ def _cycle(start: str, nodes: dict[str, NodeBase]) -> str:
             break
         seen.add(current)
     return " -> ".join(path)
+
+
+def call_languages(flows: Iterable[Flow]) -> dict[str, str]:
+    """Languages a call can be in, each with where it comes from ('flow main', "node 'indonesian'")."""
+    found: dict[str, str] = {}
+    for flow in flows:
+        found.setdefault(flow.language, f"flow '{flow.name}'")
+        for node_id, node in flow.nodes.items():
+            if isinstance(node, SetNode):
+                value = node.vars.get("language")
+                if isinstance(value, str) and "${" not in value:
+                    found.setdefault(value, f"node '{node_id}' of flow '{flow.name}'")
+    return found
+
+
+def check_prompt_languages(flow: Flow, languages: dict[str, str]) -> list[Finding]:
+    """Per-language prompts must have a text (or file) for every language a call can be in."""
+    found: list[Finding] = []
+    for node_id, node in flow.nodes.items():
+        for field, spec in node.prompts():
+            have = spec.languages()
+            if not have or spec.language:
+                continue
+            for lang, origin in languages.items():
+                if lang not in have:
+                    found.append(
+                        Finding(
+                            flow.name,
+                            node_id,
+                            field,
+                            f"{field} has no '{lang}' version, but calls can be in '{lang}' "
+                            f"(set by {origin}); add it or give the prompt a fixed 'language'",
+                            "missing_prompt",
+                        )
+                    )
+    return found

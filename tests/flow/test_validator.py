@@ -389,3 +389,45 @@ def test_all_problems_are_reported_together(tmp_path):
         "invalid_expression",
     }
     assert all(p.file == "flows/main.yaml" and p.line for p in found)
+
+
+def test_per_language_prompt_missing_a_language_the_call_can_have(tmp_path):
+    found = problems(
+        tmp_path,
+        flow("""
+        start:
+          type: menu
+          prompt: {en: "English, press 1. Bahasa, tekan 2."}
+          options: {"1": bye, "2": indonesian}
+          fail: bye
+        indonesian:
+          type: set
+          vars: {language: id}
+          next: bye
+        bye:
+          type: hangup
+          prompt: {en: "Goodbye.", id: "Sampai jumpa."}
+        """),
+    )
+    assert [(p.code, p.node, p.line) for p in found] == [("missing_prompt", "start", 7)]
+    assert (
+        "prompt has no 'id' version, but calls can be in 'id' (set by node 'indonesian'" in found[0].message
+    )
+
+
+def test_fixed_language_prompt_needs_no_other_versions(tmp_path):
+    project_from(
+        tmp_path,
+        flow("""
+        start:
+          type: play
+          say: {en: "Welcome."}
+          language: en
+          next: indonesian
+        indonesian:
+          type: set
+          vars: {language: id}
+          next: bye
+        bye: {type: hangup}
+        """),
+    )
