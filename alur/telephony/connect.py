@@ -130,23 +130,37 @@ class Connector:
             asyncio.get_running_loop().call_later(timeout, expire)
         return leg
 
-    async def talk(self, channel: object, leg: OutboundLeg) -> str:
-        """Bridge caller and leg until one side hangs up; follow REFER blind transfers.
-        Returns who ended it: 'caller', 'agent' or 'transfer'."""
+    async def talk(
+        self,
+        channel: object,
+        leg: OutboundLeg,
+        *,
+        on_transfer: Callable[[], None] | None = None,
+    ) -> str:
+        """Bridge caller and leg until one side hangs up or goes silent; follow REFER blind transfers
+        (`on_transfer` is told when the agent hands the call on). Returns who ended it: 'caller',
+        'agent' or 'transfer'."""
         from alur.telephony.channel import SipChannel
 
         assert isinstance(channel, SipChannel)
-        ended_by = "agent"
+        transferred = False
         while True:
             bridge(channel.media, leg.media)
             channel.connected_to = leg.target.label
+            silent = False
             waits = {
                 asyncio.ensure_future(channel.hung_up.wait()),
                 asyncio.ensure_future(leg.ended.wait()),
                 asyncio.ensure_future(leg.refer_event.wait()),
             }
             try:
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                while not any(w.done() for w in waits):
+                    await asyncio.wait(waits, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+                    if leg.media.silent_for() > channel.silence_timeout and not leg.ended.is_set():
+                        log.info("call %s: no RTP from %s for %.0f s, ending that leg", channel.call_id,
+                                 leg.target.label, channel.silence_timeout)
+                        silent = True
+                        break
             finally:
                 for w in waits:
                     w.cancel()
@@ -156,13 +170,17 @@ class Connector:
             channel.stats["agent_rtp_out"] += leg.media.packets_out
             if channel.hung_up.is_set():
                 leg.hangup()
-                return "caller" if ended_by != "transfer" else "transfer"
-            if leg.refer_to is None or not leg.refer_event.is_set():
-                return "agent" if ended_by != "transfer" else "transfer"
+                return "transfer" if transferred else "caller"
+            if silent or leg.refer_to is None or not leg.refer_event.is_set():
+                leg.hangup()
+                return "transfer" if transferred else "agent"
             destination = leg.refer_to
             leg.hangup()
-            target = self.resolve(destination)
+            if not transferred and on_transfer is not None:
+                on_transfer()
+            transferred = True
             self.emit(CallTransferred(self.clock.now(), channel.call_id, destination, "agent_blind"))
+            target = self.resolve(destination)
             if target is None:
                 log.info("call %s: blind transfer to unknown destination %r", channel.call_id, destination)
                 await channel.hangup("transfer_failed")
@@ -172,7 +190,6 @@ class Connector:
             if result != "answered":
                 await channel.hangup("transfer_failed")
                 return "transfer"
-            ended_by = "transfer"
 
     async def connect(
         self, channel: object, destinations: list[str], *, timeout: float, strategy: str = "ring_all"

@@ -63,11 +63,20 @@ class LiveQueues:
         leg = self.answered.pop(channel.call_id, None)
         if leg is None:  # pragma: no cover - answered without a leg would be a router bug
             return QueueOutcome("no_agents")
-        ended_by = await self.connector.talk(channel, leg)
-        try:
-            self.router.talk_ended(channel.call_id, ended_by=ended_by)
-        except RoutingError as exc:
-            log.warning("call %s: %s", channel.call_id, exc.message)
+        done = False
+
+        def talk_ended(ended_by: str) -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            try:
+                self.router.talk_ended(channel.call_id, ended_by=ended_by)
+            except RoutingError as exc:
+                log.warning("call %s: %s", channel.call_id, exc.message)
+
+        ended_by = await self.connector.talk(channel, leg, on_transfer=lambda: talk_ended("transfer"))
+        talk_ended(ended_by)
         if channel.hung_up.is_set():
             raise CallerHungUp()
         return outcome

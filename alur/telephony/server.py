@@ -64,9 +64,30 @@ class ServerOptions:
         opts.silence_timeout = float(server.get("silence_timeout", opts.silence_timeout))
         opts.max_calls = int(server.get("max_calls", opts.max_calls))
         opts.phones = {str(k): str(v) for k, v in (server.get("phones") or {}).items()}
+        opts.phones.update(read_phones(root / "phones.yaml", missing_ok=True))
         opts.recordings_dir = root / str(server.get("recordings_dir", "recordings"))
         opts.cache_dir = root / str(server.get("cache_dir", ".cache"))
         return opts
+
+
+def read_phones(path: Path, *, missing_ok: bool = False) -> dict[str, str]:
+    """SIP passwords of agents' phones: a YAML mapping `extension or agent id: password`."""
+    if not path.exists():
+        if missing_ok:
+            return {}
+        raise AlurError(f"phones file {str(path)!r} does not exist", code="config_error", value=str(path))
+    from ruamel.yaml import YAML, YAMLError
+
+    try:
+        data = YAML(typ="safe").load(path.read_text())
+    except YAMLError as exc:
+        raise AlurError(f"{path}: not valid YAML: {exc}", code="config_error", value=str(path)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(v, (str, int)) for v in data.values()):
+        raise AlurError(f"{path}: expected a mapping of extension (or agent id) to password, e.g. '201: s3cret'",
+                        code="config_error", value=str(path))
+    return {str(k): str(v) for k, v in data.items()}
 
 
 class SipServer:

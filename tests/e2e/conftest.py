@@ -26,6 +26,7 @@ numbers:
   "200": after_hours
 server:
   silence_timeout: {silence}
+  trunk: "sip:127.0.0.1:{trunk}"
   phones:
     "2001": secret2001
 """
@@ -47,6 +48,7 @@ nodes:
     options:
       "1": queue
       "2": bye
+      "3": outside
     fail: bye
   queue:
     type: queue
@@ -54,6 +56,13 @@ nodes:
     announce_every: 5
     answered: bye
     timeout: bye
+    fail: bye
+  outside:
+    type: transfer
+    number: "5551234"
+    timeout: 10
+    busy: bye
+    no_answer: bye
     fail: bye
   bye:
     type: hangup
@@ -109,11 +118,11 @@ agents:
 """
 
 
-def make_project(root: Path, *, alice: int, bob: int, ring_timeout: float = 3, max_wait: float = 30,
-                 silence: float = 30) -> Path:
+def make_project(root: Path, *, alice: int, bob: int, trunk: int, ring_timeout: float = 3,
+                 max_wait: float = 30, silence: float = 30) -> Path:
     for d in ("flows", "queues", "agents", "calendars"):
         (root / d).mkdir(parents=True, exist_ok=True)
-    (root / "alur.yaml").write_text(ALUR_YAML.format(silence=silence))
+    (root / "alur.yaml").write_text(ALUR_YAML.format(silence=silence, trunk=trunk))
     (root / "flows" / "support.yaml").write_text(SUPPORT)
     (root / "flows" / "after_hours.yaml").write_text(AFTER_HOURS)
     (root / "calendars" / "closed.yaml").write_text(CALENDAR)
@@ -129,13 +138,14 @@ class Env:
         self.sip_port = free_port()
         self.alice = free_port()
         self.bob = free_port()
+        self.trunk = free_port()
         self.server = None
 
     async def start(self, **kw: float) -> Any:
         from alur.config.project import load_project
         from alur.telephony.server import ServerOptions, SipServer
 
-        root = make_project(self.tmp / "project", alice=self.alice, bob=self.bob, **kw)
+        root = make_project(self.tmp / "project", alice=self.alice, bob=self.bob, trunk=self.trunk, **kw)
         project = load_project(root)
         opts = ServerOptions.from_settings(project.settings.server, root)
         opts.port = self.sip_port

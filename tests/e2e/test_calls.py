@@ -243,3 +243,92 @@ async def test_retransmitted_bye_gets_200_over_udp(env: Env, tmp_path: Path) -> 
     sock.close()
     assert first.startswith("SIP/2.0 200") and second.startswith("SIP/2.0 200")
     assert len(kinds(server.events, CallArrived)) == 1
+
+
+async def test_info_dtmf_chooses_menu_option(env: Env, tmp_path: Path) -> None:
+    server = await env.start()
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=4)
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
+    alice = asyncio.create_task(run_sipp("agent_answer.xml", "", port=env.alice, media_port=free_port(),
+                                         workdir=tmp_path, keys={"pcap": str(agent_pcap)}, timeout=30))
+    await asyncio.sleep(0.3)
+    args = caller_args(env, tmp_path, pcap, 1200, 3000)
+    args["params"]["digit"] = "1"
+    caller = await run_sipp("caller_info.xml", f"127.0.0.1:{env.sip_port}", **args)
+    a = await alice
+    assert caller.ok, caller.errors or caller.stderr
+    assert a.ok, a.errors or a.stderr
+    assert [e.option for e in kinds(server.events, MenuOptionChosen)] == ["1"]
+    assert [x.agent_id for x in kinds(server.events, Answered)] == ["alice"]
+
+
+async def test_call_over_tcp(env: Env, tmp_path: Path) -> None:
+    server = await env.start()
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="2", digit_at=0.1)
+    args = caller_args(env, tmp_path, pcap, 1500)
+    caller = await run_sipp("caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", transport="t1", **args)
+    assert caller.ok, caller.errors or caller.stderr  # Alur's goodbye BYE came over the same connection
+    assert [e.option for e in kinds(server.events, MenuOptionChosen)] == ["2"]
+
+
+async def test_agent_blind_transfer_with_refer(env: Env, tmp_path: Path) -> None:
+    from alur.core.events import CallTransferred
+
+    server = await env.start()
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=8, digits="1", digit_at=0.1)
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
+    alice = asyncio.create_task(run_sipp(
+        "agent_refer.xml", "", port=env.alice, media_port=free_port(), workdir=tmp_path,
+        keys={"pcap": str(agent_pcap)}, params={"refer_to": f"sip:bob@127.0.0.1:{env.bob}"}, timeout=30))
+    bob = asyncio.create_task(run_sipp("agent_answer.xml", "", port=env.bob, media_port=free_port(),
+                                       workdir=tmp_path, keys={"pcap": str(agent_pcap)}, timeout=30))
+    await asyncio.sleep(0.3)
+    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
+                            **caller_args(env, tmp_path, pcap, 1500, 7000))
+    a, b = await alice, await bob
+    assert caller.ok, caller.errors or caller.stderr
+    assert a.ok, a.errors or a.stderr  # 202, NOTIFY, and BYE for the transferring agent
+    assert b.ok, b.errors or b.stderr  # the transfer target was rung, answered, and got the final BYE
+    ev = server.events
+    moved = kinds(ev, CallTransferred)
+    assert [(t.destination, t.kind) for t in moved] == [(f"sip:bob@127.0.0.1:{env.bob}", "agent_blind")]
+    assert [(t.agent_id, t.ended_by) for t in kinds(ev, TalkEnded)] == [("alice", "transfer")]
+    assert server.agent_states()["alice"] == "available"  # freed at the transfer, not at the hang-up
+
+
+async def test_transfer_to_external_number_through_trunk(env: Env, tmp_path: Path) -> None:
+    from alur.core.events import CallTransferred
+
+    server = await env.start()
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="3", digit_at=0.1)
+    far_pcap = audio_and_dtmf_pcap(tmp_path / "far.pcap", audio_seconds=2, ssrc=7)
+    trunk = asyncio.create_task(run_sipp("agent_answer.xml", "", port=env.trunk, media_port=free_port(),
+                                         workdir=tmp_path, keys={"pcap": str(far_pcap)}, timeout=30))
+    await asyncio.sleep(0.3)
+    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
+                            **caller_args(env, tmp_path, pcap, 1500, 4000))
+    t = await trunk
+    assert caller.ok, caller.errors or caller.stderr
+    assert t.ok, t.errors or t.stderr
+    log = (tmp_path / f"agent_answer-{env.trunk}-messages.log").read_text()
+    assert f"INVITE sip:5551234@127.0.0.1:{env.trunk} SIP/2.0" in log
+    assert [(x.destination, x.kind) for x in kinds(server.events, CallTransferred)] == [("5551234", "external")]
+    assert server.finished[0].stats["agent_rtp_in"] > 50
+
+
+async def test_silent_caller_is_hung_up_and_agent_freed(env: Env, tmp_path: Path) -> None:
+    server = await env.start(silence=3)
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1.5, digits="1", digit_at=0.1)
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=12, ssrc=7)
+    alice = asyncio.create_task(run_sipp("agent_answer.xml", "", port=env.alice, media_port=free_port(),
+                                         workdir=tmp_path, keys={"pcap": str(agent_pcap)}, timeout=30))
+    await asyncio.sleep(0.3)
+    caller = await run_sipp("caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}",
+                            **caller_args(env, tmp_path, pcap, 1000))
+    a = await alice
+    assert caller.ok, caller.errors or caller.stderr  # Alur sent BYE to the silent caller
+    assert a.ok, a.errors or a.stderr  # and to the agent
+    ev = server.events
+    assert [x.agent_id for x in kinds(ev, Answered)] == ["alice"]
+    assert len(kinds(ev, TalkEnded)) == 1
+    assert server.agent_states()["alice"] == "available"
