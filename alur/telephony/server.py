@@ -66,8 +66,16 @@ class ServerOptions:
         opts.phones = {str(k): str(v) for k, v in (server.get("phones") or {}).items()}
         opts.phones.update(read_phones(root / "phones.yaml", missing_ok=True))
         opts.recordings_dir = root / str(server.get("recordings_dir", "recordings"))
-        opts.cache_dir = root / str(server.get("cache_dir", ".cache"))
+        opts.cache_dir = Path(server["cache_dir"]) if "cache_dir" in server else default_cache_dir()
         return opts
+
+
+def default_cache_dir() -> Path:
+    """Converted prompts and synthesised speech: $XDG_CACHE_HOME/alur (not inside the project)."""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "alur" / "prompts"
 
 
 def read_phones(path: Path, *, missing_ok: bool = False) -> dict[str, str]:
@@ -121,7 +129,7 @@ class SipServer:
         self.ua.on_invite = self._on_invite
         root = Path(getattr(self.project, "root", "."))
         sounds = root / getattr(self.project.settings, "prompts_dir", "prompts")
-        self.prompts = PromptLibrary(sounds, opts.cache_dir or root / ".cache")
+        self.prompts = PromptLibrary(sounds, opts.cache_dir or default_cache_dir())
         self.router = Router.from_config(
             self.project.queues.values(), self.project.agents.values(), clock=self.clock, emit=self.emit
         )
