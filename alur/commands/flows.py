@@ -125,6 +125,9 @@ def test_flow(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show path and prompts of every case.")
     ] = False,
+    junit: Annotated[
+        Path | None, typer.Option("--junit", help="Also write a JUnit XML report (for CI) to this file.")
+    ] = None,
 ) -> None:
     """Run the project's flow tests with scripted callers, in virtual time. Exit 1 on any failure."""
     from alur.config.flowtests import run_project_tests
@@ -162,6 +165,10 @@ def test_flow(
             if verbose:
                 for prompt in res.prompts:
                     console.print(f"    heard: {prompt}", markup=False)
+    if junit is not None:
+        from alur.config.flowtests import junit_xml
+
+        _write(junit, junit_xml(loaded.name, results))
     passed = len(results) - failed
     colour = "green" if not failed else "red"
     console.print(f"[bold {colour}]{passed} passed, {failed} failed[/bold {colour}]")

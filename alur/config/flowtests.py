@@ -367,3 +367,27 @@ def run_project_tests(project: Project, only: str | None = None) -> tuple[list[C
 
 def project_root(path: str | Path) -> Path:
     return Path(path)
+
+
+def junit_xml(suite: str, results: list[CaseResult]) -> str:
+    """A JUnit XML report, so CI systems show each flow test case."""
+    from xml.etree import ElementTree as ET
+
+    failures = sum(not r.passed for r in results)
+    root = ET.Element(
+        "testsuite",
+        name=f"alur flow tests: {suite}",
+        tests=str(len(results)),
+        failures=str(failures),
+        errors="0",
+    )
+    for r in results:
+        case = ET.SubElement(root, "testcase", classname=r.file, name=r.name)
+        case.set("time", "0")  # virtual time: a case costs no wall time worth reporting
+        if not r.passed:
+            failure = ET.SubElement(case, "failure", message=r.failures[0].splitlines()[0])
+            text = "\n".join(r.failures)
+            if r.result is not None:
+                text += "\nactual path: " + " -> ".join(r.result.nodes)
+            failure.text = text
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -174,3 +174,21 @@ def test_graph_output_errors(tmp_path):
     assert done.returncode == 1 and "cannot write" in done.stdout
     done = alur("graph", str(SUPPORT), "main", "--svg", str(tmp_path / "missing" / "x.svg"))
     assert done.returncode == 1 and "Graphviz could not render" in done.stdout
+
+
+def test_test_flow_junit_report(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    project = tmp_path / "support"
+    shutil.copytree(SUPPORT, project)
+    (project / "tests" / "extra.yaml").write_text(
+        'cases:\n  - name: wrong\n    at: "2026-11-29T21:00:00+07:00"\n    expect: {ended: answered}\n'
+    )
+    report = tmp_path / "flows.xml"
+    done = alur("test-flow", str(project), "--junit", str(report))
+    assert done.returncode == 1
+    suite = ET.parse(report).getroot()
+    assert suite.get("tests") == "16" and suite.get("failures") == "1"
+    failed = [c for c in suite.iter("testcase") if c.find("failure") is not None]
+    assert [c.get("name") for c in failed] == ["wrong"]
+    assert "ended: expected 'answered', got 'voicemail'" in failed[0].find("failure").text
