@@ -176,8 +176,25 @@ def test_flow(
         raise typer.Exit(1)
 
 
+def flow_schema(
+    out: Annotated[Path | None, typer.Option("--out", help="Write the schema to this file.")] = None,
+) -> None:
+    """Print the JSON Schema of flow files, for editor autocompletion (e.g. VS Code's YAML extension)."""
+    import json
+
+    from alur.config.schema import flow_json_schema
+
+    text = json.dumps(flow_json_schema(), indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        _write(out, text)
+        typer.echo(f"wrote {out}", err=True)
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `alur` app."""
     app.command("validate")(validate)
     app.command("graph")(graph)
     app.command("test-flow")(test_flow)
+    app.command("flow-schema")(flow_schema)

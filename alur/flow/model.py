@@ -35,6 +35,22 @@ class PromptSpec(_Model):
     _say: dict[str, Template] = PrivateAttr(default_factory=dict)
     _fixed: dict[str, Prompt] | None = PrivateAttr(None)  # resolved prompts by language, when constant
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        # the shorthands accepted by `_shorthand` are part of the language, so editors should know them
+        return {
+            "anyOf": [
+                {"type": "string", "description": "text to speak in the call's language"},
+                {
+                    "type": "object",
+                    "description": "text to speak per language, e.g. {en: ..., id: ...}",
+                    "additionalProperties": {"type": "string"},
+                    "propertyNames": {"not": {"enum": ["say", "file", "language", "voice"]}},
+                },
+                handler(core_schema),
+            ]
+        }
+
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, data: Any) -> Any:
