@@ -40,28 +40,27 @@ class FlowSource:
         return line_at(self.node_data(node), parts, base)
 
 
+_UNION_TAGS = frozenset(
+    {
+        "str",
+        "int",
+        "float",
+        "bool",
+        "none",
+        "list",
+        "dict",
+        "PromptSpec",
+        "MenuOption",
+        "Condition",
+        "SplitBranch",
+    }
+    | {model.__name__ for model in NODE_TYPES.values()}
+)
+
+
 def _field_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    # drop pydantic's union-branch labels such as 'str' or 'MenuOption' from locations
-    return tuple(
-        p
-        for p in loc
-        if not (
-            isinstance(p, str)
-            and (
-                p[:1].isupper()
-                or p
-                in (
-                    "str",
-                    "int",
-                    "float",
-                    "bool",
-                    "dict[str,str]",
-                    "none",
-                    "function-after[_one(), PromptSpec]",
-                )
-            )
-        )
-    )
+    """Drop pydantic's union-branch labels ('str', 'MenuOption', 'function-after[...]') from a location."""
+    return tuple(p for p in loc if not (isinstance(p, str) and (p in _UNION_TAGS or "[" in p)))
 
 
 def load_flow(data: Any, display: str, problems: list[Problem]) -> tuple[Flow | None, FlowSource]:
