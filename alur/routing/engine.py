@@ -195,6 +195,8 @@ class Router(Dispatcher):
         turn comes, is offered to an agent with `Offer.callback_number` set."""
         call = self._call(call_id)
         now = self.clock.now()
+        for rid in list(call.reservations):  # a phone ringing for the live caller: ring again, for a callback
+            self._release(self.reservations[rid], "callback", notify=True)
         call.callback_number = number
         if call.max_wait_timer is not None:
             call.max_wait_timer.cancel()

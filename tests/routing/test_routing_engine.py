@@ -461,3 +461,14 @@ def test_explain_says_why_a_call_is_still_waiting(desk_cls) -> None:
     assert entry.kind == "waiting"
     assert "place 1 of 1; 2 staffed, 2 available to this call (2 lack the skills" in entry.why
     assert "waited 12s, escalation step 0/1" in entry.why
+
+
+def test_callback_chosen_while_an_agent_rings_is_offered_again_as_a_callback(desk_cls) -> None:
+    desk = desk_cls(queue(), desk_cls.agents("a"))
+    desk.call("c")
+    first = desk.offer_for("c")
+    assert first.callback_number is None
+    desk.router.request_callback("c", "+62811")
+    assert desk.cancelled == [(first, "callback")]
+    again = desk.offer_for("c")
+    assert again.agent_id == "a" and again.callback_number == "+62811"
