@@ -114,6 +114,14 @@ class Project:
     def name(self) -> str:
         return self.settings.name
 
+    def prompt_path(self, name: str) -> Path:
+        """Where a `file:` prompt is: in `prompts_dir`, else relative to the project (as validated)."""
+        candidate = Path(name)
+        if candidate.is_absolute():
+            return candidate
+        in_prompts = self.root / self.settings.prompts_dir / candidate
+        return in_prompts if in_prompts.exists() else self.root / candidate
+
 
 def pydantic_problems(
     error: ValidationError,

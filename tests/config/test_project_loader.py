@@ -240,3 +240,10 @@ def test_unreadable_file(tmp_path):
     (root / "flows" / "bin.yaml").write_bytes(b"\xff\xfe\x00bad")
     found = problems(root)
     assert found[0].startswith("flows/bin.yaml") and "cannot read" in found[0]
+
+
+def test_prompt_path(tmp_path):
+    root = make(tmp_path, {"prompts/hello.wav": "x", "sounds/bye.wav": "x"})
+    p = load_project(root)
+    assert p.prompt_path("hello.wav") == root / "prompts" / "hello.wav"
+    assert p.prompt_path("sounds/bye.wav") == root / "sounds" / "bye.wav"
