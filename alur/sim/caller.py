@@ -91,11 +91,14 @@ class SimCaller:
         sim = self.sim
         ivr = sim.scenario.ivr
         length = ivr.file_prompt_seconds if prompt.file else len(prompt.text or "") / ivr.speech_rate
-        if barge_in and ivr.barge_in and self.node_type in ASKS_DIGITS and self._pending is None:
+        if self.node_type in ASKS_DIGITS and self._pending is None:
+            # the caller decides what to press while listening; keys before the prompt ends cut it short
             digits, delay = self._respond(None)
-            if digits and delay < length:  # the caller knows the choice and presses it mid-prompt
-                self._pending = (digits, delay)
+            if barge_in and ivr.barge_in and digits and delay < length:
+                self._pending = (digits, 0.0)
                 length = delay
+            else:
+                self._pending = (digits, max(0.0, delay - length))
         if length > 0:
             await sim.sleep(length)
 
@@ -105,16 +108,15 @@ class SimCaller:
         if self.gone:
             raise CallerHungUp()
         if self._pending is not None:
-            digits, _ = self._pending
+            digits, delay = self._pending
             self._pending = None
-            delay = max(0, len(digits) - 1) * DIGIT_SECONDS
         else:
             digits, delay = self._respond(max_digits)
-            if not digits or delay > timeout:
-                await self.sim.sleep(timeout)
-                return DigitsResult("", "timeout")
-            delay += max(0, len(digits) - 1) * DIGIT_SECONDS
+        if not digits or delay > timeout:
+            await self.sim.sleep(timeout)
+            return DigitsResult("", "timeout")
         digits = digits[:max_digits]
+        delay += max(0, len(digits) - 1) * DIGIT_SECONDS
         if delay > 0:
             await self.sim.sleep(delay)
         return DigitsResult(digits, "max_digits" if len(digits) >= max_digits else "terminator")
@@ -181,8 +183,10 @@ class SimCaller:
     def _entry(self, behaviour: Any, ask: int, max_digits: int | None, u: float) -> str:
         """Digits for a collect/authenticate node: a template over the caller's customer record."""
         template: str | None = behaviour.enter if behaviour is not None else None
-        if template is None and self.node_type == "authenticate":
-            template = "{customer.id}" if ask % 2 == 0 else "{customer.pin}"
+        if self.node_type == "authenticate":
+            template = template or "{customer.id}|{customer.pin}"
+            if getattr(self.node, "use_caller_id", False) and self.customer is not None:
+                ask += 1  # recognised by caller ID: the first thing asked is the PIN
         if template is None:
             variable = getattr(self.node, "variable", "")
             template = f"{{customer.{variable}}}" if variable else None

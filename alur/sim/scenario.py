@@ -200,7 +200,7 @@ class NodeBehaviour(_Model):
 
 
 class Ivr(_Model):
-    response_time: Distribution = Distribution(dist="lognormal", mean=3.0, sd=1.5)
+    response_time: Distribution = Distribution(dist="lognormal", mean=3.0, sd=1.5)  # prompt start -> 1st key
     wrong_digits: float = Field(0.0, ge=0, le=1)  # share of digit entries that are wrong
     speech_rate: float = Field(15.0, gt=0)  # characters per second for text prompts
     file_prompt_seconds: float = Field(4.0, ge=0)  # length assumed for recorded prompts
