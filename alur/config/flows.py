@@ -247,6 +247,19 @@ def check_project_flows(
                 )
             )
         for node_id, node in flow.nodes.items():
+            moh = getattr(node, "music_on_hold", None) if node.type == "queue" else None
+            if moh and not _prompt_exists(root, prompts_dir, moh):
+                problems.append(
+                    Problem(
+                        source.display,
+                        source.line(node_id, "music_on_hold"),
+                        f"music_on_hold: file '{moh}' not found (looked in {prompts_dir}/ and the project "
+                        "directory; leave it out for the default music)",
+                        node_id,
+                        "missing_prompt",
+                    )
+                )
+        for node_id, node in flow.nodes.items():
             for field, spec in node.prompts():
                 for name in spec.files():
                     if not _prompt_exists(root, prompts_dir, name):

@@ -62,6 +62,8 @@ def write_project(
         (root / "queues" / f"{q}.yaml").write_text(f"name: {q}\n")
     (root / "calendars" / "office.yaml").write_text(CALENDAR)
     (root / "directory" / "customers.yaml").write_text(CUSTOMERS)
+    (root / "prompts").mkdir(exist_ok=True)
+    (root / "prompts" / "moh.wav").write_bytes(b"RIFF")
     for rel, text in (extra or {}).items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)

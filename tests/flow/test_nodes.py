@@ -27,7 +27,7 @@ from alur.telephony.sim import HangUp, Press, ScriptedConnect, ScriptedQueue, Si
 
 
 def test_play_say_file_language_and_template(tmp_path):
-    (tmp_path / "p" / "prompts").mkdir(parents=True)
+    (tmp_path / "p" / "prompts").mkdir(parents=True, exist_ok=True)
     (tmp_path / "p" / "prompts" / "hello.wav").write_bytes(b"RIFF")
     p = project_from(
         tmp_path,

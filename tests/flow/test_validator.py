@@ -431,3 +431,17 @@ def test_fixed_language_prompt_needs_no_other_versions(tmp_path):
         bye: {type: hangup}
         """),
     )
+
+
+def test_missing_music_on_hold_file(tmp_path):
+    p = only(
+        tmp_path,
+        flow("""
+        start:
+          type: queue
+          queue: billing
+          music_on_hold: jazz.wav
+        """),
+    )
+    assert p.code == "missing_prompt" and "music_on_hold: file 'jazz.wav' not found" in p.message
+    assert p.line == 8
