@@ -7,6 +7,7 @@ it into 1-based line numbers and into plain Python values for pydantic.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,9 @@ def plain(value: Any) -> Any:
         return {(k if isinstance(k, str) else _key_text(k)): plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        # ISO text: models with date fields parse it back, and expressions can compare it
+        return value.isoformat()
     return value
 
 
@@ -124,4 +128,6 @@ def _key_text(key: Any) -> Any:
         return key
     if isinstance(key, (int, float)):
         return str(key)
+    if isinstance(key, (date, datetime)):
+        return key.isoformat()
     return key

@@ -725,3 +725,27 @@ def test_no_barge_in_on_a_voicemail_greeting(tmp_path):
     run = run_call(p, [Press("1", after=0.5, barge_in=True)], record_seconds=5)
     assert run.result.nodes == ["start", "menu", "bye"]
     assert run.kinds(VoicemailRecorded)[0].at == pytest.approx(TUESDAY_10 + 9 * 0.4 + 5)
+
+
+def test_customer_dates_are_usable_in_expressions(tmp_path):
+    text = flow("""
+        start:
+          type: authenticate
+          id_prompt: "ID?"
+          pin_prompt: "PIN?"
+          next: check
+          fail: bye
+        check:
+          type: branch
+          conditions:
+            - when: customer.since < "2021-01-01"
+              next: loyal
+          default: bye
+        loyal: {type: hangup}
+        bye: {type: hangup}
+        """)
+    customers = 'customers:\n  - {id: "7", pin: "1111", since: 2020-03-01}\n'
+    p = project_from(tmp_path, text, extra={"directory/customers.yaml": customers})
+    run = run_call(p, ["7#", "1111"])
+    assert run.result.nodes == ["start", "check", "loyal"]
+    assert run.result.customer["since"] == "2020-03-01"
