@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -16,24 +17,55 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def serve(
-        project: Path = typer.Argument(..., help="Project directory (with alur.yaml)."),
-        sip_host: str = typer.Option(None, "--sip-host", help="Address to listen on for SIP and RTP "
-                                     "[default: alur.yaml server.sip_host, else 127.0.0.1]."),
-        sip_port: int = typer.Option(None, "--sip-port", help="SIP port, UDP and TCP [default: 5060]."),
-        media_host: str = typer.Option(None, "--media-host", help="Address announced in SDP (if not --sip-host)."),
-        trunk: str = typer.Option(None, "--trunk", help="SIP URI of the gateway for external numbers."),
-        no_tcp: bool = typer.Option(False, "--no-tcp", help="Listen on UDP only."),
-        db: str = typer.Option(None, "--db", help="Event log database (file path or SQLAlchemy URL) "
-                               "[default: PROJECT/alur.db]."),
-        verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each SIP event."),
+        project: Annotated[Path, typer.Argument(help="Project directory (with alur.yaml).")],
+        sip_host: Annotated[
+            str | None,
+            typer.Option(
+                "--sip-host",
+                help="Address for SIP and RTP (default: alur.yaml server.sip_host, else 127.0.0.1).",
+            ),
+        ] = None,
+        sip_port: Annotated[
+            int | None, typer.Option("--sip-port", help="SIP port, UDP and TCP (default: 5060).")
+        ] = None,
+        media_host: Annotated[
+            str | None,
+            typer.Option(
+                "--media-host",
+                help="Address announced in SDP, when not the --sip-host (e.g. behind NAT).",
+            ),
+        ] = None,
+        trunk: Annotated[
+            str | None, typer.Option("--trunk", help="SIP URI of the gateway for external numbers.")
+        ] = None,
+        no_tcp: Annotated[bool, typer.Option("--no-tcp", help="Listen on UDP only.")] = False,
+        phones: Annotated[
+            Path | None,
+            typer.Option(
+                "--phones",
+                help="YAML file of agents' SIP passwords (extension or agent id: password) "
+                "(default: PROJECT/phones.yaml).",
+            ),
+        ] = None,
+        db: Annotated[
+            str | None,
+            typer.Option(
+                "--db",
+                help="Event log database (file path or SQLAlchemy URL) (default: PROJECT/alur.db).",
+            ),
+        ] = None,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each SIP event.")] = False,
     ) -> None:
         """Answer phone calls with the project's flows and route them to agents' phones."""
         from alur.config.project import ProjectInvalid, load_project
         from alur.core.errors import AlurError
-        from alur.telephony.server import ServerOptions
+        from alur.telephony.server import ServerOptions, read_phones
 
-        logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO if verbose else logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         try:
             loaded = load_project(project)
         except ProjectInvalid as exc:
@@ -41,6 +73,8 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         try:
             options = ServerOptions.from_settings(loaded.settings.server, loaded.root)
+            if phones is not None:
+                options.phones.update(read_phones(phones))
         except AlurError as exc:
             typer.echo(f"error: {exc.message}", err=True)
             raise typer.Exit(2) from None
@@ -68,8 +102,11 @@ def register(app: typer.Typer) -> None:
         except KeyboardInterrupt:
             pass
         except OSError as exc:
-            typer.echo(f"error: cannot listen on {options.host}:{options.port}: {exc.strerror or exc} "
-                       "(is another server running? try --sip-port)", err=True)
+            typer.echo(
+                f"error: cannot listen on {options.host}:{options.port}: {exc.strerror or exc} "
+                "(is another server running? try --sip-port)",
+                err=True,
+            )
             raise typer.Exit(1) from None
 
 
@@ -84,15 +121,24 @@ async def _serve(project: object, options: object, database: str, loop_name: str
         await server.start()
         o = server.options
         transports = "UDP+TCP" if o.tcp else "UDP"
-        print(f"Alur is answering calls on sip:{o.host}:{o.port} ({transports}, {loop_name}); "
-              f"event log: {store.url}", flush=True)
+        print(
+            f"Alur is answering calls on sip:{o.host}:{o.port} ({transports}, {loop_name}); "
+            f"event log: {store.url}",
+            flush=True,
+        )
         settings = project.settings  # type: ignore[attr-defined]
         for number, flow in sorted(settings.numbers.items()):
             print(f"  dial {number:<12} -> flow {flow}   (e.g. sip:{number}@{o.host}:{o.port})")
         if settings.default_flow:
             print(f"  any other number -> flow {settings.default_flow}")
         for agent in project.agents.values():  # type: ignore[attr-defined]
-            where = agent.sip_uri or f"registers as {agent.extension or agent.id}"
+            user = agent.extension or agent.id
+            if agent.sip_uri:
+                where = f"rung at {agent.sip_uri}"
+            elif user in o.phones or agent.id in o.phones:
+                where = f"registers as sip:{user}@{o.host}:{o.port}"
+            else:
+                where = f"cannot register yet: no password for {user!r} (add it to phones.yaml or --phones)"
             print(f"  agent {agent.id:<10} {where}")
         print("Press Ctrl-C to stop.", flush=True)
         stop = asyncio.Event()

@@ -66,7 +66,9 @@ class PromptLibrary:
     keeps converted and synthesised audio between runs.
     """
 
-    def __init__(self, sounds_dir: Path | None, cache_dir: Path, *, tts_voice_map: dict[str, str] | None = None):
+    def __init__(
+        self, sounds_dir: Path | None, cache_dir: Path, *, tts_voice_map: dict[str, str] | None = None
+    ):
         self.sounds_dir = sounds_dir
         self.cache_dir = cache_dir
         self.voices = tts_voice_map or {}
@@ -122,8 +124,26 @@ class PromptLibrary:
         digest = hashlib.sha256(f"{path.resolve()}:{path.stat().st_mtime_ns}".encode()).hexdigest()[:24]
         out = self.cache_dir / "files" / f"{digest}.raw"
         if not out.exists():
-            await _run(["sox", str(path), "-t", "raw", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
-                        "-L", str(out) + ".tmp"], f"converting prompt {file!r}", out.parent)
+            await _run(
+                [
+                    "sox",
+                    str(path),
+                    "-t",
+                    "raw",
+                    "-r",
+                    "8000",
+                    "-c",
+                    "1",
+                    "-b",
+                    "16",
+                    "-e",
+                    "signed-integer",
+                    "-L",
+                    str(out) + ".tmp",
+                ],
+                f"converting prompt {file!r}",
+                out.parent,
+            )
             Path(str(out) + ".tmp").rename(out)
         return out.read_bytes()
 
@@ -137,10 +157,31 @@ class PromptLibrary:
             if shutil.which("espeak-ng") is None:
                 raise PromptError("text-to-speech needs espeak-ng (Debian package 'espeak-ng')")
             wav = out.with_suffix(".wav")
-            await _run(["espeak-ng", "-v", voice_name, "-s", "160", "-w", str(wav), text],
-                       f"speaking {text[:40]!r} in {voice_name!r}", out.parent)
-            await _run(["sox", str(wav), "-t", "raw", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
-                        "-L", str(out) + ".tmp"], "resampling speech", out.parent)
+            await _run(
+                ["espeak-ng", "-v", voice_name, "-s", "160", "-w", str(wav), text],
+                f"speaking {text[:40]!r} in {voice_name!r}",
+                out.parent,
+            )
+            await _run(
+                [
+                    "sox",
+                    str(wav),
+                    "-t",
+                    "raw",
+                    "-r",
+                    "8000",
+                    "-c",
+                    "1",
+                    "-b",
+                    "16",
+                    "-e",
+                    "signed-integer",
+                    "-L",
+                    str(out) + ".tmp",
+                ],
+                "resampling speech",
+                out.parent,
+            )
             Path(str(out) + ".tmp").rename(out)
             wav.unlink(missing_ok=True)
         return out.read_bytes()

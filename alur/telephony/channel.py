@@ -23,8 +23,8 @@ from alur.media.rtp import RtpStream
 from alur.telephony.sip.ua import ServerCall
 
 if TYPE_CHECKING:
-    from alur.telephony.live import LiveQueues
     from alur.telephony.connect import Connector
+    from alur.telephony.live import LiveQueues
 
 log = logging.getLogger("alur.channel")
 T = TypeVar("T")
@@ -216,7 +216,9 @@ class SipChannel:
             return QueueOutcome("no_agents")
         return await self.queues.wait(self, request)
 
-    async def bridge(self, destinations: list[str], *, timeout: float, strategy: str = "ring_all") -> ConnectOutcome:
+    async def bridge(
+        self, destinations: list[str], *, timeout: float, strategy: str = "ring_all"
+    ) -> ConnectOutcome:
         if self.connector is None:
             return ConnectOutcome("failed")
         return await self.connector.connect(self, destinations, timeout=timeout, strategy=strategy)

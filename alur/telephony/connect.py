@@ -118,15 +118,20 @@ class Connector:
         media = RtpStream(self.media_host)
         port = await media.open()
         call = self.ua.invite(
-            target.uri, target.addr, target.transport,
-            from_user=caller_id or "anonymous", sdp=build_offer(self.media_host, port),
+            target.uri,
+            target.addr,
+            target.transport,
+            from_user=caller_id or "anonymous",
+            sdp=build_offer(self.media_host, port),
         )
         leg = OutboundLeg(call, media, target)
         if timeout is not None:
+
             def expire() -> None:
                 if not leg.result.done():
                     leg._settle("no_answer")
                     leg.hangup()
+
             asyncio.get_running_loop().call_later(timeout, expire)
         return leg
 
@@ -157,8 +162,12 @@ class Connector:
                 while not any(w.done() for w in waits):
                     await asyncio.wait(waits, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
                     if leg.media.silent_for() > channel.silence_timeout and not leg.ended.is_set():
-                        log.info("call %s: no RTP from %s for %.0f s, ending that leg", channel.call_id,
-                                 leg.target.label, channel.silence_timeout)
+                        log.info(
+                            "call %s: no RTP from %s for %.0f s, ending that leg",
+                            channel.call_id,
+                            leg.target.label,
+                            channel.silence_timeout,
+                        )
                         silent = True
                         break
             finally:
@@ -214,7 +223,7 @@ class Connector:
                 for _, leg in legs:
                     leg.hangup()
                 raise
-            for d, leg in legs:
+            for _, leg in legs:
                 if leg is not winner:
                     leg.hangup()
             if winner is None:

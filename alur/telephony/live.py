@@ -95,7 +95,9 @@ class LiveQueues:
         except RoutingError:
             pass
 
-    async def _hold(self, channel: SipChannel, request: QueueRequest, done: asyncio.Future[QueueOutcome]) -> None:
+    async def _hold(
+        self, channel: SipChannel, request: QueueRequest, done: asyncio.Future[QueueOutcome]
+    ) -> None:
         """Music on hold, interrupted every `announce_every` seconds by position / wait news."""
         if request.music_on_hold:
             music = await channel.frames(Prompt(file=request.music_on_hold))
@@ -111,8 +113,9 @@ class LiveQueues:
             first = False
             if done.done():
                 break
-            await _until(channel.play_frames(music or [b"\xff" * 160], loop=True), done,
-                         timeout=request.announce_every)
+            await _until(
+                channel.play_frames(music or [b"\xff" * 160], loop=True), done, timeout=request.announce_every
+            )
 
     def _announcement(self, call_id: str, request: QueueRequest) -> str:
         try:
@@ -163,7 +166,9 @@ class LiveQueues:
         if result == "cancelled":
             return
         if result != "answered":
-            self._decline(offer, "declined" if result == "declined" else "busy" if result == "busy" else "no_answer")
+            self._decline(
+                offer, "declined" if result == "declined" else "busy" if result == "busy" else "no_answer"
+            )
             return
         if offer.call_id not in self.waiting or offer.reservation_id not in self.router.reservations:
             leg.hangup()  # the caller left, or the offer expired, while the phone was answering

@@ -50,12 +50,28 @@ class ServerOptions:
     def from_settings(cls, server: dict[str, Any], root: Path) -> ServerOptions:
         """Read the `server:` section of alur.yaml (unknown keys are an error naming the key)."""
         opts = cls()
-        known = {"sip_host", "sip_port", "tcp", "media_host", "trunk", "silence_timeout", "max_calls", "phones",
-                 "recordings_dir", "cache_dir", "http_host", "http_port", "database"}
+        known = {
+            "sip_host",
+            "sip_port",
+            "tcp",
+            "media_host",
+            "trunk",
+            "silence_timeout",
+            "max_calls",
+            "phones",
+            "recordings_dir",
+            "cache_dir",
+            "http_host",
+            "http_port",
+            "database",
+        }
         unknown = sorted(set(server) - known)
         if unknown:
-            raise AlurError(f"alur.yaml: unknown key(s) in 'server': {unknown} (known: {sorted(known)})",
-                            code="config_error", value=unknown)
+            raise AlurError(
+                f"alur.yaml: unknown key(s) in 'server': {unknown} (known: {sorted(known)})",
+                code="config_error",
+                value=unknown,
+            )
         opts.host = str(server.get("sip_host", opts.host))
         opts.port = int(server.get("sip_port", opts.port))
         opts.tcp = bool(server.get("tcp", True))
@@ -93,8 +109,11 @@ def read_phones(path: Path, *, missing_ok: bool = False) -> dict[str, str]:
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(v, (str, int)) for v in data.values()):
-        raise AlurError(f"{path}: expected a mapping of extension (or agent id) to password, e.g. '201: s3cret'",
-                        code="config_error", value=str(path))
+        raise AlurError(
+            f"{path}: expected a mapping of extension (or agent id) to password, e.g. '201: s3cret'",
+            code="config_error",
+            value=str(path),
+        )
     return {str(k): str(v) for k, v in data.items()}
 
 
@@ -254,10 +273,18 @@ class SipServer:
         if call.state != "early":  # cancelled while we prepared
             media.close()
             return
-        media.configure((params.remote_host, params.remote_port), params.codec, params.payload_type,
-                        params.dtmf_payload_type)
+        media.configure(
+            (params.remote_host, params.remote_port),
+            params.codec,
+            params.payload_type,
+            params.dtmf_payload_type,
+        )
         channel = SipChannel(
-            call, media, prompts=self.prompts, queues=self.queues, connector=self.connector,
+            call,
+            media,
+            prompts=self.prompts,
+            queues=self.queues,
+            connector=self.connector,
             recordings_dir=self.options.recordings_dir or Path("recordings"),
             silence_timeout=self.options.silence_timeout,
         )

@@ -7,8 +7,8 @@ import asyncio
 import shutil
 import sys
 from collections.abc import AsyncIterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,8 +118,16 @@ agents:
 """
 
 
-def make_project(root: Path, *, alice: int, bob: int, trunk: int, ring_timeout: float = 3,
-                 max_wait: float = 30, silence: float = 30) -> Path:
+def make_project(
+    root: Path,
+    *,
+    alice: int,
+    bob: int,
+    trunk: int,
+    ring_timeout: float = 3,
+    max_wait: float = 30,
+    silence: float = 30,
+) -> Path:
     for d in ("flows", "queues", "agents", "calendars"):
         (root / d).mkdir(parents=True, exist_ok=True)
     (root / "alur.yaml").write_text(ALUR_YAML.format(silence=silence, trunk=trunk))

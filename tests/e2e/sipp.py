@@ -33,8 +33,19 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
 def _udp_frame(payload: bytes, sport: int = 6000, dport: int = 6002) -> bytes:
     udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
     total = 20 + len(udp)
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0, 64, 17, 0,
-                     socket.inet_aton("127.0.0.1"), socket.inet_aton("127.0.0.1"))
+    ip = struct.pack(
+        "!BBHHHBBH4s4s",
+        0x45,
+        0,
+        total,
+        0,
+        0,
+        64,
+        17,
+        0,
+        socket.inet_aton("127.0.0.1"),
+        socket.inet_aton("127.0.0.1"),
+    )
     eth = b"\x00" * 12 + b"\x08\x00"
     return eth + ip + udp
 
@@ -55,8 +66,16 @@ def _rtp(pt: int, seq: int, ts: int, payload: bytes, marker: int = 0, ssrc: int 
     return struct.pack("!BBHII", 0x80, (marker << 7) | pt, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc) + payload
 
 
-def audio_and_dtmf_pcap(path: Path, *, audio_seconds: float, digits: str = "", digit_at: float = 0.2,
-                        dtmf_pt: int = 101, gap: float = 0.3, ssrc: int = 0x1234) -> Path:
+def audio_and_dtmf_pcap(
+    path: Path,
+    *,
+    audio_seconds: float,
+    digits: str = "",
+    digit_at: float = 0.2,
+    dtmf_pt: int = 101,
+    gap: float = 0.3,
+    ssrc: int = 0x1234,
+) -> Path:
     """G.711 u-law tone for `audio_seconds`, with RFC 4733 `digits` starting at `digit_at`."""
     codec = PcmuCodec()
     packets: list[tuple[float, bytes]] = []
@@ -122,11 +141,33 @@ async def run_sipp(
         scen = workdir / f"{name}-{port}.xml"
         scen.write_text(text)
     args = [
-        "sipp", "-sf", str(scen), "-i", "127.0.0.1", "-p", str(port), "-mi", "127.0.0.1", "-mp", str(media_port),
-        "-m", str(calls), "-s", service, "-t", transport, "-nostdin",
-        "-timeout", f"{int(timeout)}s", "-timeout_error",
-        "-trace_err", "-error_file", str(workdir / f"{name}-{port}-errors.log"),
-        "-trace_msg", "-message_file", str(workdir / f"{name}-{port}-messages.log"),
+        "sipp",
+        "-sf",
+        str(scen),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        str(media_port),
+        "-m",
+        str(calls),
+        "-s",
+        service,
+        "-t",
+        transport,
+        "-nostdin",
+        "-timeout",
+        f"{int(timeout)}s",
+        "-timeout_error",
+        "-trace_err",
+        "-error_file",
+        str(workdir / f"{name}-{port}-errors.log"),
+        "-trace_msg",
+        "-message_file",
+        str(workdir / f"{name}-{port}-messages.log"),
     ]
     if rate is not None:
         args += ["-r", str(rate)]
@@ -136,7 +177,10 @@ async def run_sipp(
     if target:
         args.append(target)
     proc = await asyncio.create_subprocess_exec(
-        *args, cwd=str(workdir), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        *args,
+        cwd=str(workdir),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "TERM": "dumb"},
     )
     try:
@@ -146,8 +190,12 @@ async def run_sipp(
         out, err = await proc.communicate()
     errfile = workdir / f"{name}-{port}-errors.log"
     errors = errfile.read_text(errors="replace") if errfile.exists() else ""
-    return SippResult(proc.returncode if proc.returncode is not None else -1,
-                      out.decode(errors="replace"), err.decode(errors="replace"), errors)
+    return SippResult(
+        proc.returncode if proc.returncode is not None else -1,
+        out.decode(errors="replace"),
+        err.decode(errors="replace"),
+        errors,
+    )
 
 
 def messages(workdir: Path, scenario: str, port: int) -> str:

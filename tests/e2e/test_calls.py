@@ -9,8 +9,15 @@ from conftest import Env
 from sipp import audio_and_dtmf_pcap, free_port, run_sipp
 
 from alur.core.events import (
-    Abandoned, AgentStateChanged, Answered, CallArrived, CallEnded, CallQueued, MenuOptionChosen,
-    OfferDeclined, TalkEnded, VoicemailRecorded,
+    Abandoned,
+    Answered,
+    CallArrived,
+    CallEnded,
+    CallQueued,
+    MenuOptionChosen,
+    OfferDeclined,
+    TalkEnded,
+    VoicemailRecorded,
 )  # fmt: skip
 
 
@@ -22,12 +29,28 @@ async def test_happy_path_menu_queue_agent_answers_caller_hangs_up(env: Env, tmp
     server = await env.start()
     caller_pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=6, digits="1", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=2, ssrc=0x9999)
-    agent = asyncio.create_task(run_sipp("agent_answer.xml", "", port=env.alice, media_port=free_port(),
-                                         workdir=tmp_path, keys={"pcap": str(agent_pcap)}, timeout=30))
+    agent = asyncio.create_task(
+        run_sipp(
+            "agent_answer.xml",
+            "",
+            port=env.alice,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            timeout=30,
+        )
+    )
     await asyncio.sleep(0.3)
-    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}", port=free_port(), media_port=free_port(),
-                            workdir=tmp_path, keys={"pcap": str(caller_pcap)},
-                            params={"wait_ms": 1500, "talk_ms": 5000}, timeout=30)
+    caller = await run_sipp(
+        "caller.xml",
+        f"127.0.0.1:{env.sip_port}",
+        port=free_port(),
+        media_port=free_port(),
+        workdir=tmp_path,
+        keys={"pcap": str(caller_pcap)},
+        params={"wait_ms": 1500, "talk_ms": 5000},
+        timeout=30,
+    )
     agent_result = await agent
     assert caller.ok, caller.errors or caller.stderr
     assert agent_result.ok, agent_result.errors or agent_result.stderr  # includes: agent got BYE
@@ -51,21 +74,40 @@ async def test_happy_path_menu_queue_agent_answers_caller_hangs_up(env: Env, tmp
 
 
 def caller_args(env: Env, tmp_path: Path, pcap: Path, wait_ms: int, talk_ms: int = 0) -> dict:  # type: ignore[type-arg]
-    return dict(port=free_port(), media_port=free_port(), workdir=tmp_path, keys={"pcap": str(pcap)},
-                params={"wait_ms": wait_ms, "talk_ms": talk_ms}, timeout=30)
+    return dict(
+        port=free_port(),
+        media_port=free_port(),
+        workdir=tmp_path,
+        keys={"pcap": str(pcap)},
+        params={"wait_ms": wait_ms, "talk_ms": talk_ms},
+        timeout=30,
+    )
 
 
 async def test_agent_no_answer_then_next_agent_answers(env: Env, tmp_path: Path) -> None:
     server = await env.start(ring_timeout=2)
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=8, digits="1", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
-    alice = asyncio.create_task(run_sipp("agent_noanswer.xml", "", port=env.alice, media_port=free_port(),
-                                         workdir=tmp_path, timeout=30))
-    bob = asyncio.create_task(run_sipp("agent_answer.xml", "", port=env.bob, media_port=free_port(),
-                                       workdir=tmp_path, keys={"pcap": str(agent_pcap)}, timeout=30))
+    alice = asyncio.create_task(
+        run_sipp(
+            "agent_noanswer.xml", "", port=env.alice, media_port=free_port(), workdir=tmp_path, timeout=30
+        )
+    )
+    bob = asyncio.create_task(
+        run_sipp(
+            "agent_answer.xml",
+            "",
+            port=env.bob,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            timeout=30,
+        )
+    )
     await asyncio.sleep(0.3)
-    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
-                            **caller_args(env, tmp_path, pcap, 1500, 7000))
+    caller = await run_sipp(
+        "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 7000)
+    )
     a, b = await alice, await bob
     assert caller.ok, caller.errors or caller.stderr
     assert a.ok, a.errors or a.stderr  # CANCEL got to alice, and our ACK for her 487
@@ -80,15 +122,32 @@ async def test_agent_no_answer_then_next_agent_answers(env: Env, tmp_path: Path)
 async def test_agent_busy_486_and_decline_603_are_acked_and_next_agent_rung(env: Env, tmp_path: Path) -> None:
     server = await env.start(ring_timeout=3)
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="1", digit_at=0.1)
-    alice = asyncio.create_task(run_sipp("agent_reject.xml", "", port=env.alice, media_port=free_port(),
-                                         workdir=tmp_path, params={"status": 486, "reason": "Busy Here"},
-                                         timeout=20))
-    bob = asyncio.create_task(run_sipp("agent_reject.xml", "", port=env.bob, media_port=free_port(),
-                                       workdir=tmp_path, params={"status": 603, "reason": "Decline"},
-                                       timeout=20))
+    alice = asyncio.create_task(
+        run_sipp(
+            "agent_reject.xml",
+            "",
+            port=env.alice,
+            media_port=free_port(),
+            workdir=tmp_path,
+            params={"status": 486, "reason": "Busy Here"},
+            timeout=20,
+        )
+    )
+    bob = asyncio.create_task(
+        run_sipp(
+            "agent_reject.xml",
+            "",
+            port=env.bob,
+            media_port=free_port(),
+            workdir=tmp_path,
+            params={"status": 603, "reason": "Decline"},
+            timeout=20,
+        )
+    )
     await asyncio.sleep(0.3)
-    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
-                            **caller_args(env, tmp_path, pcap, 1500, 3000))
+    caller = await run_sipp(
+        "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 3000)
+    )
     a, b = await alice, await bob
     assert caller.ok, caller.errors or caller.stderr
     assert a.ok, a.errors or a.stderr  # each final error response was ACKed (else sipp times out)
@@ -104,11 +163,15 @@ async def test_agent_busy_486_and_decline_603_are_acked_and_next_agent_rung(env:
 async def test_caller_abandons_in_queue(env: Env, tmp_path: Path) -> None:
     server = await env.start(ring_timeout=10)
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=4, digits="1", digit_at=0.1)
-    alice = asyncio.create_task(run_sipp("agent_noanswer.xml", "", port=env.alice, media_port=free_port(),
-                                         workdir=tmp_path, timeout=20))
+    alice = asyncio.create_task(
+        run_sipp(
+            "agent_noanswer.xml", "", port=env.alice, media_port=free_port(), workdir=tmp_path, timeout=20
+        )
+    )
     await asyncio.sleep(0.3)
-    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
-                            **caller_args(env, tmp_path, pcap, 1500, 3500))
+    caller = await run_sipp(
+        "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 3500)
+    )
     a = await alice
     assert caller.ok, caller.errors or caller.stderr
     assert a.ok, a.errors or a.stderr  # the ringing agent was CANCELled when the caller left
@@ -122,8 +185,9 @@ async def test_caller_abandons_in_queue(env: Env, tmp_path: Path) -> None:
 async def test_caller_hangs_up_during_menu(env: Env, tmp_path: Path) -> None:
     server = await env.start()
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1)
-    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
-                            **caller_args(env, tmp_path, pcap, 1500, 200))
+    caller = await run_sipp(
+        "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 200)
+    )
     assert caller.ok, caller.errors or caller.stderr
     ev = server.events
     ended = kinds(ev, CallEnded)
@@ -136,8 +200,9 @@ async def test_invalid_digit_then_timeout_ends_with_goodbye(env: Env, tmp_path: 
 
     server = await env.start()
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="9", digit_at=0.1)
-    caller = await run_sipp("caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}",
-                            **caller_args(env, tmp_path, pcap, 1500))
+    caller = await run_sipp(
+        "caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500)
+    )
     assert caller.ok, caller.errors or caller.stderr  # Alur hung up with BYE
     ev = server.events
     assert [r.reason for r in kinds(ev, MenuInputRejected)] == ["invalid", "timeout"]
@@ -164,8 +229,14 @@ async def test_after_hours_voicemail_is_recorded(env: Env, tmp_path: Path) -> No
 
 async def test_retransmitted_invite_and_bye(env: Env, tmp_path: Path) -> None:
     server = await env.start()
-    caller = await run_sipp("caller_retrans.xml", f"127.0.0.1:{env.sip_port}", port=free_port(),
-                            media_port=free_port(), workdir=tmp_path, timeout=20)
+    caller = await run_sipp(
+        "caller_retrans.xml",
+        f"127.0.0.1:{env.sip_port}",
+        port=free_port(),
+        media_port=free_port(),
+        workdir=tmp_path,
+        timeout=20,
+    )
     assert caller.ok, caller.errors or caller.stderr  # 200 to every INVITE copy and to both BYEs
     await asyncio.sleep(0.2)
     assert len(kinds(server.events, CallArrived)) == 1
@@ -177,11 +248,27 @@ async def test_registered_phone_with_digest_gets_the_call(env: Env, tmp_path: Pa
     server.router.pause("bob")
     phone_port = free_port()
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
-    carol = asyncio.create_task(run_sipp("agent_answer.xml", "", port=phone_port, media_port=free_port(),
-                                         workdir=tmp_path, keys={"pcap": str(agent_pcap)}, timeout=30))
-    reg = await run_sipp("register.xml", f"127.0.0.1:{env.sip_port}", port=free_port(), media_port=free_port(),
-                         workdir=tmp_path, service="2001",
-                         params={"contact_port": phone_port, "user": "2001", "password": "secret2001"}, timeout=10)
+    carol = asyncio.create_task(
+        run_sipp(
+            "agent_answer.xml",
+            "",
+            port=phone_port,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            timeout=30,
+        )
+    )
+    reg = await run_sipp(
+        "register.xml",
+        f"127.0.0.1:{env.sip_port}",
+        port=free_port(),
+        media_port=free_port(),
+        workdir=tmp_path,
+        service="2001",
+        params={"contact_port": phone_port, "user": "2001", "password": "secret2001"},
+        timeout=10,
+    )
     assert reg.ok, reg.errors or reg.stderr
     for _ in range(50):
         await asyncio.sleep(0.1)
@@ -189,8 +276,9 @@ async def test_registered_phone_with_digest_gets_the_call(env: Env, tmp_path: Pa
             break
     assert server.agent_states()["carol"] == "available"
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="1", digit_at=0.1)
-    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
-                            **caller_args(env, tmp_path, pcap, 1500, 4000))
+    caller = await run_sipp(
+        "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 4000)
+    )
     c = await carol
     assert caller.ok, caller.errors or caller.stderr
     assert c.ok, c.errors or c.stderr
@@ -211,10 +299,16 @@ async def test_retransmitted_bye_gets_200_over_udp(env: Env, tmp_path: Path) -> 
 
     def msg(method: str, branch: str, cseq: str, to_tag: str = "", body: str = "") -> bytes:
         to = f"<sip:100@127.0.0.1:{env.sip_port}>" + (f";tag={to_tag}" if to_tag else "")
-        head = [f"{method} sip:100@127.0.0.1:{env.sip_port} SIP/2.0",
-                f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bK{branch};rport",
-                f"From: <sip:caller@127.0.0.1:{me}>;tag=raw1", f"To: {to}", "Call-ID: raw-bye@test",
-                f"CSeq: {cseq}", f"Contact: <sip:caller@127.0.0.1:{me}>", "Max-Forwards: 70"]
+        head = [
+            f"{method} sip:100@127.0.0.1:{env.sip_port} SIP/2.0",
+            f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bK{branch};rport",
+            f"From: <sip:caller@127.0.0.1:{me}>;tag=raw1",
+            f"To: {to}",
+            "Call-ID: raw-bye@test",
+            f"CSeq: {cseq}",
+            f"Contact: <sip:caller@127.0.0.1:{me}>",
+            "Max-Forwards: 70",
+        ]
         if body:
             head.append("Content-Type: application/sdp")
         head.append(f"Content-Length: {len(body)}")
@@ -224,11 +318,22 @@ async def test_retransmitted_bye_gets_200_over_udp(env: Env, tmp_path: Path) -> 
         while True:
             data = (await asyncio.wait_for(loop.sock_recv(sock, 4096), 5)).decode()
             first = data.split("\r\n", 1)[0]
-            if f" {method}\r\n" in data.split("CSeq:", 1)[1].split("\r\n", 1)[0] + "\r\n" and \
-                    not first.startswith("SIP/2.0 1"):
+            if f" {method}\r\n" in data.split("CSeq:", 1)[1].split("\r\n", 1)[
+                0
+            ] + "\r\n" and not first.startswith("SIP/2.0 1"):
                 return data
 
-    sdp = f"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {rtp} RTP/AVP 0\r\n"
+    sdp = "\r\n".join(
+        [
+            "v=0",
+            "o=- 1 1 IN IP4 127.0.0.1",
+            "s=-",
+            "c=IN IP4 127.0.0.1",
+            "t=0 0",
+            f"m=audio {rtp} RTP/AVP 0",
+            "",
+        ]
+    )
     dest = ("127.0.0.1", env.sip_port)
     await loop.sock_sendto(sock, msg("INVITE", "inv", "1 INVITE", body=sdp), dest)
     ok = await recv_final("INVITE")
@@ -249,8 +354,17 @@ async def test_info_dtmf_chooses_menu_option(env: Env, tmp_path: Path) -> None:
     server = await env.start()
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=4)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
-    alice = asyncio.create_task(run_sipp("agent_answer.xml", "", port=env.alice, media_port=free_port(),
-                                         workdir=tmp_path, keys={"pcap": str(agent_pcap)}, timeout=30))
+    alice = asyncio.create_task(
+        run_sipp(
+            "agent_answer.xml",
+            "",
+            port=env.alice,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            timeout=30,
+        )
+    )
     await asyncio.sleep(0.3)
     args = caller_args(env, tmp_path, pcap, 1200, 3000)
     args["params"]["digit"] = "1"
@@ -277,14 +391,33 @@ async def test_agent_blind_transfer_with_refer(env: Env, tmp_path: Path) -> None
     server = await env.start()
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=8, digits="1", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
-    alice = asyncio.create_task(run_sipp(
-        "agent_refer.xml", "", port=env.alice, media_port=free_port(), workdir=tmp_path,
-        keys={"pcap": str(agent_pcap)}, params={"refer_to": f"sip:bob@127.0.0.1:{env.bob}"}, timeout=30))
-    bob = asyncio.create_task(run_sipp("agent_answer.xml", "", port=env.bob, media_port=free_port(),
-                                       workdir=tmp_path, keys={"pcap": str(agent_pcap)}, timeout=30))
+    alice = asyncio.create_task(
+        run_sipp(
+            "agent_refer.xml",
+            "",
+            port=env.alice,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            params={"refer_to": f"sip:bob@127.0.0.1:{env.bob}"},
+            timeout=30,
+        )
+    )
+    bob = asyncio.create_task(
+        run_sipp(
+            "agent_answer.xml",
+            "",
+            port=env.bob,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            timeout=30,
+        )
+    )
     await asyncio.sleep(0.3)
-    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
-                            **caller_args(env, tmp_path, pcap, 1500, 7000))
+    caller = await run_sipp(
+        "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 7000)
+    )
     a, b = await alice, await bob
     assert caller.ok, caller.errors or caller.stderr
     assert a.ok, a.errors or a.stderr  # 202, NOTIFY, and BYE for the transferring agent
@@ -302,17 +435,29 @@ async def test_transfer_to_external_number_through_trunk(env: Env, tmp_path: Pat
     server = await env.start()
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="3", digit_at=0.1)
     far_pcap = audio_and_dtmf_pcap(tmp_path / "far.pcap", audio_seconds=2, ssrc=7)
-    trunk = asyncio.create_task(run_sipp("agent_answer.xml", "", port=env.trunk, media_port=free_port(),
-                                         workdir=tmp_path, keys={"pcap": str(far_pcap)}, timeout=30))
+    trunk = asyncio.create_task(
+        run_sipp(
+            "agent_answer.xml",
+            "",
+            port=env.trunk,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(far_pcap)},
+            timeout=30,
+        )
+    )
     await asyncio.sleep(0.3)
-    caller = await run_sipp("caller.xml", f"127.0.0.1:{env.sip_port}",
-                            **caller_args(env, tmp_path, pcap, 1500, 4000))
+    caller = await run_sipp(
+        "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 4000)
+    )
     t = await trunk
     assert caller.ok, caller.errors or caller.stderr
     assert t.ok, t.errors or t.stderr
     log = (tmp_path / f"agent_answer-{env.trunk}-messages.log").read_text()
     assert f"INVITE sip:5551234@127.0.0.1:{env.trunk} SIP/2.0" in log
-    assert [(x.destination, x.kind) for x in kinds(server.events, CallTransferred)] == [("5551234", "external")]
+    assert [(x.destination, x.kind) for x in kinds(server.events, CallTransferred)] == [
+        ("5551234", "external")
+    ]
     assert server.finished[0].stats["agent_rtp_in"] > 50
 
 
@@ -320,11 +465,21 @@ async def test_silent_caller_is_hung_up_and_agent_freed(env: Env, tmp_path: Path
     server = await env.start(silence=3)
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1.5, digits="1", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=12, ssrc=7)
-    alice = asyncio.create_task(run_sipp("agent_answer.xml", "", port=env.alice, media_port=free_port(),
-                                         workdir=tmp_path, keys={"pcap": str(agent_pcap)}, timeout=30))
+    alice = asyncio.create_task(
+        run_sipp(
+            "agent_answer.xml",
+            "",
+            port=env.alice,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            timeout=30,
+        )
+    )
     await asyncio.sleep(0.3)
-    caller = await run_sipp("caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}",
-                            **caller_args(env, tmp_path, pcap, 1000))
+    caller = await run_sipp(
+        "caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1000)
+    )
     a = await alice
     assert caller.ok, caller.errors or caller.stderr  # Alur sent BYE to the silent caller
     assert a.ok, a.errors or a.stderr  # and to the agent

@@ -17,8 +17,17 @@ async def test_alur_serve_support_example_answers_a_call_and_stops_on_ctrl_c(tmp
     port = free_port()
     db = tmp_path / "events.db"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "alur.cli", "serve", str(ROOT / "examples" / "support"), "--sip-port", str(port),
-        "--db", str(db), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "alur.cli",
+        "serve",
+        str(ROOT / "examples" / "support"),
+        "--sip-port",
+        str(port),
+        "--db",
+        str(db),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
     )
     assert proc.stdout is not None
@@ -34,9 +43,17 @@ async def test_alur_serve_support_example_answers_a_call_and_stops_on_ctrl_c(tmp
         assert f"sip:127.0.0.1:{port} (UDP+TCP" in text
         assert "dial 1000" in text and "-> flow main" in text
         pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=2)
-        caller = await run_sipp("caller.xml", f"127.0.0.1:{port}", port=free_port(), media_port=free_port(),
-                                workdir=tmp_path, service="1000", keys={"pcap": str(pcap)},
-                                params={"wait_ms": 500, "talk_ms": 2500}, timeout=20)
+        caller = await run_sipp(
+            "caller.xml",
+            f"127.0.0.1:{port}",
+            port=free_port(),
+            media_port=free_port(),
+            workdir=tmp_path,
+            service="1000",
+            keys={"pcap": str(pcap)},
+            params={"wait_ms": 500, "talk_ms": 2500},
+            timeout=20,
+        )
         assert caller.ok, caller.errors or caller.stderr
     finally:
         proc.send_signal(signal.SIGINT)

@@ -38,7 +38,9 @@ class Dialog:
         for route in self.route_set:
             req.headers.append("Route", route)
         req.headers.append("From", f"{self.local_uri};tag={self.local_tag}")
-        req.headers.append("To", f"{self.remote_uri};tag={self.remote_tag}" if self.remote_tag else self.remote_uri)
+        req.headers.append(
+            "To", f"{self.remote_uri};tag={self.remote_tag}" if self.remote_tag else self.remote_uri
+        )
         req.headers.append("Call-ID", self.call_id)
         req.headers.append("CSeq", f"{seq} {method}")
         if self.local_contact:

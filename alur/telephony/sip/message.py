@@ -117,7 +117,9 @@ def parse_message(data: bytes) -> SipRequest | SipResponse:
         return msg
     missing = missing_required_headers(msg)
     if missing:
-        raise SipParseError(f"request lacks header(s) {', '.join(missing)}", msg if "via" not in missing else None)
+        raise SipParseError(
+            f"request lacks header(s) {', '.join(missing)}", msg if "via" not in missing else None
+        )
     try:
         vias = msg.via
         cseq = parse_cseq(msg.get_header("cseq") or "")

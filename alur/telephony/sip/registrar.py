@@ -59,7 +59,9 @@ class Registrar:
         if self.on_change is not None:
             self.on_change(user, binding)
 
-    def handle(self, request: SipRequest, txn: ServerTransaction, source: tuple[str, int], transport: str) -> None:
+    def handle(
+        self, request: SipRequest, txn: ServerTransaction, source: tuple[str, int], transport: str
+    ) -> None:
         to = parse_address(request.get_header("to") or "")
         user = to.uri.user or ""
         status, auth_user = self.digest.check(request.get_header("authorization"), "REGISTER", self.passwords)

@@ -122,7 +122,11 @@ class SipStack:
         txn = self.server_txns.get(key) if key[0].startswith("z9hG4bK") else None
         if txn is not None:
             self.stats.retransmissions_absorbed += request.method != "ACK"
-            if request.method == "ACK" and isinstance(txn, InviteServerTransaction) and txn.state == "accepted":
+            if (
+                request.method == "ACK"
+                and isinstance(txn, InviteServerTransaction)
+                and txn.state == "accepted"
+            ):
                 # ACK for 2xx carries a new branch normally; same-branch ACK still belongs to the dialog
                 assert self.core is not None
                 self.core.on_request(request, None, peer)

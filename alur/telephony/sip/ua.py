@@ -229,7 +229,9 @@ class ClientCall:
 
     def cancel(self) -> None:
         """Stop ringing. CANCEL goes once a provisional response has arrived (RFC 3261 9.1)."""
-        if self.state == "ringing" or (self.state == "calling" and self.txn and self.txn.state == "proceeding"):
+        if self.state == "ringing" or (
+            self.state == "calling" and self.txn and self.txn.state == "proceeding"
+        ):
             self._cancel_wanted = True
             self._send_cancel()
         elif self.state == "calling":
@@ -249,8 +251,8 @@ class ClientCall:
         cancel.headers.append("CSeq", f"{cseq_of(self.invite)[0]} CANCEL")
         cancel.headers.append("Max-Forwards", "70")
         # CANCEL must share the INVITE's branch: bypass send_request's fresh Via.
-        from alur.telephony.sip.transaction import NonInviteClientTransaction
         from alur.telephony.sip.message import top_branch
+        from alur.telephony.sip.transaction import NonInviteClientTransaction
 
         stack = self.ua.stack
         txn = NonInviteClientTransaction(
@@ -410,8 +412,10 @@ class UserAgent:
             return
         handler = getattr(self, f"_on_{method.lower()}", None)
         if handler is None:
-            txn.reply(501 if method not in ("SUBSCRIBE", "PUBLISH", "UPDATE", "PRACK") else 405,
-                      headers={"Allow": ALLOW})
+            txn.reply(
+                501 if method not in ("SUBSCRIBE", "PUBLISH", "UPDATE", "PRACK") else 405,
+                headers={"Allow": ALLOW},
+            )
             return
         handler(request, txn, peer)
 
