@@ -308,7 +308,9 @@ def check_references(queues: Iterable[QueueConfig], agents: Iterable[AgentConfig
         if names.count(n) > 1:
             raise ConfigError(f"queue {n!r} is defined more than once", code="duplicate_name", value=n)
     ids: set[str] = set()
+    agents_seen: list[AgentConfig] = []
     for a in agents:
+        agents_seen.append(a)
         if a.id in ids:
             raise ConfigError(f"agent {a.id!r} is defined more than once", code="duplicate_name", value=a.id)
         ids.add(a.id)
@@ -320,6 +322,7 @@ def check_references(queues: Iterable[QueueConfig], agents: Iterable[AgentConfig
                     code="unknown_queue",
                     value=m.queue,
                 )
+    _check_skills_reachable(qs, list(agents_seen))
     for q in qs:
         for i, step in enumerate(q.escalation):
             wanted = list(step.queues) + (
@@ -333,3 +336,26 @@ def check_references(queues: Iterable[QueueConfig], agents: Iterable[AgentConfig
                         code="unknown_queue",
                         value=name,
                     )
+
+
+REMEDIES = frozenset({"widen_skill_level", "add_groups", "add_queues", "move_queue", "overflow"})
+
+
+def _check_skills_reachable(queues: list[QueueConfig], agents: list[AgentConfig]) -> None:
+    """A queue whose required skill level no serving agent reaches would never answer a call, unless
+    its escalation ladder widens, borrows agents or sends callers elsewhere."""
+    for q in queues:
+        serving = [a for a in agents if any(m.queue == q.name for m in a.queues)]
+        if not serving or any(step.action in REMEDIES for step in q.escalation):
+            continue
+        for skill, level in q.required_skills.items():
+            best = max(a.skills.get(skill, 0) for a in serving)
+            if best < level:
+                got = sorted({s for a in serving for s in a.skills})
+                raise ConfigError(
+                    f"queue {q.name!r} needs skill {skill!r} at level {level}, but no agent serving it has "
+                    f"it (best level {best}; their skills: {got}); lower the level, add such an agent, "
+                    f"or add an escalation step",
+                    code="unreachable_skill",
+                    value=skill,
+                )

@@ -130,3 +130,24 @@ def test_strategy_options_are_checked_with_the_queue() -> None:
             {"name": "q", "strategy": "fixed_order", "strategy_options": {"oder": ["a"]}}
         )
     assert "'oder'" in str(typo.value) and "allowed: ['order']" in str(typo.value)
+
+
+def test_a_queue_no_agent_can_serve_is_reported() -> None:
+    queue = QueueConfig.model_validate({"name": "billing", "required_skills": {"sales": 4}})
+    agent = AgentConfig.model_validate(
+        {"id": "a", "queues": ["billing"], "skills": {"billing": 9, "sales": 2}}
+    )
+    with pytest.raises(ConfigError) as err:
+        check_references([queue], [agent])
+    assert err.value.code == "unreachable_skill"
+    assert "queue 'billing' needs skill 'sales' at level 4" in str(err.value) and "best level 2" in str(
+        err.value
+    )
+    widened = QueueConfig.model_validate(
+        {
+            "name": "billing",
+            "required_skills": {"sales": 4},
+            "escalation": [{"after": 60, "action": "widen_skill_level", "by": 2}],
+        }
+    )
+    check_references([widened], [agent])  # the ladder makes it reachable
