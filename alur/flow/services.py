@@ -49,7 +49,8 @@ class BuiltinDirectory:
         for cid, record in customers.items():
             phones = record.get("phones") or ([record["phone"]] if record.get("phone") else [])
             for phone in phones:
-                self._by_phone[str(phone)] = cid
+                if _digits(str(phone)):
+                    self._by_phone[_digits(str(phone))] = cid
 
     @staticmethod
     def public(record: dict[str, Any]) -> dict[str, Any]:
@@ -62,8 +63,15 @@ class BuiltinDirectory:
         return self.public(record)
 
     async def find_by_phone(self, phone: str) -> dict[str, Any] | None:
-        cid = self._by_phone.get(phone)
+        """Match on digits only: '+62 811-0000', '62811 0000' and 'sip:+628110000@host' are one number."""
+        cid = self._by_phone.get(_digits(phone)) if _digits(phone) else None
         return self.public(self._customers[cid]) if cid is not None else None
+
+
+def _digits(phone: str) -> str:
+    if phone.startswith(("sip:", "sips:", "tel:")):
+        phone = phone.split(":", 1)[1].split("@", 1)[0].split(";", 1)[0]
+    return "".join(c for c in phone if c.isdigit())
 
 
 class NoHttp:

@@ -749,3 +749,18 @@ def test_customer_dates_are_usable_in_expressions(tmp_path):
     run = run_call(p, ["7#", "1111"])
     assert run.result.nodes == ["start", "check", "loyal"]
     assert run.result.customer["since"] == "2020-03-01"
+
+
+async def test_builtin_directory_matches_phone_numbers_on_digits():
+    from alur.flow.services import BuiltinDirectory
+
+    directory = BuiltinDirectory(
+        {"1": {"id": "1", "pin": "9", "phone": "+62 811-0000"}, "2": {"id": "2", "phone": "unknown"}}
+    )
+    for caller in ("+628110000", "628110000", "sip:+628110000@10.0.0.1;user=phone", "tel:+62-811-0000"):
+        assert (await directory.find_by_phone(caller)) == {"id": "1", "phone": "+62 811-0000"}
+    assert await directory.find_by_phone("+628110001") is None
+    assert await directory.find_by_phone("") is None
+    assert await directory.find_by_phone("anonymous") is None
+    assert await directory.authenticate("1", "9") == {"id": "1", "phone": "+62 811-0000"}
+    assert await directory.authenticate("1", "") is None
