@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from alur.core.clock import VirtualClock
 from alur.telephony.sip.message import SipResponse, parse_message
 from alur.telephony.sip.stack import SipStack
@@ -160,3 +163,30 @@ def test_info_dtmf_bodies() -> None:
     assert dtmf_from_info("application/dtmf-relay", "Signal= #\r\n") == "#"
     assert dtmf_from_info("application/dtmf", "11") == "#"
     assert dtmf_from_info("text/plain", "5") is None
+
+
+@given(
+    copies_before=st.integers(0, 5),
+    copies_after=st.integers(0, 5),
+    ack=st.booleans(),
+    gap=st.floats(0.0, 3.0),
+)
+@settings(max_examples=60, deadline=None)
+def test_any_retransmission_pattern_makes_exactly_one_call(
+    copies_before: int, copies_after: int, ack: bool, gap: float
+) -> None:
+    clock, stack, ua, calls = make_ua()
+    peer = MemPeer()
+    invite = INVITE.format(branch="inv").encode()
+    stack.receive(invite, peer)
+    for _ in range(copies_before):
+        clock.run(until=clock.now() + gap)
+        stack.receive(invite, peer)
+    calls[0].answer("v=0\r\n")
+    if ack:
+        stack.receive(request("ACK", "ack1", 1, calls[0].local_tag), peer)
+    for _ in range(copies_after):
+        clock.run(until=clock.now() + gap)
+        stack.receive(invite, peer)
+    assert len(calls) == 1
+    assert {r.status_code for r in peer.responses()} <= {100, 200}
