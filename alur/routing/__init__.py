@@ -16,7 +16,7 @@ Every callback runs synchronously inside the call that caused it; a driver may c
 router from inside a callback (e.g. the simulator answering at once). See docs/routing.md.
 """
 
-from alur.routing.agents import TRANSITIONS, Agent, AgentState
+from alur.routing.agents import TRANSITIONS, Agent, AgentState, AgentStatus
 from alur.routing.calls import Explanation, Offer, Ranked, WaitingCall
 from alur.routing.engine import Router
 from alur.routing.errors import RoutingError
@@ -41,6 +41,7 @@ __all__ = [
     "Agent",
     "AgentConfig",
     "AgentState",
+    "AgentStatus",
     "EscalationStep",
     "Explanation",
     "Offer",

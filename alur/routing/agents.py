@@ -7,6 +7,7 @@ any other move raises `IllegalTransition` naming the agent, the states and the a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -52,7 +53,7 @@ class Agent:
         "config", "id", "order", "state", "pause_reason", "idle_since", "calls_today", "talk_today",
         "_day_end", "_tz", "reservations", "call_id", "call_queue", "answered_at", "misses",
         "pending_pause", "pending_logout", "wrap_timer", "wrap_started", "skills", "languages",
-        "memberships", "pools", "weight", "group", "department",
+        "memberships", "pools", "weight", "group", "department", "state_since",
     )  # fmt: skip
 
     def __init__(self, config: AgentConfig, order: int) -> None:
@@ -60,6 +61,7 @@ class Agent:
         self.id = config.id
         self.order = order  # position in the configuration: the stable tie-breaker
         self.state = AgentState.OFFLINE
+        self.state_since = 0.0
         self.pause_reason = ""
         self.idle_since = 0.0
         self.calls_today = 0
@@ -120,3 +122,31 @@ class Agent:
 
     def __repr__(self) -> str:
         return f"Agent({self.id!r}, {self.state.value})"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStatus:
+    """What a wallboard or agent desktop shows about one agent."""
+
+    agent_id: str
+    name: str
+    state: str
+    reason: str  # pause reason, when paused
+    since: float  # when the agent entered this state
+    call_id: str | None
+    queue: str | None
+    calls_today: int
+    talk_today: float
+    pending: str | None  # "logout" or "pause:<reason>" once the current call ends
+
+
+def status_of(agent: Agent) -> AgentStatus:
+    pending = (
+        "logout"
+        if agent.pending_logout
+        else (f"pause:{agent.pending_pause}" if agent.pending_pause is not None else None)
+    )
+    return AgentStatus(
+        agent.id, agent.config.name or agent.id, agent.state.value, agent.pause_reason, agent.state_since,
+        agent.call_id, agent.call_queue, agent.calls_today, agent.talk_today, pending,
+    )  # fmt: skip

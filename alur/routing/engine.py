@@ -28,7 +28,7 @@ from alur.core.events import (
     Event,
     TalkEnded,
 )  # fmt: skip
-from alur.routing.agents import Agent, AgentState
+from alur.routing.agents import Agent, AgentState, AgentStatus, status_of
 from alur.routing.calls import Explanation, Line, Offer, WaitingCall
 from alur.routing.dispatch import Dispatcher
 from alur.routing.errors import RoutingError
@@ -366,6 +366,12 @@ class Router(Dispatcher):
 
     def agent_state(self, agent_id: str) -> AgentState:
         return self._agent(agent_id).state
+
+    def agent_status(self, agent_id: str) -> AgentStatus:
+        """State, reason, time in state, current call and today's figures, for desktops and wallboards."""
+        agent = self._agent(agent_id)
+        agent.roll_day(self.clock.now())
+        return status_of(agent)
 
     def waiting(self, queue: str) -> list[str]:
         """Call ids in line, in service order."""

@@ -67,6 +67,7 @@ class RouterState:
 
     def _set_state(self, agent: Agent, new: AgentState, reason: str = "") -> None:
         old = agent.move(new)
+        agent.state_since = self.clock.now()
         agent.pause_reason = reason if new is S.PAUSED else ""
         now = self.clock.now()
         if old is S.AVAILABLE:

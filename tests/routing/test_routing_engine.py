@@ -472,3 +472,16 @@ def test_callback_chosen_while_an_agent_rings_is_offered_again_as_a_callback(des
     assert desk.cancelled == [(first, "callback")]
     again = desk.offer_for("c")
     assert again.agent_id == "a" and again.callback_number == "+62811"
+
+
+def test_agent_status_for_the_wallboard(desk_cls) -> None:
+    desk = desk_cls(queue(), [{"id": "a", "name": "Ana", "queues": ["q"]}])
+    desk.advance(5)
+    desk.call("c")
+    desk.router.answer(desk.offer_for("c").reservation_id)
+    desk.router.pause("a", "lunch")
+    desk.advance(40)
+    status = desk.router.agent_status("a")
+    assert (status.name, status.state, status.call_id, status.queue) == ("Ana", "busy", "c", "q")
+    assert status.since == desk.clock.now() - 40 and status.pending == "pause:lunch"
+    assert status.calls_today == 1
