@@ -78,8 +78,8 @@ def compile_expression(source: str, roots: frozenset[str] = ROOTS) -> Expression
         raise ExpressionError(f"invalid expression {text!r}: {_clean(str(error))}", value=source) from None
     try:
         names = set(program.variables())
-    except Exception:  # pragma: no cover - static analysis is best effort
-        names = set()
+    except Exception:  # pragma: no cover - static analysis is best effort: bind every variable then
+        names = set(roots)
     bound = _comprehension_vars(text)
     unknown = sorted(n for n in names - roots - bound if "." not in n)
     if unknown:
