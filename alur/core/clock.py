@@ -9,7 +9,6 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -29,23 +28,29 @@ class Clock(Protocol):
     def call_later(self, delay: float, callback: Callable[[], None], priority: int = 0) -> TimerHandle: ...
 
 
-@dataclass(order=True, slots=True)
 class _Timer:
-    when: float
-    priority: int
-    seq: int
-    callback: Callable[[], None] | None = field(compare=False)
+    """A scheduled callback; cancelling clears it and the heap drops it when it surfaces."""
+
+    __slots__ = ("when", "callback")
+
+    def __init__(self, when: float, callback: Callable[[], None]) -> None:
+        self.when = when
+        self.callback: Callable[[], None] | None = callback
 
     def cancel(self) -> None:
         self.callback = None
 
 
 class VirtualClock:
-    """Discrete-event clock: time jumps to the next timer; nothing ever waits on the wall clock."""
+    """Discrete-event clock: time jumps to the next timer; nothing ever waits on the wall clock.
+
+    The heap holds plain (time, priority, seq, timer) tuples: tuple comparison is the hot path of a
+    simulation, and the unique `seq` means the timer object itself is never compared.
+    """
 
     def __init__(self, start: float = 0.0) -> None:
         self._now = start
-        self._queue: list[_Timer] = []
+        self._queue: list[tuple[float, int, int, _Timer]] = []
         self._seq = 0
 
     def now(self) -> float:
@@ -53,8 +58,10 @@ class VirtualClock:
 
     def call_at(self, when: float, callback: Callable[[], None], priority: int = 0) -> _Timer:
         self._seq += 1
-        timer = _Timer(max(when, self._now), priority, self._seq, callback)
-        heapq.heappush(self._queue, timer)
+        if when < self._now:
+            when = self._now
+        timer = _Timer(when, callback)
+        heapq.heappush(self._queue, (when, priority, self._seq, timer))
         return timer
 
     def call_later(self, delay: float, callback: Callable[[], None], priority: int = 0) -> _Timer:
@@ -62,18 +69,21 @@ class VirtualClock:
 
     def next_time(self) -> float | None:
         """When the next live timer fires, or None if nothing is scheduled."""
-        while self._queue and self._queue[0].callback is None:
-            heapq.heappop(self._queue)
-        return self._queue[0].when if self._queue else None
+        queue = self._queue
+        while queue and queue[0][3].callback is None:
+            heapq.heappop(queue)
+        return queue[0][0] if queue else None
 
     def step(self) -> bool:
         """Run the next timer; False when there is none."""
-        while self._queue:
-            timer = heapq.heappop(self._queue)
-            if timer.callback is None:
+        queue = self._queue
+        while queue:
+            when, _, _, timer = heapq.heappop(queue)
+            callback = timer.callback
+            if callback is None:
                 continue
-            self._now = timer.when
-            callback, timer.callback = timer.callback, None
+            self._now = when
+            timer.callback = None
             callback()
             return True
         return False
