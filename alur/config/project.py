@@ -144,6 +144,11 @@ def pydantic_problems(
 
 def _message(item: Any) -> str:
     kind = item.get("type", "")
+    if kind == "string_pattern_mismatch":
+        return (
+            f"{item.get('input')!r} is not a valid name: use letters, digits, '_' (and '-', '.' where "
+            "allowed), starting with a letter"
+        )
     if kind == "extra_forbidden":
         return "unknown field (check its spelling)"
     if kind == "missing":

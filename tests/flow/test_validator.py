@@ -322,6 +322,7 @@ def test_goto_flow_unknown_node(tmp_path):
         ("{type: menu, prompt: 5, options: {'1': bye}, fail: bye}", "a prompt is text to speak"),
         ("{type: play, say: [a, b], next: bye}", "say: expected string or dictionary (got ['a', 'b'])"),
         ("{type: queue, queue: billing, priority: high}", "whole number or a '${...}' expression"),
+        ("{type: collect, prompt: x, variable: 1abc, next: bye, fail: bye}", "'1abc' is not a valid name"),
     ],
 )
 def test_node_field_checks(tmp_path, node, needle):
