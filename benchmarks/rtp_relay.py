@@ -30,7 +30,8 @@ async def run(packets: int, transcode: bool) -> tuple[float, float, float]:
         s.bind(("127.0.0.1", 0))
         s.setblocking(False)
     a, b = RtpStream("127.0.0.1"), RtpStream("127.0.0.1")
-    a_port, b_port = await a.open(), await b.open()
+    a_port = await a.open()
+    await b.open()
     a.configure(caller.getsockname(), "PCMU", 0, 101)
     b.configure(agent.getsockname(), "PCMA" if transcode else "PCMU", 8 if transcode else 0, 101)
     bridge(a, b)
@@ -65,8 +66,10 @@ def main() -> None:
     for transcode in (False, True):
         med, p99, cpu = runner(run(args.packets, transcode))
         label = "PCMU -> PCMA (transcoded)" if transcode else "PCMU -> PCMU (relayed)"
-        print(f"{name} {label:<26} one-way median {med * 1e6:7.1f} us  p99 {p99 * 1e6:7.1f} us  "
-              f"cpu {cpu * 1e6:6.1f} us/packet")
+        print(
+            f"{name} {label:<26} one-way median {med * 1e6:7.1f} us  p99 {p99 * 1e6:7.1f} us  "
+            f"cpu {cpu * 1e6:6.1f} us/packet"
+        )
 
 
 if __name__ == "__main__":

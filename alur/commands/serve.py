@@ -7,7 +7,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -92,7 +92,7 @@ def register(app: typer.Typer) -> None:
         try:
             import uvloop
 
-            runner = uvloop.run
+            runner: Any = uvloop.run
             loop_name = "uvloop"
         except ImportError:
             runner = asyncio.run

@@ -220,4 +220,4 @@ def level(pcm: bytes) -> float:
         return 0.0
     n = len(pcm) // 2
     samples = struct.unpack(f"<{n}h", pcm[: n * 2])
-    return sum(abs(s) for s in samples) / n
+    return float(sum(abs(s) for s in samples)) / n

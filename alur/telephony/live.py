@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from alur.core.channel import Prompt, QueueOutcome, QueueRequest
 from alur.core.errors import CallerHungUp
@@ -192,10 +193,12 @@ class LiveQueues:
             leg.hangup()
 
 
-async def _until(aw: object, done: asyncio.Future[QueueOutcome], timeout: float | None = None) -> None:
+async def _until(
+    aw: Awaitable[None], done: asyncio.Future[QueueOutcome], timeout: float | None = None
+) -> None:
     """Run `aw` until it finishes, `done` resolves, or `timeout` passes."""
-    task = asyncio.ensure_future(aw)  # type: ignore[arg-type]
-    waiter = asyncio.ensure_future(asyncio.shield(done))
+    task: asyncio.Future[Any] = asyncio.ensure_future(aw)
+    waiter: asyncio.Future[Any] = asyncio.ensure_future(asyncio.shield(done))
     try:
         await asyncio.wait({task, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -100,7 +100,8 @@ def read_phones(path: Path, *, missing_ok: bool = False) -> dict[str, str]:
         if missing_ok:
             return {}
         raise AlurError(f"phones file {str(path)!r} does not exist", code="config_error", value=str(path))
-    from ruamel.yaml import YAML, YAMLError
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     try:
         data = YAML(typ="safe").load(path.read_text())

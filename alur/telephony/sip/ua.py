@@ -259,7 +259,11 @@ class ClientCall:
             cancel, stack.clock, self.peer.send, self.peer.reliable, lambda r: None, lambda: None
         )
         key = (top_branch(cancel), "CANCEL")
-        txn.on_terminated = lambda t: stack.client_txns.pop(key, None)
+
+        def forget(t: object) -> None:
+            stack.client_txns.pop(key, None)
+
+        txn.on_terminated = forget
         stack.client_txns[key] = txn
         txn.start()
 
