@@ -170,6 +170,18 @@ class QueueMembership(_Model):
     penalty: int = Field(default=0, ge=0)
 
 
+def _day(word: str, given: object) -> str:
+    """'mon', 'Monday' -> 'mon'; anything else is an error naming what was given."""
+    key = word.strip().lower()
+    for day, full in zip(DAYS, FULL_DAY_NAMES, strict=True):
+        if key in (day, full):
+            return day
+    raise ValueError(f"unknown day {given!r} (use {', '.join(DAYS)}, or a range like 'mon-fri')")
+
+
+FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 class Shift(_Model):
     """A working period on some weekdays, in the agent's time zone; `end` before `start` spans midnight."""
 
@@ -183,12 +195,12 @@ class Shift(_Model):
         if isinstance(v, str):
             v = [d.strip() for d in v.split(",")]
         out: list[str] = []
-        for d in v:
-            key = str(d).strip().lower()[:3]
-            if key not in DAYS:
-                raise ValueError(f"unknown day {d!r} (use {', '.join(DAYS)})")
-            out.append(key)
-        return tuple(out)
+        for item in v:
+            first, _, last = str(item).partition("-")
+            start, end = _day(first, item), _day(last or first, item)
+            span = (DAYS.index(end) - DAYS.index(start)) % len(DAYS)  # "fri-mon" wraps the weekend
+            out += [DAYS[(DAYS.index(start) + i) % len(DAYS)] for i in range(span + 1)]
+        return tuple(dict.fromkeys(out))
 
 
 class Schedule(_Model):
