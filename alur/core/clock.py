@@ -102,7 +102,7 @@ class VirtualClock:
 class RealClock:
     """Wall-clock time on an asyncio loop (timers via loop.call_later; no transports)."""
 
-    def __init__(self, loop: "AbstractEventLoopLike") -> None:
+    def __init__(self, loop: AbstractEventLoopLike) -> None:
         self._loop = loop
 
     def now(self) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any, Generic, TypeVar
 
-from alur.core.clock import Clock, TimerHandle
+from alur.core.clock import Clock, TimerHandle, VirtualClock
 
 T = TypeVar("T")
 
@@ -121,7 +121,7 @@ class Task(Generic[T]):
             self._step(done._result, None)
 
 
-def run_until_complete(clock: "Any", coro: Coroutine[Any, Any, T]) -> T:
+def run_until_complete(clock: VirtualClock, coro: Coroutine[Any, Any, T]) -> T:
     """Run one coroutine to its end on a VirtualClock (used by test-flow and unit tests)."""
     task = Task(coro)
     while not task.future.done() and clock.step():
