@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from alur.core.clock import RealClock
-from alur.core.errors import AlurError
+from alur.core.errors import AlurError, CallerHungUp
 from alur.core.events import AgentStateChanged, Event
 from alur.media.prompts import PromptLibrary
 from alur.media.rtp import RtpStream
@@ -24,7 +24,7 @@ from alur.telephony.connect import Connector, Target
 from alur.telephony.live import LiveQueues
 from alur.telephony.sip.message import parse_uri
 from alur.telephony.sip.registrar import Binding, Registrar
-from alur.telephony.sip.sdp import SdpError, answer_params, build_answer
+from alur.telephony.sip.sdp import SdpError, answer_params, build_answer, build_offer
 from alur.telephony.sip.stack import SipStack
 from alur.telephony.sip.transport import SipTransports
 from alur.telephony.sip.ua import ServerCall, UserAgent
@@ -253,12 +253,15 @@ class SipServer:
             log.info("call to %r: %s", call.dialed, exc.message)
             call.reject(404, f"Not Found (no flow for {call.dialed!r})")
             return
-        try:
-            params = answer_params(call.invite.text)
-        except SdpError as exc:
-            log.info("call %s: %s", call.call_id, exc.message)
-            call.reject(488, headers={"Warning": f'304 alur "{exc.message[:100]}"'})
-            return
+        if not call.invite.body.strip():
+            params = None  # delayed offer: we offer in the 200, the answer comes in the ACK
+        else:
+            try:
+                params = answer_params(call.invite.text)
+            except SdpError as exc:
+                log.info("call %s: %s", call.call_id, exc.message)
+                call.reject(488, headers={"Warning": f'304 alur "{exc.message[:100]}"'})
+                return
         task = asyncio.get_running_loop().create_task(self._run_call(call, params))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -274,12 +277,13 @@ class SipServer:
         if call.state != "early":  # cancelled while we prepared
             media.close()
             return
-        media.configure(
-            (params.remote_host, params.remote_port),
-            params.codec,
-            params.payload_type,
-            params.dtmf_payload_type,
-        )
+        if params is not None:
+            media.configure(
+                (params.remote_host, params.remote_port),
+                params.codec,
+                params.payload_type,
+                params.dtmf_payload_type,
+            )
         channel = SipChannel(
             call,
             media,
@@ -290,7 +294,11 @@ class SipServer:
             silence_timeout=self.options.silence_timeout,
         )
         self.channels[channel.call_id] = channel
-        call.answer(build_answer(self.media_host, port, params))
+        if params is not None:
+            call.answer(build_answer(self.media_host, port, params))
+        elif not await self._delayed_offer(call, channel, port):
+            self.channels.pop(channel.call_id, None)
+            return
         channel.start()
         try:
             result = await self.runner.run_call(channel)
@@ -305,6 +313,25 @@ class SipServer:
             self.finished.append(channel)
             if len(self.finished) > 1000:
                 del self.finished[:500]
+
+    async def _delayed_offer(self, call: ServerCall, channel: SipChannel, port: int) -> bool:
+        """INVITE without SDP: offer in the 200 OK, take the answer from the ACK (RFC 3264)."""
+        acked: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        def on_ack(sdp: str) -> None:
+            if not acked.done():
+                acked.set_result(sdp)
+
+        call.on_ack = on_ack
+        call.answer(build_offer(self.media_host, port))
+        try:
+            p = answer_params(await channel.race(asyncio.wait_for(acked, 40)))
+        except (SdpError, TimeoutError, CallerHungUp) as exc:
+            log.info("call %s: no usable SDP answer in the ACK: %s", call.call_id, exc)
+            await channel.hangup("no_media")
+            return False
+        channel.media.configure((p.remote_host, p.remote_port), p.codec, p.payload_type, p.dtmf_payload_type)
+        return True
 
     def agent_states(self) -> dict[str, str]:
         return {a: str(self.router.agent_state(a)) for a in self.project.agents}

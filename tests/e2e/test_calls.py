@@ -487,3 +487,42 @@ async def test_silent_caller_is_hung_up_and_agent_freed(env: Env, tmp_path: Path
     assert [x.agent_id for x in kinds(ev, Answered)] == ["alice"]
     assert len(kinds(ev, TalkEnded)) == 1
     assert server.agent_states()["alice"] == "available"
+
+
+async def test_delayed_offer_answer_in_ack(env: Env, tmp_path: Path) -> None:
+    server = await env.start()
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="2", digit_at=0.1)
+    caller = await run_sipp(
+        "caller_late_offer.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500)
+    )
+    assert caller.ok, caller.errors or caller.stderr
+    assert [e.option for e in kinds(server.events, MenuOptionChosen)] == ["2"]  # DTMF reached us
+    assert server.finished[0].stats["caller_rtp_out"] > 50  # prompts went to the address in the ACK
+
+
+async def test_malformed_sip_gets_400_or_is_dropped_and_calls_go_on(env: Env, tmp_path: Path) -> None:
+    import socket
+
+    server = await env.start()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+    me = sock.getsockname()[1]
+    dest = ("127.0.0.1", env.sip_port)
+    sock.sendto(b"\x16\x03\x01garbage that is not SIP\r\n\r\n", dest)
+    sock.sendto(b"INVITE sip:100@127.0.0.1 SIP/2.0\r\nCSeq: nonsense\r\n\r\n", dest)  # no Via: dropped
+    no_cseq = (
+        f"INVITE sip:100@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bKbad\r\n"
+        "From: <sip:x@127.0.0.1>;tag=1\r\nTo: <sip:100@127.0.0.1>\r\nCall-ID: bad@test\r\n"
+        "Content-Length: 0\r\n\r\n"
+    )
+    sock.sendto(no_cseq.encode(), dest)
+    answer = (await asyncio.wait_for(asyncio.get_running_loop().sock_recv(sock, 4096), 5)).decode()
+    sock.close()
+    assert answer.startswith("SIP/2.0 400 Bad Request") and "cseq" in answer.split("\r\n")[0].lower()
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="2", digit_at=0.1)
+    caller = await run_sipp(
+        "caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500)
+    )
+    assert caller.ok, caller.errors or caller.stderr
+    assert server.stack.stats.malformed == 3

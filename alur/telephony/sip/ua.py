@@ -68,7 +68,7 @@ class ServerCall:
         self.local_tag = new_tag()
         self.state = "early"  # early -> confirmed -> ended
         self.dialog: Dialog | None = None
-        self.on_ack: Callable[[], None] = lambda: None
+        self.on_ack: Callable[[str], None] = lambda sdp: None  # the ACK's body (delayed offer's answer)
         self.on_ended: Callable[[str], None] = lambda why: None  # "bye" | "cancel" | "no_ack" | "local"
         self.on_dtmf: Callable[[str], None] = lambda digit: None
         self.on_refer: Callable[[str], bool] = lambda target: False
@@ -134,11 +134,11 @@ class ServerCall:
         self.ua.send_in_dialog(self.dialog, "BYE", self.peer)
         self.ua.forget(self)
 
-    def _ack(self) -> None:
+    def _ack(self, request: SipRequest) -> None:
         if self.state == "answered":
             self.state = "confirmed"
             self.txn.ack_received()
-            self.on_ack()
+            self.on_ack(request.text)
 
     def _no_ack(self) -> None:
         if self.state == "answered":
@@ -277,7 +277,7 @@ class ClientCall:
         self.ua.send_in_dialog(self.dialog, "BYE", self.peer)
         self.ua.forget(self)
 
-    def _ack(self) -> None:
+    def _ack(self, request: SipRequest) -> None:
         pass
 
     def _remote_end(self, why: str) -> None:
@@ -399,7 +399,7 @@ class UserAgent:
         if method == "ACK":
             leg = self._leg_for(request)
             if leg is not None:
-                leg._ack()
+                leg._ack(request)
             return
         assert txn is not None
         try:
