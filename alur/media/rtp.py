@@ -61,6 +61,7 @@ class RtpStream:
         self._recording: bytearray | None = None
         self._play_task: asyncio.Task[None] | None = None
         self._closed = False
+        self.on_hold = False  # the far end holds us: it sends no RTP, which is not a dead call
 
     async def open(self) -> int:
         loop = asyncio.get_running_loop()
@@ -164,7 +165,10 @@ class RtpStream:
         return bytes(self._recording or b"")
 
     def silent_for(self) -> float:
-        """Seconds since the last packet from the far end."""
+        """Seconds since the last packet from the far end (0 while it holds the call)."""
+        if self.on_hold:
+            self.last_rx = time.monotonic()
+            return 0.0
         return time.monotonic() - self.last_rx
 
     def close(self) -> None:

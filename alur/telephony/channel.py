@@ -20,6 +20,7 @@ from alur.core.channel import ConnectOutcome, DigitsResult, Prompt, QueueOutcome
 from alur.core.errors import CallerHungUp
 from alur.media.prompts import BEEP, PromptError, PromptLibrary, level, write_wav
 from alur.media.rtp import RtpStream
+from alur.telephony.sip.sdp import SdpError, answer_params, build_answer
 from alur.telephony.sip.ua import ServerCall
 
 if TYPE_CHECKING:
@@ -28,6 +29,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("alur.channel")
 T = TypeVar("T")
+
+
+def reoffer(media: RtpStream, offer: str) -> str | None:
+    """A re-INVITE's offer (hold, resume, new address): apply it to the stream, return our answer."""
+    try:
+        p = answer_params(offer)
+    except SdpError:
+        return None
+    media.configure((p.remote_host, p.remote_port), p.codec, p.payload_type, p.dtmf_payload_type)
+    media.on_hold = p.direction in ("sendonly", "inactive") or p.remote_host == "0.0.0.0"
+    return build_answer(media.local_host, media.local_port, p)
 
 
 class SipChannel:
@@ -65,6 +77,7 @@ class SipChannel:
         leg.on_dtmf = self._dtmf
         media.on_dtmf = self._dtmf
         leg.on_ended = self._remote_end
+        leg.on_reoffer = lambda offer: reoffer(self.media, offer)
 
     # --- events from the leg -----------------------------------------------------------------------
 

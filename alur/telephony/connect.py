@@ -54,6 +54,7 @@ class OutboundLeg:
         call.on_failed = self._failed
         call.on_ended = lambda why: self._end()
         call.on_refer = self._refer
+        call.on_reoffer = self._reoffer
         self.on_ringing: Callable[[], None] = lambda: None
 
     def _ringing(self) -> None:
@@ -77,6 +78,11 @@ class OutboundLeg:
     def _settle(self, result: str) -> None:
         if not self.result.done():
             self.result.set_result(result)
+
+    def _reoffer(self, offer: str) -> str | None:
+        from alur.telephony.channel import reoffer
+
+        return reoffer(self.media, offer)
 
     def _refer(self, target: str) -> bool:
         self.refer_to = target

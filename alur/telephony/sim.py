@@ -7,9 +7,11 @@ channel awaits is an `alur.core.tasks.Future`, so one call costs a few timers.
 Plug-in points:
 - `caller`: a `CallerBehaviour` asked, each time the flow reads digits, what the caller does
   (`Press`, `Silence`, `HangUp`), knowing which flow/node asks, its menu options and the attempt number.
-  `ScriptedCaller` plays a fixed list of steps; the simulator plugs in a probabilistic one.
-- `queue`: an async `(channel, QueueRequest) -> QueueOutcome` (the simulator connects it to the routing
-  engine; `ScriptedQueue` answers/abandons/times out after fixed delays).
+  Optional hooks: `barge()` (keys pressed while a prompt plays) and `node_entered(flow, node, model)`.
+  `ScriptedCaller` plays a fixed list of steps; the simulator's `alur.sim.caller.SimCaller` draws them.
+- `queue`: `(channel, QueueRequest) -> QueueOutcome`, as a coroutine or as a core `Future` (the
+  simulator resolves a Future from the routing engine; `ScriptedQueue` answers/abandons/times out
+  after fixed delays).
 - `connect`: an async `(channel, destinations, timeout, kind) -> ConnectOutcome` for transfer and
   ring groups; `record_seconds` sets how long a voicemail message lasts.
 - `hangup_at`: absolute clock time the caller hangs up, wherever the flow is then.
@@ -49,12 +51,15 @@ class Press:
 
     With `barge_in`, the caller does not wait for the prompt: `after` counts from the start of the
     prompt that comes before the listening, and the digits cut that prompt short (when it allows it).
+    With `terminate`, an entry shorter than the flow's maximum ends with its terminator key (e.g. `#`)
+    one `gap` later, instead of waiting out the inter-digit timeout.
     """
 
     digits: str
     after: float = 1.0
     gap: float = 0.3
     barge_in: bool = False
+    terminate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,13 @@ Response = Press | Silence | HangUp
 
 
 class CallerBehaviour(Protocol):
+    """What the caller does when the flow listens for digits.
+
+    A behaviour may also define `barge() -> Press | None` (asked once per prompt while nothing is typed
+    ahead: keys pressed during the prompt, a `Press` with `barge_in=False` being keys decided now but
+    pressed only after the prompt) and `node_entered(flow, node, model)` (told each node entered).
+    """
+
     def respond(self, ask: DigitsAsk) -> Response: ...
 
 
@@ -99,7 +111,9 @@ class ScriptedCaller:
         return Silence()
 
 
-QueueHandler = Callable[["SimChannel", QueueRequest], Coroutine[Any, Any, QueueOutcome]]
+QueueHandler = Callable[
+    ["SimChannel", QueueRequest], Coroutine[Any, Any, QueueOutcome] | Future[QueueOutcome]
+]
 ConnectHandler = Callable[["SimChannel", list[str], float, str], Coroutine[Any, Any, ConnectOutcome]]
 
 
@@ -132,6 +146,7 @@ class SimChannel:
         record_seconds: float = 10.0,
         hangup_at: float | None = None,
         prompt_seconds: Callable[[Prompt], float] = speech_seconds,
+        keep_typeahead: bool = True,
     ) -> None:
         self.clock = clock
         self.call_id = call_id
@@ -143,6 +158,7 @@ class SimChannel:
         self.record_seconds = record_seconds
         self.hangup_at = hangup_at
         self.prompt_seconds = prompt_seconds
+        self.keep_typeahead = keep_typeahead  # False: keys typed ahead and never read die with the node
         self.flow = ""
         self.node = ""
         self.node_type = ""
@@ -153,6 +169,8 @@ class SimChannel:
         self.closed: str | None = None  # the flow hung up, with this reason
         self._on_hangup: list[Callable[[], None]] = []
         self._buffered: Press | None = None
+        self._barge: Callable[[], Press | None] | None = getattr(self.caller, "barge", None)
+        self._entered: Callable[[str, str, Any], None] | None = getattr(self.caller, "node_entered", None)
 
     # --- hooks for the interpreter and the simulator -------------------------------------------
 
@@ -161,6 +179,10 @@ class SimChannel:
         kind = model.type
         self.flow, self.node, self.node_type = flow, node, kind
         self.options = tuple(model.options) if kind == "menu" else ()
+        if not self.keep_typeahead:
+            self._buffered = None
+        if self._entered is not None:
+            self._entered(flow, node, model)
 
     def on_hangup(self, callback: Callable[[], None]) -> None:
         """Run `callback` when the caller hangs up (e.g. to take the call out of its queue)."""
@@ -223,39 +245,43 @@ class SimChannel:
     async def play(self, prompt: Prompt, *, barge_in: bool = True) -> None:
         self.played.append(prompt)
         seconds = self.prompt_seconds(prompt)
-        barge = getattr(self.caller, "barge", None) if self._buffered is None else None
+        barge = self._barge if self._buffered is None else None
         press = barge() if barge is not None else None
         if press is not None:
-            if barge_in and press.after < seconds:  # the digits cut the prompt short
-                self._buffered = Press(press.digits, 0.0, press.gap)
+            if barge_in and press.barge_in and press.digits and press.after < seconds:
+                # the digits cut the prompt short
+                self._buffered = Press(press.digits, 0.0, press.gap, terminate=press.terminate)
                 await self.sleep(press.after)
                 return
             # the prompt plays to its end; the digits come that much later
-            self._buffered = Press(press.digits, max(0.0, press.after - seconds), press.gap)
+            self._buffered = Press(
+                press.digits, max(0.0, press.after - seconds), press.gap, terminate=press.terminate
+            )
         await self.sleep(seconds)
 
     async def collect_digits(
         self, max_digits: int, *, timeout: float, inter_digit_timeout: float, terminator: str | None = "#"
     ) -> DigitsResult:
         key = f"{self.flow}/{self.node}"
-        self.asks[key] = self.asks.get(key, 0) + 1
-        ask = DigitsAsk(
-            self.flow,
-            self.node,
-            self.node_type,
-            max_digits,
-            timeout,
-            inter_digit_timeout,
-            terminator,
-            self.options,
-            self.asks[key],
-            self.clock.now(),
-        )
+        attempt = self.asks[key] = self.asks.get(key, 0) + 1
         response: Response
         if self._buffered is not None:  # typed during the prompt (DTMF is buffered, as on a phone line)
             response, self._buffered = self._buffered, None
         else:
-            response = self.caller.respond(ask)
+            response = self.caller.respond(
+                DigitsAsk(
+                    self.flow,
+                    self.node,
+                    self.node_type,
+                    max_digits,
+                    timeout,
+                    inter_digit_timeout,
+                    terminator,
+                    self.options,
+                    attempt,
+                    self.clock.now(),
+                )
+            )
         if isinstance(response, HangUp):
             if self.hangup_at is None or self.clock.now() + response.after < self.hangup_at:
                 self.hangup_at = self.clock.now() + response.after
@@ -279,7 +305,11 @@ class SimChannel:
                 ended_by = "max_digits"
                 break
         else:
-            elapsed += inter_digit_timeout
+            if response.terminate and terminator is not None:
+                elapsed += response.gap
+                ended_by = "terminator"
+            else:
+                elapsed += inter_digit_timeout
         await self.sleep(elapsed)
         return DigitsResult(digits, ended_by)
 
@@ -291,8 +321,9 @@ class SimChannel:
     async def enqueue(self, request: QueueRequest) -> QueueOutcome:
         if self.queue_handler is None:
             return QueueOutcome("answered", agent_id="agent", wait=0.0)
-        task = Task(self.queue_handler(self, request))
-        result: QueueOutcome = await self._race(task.future)
+        outcome = self.queue_handler(self, request)
+        future = outcome if isinstance(outcome, Future) else Task(outcome).future
+        result: QueueOutcome = await self._race(future)
         return result
 
     async def bridge(

@@ -526,3 +526,34 @@ async def test_malformed_sip_gets_400_or_is_dropped_and_calls_go_on(env: Env, tm
     )
     assert caller.ok, caller.errors or caller.stderr
     assert server.stack.stats.malformed == 3
+
+
+async def test_agent_holds_and_resumes_with_reinvite_without_the_call_ending(
+    env: Env, tmp_path: Path
+) -> None:
+    server = await env.start(silence=3)
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=10, digits="1", digit_at=0.1)
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
+    alice = asyncio.create_task(
+        run_sipp(
+            "agent_hold.xml",
+            "",
+            port=env.alice,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            params={"hold_ms": 4500},
+            timeout=30,
+        )
+    )
+    await asyncio.sleep(0.3)
+    caller = await run_sipp(
+        "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 8000)
+    )
+    a = await alice
+    assert caller.ok, caller.errors or caller.stderr  # still connected at the end: its BYE got 200
+    assert a.ok, a.errors or a.stderr  # a=recvonly answered to hold, a=sendrecv to resume, then BYE
+    talk = kinds(server.events, TalkEnded)
+    assert [(t.agent_id, t.ended_by) for t in talk] == [
+        ("alice", "caller")
+    ]  # hold longer than silence_timeout

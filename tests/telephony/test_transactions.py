@@ -190,3 +190,28 @@ def test_any_retransmission_pattern_makes_exactly_one_call(
         stack.receive(invite, peer)
     assert len(calls) == 1
     assert {r.status_code for r in peer.responses()} <= {100, 200}
+
+
+def test_reinvite_gets_the_legs_answer_or_488_and_unknown_dialog_481() -> None:
+    clock, stack, ua, calls = make_ua()
+    peer = MemPeer()
+    stack.receive(INVITE.format(branch="inv").encode(), peer)
+    call = calls[0]
+    call.answer("v=0\r\nfirst\r\n")
+    stack.receive(request("ACK", "ack1", 1, call.local_tag), peer)
+    offers: list[str] = []
+    call.on_reoffer = lambda offer: (
+        offers.append(offer) or ("v=0\r\nheld\r\n" if "sendonly" in offer else None)
+    )
+    reinvite = request(
+        "INVITE", "re1", 2, call.local_tag, body="v=0\r\na=sendonly\r\n", ctype="application/sdp"
+    )
+    stack.receive(reinvite, peer)
+    ok = peer.responses()[-1]
+    assert ok.status_code == 200 and b"held" in ok.body and len(calls) == 1
+    stack.receive(request("INVITE", "re2", 3, call.local_tag, body="garbage", ctype="application/sdp"), peer)
+    assert peer.responses()[-1].status_code == 488
+    stack.receive(request("INVITE", "re3", 4, call.local_tag), peer)  # no offer: we offer our current SDP
+    assert peer.responses()[-1].status_code == 200 and b"first" in peer.responses()[-1].body
+    stack.receive(request("INVITE", "re4", 5, "not-our-tag"), peer)
+    assert peer.responses()[-1].status_code == 481

@@ -61,7 +61,13 @@ def answer_from_offer_reply(answer: str) -> MediaParams:
     return answer_params(answer)
 
 
-def build_sdp(local_host: str, local_port: int, codecs: list[tuple[int, str]], dtmf_pt: int | None) -> str:
+def build_sdp(
+    local_host: str,
+    local_port: int,
+    codecs: list[tuple[int, str]],
+    dtmf_pt: int | None,
+    direction: str = "sendrecv",
+) -> str:
     sid = str(secrets.randbelow(2**31))
     fmts = [str(pt) for pt, _ in codecs] + ([str(dtmf_pt)] if dtmf_pt is not None else [])
     lines = [
@@ -78,12 +84,18 @@ def build_sdp(local_host: str, local_port: int, codecs: list[tuple[int, str]], d
         lines.append(f"a=rtpmap:{dtmf_pt} telephone-event/8000")
         lines.append(f"a=fmtp:{dtmf_pt} 0-16")
     lines.append("a=ptime:20")
-    lines.append("a=sendrecv")
+    lines.append(f"a={direction}")
     return "\r\n".join(lines) + "\r\n"
 
 
+ANSWER_DIRECTION = {"sendonly": "recvonly", "recvonly": "sendonly", "inactive": "inactive"}
+
+
 def build_answer(local_host: str, local_port: int, params: MediaParams) -> str:
-    return build_sdp(local_host, local_port, [(params.payload_type, params.codec)], params.dtmf_payload_type)
+    direction = ANSWER_DIRECTION.get(params.direction, "sendrecv")
+    return build_sdp(
+        local_host, local_port, [(params.payload_type, params.codec)], params.dtmf_payload_type, direction
+    )
 
 
 def build_offer(local_host: str, local_port: int) -> str:

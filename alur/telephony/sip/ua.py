@@ -73,7 +73,12 @@ class ServerCall:
         self.on_dtmf: Callable[[str], None] = lambda digit: None
         self.on_refer: Callable[[str], bool] = lambda target: False
         self.sdp_answer: bytes = b""
+        self.on_reoffer: Callable[[str], str | None] = lambda offer: None  # -> our SDP answer
         txn.on_ack_timeout = self._no_ack
+
+    @property
+    def local_sdp(self) -> bytes:
+        return self.sdp_answer
 
     @property
     def caller(self) -> str:
@@ -174,6 +179,11 @@ class ClientCall:
         self.on_ended: Callable[[str], None] = lambda why: None
         self.on_dtmf: Callable[[str], None] = lambda digit: None
         self.on_refer: Callable[[str], bool] = lambda target: False
+        self.on_reoffer: Callable[[str], str | None] = lambda offer: None
+
+    @property
+    def local_sdp(self) -> bytes:
+        return self.invite.body
 
     def _response(self, resp: SipResponse) -> None:
         code = resp.status_code
@@ -430,10 +440,16 @@ class UserAgent:
             if leg is None:
                 txn.reply(481)
                 return
-            # re-INVITE (hold, session refresh): keep our media as it is
-            sdp = leg.sdp_answer if isinstance(leg, ServerCall) else b""
-            txn.reply(200, body=sdp, headers={"Contact": self.contact_header(peer.transport)})
-            if isinstance(leg, ServerCall) and leg.dialog is not None:
+            # re-INVITE (hold, resume, new address, session refresh)
+            body = leg.local_sdp
+            if request.body.strip():
+                answer = leg.on_reoffer(request.text)
+                if answer is None:
+                    txn.reply(488)
+                    return
+                body = answer.encode()
+            txn.reply(200, body=body, headers={"Contact": self.contact_header(peer.transport)})
+            if leg.dialog is not None:
                 leg.dialog.remote_seq = cseq_of(request)[0]
             return
         if (request.call_id or "") in self.calls:
