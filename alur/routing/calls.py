@@ -38,6 +38,7 @@ class WaitingCall:
         call_type: str,
         attributes: dict[str, str],
         max_wait: float | None,
+        base_skills: dict[str, int] | None = None,
     ) -> None:
         self.call_id = call_id
         self.queue = queue
@@ -46,7 +47,8 @@ class WaitingCall:
         self.entered_at = now  # arrival in the current queue: escalation steps count from here
         self.priority = priority
         self.skills = skills
-        self.base_skills = dict(skills)  # as asked by the flow, before queue requirements/widening
+        # as asked by the flow, before queue requirements/widening
+        self.base_skills = dict(skills) if base_skills is None else base_skills
         self.language = language
         self.vip = vip
         self.call_type = call_type

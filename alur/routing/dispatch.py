@@ -56,12 +56,16 @@ class Dispatcher(RouterState):
         return (-head.priority, -q.config.weight, head.seq)
 
     def _dispatch(self, q: Queue) -> None:
+        line = q.line.calls
+        if not line:
+            return
         scanned = 0
-        for call in list(q.line.calls):
-            if call.reservations or self.calls.get(call.call_id) is not call or call.queue != q.name:
+        calls, name, lookahead = self.calls, q.name, q.config.lookahead
+        for call in list(line):
+            if call.reservations or calls.get(call.call_id) is not call or call.queue != name:
                 continue
             scanned += 1
-            if scanned > q.config.lookahead:
+            if scanned > lookahead:
                 break
             candidates = self._candidates(call, q)
             if not candidates:
@@ -90,6 +94,8 @@ class Dispatcher(RouterState):
         skills = list(call.skills.items())
         lang = call.language if q.config.require_language else None
         excluded = call.excluded
+        if not (skills or lang or excluded):  # the common case: every available agent of the pools
+            return [agents[aid] for aid in ids]
         out: list[Agent] = []
         for aid in ids:
             if excluded and excluded.get(aid, 0.0) > now:
@@ -106,42 +112,47 @@ class Dispatcher(RouterState):
 
     def _make_offers(self, call: WaitingCall, q: Queue, ranked: list[Ranked], eligible: int) -> None:
         now = self.clock.now()
-        chosen = ranked if q.strategy.rings_all else ranked[:1]
+        strategy = q.strategy
+        chosen = ranked if strategy.rings_all else ranked[:1]
         expires = now + q.config.ring_timeout
+        name, agents, reservations, call_at = q.name, self.agents, self.reservations, self.clock.call_at
         made: list[Reservation] = []
         for r in chosen:
-            agent = self.agents[r.agent_id]
+            agent = agents[r.agent_id]
             if agent.state is not S.AVAILABLE:
                 continue
             self._rid += 1
-            res = Reservation(f"r{self._rid}", call, agent.id, q.name, expires)
-            self.reservations[res.id] = res
+            res = Reservation(f"r{self._rid}", call, agent.id, name, expires)
+            reservations[res.id] = res
             call.reservations.append(res.id)
             agent.reservations.add(res.id)
             self._set_state(agent, S.RESERVED)
-            res.timer = self.clock.call_at(expires, partial(self._expire, res.id))
+            res.timer = call_at(expires, partial(self._expire, res.id))
             made.append(res)
-        ids = tuple(r.agent_id for r in made)
-        self.explanations.add(
-            Explanation(
-                now,
-                call.call_id,
-                q.name,
-                "offer",
-                q.strategy.name,
-                "",  # worded when read (Explanation.worded): decisions stay cheap
-                eligible,
-                tuple(ranked[:5]),
-                ids,
-                tuple(sorted(call.skills.items())) if call.skills else (),
-                call.step,
+        if self._explaining:
+            self.explanations.add(
+                Explanation(
+                    now,
+                    call.call_id,
+                    name,
+                    "offer",
+                    strategy.name,
+                    "",  # worded when read (Explanation.worded): decisions stay cheap
+                    eligible,
+                    tuple(ranked[:5]),
+                    tuple(r.agent_id for r in made),
+                    tuple(sorted(call.skills.items())) if call.skills else (),
+                    call.step,
+                )
             )
-        )
+        emit = self._emit
         for res in made:
-            self._emit(Offered(now, call.call_id, res.agent_id, q.name, res.id, expires))
-        for res in made:
-            if res.id in self.reservations and self.on_offer is not None:
-                self.on_offer(self._offer_of(res))
+            emit(Offered(now, call.call_id, res.agent_id, name, res.id, expires))
+        on_offer = self.on_offer
+        if on_offer is not None:
+            for res in made:
+                if res.id in reservations:
+                    on_offer(self._offer_of(res))
 
     def _offer_of(self, res: Reservation) -> Offer:
         return Offer(
@@ -175,13 +186,18 @@ class Dispatcher(RouterState):
             self.on_cancel(self._offer_of(res), reason)
         self._emit(OfferDeclined(now, call.call_id, agent.id, q.name, reason))
         policy = q.config.ring_no_answer
-        why = f"{agent.id} did not take the call ({reason}); the call keeps place {q.line.position(call)}"
+        why = (
+            f"{agent.id} did not take the call ({reason}); the call keeps place {q.line.position(call)}"
+            if self._explaining
+            else ""
+        )
         if reason in MISSES:
             agent.misses += 1
             call.excluded[agent.id] = now + policy.retry_same_agent_after
             self.clock.call_at(now + policy.retry_same_agent_after, partial(self._kick, call.queue))
             if policy.pause_agent and agent.misses >= policy.after_misses:
-                why += f"; {agent.id} paused after {agent.misses} missed offer(s)"
+                if why:
+                    why += f"; {agent.id} paused after {agent.misses} missed offer(s)"
                 self._explain(call, "declined", "ring_no_answer", why)
                 self._set_state(agent, S.PAUSED, policy.pause_reason)
                 self._dirty[call.queue] = None
@@ -206,10 +222,12 @@ class Dispatcher(RouterState):
         """Take a call out of line and drop its timers and pool watches (no events)."""
         del self.calls[call.call_id]
         self.queues[call.queue].line.remove(call)
-        for timer in (call.max_wait_timer, call.step_timer):
-            if timer is not None:
-                timer.cancel()
-        self._unwatch(call)
+        if call.max_wait_timer is not None:
+            call.max_wait_timer.cancel()
+        if call.step_timer is not None:
+            call.step_timer.cancel()
+        if call.extra_pools:
+            self._unwatch(call)
 
     def _unwatch(self, call: WaitingCall) -> None:
         for pool in call.extra_pools:
@@ -231,9 +249,10 @@ class Dispatcher(RouterState):
             self._emit(Abandoned(now, call.call_id, q.name, wait))
         else:
             self._emit(Overflowed(now, call.call_id, q.name, target or "", reason or result, wait))
-        self._explain(
-            call, "outcome", result, f"{result} after {wait:g}s" + (f" to {target}" if target else "")
-        )
+        if self._explaining:
+            self._explain(
+                call, "outcome", result, f"{result} after {wait:g}s" + (f" to {target}" if target else "")
+            )
         self._outcome(call.call_id, QueueOutcome(result, wait=wait, target=target))
         self._run()
 

@@ -132,9 +132,10 @@ class Router(Dispatcher):
                 f"call {call_id!r} is already queued or connected", code="duplicate_call", value=call_id
             )
         now = self.clock.now()
-        skills = dict(q.config.required_skills)
-        skills.update(dict(request.skills))
-        priority = request.priority + (q.config.vip_priority if request.vip else 0)
+        config = q.config
+        asked = dict(request.skills)
+        skills = {**config.required_skills, **asked} if config.required_skills else dict(asked)
+        priority = request.priority + (config.vip_priority if request.vip else 0)
         self._seq += 1
         call = WaitingCall(
             call_id,
@@ -148,15 +149,15 @@ class Router(Dispatcher):
             request.call_type,
             dict(request.attributes),
             request.max_wait,
+            base_skills=asked,
         )
-        call.base_skills = dict(request.skills)
         self._emit(
             CallQueued(
                 now,
                 call_id,
                 q.name,
                 priority,
-                tuple(sorted(skills.items())),
+                tuple(sorted(skills.items())) if skills else (),
                 request.language,
                 request.vip,
                 request.call_type,
@@ -173,8 +174,10 @@ class Router(Dispatcher):
         max_wait = request.max_wait if request.max_wait is not None else q.config.max_wait
         if max_wait is not None:
             call.max_wait_timer = self.clock.call_at(now + max_wait, partial(self._max_wait, call))
-        self._schedule_step(call, q)
-        self._kick(q.name)
+        if config.escalation:
+            self._schedule_step(call, q)
+        self._dirty[q.name] = None
+        self._run()
 
     def abandon(self, call_id: str) -> bool:
         """The caller hung up while waiting (or while connected: then it is `talk_ended`).
@@ -233,8 +236,9 @@ class Router(Dispatcher):
         call, agent, q = res.call, self.agents[res.agent_id], self.queues[res.queue]
         now = self.clock.now()
         self._drop_reservation(res)
-        for other in list(call.reservations):
-            self._release(self.reservations[other], "lost_race", notify=True)
+        if call.reservations:
+            for other in list(call.reservations):
+                self._release(self.reservations[other], "lost_race", notify=True)
         self._forget(call)
         agent.roll_day(now)
         agent.calls_today += 1

@@ -40,6 +40,7 @@ class QueueStats:
 class Queue:
     __slots__ = (
         "config",
+        "name",
         "strategy",
         "members",
         "line",
@@ -53,6 +54,7 @@ class Queue:
 
     def __init__(self, config: QueueConfig, strategy: Strategy, members: list[str], line: Line) -> None:
         self.config = config
+        self.name = config.name  # read on every decision: a plain attribute, not a property
         self.strategy = strategy
         self.members = members  # agent ids in (penalty, configuration) order; shared with the strategy
         self.line = line
@@ -62,10 +64,6 @@ class Queue:
         self.within = 0
         self.abandoned = 0
         self.recheck: TimerHandle | None = None  # pending re-dispatch for time-dependent strategies
-
-    @property
-    def name(self) -> str:
-        return self.config.name
 
     def record_answer(self, wait: float) -> None:
         self.answered += 1

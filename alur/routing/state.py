@@ -16,7 +16,7 @@ from alur.core.events import (
     Event,
     WrapUpDone,
 )  # fmt: skip
-from alur.routing.agents import Agent, AgentState
+from alur.routing.agents import TRANSITIONS, Agent, AgentState
 from alur.routing.calls import Explanation, ExplanationLog, Offer, Reservation, WaitingCall
 from alur.routing.errors import RoutingError
 from alur.routing.queues import Queue
@@ -24,6 +24,7 @@ from alur.routing.queues import Queue
 S = AgentState
 Pool = tuple[str, str]
 RETURNED = frozenset({S.RESERVED, S.RINGING})  # back to available without having worked
+UNSTAFFED = frozenset({S.OFFLINE, S.PAUSED})  # not counted in a queue's staffed agents
 _NAMES = {state: state.value for state in AgentState}  # plain str for events, without enum lookups
 MISSES = frozenset({"no_answer", "busy", "declined"})
 
@@ -43,7 +44,8 @@ class RouterState:
         explanations: int = 10_000,
     ) -> None:
         self.clock = clock
-        self._emit_sink = emit
+        # the sink itself, not a method wrapping it: every state change and decision emits
+        self._emit: Callable[[Event], None] = emit if emit is not None else _ignore
         self.on_offer = on_offer
         self.on_cancel = on_cancel
         self.on_outcome = on_outcome
@@ -54,6 +56,8 @@ class RouterState:
         self.reservations: dict[str, Reservation] = {}
         self.connected: dict[str, tuple[str, str, float]] = {}  # call -> (agent, queue, answered at)
         self.explanations = ExplanationLog(capacity=explanations)
+        # explanations=0 (the simulator): decisions build no explanation at all
+        self._explaining = explanations > 0
         self._pools: dict[Pool, dict[str, None]] = {}  # available agents per pool, in insertion order
         self._watchers: dict[Pool, dict[str, int]] = {}  # pool -> queues with calls that draw on it
         self._dirty: dict[str, None] = {}
@@ -66,24 +70,29 @@ class RouterState:
     # --- agent state -----------------------------------------------------------------------------
 
     def _set_state(self, agent: Agent, new: AgentState, reason: str = "") -> None:
-        old = agent.move(new)
-        agent.state_since = self.clock.now()
-        agent.pause_reason = reason if new is S.PAUSED else ""
+        old = agent.state
+        if new not in TRANSITIONS[old]:
+            agent.move(new)  # raises IllegalTransition naming the allowed targets
+        agent.state = new
         now = self.clock.now()
+        agent.state_since = now
+        agent.pause_reason = reason if new is S.PAUSED else ""
         if old is S.AVAILABLE:
+            pools = self._pools
             for pool in agent.pools:
-                self._pools[pool].pop(agent.id, None)
-        if new is S.AVAILABLE:
+                pools[pool].pop(agent.id, None)
+        elif new is S.AVAILABLE:
             if old not in RETURNED:
                 agent.idle_since = now
+            watchers, dirty = self._watchers, self._dirty
             for pool in agent.pools:
                 self._pools.setdefault(pool, {})[agent.id] = None
-                for queue in self._watchers.get(pool, ()):
-                    self._dirty[queue] = None
-        was_staffed, is_staffed = old not in (S.OFFLINE, S.PAUSED), new not in (S.OFFLINE, S.PAUSED)
-        if was_staffed != is_staffed:
+                for queue in watchers.get(pool, ()):
+                    dirty[queue] = None
+        if (old in UNSTAFFED) is not (new in UNSTAFFED):
+            step = -1 if new in UNSTAFFED else 1
             for m in agent.memberships:
-                self.queues[m].staffed += 1 if is_staffed else -1
+                self.queues[m].staffed += step
         self._emit(AgentStateChanged(now, agent.id, _NAMES[old], _NAMES[new], reason))
 
     def _after_work(self, agent: Agent) -> None:
@@ -121,13 +130,10 @@ class RouterState:
         watchers[call.queue] = watchers.get(call.queue, 0) + 1
 
     def _explain(self, call: WaitingCall, kind: str, rule: str, why: str) -> None:
-        self.explanations.add(
-            Explanation(self.clock.now(), call.call_id, call.queue, kind, rule, why, step=call.step)
-        )
-
-    def _emit(self, event: Event) -> None:
-        if self._emit_sink is not None:
-            self._emit_sink(event)
+        if self._explaining:
+            self.explanations.add(
+                Explanation(self.clock.now(), call.call_id, call.queue, kind, rule, why, step=call.step)
+            )
 
     def _outcome(self, call_id: str, outcome: QueueOutcome) -> None:
         if self.on_outcome is not None:
@@ -164,6 +170,10 @@ class RouterState:
                 value=reservation_id,
             )
         return res
+
+
+def _ignore(event: Event) -> None:
+    """The default event sink: a router built without `emit` logs nothing."""
 
 
 def raise_illegal(agent: Agent, action: str, needs: str) -> None:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from alur.config.project import Project
 
 CALLBACK_RING = 30.0  # seconds an agent lets an unreached callback ring
+INF = float("inf")
 
 
 @dataclass(slots=True)
@@ -116,9 +117,16 @@ class Simulation:
             on_cancel=self._offer_cancelled,
             on_outcome=self._outcome,
             rng=random.Random(seed),
+            explanations=0,  # nobody asks a simulated router why: decisions skip building explanations
         )
         self.flows = FlowRunner(project, clock=self.clock, log=sink)
         self.calls: dict[str, SimCaller] = {}
+        # per-call draws as Python floats: indexing a numpy array per event costs more than the event
+        self._times: list[float] = self.traffic.times.tolist()
+        self._patience: list[float] = self.traffic.patience.tolist()
+        self._callback_accept: list[float] = self.traffic.callback_accept.tolist()
+        self._callback_reach: list[float] = self.traffic.callback_reach.tolist()
+        self._handle: dict[str, list[float]] = {}
         self._answer_timers: dict[str, Any] = {}
         self._agent_rng = stream(seed, "agents")
         self._behaviours = {**scenario.ivr.nodes}
@@ -207,12 +215,18 @@ class Simulation:
         self.clock.call_later(delay, partial(future.set_result, None))
         return future
 
+    def _handle_times(self, call_type: str) -> list[float]:
+        out = self._handle.get(call_type)
+        if out is None:
+            out = self._handle[call_type] = self.traffic.handle_times(call_type).tolist()
+        return out
+
     def _arrive(self, index: int) -> None:
-        traffic = self.traffic
-        if index + 1 < traffic.n:
-            self.clock.call_at(float(traffic.times[index + 1]), partial(self._arrive, index + 1))
+        times = self._times
+        if index + 1 < len(times):
+            self.clock.call_at(times[index + 1], partial(self._arrive, index + 1))
         caller = SimCaller(self, index)
-        if float(traffic.times[index]) < self._warm_until:
+        if times[index] < self._warm_until:
             self._warm.add(caller.call_id)
         self.calls[caller.call_id] = caller
         task = Task(self.flows.run_call(caller))
@@ -252,18 +266,14 @@ class Simulation:
         caller.queue_future = future
         caller.request = request
         now = self.clock.now()
-        patience = float(self.traffic.patience[caller.index])
-        if patience != float("inf"):
+        patience = self._patience[caller.index]
+        if patience != INF:
             if caller.patience_deadline is None:
                 caller.patience_deadline = now + patience  # one deadline over all queues of the call
             deadline = caller.patience_deadline
             self.clock.call_at(deadline, partial(self._patience_over, caller, future))
         cb = self.scenario.callback
-        if (
-            request.offer_callback
-            and cb.accept > 0
-            and self.traffic.callback_accept[caller.index] < cb.accept
-        ):
+        if request.offer_callback and cb.accept > 0 and self._callback_accept[caller.index] < cb.accept:
             self.clock.call_at(now + cb.after, partial(self._take_callback, caller, future))
         self.router.enqueue(caller.call_id, request)
         return future
@@ -326,14 +336,12 @@ class Simulation:
         request = caller.request
         call_type = (request.call_type or request.queue) if request is not None else ""
         if caller.callback_timer is not None:  # an agent rings the customer back
-            reached = self.traffic.callback_reach[i] < self.scenario.callback.reach
+            reached = self._callback_reach[i] < self.scenario.callback.reach
             queue = request.queue if request is not None else ""
-            self._emit(
-                CallbackAttempted(self.clock.now(), call_id, queue, outcome.agent_id or "", bool(reached))
-            )
-            talk = float(self.traffic.handle_times(call_type)[i]) if reached else CALLBACK_RING
+            self._emit(CallbackAttempted(self.clock.now(), call_id, queue, outcome.agent_id or "", reached))
+            talk = self._handle_times(call_type)[i] if reached else CALLBACK_RING
         else:
-            talk = float(self.traffic.handle_times(call_type)[i])
+            talk = self._handle_times(call_type)[i]
         caller.talk_timer = self.clock.call_later(talk, partial(self._talk_over, caller, outcome))
 
     def _talk_over(self, caller: SimCaller, outcome: QueueOutcome) -> None:

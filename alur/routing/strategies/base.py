@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from alur.core.errors import ConfigError
@@ -73,22 +74,29 @@ class Strategy:
 
 
 NOTED = 5  # notes are words for the explanation: only the top few are written, to keep decisions cheap
+_new = tuple.__new__  # builds a Ranked without the named tuple's Python-level __new__
+_BY_IDLE = attrgetter("idle_since", "order")
 
 
 def ranked(
     ordered: Sequence[Agent], score: Callable[[Agent], float], note: Callable[[Agent], str]
 ) -> list[Ranked]:
     """Wrap agents already in best-first order; notes are only formatted for the first `NOTED`."""
-    return [Ranked(a.id, score(a), note(a) if i < NOTED else "") for i, a in enumerate(ordered)]
+    return [_new(Ranked, (a.id, score(a), note(a) if i < NOTED else "")) for i, a in enumerate(ordered)]
 
 
 def rank_by(
     candidates: Sequence[Agent], key: Callable[[Agent], float], note: Callable[[Agent], str]
 ) -> list[Ranked]:
     """Lowest `key` first, ties broken by configuration order; score is the negated key."""
-    ordered = sorted(candidates, key=lambda a: (key(a), a.order))
-    return ranked(ordered, lambda a: -key(a), note)
+    keyed = sorted([(key(a), a.order, a) for a in candidates])  # `order` is unique: agents never compared
+    return [_new(Ranked, (a.id, -k, note(a) if i < NOTED else "")) for i, (k, _, a) in enumerate(keyed)]
 
 
 def longest_idle(candidates: Sequence[Agent]) -> list[Ranked]:
-    return rank_by(candidates, lambda a: a.idle_since, lambda a: f"idle since {a.idle_since:g}")
+    """Available longest first (the hot path of the default strategy: no per-agent Python calls)."""
+    ordered = sorted(candidates, key=_BY_IDLE)
+    out = [_new(Ranked, (a.id, -a.idle_since, f"idle since {a.idle_since:g}")) for a in ordered[:NOTED]]
+    if len(ordered) > NOTED:
+        out += [_new(Ranked, (a.id, -a.idle_since, "")) for a in ordered[NOTED:]]
+    return out
