@@ -85,6 +85,12 @@ def register(app: typer.Typer) -> None:
         if media_host:
             options.media_host = media_host
         if trunk:
+            if not trunk.lower().startswith(("sip:", "sips:")):
+                typer.echo(
+                    f"error: --trunk must be a SIP URI such as sip:gateway.example.net:5060 (got {trunk!r})",
+                    err=True,
+                )
+                raise typer.Exit(2)
             options.trunk = trunk
         if no_tcp:
             options.tcp = False

@@ -72,14 +72,43 @@ class ServerOptions:
                 code="config_error",
                 value=unknown,
             )
+
+        def number(key: str, kind: type, default: float, low: float) -> Any:
+            value = server.get(key, default)
+            try:
+                out = kind(value)
+            except (TypeError, ValueError):
+                out = None
+            if out is None or isinstance(value, bool) or out < low:
+                raise AlurError(
+                    f"alur.yaml: server.{key} must be a number >= {low} (got {value!r})",
+                    code="config_error",
+                    value=value,
+                )
+            return out
+
         opts.host = str(server.get("sip_host", opts.host))
-        opts.port = int(server.get("sip_port", opts.port))
+        opts.port = number("sip_port", int, opts.port, 0)
         opts.tcp = bool(server.get("tcp", True))
         opts.media_host = server.get("media_host")
         opts.trunk = server.get("trunk")
-        opts.silence_timeout = float(server.get("silence_timeout", opts.silence_timeout))
-        opts.max_calls = int(server.get("max_calls", opts.max_calls))
-        opts.phones = {str(k): str(v) for k, v in (server.get("phones") or {}).items()}
+        if opts.trunk is not None and not str(opts.trunk).lower().startswith(("sip:", "sips:")):
+            raise AlurError(
+                f"alur.yaml: server.trunk must be a SIP URI such as 'sip:gateway.example.net:5060' "
+                f"(got {opts.trunk!r})",
+                code="config_error",
+                value=opts.trunk,
+            )
+        opts.silence_timeout = number("silence_timeout", float, opts.silence_timeout, 1)
+        opts.max_calls = number("max_calls", int, opts.max_calls, 1)
+        phones = server.get("phones") or {}
+        if not isinstance(phones, dict):
+            raise AlurError(
+                "alur.yaml: server.phones must map extension (or agent id) to password",
+                code="config_error",
+                value=phones,
+            )
+        opts.phones = {str(k): str(v) for k, v in phones.items()}
         opts.phones.update(read_phones(root / "phones.yaml", missing_ok=True))
         opts.recordings_dir = root / str(server.get("recordings_dir", "recordings"))
         opts.cache_dir = Path(server["cache_dir"]) if "cache_dir" in server else default_cache_dir()
