@@ -24,6 +24,7 @@ from alur.core import events as ev
 
 WORKING = frozenset({"reserved", "ringing", "busy", "wrap_up"})
 STAFFED = WORKING | {"available"}
+WRAPPING_KEPT = 10_000  # calls remembered between TalkEnded and a WrapUpDone that may follow
 
 
 @dataclass(slots=True)
@@ -198,6 +199,7 @@ class KpiFold:
     # --- feeding -------------------------------------------------------------------------------
 
     def apply(self, event: ev.Event) -> None:
+        """Count one event (dispatch on its exact type; events the KPIs ignore cost one lookup)."""
         if event.at > self._last:
             self._last = event.at
         handler = self._handler_for(event.__class__)
@@ -242,15 +244,20 @@ class KpiFold:
     # --- call events ---------------------------------------------------------------------------
 
     def _arrived(self, e: ev.CallArrived) -> None:
-        call = self._call(e.call_id, e.at)
+        call = self._calls.get(e.call_id)
+        if call is None:
+            call = self._calls[e.call_id] = _CallState((e.at // self.interval) * self.interval)
         self.total.arrived += 1
-        self._interval(call.slot).arrived += 1
+        tally = self.intervals.get(call.slot)
+        if tally is None:
+            tally = self.intervals[call.slot] = Tally()
+        tally.arrived += 1
 
     def _queued(self, e: ev.CallQueued) -> None:
         call = self._calls.get(e.call_id)
         first = call is None or not call.queues
         if call is None or not call.queues:
-            call = self._calls[e.call_id] = _CallState(self._slot(e.at))
+            call = self._calls[e.call_id] = _CallState((e.at // self.interval) * self.interval)
             call.queued_at = e.at
         call.waiting_in = e.queue
         if e.queue not in call.queues:
@@ -266,19 +273,32 @@ class KpiFold:
             call.left_waited = -1
 
     def _answered(self, e: ev.Answered) -> None:
-        call = self._call(e.call_id, e.at)
+        call = self._calls.get(e.call_id)
+        if call is None:
+            call = self._calls[e.call_id] = _CallState((e.at // self.interval) * self.interval)
         call.waiting_in = None
         call.answered = True
-        within = e.wait <= self.thresholds.get(e.queue, self.sl_threshold)
-        waited = e.wait > 0
-        for t in self._slices(call, e.queue):
+        wait = e.wait
+        within = wait <= self.thresholds.get(e.queue, self.sl_threshold)
+        waited = wait > 0
+        interval = self.intervals.get(call.slot)
+        if interval is None:
+            interval = self.intervals[call.slot] = Tally()
+        queue = self.queues.get(e.queue)
+        if queue is None:
+            queue = self.queues[e.queue] = Tally()
+        for t in (self.total, interval, queue):
             t.answered += 1
             t.waited += waited
-            t.wait_answered += e.wait
-            t.longest_wait = max(t.longest_wait, e.wait)
+            t.wait_answered += wait
+            if wait > t.longest_wait:
+                t.longest_wait = wait
             if within:
                 t.within_sl += 1
-        self._agent(e.agent_id).answered += 1
+        agent = self.agents.get(e.agent_id)
+        if agent is None:
+            agent = self.agents[e.agent_id] = AgentTally()
+        agent.answered += 1
 
     def _abandoned(self, e: ev.Abandoned) -> None:
         call = self._call(e.call_id, e.at)
@@ -298,14 +318,26 @@ class KpiFold:
             t.longest_wait = max(t.longest_wait, e.wait)
 
     def _talk_ended(self, e: ev.TalkEnded) -> None:
-        call = self._calls.pop(e.call_id, None) or _CallState(self._slot(e.at))
-        self._wrapping[e.call_id] = call.slot
-        if len(self._wrapping) > 10_000:  # queues without wrap-up never send WrapUpDone
-            del self._wrapping[next(iter(self._wrapping))]
-        for t in self._slices(call, e.queue):
+        call = self._calls.pop(e.call_id, None) or _CallState((e.at // self.interval) * self.interval)
+        wrapping = self._wrapping
+        wrapping[e.call_id] = call.slot
+        if len(wrapping) > 2 * WRAPPING_KEPT:  # queues without wrap-up never send WrapUpDone
+            for call_id in list(wrapping)[: len(wrapping) - WRAPPING_KEPT]:  # forget the oldest, in one go
+                del wrapping[call_id]
+        interval = self.intervals.get(call.slot)
+        if interval is None:
+            interval = self.intervals[call.slot] = Tally()
+        queue = self.queues.get(e.queue)
+        if queue is None:
+            queue = self.queues[e.queue] = Tally()
+        talk = e.talk_time
+        for t in (self.total, interval, queue):
             t.handled += 1
-            t.talk_time += e.talk_time
-        self._agent(e.agent_id).talk_time += e.talk_time
+            t.talk_time += talk
+        agent = self.agents.get(e.agent_id)
+        if agent is None:
+            agent = self.agents[e.agent_id] = AgentTally()
+        agent.talk_time += talk
 
     def _wrap_done(self, e: ev.WrapUpDone) -> None:
         slot = self._wrapping.pop(e.call_id, None)
@@ -345,7 +377,7 @@ class KpiFold:
     def _agent_changed(self, e: ev.AgentStateChanged) -> None:
         previous = self._agent_state.get(e.agent_id)
         if previous is not None:
-            if e.at > previous[1]:
+            if e.at > previous[1] and previous[0] in STAFFED:
                 self._span(e.agent_id, previous[0], previous[1], e.at)
         elif e.agent_id not in self.agents:
             self.agents[e.agent_id] = AgentTally()
@@ -356,20 +388,30 @@ class KpiFold:
         if end <= start or state not in STAFFED:
             return
         working = state in WORKING
-        agent = self._agent(agent_id)
-        agent.staffed_time += end - start
-        self.total.staffed_time += end - start
+        length = end - start
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            agent = self.agents[agent_id] = AgentTally()
+        agent.staffed_time += length
+        total = self.total
+        total.staffed_time += length
         if working:
-            agent.working_time += end - start
-            self.total.working_time += end - start
-        slot = self._slot(start)
+            agent.working_time += length
+            total.working_time += length
+        step = self.interval
+        slot = (start // step) * step
+        intervals = self.intervals
         while slot < end:
-            part = min(end, slot + self.interval) - max(start, slot)
-            tally = self._interval(slot)
+            part = (
+                length if end <= slot + step and start >= slot else min(end, slot + step) - max(start, slot)
+            )
+            tally = intervals.get(slot)
+            if tally is None:
+                tally = intervals[slot] = Tally()
             tally.staffed_time += part
             if working:
                 tally.working_time += part
-            slot += self.interval
+            slot += step
 
     # --- reading -------------------------------------------------------------------------------
 

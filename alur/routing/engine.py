@@ -38,6 +38,7 @@ from alur.routing.state import MISSES, raise_illegal
 from alur.routing.strategies import StrategyContext, create
 
 S = AgentState
+FINISHED_KEPT = 10_000  # recently ended calls whose Disposition the queue's strategy can still learn from
 
 
 class Router(Dispatcher):
@@ -277,9 +278,11 @@ class Router(Dispatcher):
         talk = now - answered_at
         agent.roll_day(now)
         agent.talk_today += talk
-        self._finished[call_id] = queue
-        if len(self._finished) > 10_000:
-            del self._finished[next(iter(self._finished))]
+        finished = self._finished
+        finished[call_id] = queue
+        if len(finished) > 2 * FINISHED_KEPT:  # forget the oldest in one go, not one per call
+            for old in list(finished)[: len(finished) - FINISHED_KEPT]:
+                del finished[old]
         wrap = q.config.wrap_up
         q.record_handle(talk + wrap)
         event = TalkEnded(now, call_id, agent_id, queue, talk, ended_by)
