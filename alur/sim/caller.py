@@ -1,52 +1,82 @@
-"""A synthetic caller: a Channel whose every move (digits, patience, talk time) comes from `Traffic`.
+"""A synthetic caller: the probabilistic behaviour the simulator plugs into the scripted `SimChannel`.
 
-The flow interpreter runs it exactly as it runs a SIP call; each await is a `alur.core.tasks.Future`
-resolved by a `VirtualClock` timer or by the routing engine, so a simulated call costs a few function
-calls. The queue part (enqueue -> offer -> answer -> talk -> talk_ended) is driven by `Simulation`.
+`alur test-flow` and `alur simulate` run calls on the same channel, `alur.telephony.sim.SimChannel`;
+test-flow plugs in a fixed script, the simulator plugs in a `SimCaller` whose every move (digits, when
+they are pressed, wrong keys) comes from `Traffic`, indexed by call number (common random numbers), and
+a queue handler that hands the call to `Simulation` (routing engine, patience, callbacks, talk time).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from alur.core.channel import ConnectOutcome, DigitsResult, Prompt, QueueOutcome, QueueRequest, Recording
-from alur.core.errors import CallerHungUp
+from alur.core.channel import Prompt, QueueOutcome, QueueRequest
 from alur.core.tasks import Future
 from alur.sim.traffic import IVR_DRAWS
+from alur.telephony.sim import Press, Silence, SimChannel
 
 if TYPE_CHECKING:
     from alur.sim.runner import Simulation
+    from alur.sim.scenario import Ivr
+    from alur.telephony.sim import DigitsAsk, Response
 
 GOLDEN = 0.6180339887498949
 DIGIT_SECONDS = 0.3  # time between key presses of a multi-digit entry
+RECORD_SECONDS = 20.0  # length of a voicemail message a synthetic caller leaves (capped by the node)
 ASKS_DIGITS = frozenset({"menu", "collect", "authenticate"})
 _FIELD = re.compile(r"\{customer\.([A-Za-z0-9_]+)\}")
 
 
+def prompt_seconds(ivr: Ivr) -> Callable[[Prompt], float]:
+    """How long a prompt plays in the simulation: text at the scenario's speech rate, files fixed."""
+    rate, file_seconds = ivr.speech_rate, ivr.file_prompt_seconds
+    cache: dict[Prompt, float] = {}
+
+    def seconds(prompt: Prompt) -> float:
+        length = cache.get(prompt)
+        if length is None:
+            length = file_seconds if prompt.file else len(prompt.text or "") / rate
+            if len(cache) < 10_000:
+                cache[prompt] = length
+        return length
+
+    return seconds
+
+
+def _queue(channel: SimChannel, request: QueueRequest) -> Future[QueueOutcome]:
+    """The channel's queue handler: the simulation's routing engine decides (see `Simulation.enqueue`)."""
+    caller: SimCaller = channel.caller  # type: ignore[assignment]
+    return caller.sim.enqueue(caller, request)
+
+
 class SimCaller:
-    """One synthetic call. `index` selects its draws in `Traffic` (common random numbers)."""
+    """One synthetic call's caller. `index` selects its draws in `Traffic`; `channel` is its call leg.
+
+    Besides the behaviour, it holds the call's queue state that `Simulation` needs across queues
+    (patience deadline, pending callback, talk timer).
+    """
 
     __slots__ = (
         "sim",
         "index",
         "call_id",
         "caller_id",
-        "dialed",
         "language",
         "customer",
+        "channel",
         "node",
         "node_key",
         "node_type",
         "asks",
-        "_pending",
         "_node_asks",
+        "http_asks",
         "queue_future",
         "request",
         "patience_deadline",
         "callback_timer",
         "talk_timer",
-        "gone",
         "answered_by",
     )
 
@@ -54,9 +84,8 @@ class SimCaller:
         traffic = sim.traffic
         self.sim = sim
         self.index = index
-        self.call_id = f"{sim.call_prefix}{index + 1}"
-        self.caller_id = traffic.caller_ids[index]
-        self.dialed = traffic.dialed[index]
+        self.call_id = call_id = f"{sim.call_prefix}{index + 1}"
+        self.caller_id = caller_id = traffic.caller_ids[index]
         self.language = traffic.languages[index]
         cid = traffic.customer_ids[index]
         self.customer = traffic.customers.get(cid) if cid else None
@@ -65,82 +94,45 @@ class SimCaller:
         self.node_type = ""
         self.asks = 0  # digit entries so far (indexes the IVR draws)
         self._node_asks = 0  # digit entries in the current node
-        self._pending: tuple[str, float] | None = None  # digits already pressed (barge-in) and when
+        self.http_asks = 0  # web-service requests so far (indexes the HTTP draws)
         self.queue_future: Future[QueueOutcome] | None = None
         self.request: QueueRequest | None = None
         self.patience_deadline: float | None = None
         self.callback_timer: Any = None
         self.talk_timer: Any = None
-        self.gone = False
         self.answered_by: str | None = None
+        self.channel = SimChannel(
+            sim.clock,
+            call_id=call_id,
+            caller_id=caller_id,
+            dialed=traffic.dialed[index],
+            caller=self,
+            queue=_queue,
+            record_seconds=RECORD_SECONDS,
+            prompt_seconds=sim.prompt_seconds,
+            keep_typeahead=False,  # a choice made for one node is not typed into the next
+        )
 
-    # --- hooks from the interpreter --------------------------------------------------------------
+    # --- hooks from the channel ------------------------------------------------------------------
 
     def node_entered(self, flow: str, node_id: str, node: Any) -> None:
         self.node = node
         self.node_key = f"{flow}.{node_id}"
-        self.node_type = node.type
+        kind = self.node_type = node.type
         self._node_asks = 0
-        self._pending = None
+        if kind == "http":
+            self.sim.http.current = self  # the request that follows is this call's
 
-    # --- the Channel protocol --------------------------------------------------------------------
+    def barge(self) -> Press | None:
+        """While a prompt of a node that asks for digits plays, the caller decides what to press."""
+        if self.node_type not in ASKS_DIGITS:
+            return None
+        digits, delay = self._respond(None)
+        return Press(digits, delay, DIGIT_SECONDS, barge_in=self.sim.scenario.ivr.barge_in, terminate=True)
 
-    async def play(self, prompt: Prompt, *, barge_in: bool = True) -> None:
-        if self.gone:
-            raise CallerHungUp()
-        sim = self.sim
-        ivr = sim.scenario.ivr
-        length = ivr.file_prompt_seconds if prompt.file else len(prompt.text or "") / ivr.speech_rate
-        if self.node_type in ASKS_DIGITS and self._pending is None:
-            # the caller decides what to press while listening; keys before the prompt ends cut it short
-            digits, delay = self._respond(None)
-            if barge_in and ivr.barge_in and digits and delay < length:
-                self._pending = (digits, 0.0)
-                length = delay
-            else:
-                self._pending = (digits, max(0.0, delay - length))
-        if length > 0:
-            await sim.sleep(length)
-
-    async def collect_digits(
-        self, max_digits: int, *, timeout: float, inter_digit_timeout: float, terminator: str | None = "#"
-    ) -> DigitsResult:
-        if self.gone:
-            raise CallerHungUp()
-        if self._pending is not None:
-            digits, delay = self._pending
-            self._pending = None
-        else:
-            digits, delay = self._respond(max_digits)
-        if not digits or delay > timeout:
-            await self.sim.sleep(timeout)
-            return DigitsResult("", "timeout")
-        digits = digits[:max_digits]
-        delay += max(0, len(digits) - 1) * DIGIT_SECONDS
-        if delay > 0:
-            await self.sim.sleep(delay)
-        return DigitsResult(digits, "max_digits" if len(digits) >= max_digits else "terminator")
-
-    async def record(self, *, max_seconds: float, silence_timeout: float, beep: bool = True) -> Recording:
-        length = min(max_seconds, 20.0)
-        await self.sim.sleep(length)
-        return Recording(f"sim/{self.call_id}.wav", length)
-
-    async def enqueue(self, request: QueueRequest) -> QueueOutcome:
-        if self.gone:
-            raise CallerHungUp()
-        return await self.sim.enqueue(self, request)
-
-    async def bridge(
-        self, destinations: list[str], *, timeout: float, strategy: str = "ring_all"
-    ) -> ConnectOutcome:
-        return ConnectOutcome("answered", destinations[0] if destinations else None)
-
-    async def transfer(self, number: str, *, timeout: float) -> ConnectOutcome:
-        return ConnectOutcome("answered", number)
-
-    async def hangup(self, reason: str = "normal") -> None:
-        self.gone = True
+    def respond(self, ask: DigitsAsk) -> Response:
+        digits, delay = self._respond(ask.max_digits)
+        return Press(digits, delay, DIGIT_SECONDS, terminate=True) if digits else Silence()
 
     # --- caller behaviour ------------------------------------------------------------------------
 

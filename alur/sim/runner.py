@@ -27,8 +27,9 @@ from alur.core.tasks import Future, Task
 from alur.flow.interpreter import FlowRunner
 from alur.metrics.kpis import KpiFold, Snapshot
 from alur.routing import AgentConfig, Offer, QueueMembership, Router, Schedule, ServiceLevel
-from alur.sim.caller import SimCaller
+from alur.sim.caller import SimCaller, prompt_seconds
 from alur.sim.checks import check_scenario
+from alur.sim.http import SimHttp
 from alur.sim.scenario import NodeBehaviour, Roster, Scenario, ScenarioError
 from alur.sim.traffic import Traffic, stream
 
@@ -119,7 +120,9 @@ class Simulation:
             rng=random.Random(seed),
             explanations=0,  # nobody asks a simulated router why: decisions skip building explanations
         )
-        self.flows = FlowRunner(project, clock=self.clock, log=sink)
+        self.prompt_seconds = prompt_seconds(scenario.ivr)  # how long each prompt plays
+        self.http = SimHttp(scenario.http, self.clock, self.traffic)  # the scenario's canned web services
+        self.flows = FlowRunner(project, clock=self.clock, log=sink, http=self.http)
         self.calls: dict[str, SimCaller] = {}
         # per-call draws as Python floats: indexing a numpy array per event costs more than the event
         self._times: list[float] = self.traffic.times.tolist()
@@ -210,11 +213,6 @@ class Simulation:
             behaviours[node_key] = found  # type: ignore[assignment]
         return found
 
-    def sleep(self, delay: float) -> Future[None]:
-        future: Future[None] = Future()
-        self.clock.call_later(delay, partial(future.set_result, None))
-        return future
-
     def _handle_times(self, call_type: str) -> list[float]:
         out = self._handle.get(call_type)
         if out is None:
@@ -229,12 +227,11 @@ class Simulation:
         if times[index] < self._warm_until:
             self._warm.add(caller.call_id)
         self.calls[caller.call_id] = caller
-        task = Task(self.flows.run_call(caller))
+        task = Task(self.flows.run_call(caller.channel))
         task.future.add_done_callback(partial(self._call_done, caller))
 
     def _call_done(self, caller: SimCaller, done: Future[Any]) -> None:
         self._finished += 1
-        caller.gone = True
         if caller.queue_future is None or caller.queue_future.done():
             if caller.callback_timer is None:
                 self.calls.pop(caller.call_id, None)

@@ -13,6 +13,8 @@
     handle_time: {default: {dist: exponential, mean: 180}}
     patience: {dist: exponential, mean: 120}
     callback: {accept: 0.3, reach: 0.9}
+    http:                         # canned web-service answers for `http` nodes, first match wins
+      - {url: "https://crm.example.com/api/accounts/*/balance", json: {balance: 125000}, latency: 0.4}
     rosters:
       - {name: day, count: 10, queues: [support], shifts: [{start: "08:00", end: "12:00"}]}
 
@@ -219,6 +221,44 @@ class Callback(_Model):
         return seconds(v)
 
 
+class HttpStub(_Model):
+    """A canned answer for the flows' `http` nodes: URLs starting with `url` (`*` matches any text).
+
+    `latency` is how long the service takes (seconds or a distribution); `failure` is the share of
+    requests that get no answer at all (the caller waits the node's timeout, then takes its `fail` path),
+    as does a request whose latency is longer than the node's timeout.
+    """
+
+    url: str = Field(min_length=1)
+    method: str | None = None
+    status: int = Field(200, ge=100, le=599)
+    json_: Any = Field(None, alias="json")
+    latency: Distribution = Distribution(dist="fixed", value=0.2)
+    failure: float = Field(0.0, ge=0, le=1)
+    _pattern: re.Pattern[str] | None = PrivateAttr(None)
+
+    @field_validator("latency", mode="before")
+    @classmethod
+    def _latency(cls, v: Any) -> Any:
+        return v if isinstance(v, (dict, Distribution)) else {"dist": "fixed", "value": seconds(v)}
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if v.upper() not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            raise ValueError(f"method must be GET, POST, PUT, PATCH or DELETE (got {v!r})")
+        return v.upper()
+
+    def matches(self, method: str, url: str) -> bool:
+        if self.method is not None and self.method != method.upper():
+            return False
+        if self._pattern is None:
+            self._pattern = re.compile(".*".join(re.escape(part) for part in self.url.split("*")))
+        return self._pattern.match(url) is not None
+
+
 class ShiftSpec(_Model):
     start: time
     end: time
@@ -277,6 +317,7 @@ class Scenario(_Model):
     )
     patience: Distribution | None = None  # None: callers never hang up in queue
     callback: Callback = Callback()
+    http: tuple[HttpStub, ...] = ()
     agents: Literal["scenario", "project", "both"] | None = None
     rosters: tuple[Roster, ...] = ()
     report_interval: float = 1800.0

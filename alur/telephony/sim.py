@@ -323,7 +323,7 @@ class SimChannel:
             return QueueOutcome("answered", agent_id="agent", wait=0.0)
         outcome = self.queue_handler(self, request)
         future = outcome if isinstance(outcome, Future) else Task(outcome).future
-        result: QueueOutcome = await self._race(future)
+        result: QueueOutcome = await (future if self.hangup_at is None else self._race(future))
         return result
 
     async def bridge(
