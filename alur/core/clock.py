@@ -88,6 +88,27 @@ class VirtualClock:
             return True
         return False
 
+    def run_due(self, until: float, limit: int) -> int:
+        """Run at most `limit` timers due by `until`; how many ran. The simulator's loop: one call
+        per batch rather than `next_time` and `step` per timer, in the same order."""
+        queue = self._queue
+        pop = heapq.heappop
+        ran = 0
+        while queue and ran < limit:
+            when, _, _, timer = queue[0]
+            callback = timer.callback
+            if callback is None:
+                pop(queue)
+                continue
+            if when > until:
+                break
+            pop(queue)
+            self._now = when
+            timer.callback = None
+            callback()
+            ran += 1
+        return ran
+
     def run(self, until: float | None = None) -> None:
         """Run timers in order until none are left or the next one is later than `until`."""
         while True:

@@ -61,12 +61,15 @@ class Dispatcher(RouterState):
             return
         scanned = 0
         calls, name, lookahead = self.calls, q.name, q.config.lookahead
+        own = self._pools.setdefault(("queue", name), {})  # live: agents leave it as they get offers
         for call in list(line):
             if call.reservations or calls.get(call.call_id) is not call or call.queue != name:
                 continue
             scanned += 1
             if scanned > lookahead:
                 break
+            if not own and not call.extra_pools:
+                continue  # nobody of this queue is free, and the call draws on no other pool
             candidates = self._candidates(call, q)
             if not candidates:
                 continue

@@ -372,16 +372,9 @@ class Simulation:
         until = traffic.end + self.scenario.drain
         clock = self.clock
         span = max(until - traffic.start, 1.0)
-        steps = 0
-        step = clock.step
-        next_time = clock.next_time
-        while True:
-            nxt = next_time()
-            if nxt is None or nxt > until:
-                break
-            step()
-            steps += 1
-            if self.progress is not None and steps % 5_000 == 0:
+        batch = 5_000  # timers between progress reports
+        while clock.run_due(until, batch) == batch:
+            if self.progress is not None:
                 self.progress(min(1.0, (clock.now() - traffic.start) / span))
         if self.progress is not None:
             self.progress(1.0)
