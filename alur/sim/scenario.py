@@ -432,7 +432,7 @@ def parse_value(text: str) -> Any:
 
 
 def apply_override(raw: dict[str, Any], override: str) -> None:
-    """Set `a.b.c=value` in a plain mapping; a list of named items is indexed by `name`."""
+    """Set `a.b.c=value` in a plain mapping; a list item is picked by its `name`, else by position."""
     if "=" not in override:
         raise ScenarioError(f"override {override!r} must look like key.path=value")
     key, _, text = override.partition("=")
@@ -443,9 +443,12 @@ def apply_override(raw: dict[str, Any], override: str) -> None:
     for i, part in enumerate(parts[:-1]):
         if isinstance(node, list):
             match = [item for item in node if isinstance(item, dict) and str(item.get("name")) == part]
+            if not match and part.isdigit() and int(part) < len(node):
+                match = [node[int(part)]]  # items without names (http:) are picked by position
             if not match:
-                names = [item.get("name") for item in node if isinstance(item, dict)]
-                raise ScenarioError(f"override {override!r}: no item named {part!r} (have {names})")
+                names = [item.get("name") for item in node if isinstance(item, dict) and item.get("name")]
+                have = f"have {names}" if names else f"items are numbered 0 to {len(node) - 1}"
+                raise ScenarioError(f"override {override!r}: no item {part!r} ({have})")
             node = match[0]
         elif isinstance(node, dict):
             node = node.setdefault(part, {})
