@@ -87,7 +87,7 @@ class Router(Dispatcher):
             raise RoutingError(
                 f"queue {config.name!r} already exists", code="duplicate_name", value=config.name
             )
-        ctx = StrategyContext(queue=config.name, members=[], rng=self.rng)
+        ctx = StrategyContext(queue=config.name, members=[], rng=self.rng, notes=self._explaining)
         strategy = create(config.strategy, config.strategy_options, ctx)
         self.queues[config.name] = Queue(config, strategy, ctx.members, Line())
         self._watchers.setdefault(("queue", config.name), {})[config.name] = 1

@@ -27,6 +27,7 @@ class StrategyContext:
     queue: str
     members: list[str] = field(default_factory=list)
     rng: random.Random = field(default_factory=lambda: random.Random(0))
+    notes: bool = True  # word the top candidates' notes for explanations (off when nobody reads them)
 
 
 class Strategy:
@@ -50,6 +51,7 @@ class Strategy:
             )
         self.options = dict(options)
         self.ctx = ctx
+        self.noted = NOTED if ctx.notes else 0  # how many ranked candidates get a worded note
 
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
         """Rank `candidates` for `call`, best first. Dropping a candidate means 'never this agent'."""
@@ -79,24 +81,30 @@ _BY_IDLE = attrgetter("idle_since", "order")
 
 
 def ranked(
-    ordered: Sequence[Agent], score: Callable[[Agent], float], note: Callable[[Agent], str]
+    ordered: Sequence[Agent],
+    score: Callable[[Agent], float],
+    note: Callable[[Agent], str],
+    noted: int = NOTED,
 ) -> list[Ranked]:
-    """Wrap agents already in best-first order; notes are only formatted for the first `NOTED`."""
-    return [_new(Ranked, (a.id, score(a), note(a) if i < NOTED else "")) for i, a in enumerate(ordered)]
+    """Wrap agents already in best-first order; notes are only formatted for the first `noted`."""
+    return [_new(Ranked, (a.id, score(a), note(a) if i < noted else "")) for i, a in enumerate(ordered)]
 
 
 def rank_by(
-    candidates: Sequence[Agent], key: Callable[[Agent], float], note: Callable[[Agent], str]
+    candidates: Sequence[Agent],
+    key: Callable[[Agent], float],
+    note: Callable[[Agent], str],
+    noted: int = NOTED,
 ) -> list[Ranked]:
     """Lowest `key` first, ties broken by configuration order; score is the negated key."""
     keyed = sorted([(key(a), a.order, a) for a in candidates])  # `order` is unique: agents never compared
-    return [_new(Ranked, (a.id, -k, note(a) if i < NOTED else "")) for i, (k, _, a) in enumerate(keyed)]
+    return [_new(Ranked, (a.id, -k, note(a) if i < noted else "")) for i, (k, _, a) in enumerate(keyed)]
 
 
-def longest_idle(candidates: Sequence[Agent]) -> list[Ranked]:
+def longest_idle(candidates: Sequence[Agent], noted: int = NOTED) -> list[Ranked]:
     """Available longest first (the hot path of the default strategy: no per-agent Python calls)."""
     ordered = sorted(candidates, key=_BY_IDLE)
-    out = [_new(Ranked, (a.id, -a.idle_since, f"idle since {a.idle_since:g}")) for a in ordered[:NOTED]]
-    if len(ordered) > NOTED:
-        out += [_new(Ranked, (a.id, -a.idle_since, "")) for a in ordered[NOTED:]]
+    out = [_new(Ranked, (a.id, -a.idle_since, f"idle since {a.idle_since:g}")) for a in ordered[:noted]]
+    if len(ordered) > noted:
+        out += [_new(Ranked, (a.id, -a.idle_since, "")) for a in ordered[noted:]]
     return out

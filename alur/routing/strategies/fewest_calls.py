@@ -16,4 +16,6 @@ class FewestCalls(Strategy):
         for a in candidates:
             a.roll_day(now)
         ordered = sorted(candidates, key=lambda a: (a.calls_today, a.idle_since, a.order))
-        return ranked(ordered, lambda a: -float(a.calls_today), lambda a: f"{a.calls_today} calls today")
+        return ranked(
+            ordered, lambda a: -float(a.calls_today), lambda a: f"{a.calls_today} calls today", self.noted
+        )

@@ -37,4 +37,5 @@ class FixedOrder(Strategy):
             ordered,
             lambda a: -float(pos.get(a.id, last)),
             lambda a: f"#{pos[a.id] + 1} in order" if a.id in pos else "not listed",
+            self.noted,
         )

@@ -18,7 +18,7 @@ class Language(Strategy):
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
         lang = call.language
         if not lang:
-            return rank_by_skills(candidates, call)
+            return rank_by_skills(candidates, call, self.noted)
         strict = self.option("strict", True, bool)
         pool = [a for a in candidates if a.languages.get(lang, 0) > 0] if strict else list(candidates)
         ordered = sorted(pool, key=lambda a: (-a.languages.get(lang, 0), a.idle_since, a.order))
@@ -26,4 +26,5 @@ class Language(Strategy):
             ordered,
             lambda a: float(a.languages.get(lang, 0)),
             lambda a: f"{lang} level {a.languages.get(lang, 0)}",
+            self.noted,
         )

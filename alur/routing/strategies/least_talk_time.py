@@ -15,4 +15,6 @@ class LeastTalkTime(Strategy):
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
         for a in candidates:
             a.roll_day(now)
-        return rank_by(candidates, lambda a: a.talk_today, lambda a: f"talked {a.talk_today:g}s today")
+        return rank_by(
+            candidates, lambda a: a.talk_today, lambda a: f"talked {a.talk_today:g}s today", self.noted
+        )

@@ -13,4 +13,4 @@ class LongestIdle(Strategy):
     name = "longest_idle"
 
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
-        return longest_idle(candidates)
+        return longest_idle(candidates, self.noted)

@@ -62,6 +62,7 @@ class Percentage(Strategy):
                 f"group {self.group_of(a)}: {self.counts[self.group_of(a) or '']}"
                 f"/{self.total} calls, share {self.shares[self.group_of(a) or '']:.0%}"
             ),
+            self.noted,
         )
 
     def assigned(self, agent: Agent, call: WaitingCall, now: float) -> None:

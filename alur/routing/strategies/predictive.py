@@ -18,7 +18,7 @@ from alur.core.errors import ConfigError
 from alur.core.events import Disposition, Event, TalkEnded
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import NOTED, Strategy, StrategyContext
+from alur.routing.strategies.base import Strategy, StrategyContext
 from alur.routing.strategies.skills import rank_by_skills
 
 
@@ -72,7 +72,7 @@ class Predictive(Strategy):
         if not scored:
             return [
                 Ranked(r.agent_id, r.score, "no data yet, by skills: " + r.note)
-                for r in rank_by_skills(candidates, call)
+                for r in rank_by_skills(candidates, call, self.noted)
             ]
         thin = [a for a, p in known if p is None]
         if thin and self.ctx.rng.random() < self.exploration:
@@ -88,7 +88,8 @@ class Predictive(Strategy):
                 )
             ] + rest
         return self._rank(scored, kind) + [
-            Ranked(r.agent_id, r.score, "thin data, by skills: " + r.note) for r in rank_by_skills(thin, call)
+            Ranked(r.agent_id, r.score, "thin data, by skills: " + r.note)
+            for r in rank_by_skills(thin, call, self.noted)
         ]
 
     def _rank(self, scored: list[tuple[Agent, float]], kind: str) -> list[Ranked]:
@@ -100,7 +101,7 @@ class Predictive(Strategy):
                 p,
                 f"predicted {what} {abs(p):.3g} on {kind or 'any'} calls "
                 f"({self._samples(self.stats.get((a.id, kind)))} samples)"
-                if i < NOTED
+                if i < self.noted
                 else "",
             )
             for i, (a, p) in enumerate(scored)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import NOTED, Strategy
+from alur.routing.strategies.base import Strategy
 
 
 class RandomPick(Strategy):
@@ -16,4 +16,6 @@ class RandomPick(Strategy):
         ordered = sorted(candidates, key=lambda a: a.order)
         self.ctx.rng.shuffle(ordered)
         n = len(ordered)
-        return [Ranked(a.id, float(n - i), "random draw" if i < NOTED else "") for i, a in enumerate(ordered)]
+        return [
+            Ranked(a.id, float(n - i), "random draw" if i < self.noted else "") for i, a in enumerate(ordered)
+        ]

@@ -16,4 +16,4 @@ class RingAll(Strategy):
 
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
         limit = self.option("max_ringing", 50, int)
-        return longest_idle(candidates)[:limit]
+        return longest_idle(candidates, self.noted)[:limit]

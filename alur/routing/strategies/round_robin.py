@@ -34,7 +34,9 @@ class RoundRobin(Strategy):
 
         ordered = sorted(candidates, key=lambda a: (distance(a), a.order))
         last = self.last or "nobody yet"
-        return ranked(ordered, lambda a: -float(distance(a)), lambda a: f"{distance(a)} after last ({last})")
+        return ranked(
+            ordered, lambda a: -float(distance(a)), lambda a: f"{distance(a)} after last ({last})", self.noted
+        )
 
     def assigned(self, agent: Agent, call: WaitingCall, now: float) -> None:
         self.last = agent.id

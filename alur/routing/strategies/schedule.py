@@ -20,4 +20,6 @@ class Schedule(Strategy):
 
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
         on_shift = [a for a in candidates if a.config.schedule.on_shift(now)]
-        return [Ranked(r.agent_id, r.score, "on shift, " + r.note) for r in longest_idle(on_shift)]
+        return [
+            Ranked(r.agent_id, r.score, "on shift, " + r.note) for r in longest_idle(on_shift, self.noted)
+        ]

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, ranked
+from alur.routing.strategies.base import NOTED, Strategy, ranked
 
 
 def skill_score(agent: Agent, call: WaitingCall) -> int:
     return sum(agent.skills.get(skill, 0) for skill in call.skills)
 
 
-def rank_by_skills(candidates: Sequence[Agent], call: WaitingCall) -> list[Ranked]:
+def rank_by_skills(candidates: Sequence[Agent], call: WaitingCall, noted: int = NOTED) -> list[Ranked]:
     q = call.queue
     ordered = sorted(
         candidates,
@@ -27,6 +27,7 @@ def rank_by_skills(candidates: Sequence[Agent], call: WaitingCall) -> list[Ranke
             f"skills {sum(1 for s in call.skills if s in a.skills)}/{len(call.skills)} "
             f"sum {skill_score(a, call)}, penalty {a.penalty_in(q)}"
         ),
+        noted,
     )
 
 
@@ -34,4 +35,4 @@ class Skills(Strategy):
     name = "skills"
 
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
-        return rank_by_skills(candidates, call)
+        return rank_by_skills(candidates, call, self.noted)

@@ -26,10 +26,12 @@ class Vip(Strategy):
                 ordered,
                 lambda a: float(a.skills.get(skill, 0)),
                 lambda a: f"VIP caller, {skill} level {a.skills.get(skill, 0)}",
+                self.noted,
             )
         ordered = sorted(candidates, key=lambda a: (a.skills.get(skill, 0), a.idle_since, a.order))
         return ranked(
             ordered,
             lambda a: -float(a.skills.get(skill, 0)),
             lambda a: f"regular caller, {skill} level {a.skills.get(skill, 0)}",
+            self.noted,
         )

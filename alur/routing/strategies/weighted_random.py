@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import NOTED, Strategy
+from alur.routing.strategies.base import Strategy
 
 
 class WeightedRandom(Strategy):
@@ -24,5 +24,6 @@ class WeightedRandom(Strategy):
             keyed.append((key, a, w))
         keyed.sort(key=lambda t: -t[0])
         return [
-            Ranked(a.id, key, f"weight {w:g}" if i < NOTED else "") for i, (key, a, w) in enumerate(keyed)
+            Ranked(a.id, key, f"weight {w:g}" if i < self.noted else "")
+            for i, (key, a, w) in enumerate(keyed)
         ]
