@@ -15,7 +15,9 @@ from typing import Any
 
 from alur.core.channel import Prompt, QueueOutcome, QueueRequest
 from alur.core.errors import CallerHungUp
+from alur.core.events import CallbackAttempted, PromptPlayed
 from alur.media.prompts import default_music_on_hold
+from alur.media.rtp import bridge
 from alur.routing.calls import Offer
 from alur.routing.engine import Router
 from alur.routing.errors import RoutingError
@@ -51,9 +53,16 @@ class LiveQueues:
         self.waiting[channel.call_id] = (channel, future)
         try:
             self.router.enqueue(channel.call_id, request)
-            if not future.done():
-                await channel.race(self._hold(channel, request, future))
-            outcome = await channel.race(future)
+            watcher = None
+            if request.offer_callback:
+                watcher = asyncio.ensure_future(self._watch_callback(channel, future))
+            try:
+                if not future.done():
+                    await channel.race(self._hold(channel, request, future))
+                outcome = await channel.race(future)
+            finally:
+                if watcher is not None:
+                    watcher.cancel()
         except CallerHungUp:
             self._abandon(channel.call_id)
             raise
@@ -106,9 +115,11 @@ class LiveQueues:
             music = channel.prompts.tone_frames("moh", default_music_on_hold(), channel.media.codec)
         first = True
         while not done.done():
-            if (request.announce_position or request.announce_wait) and not first:
+            announces = request.announce_position or request.announce_wait or request.offer_callback
+            if announces and not first:
                 text = self._announcement(channel.call_id, request)
                 if text and not done.done():
+                    self.connector.emit(PromptPlayed(self.router.clock.now(), channel.call_id, "queue", text))
                     frames = await channel.frames(Prompt(text=text))
                     await _until(channel.play_frames(frames), done)
             first = False
@@ -117,6 +128,19 @@ class LiveQueues:
             await _until(
                 channel.play_frames(music or [b"\xff" * 160], loop=True), done, timeout=request.announce_every
             )
+
+    async def _watch_callback(self, channel: SipChannel, done: asyncio.Future[QueueOutcome]) -> None:
+        """Pressing 1 while waiting asks for a callback: the call keeps its place, the caller may go."""
+        while not done.done() and not channel.hung_up.is_set():
+            if "1" in channel.digits:
+                channel.digits.clear()
+                try:
+                    self.router.request_callback(channel.call_id, channel.caller_id)
+                except RoutingError as exc:
+                    log.info("call %s: no callback: %s", channel.call_id, exc.message)
+                return
+            channel._digit_event.clear()
+            await channel._digit_event.wait()
 
     def _announcement(self, call_id: str, request: QueueRequest) -> str:
         try:
@@ -130,6 +154,8 @@ class LiveQueues:
         if request.announce_wait and wait > 0:
             minutes = max(1, round(wait / 60))
             parts.append(f"Your expected wait is about {minutes} minute{'s' if minutes > 1 else ''}.")
+        if request.offer_callback:
+            parts.append("To be called back instead, press 1.")
         return " ".join(parts)
 
     def _outcome(self, call_id: str, outcome: QueueOutcome) -> None:
@@ -145,6 +171,9 @@ class LiveQueues:
         task.add_done_callback(self._tasks.discard)
 
     async def _ring(self, offer: Offer) -> None:
+        if offer.callback_number is not None:
+            await self._call_back(offer)
+            return
         entry = self.waiting.get(offer.call_id)
         target = self.agent_target(offer.agent_id)
         if entry is None or target is None:
@@ -180,6 +209,53 @@ class LiveQueues:
         except RoutingError:
             self.answered.pop(offer.call_id, None)
             leg.hangup()
+
+    async def _call_back(self, offer: Offer) -> None:
+        """A callback's turn: ring the agent, then the customer (through the trunk), and bridge them."""
+        target = self.agent_target(offer.agent_id)
+        if target is None:
+            self._decline(offer, "no_answer")
+            return
+        number = offer.callback_number or ""
+        timeout = max(1.0, offer.expires_at - self.router.clock.now()) + 2.0
+        agent = await self.connector.ring(target, caller_id=number, timeout=timeout)
+        self.ringing[offer.reservation_id] = agent
+        result = await agent.result
+        self.ringing.pop(offer.reservation_id, None)
+        if result == "cancelled":
+            return
+        if result != "answered":
+            self._decline(offer, result if result in ("busy", "declined") else "no_answer")
+            return
+        try:
+            self.router.answer(offer.reservation_id)
+        except RoutingError:
+            agent.hangup()
+            return
+        customer_target = self.connector.resolve(number)
+        reached = False
+        ended_by = "agent"
+        if customer_target is not None and not agent.ended.is_set():
+            customer = await self.connector.ring(customer_target, caller_id="", timeout=30.0)
+            reached = await customer.result == "answered"
+            if reached:
+                bridge(agent.media, customer.media)
+                ends = {asyncio.ensure_future(leg.ended.wait()) for leg in (agent, customer)}
+                try:
+                    await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for e in ends:
+                        e.cancel()
+                ended_by = "caller" if customer.ended.is_set() else "agent"
+            customer.hangup()
+        agent.hangup()
+        self.connector.emit(
+            CallbackAttempted(self.router.clock.now(), offer.call_id, offer.queue, offer.agent_id, reached)
+        )
+        try:
+            self.router.talk_ended(offer.call_id, ended_by=ended_by)
+        except RoutingError as exc:
+            log.warning("callback %s: %s", offer.call_id, exc.message)
 
     def _decline(self, offer: Offer, reason: str) -> None:
         try:

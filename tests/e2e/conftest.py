@@ -53,7 +53,9 @@ nodes:
   queue:
     type: queue
     queue: support
-    announce_every: 5
+    announce_every: 2
+    offer_callback: true
+    callback: bye
     answered: bye
     timeout: bye
     fail: bye

@@ -557,3 +557,54 @@ async def test_agent_holds_and_resumes_with_reinvite_without_the_call_ending(
     assert [(t.agent_id, t.ended_by) for t in talk] == [
         ("alice", "caller")
     ]  # hold longer than silence_timeout
+
+
+async def test_caller_asks_for_callback_agent_calls_back_through_trunk(env: Env, tmp_path: Path) -> None:
+    from alur.core.events import CallbackAttempted, CallbackRequested, PromptPlayed
+
+    server = await env.start()
+    server.router.pause("alice")
+    server.router.pause("bob")
+    # "1" in the menu, then "1" again while waiting (after the first announcement offers the callback)
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="11", digit_at=0.1, gap=3.0)
+    caller = await run_sipp(
+        "caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500)
+    )
+    assert caller.ok, caller.errors or caller.stderr  # told goodbye, hung up by Alur
+    ev = server.events
+    assert [(c.queue, c.number) for c in kinds(ev, CallbackRequested)] == [("support", "6281234")]
+    assert any("press 1" in p.prompt for p in kinds(ev, PromptPlayed) if p.node == "queue")
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=3, ssrc=7)
+    alice = asyncio.create_task(
+        run_sipp(
+            "agent_answer.xml",
+            "",
+            port=env.alice,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            timeout=30,
+        )
+    )
+    customer = asyncio.create_task(
+        run_sipp(
+            "answer_hangup.xml",
+            "",
+            port=env.trunk,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            params={"talk_ms": 2000},
+            timeout=30,
+        )
+    )
+    await asyncio.sleep(0.3)
+    server.router.unpause("alice")
+    a, c = await alice, await customer
+    assert a.ok, a.errors or a.stderr  # the agent was rung first, then got BYE when the customer hung up
+    assert c.ok, c.errors or c.stderr
+    log = (tmp_path / f"answer_hangup-{env.trunk}-messages.log").read_text()
+    assert f"INVITE sip:6281234@127.0.0.1:{env.trunk} SIP/2.0" in log
+    attempted = kinds(server.events, CallbackAttempted)
+    assert [(x.agent_id, x.reached) for x in attempted] == [("alice", True)]
+    assert [(t.agent_id, t.ended_by) for t in kinds(server.events, TalkEnded)] == [("alice", "caller")]
