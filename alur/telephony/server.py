@@ -192,8 +192,15 @@ class SipServer:
         for agent in self.project.agents.values():
             if agent.sip_uri:
                 self.router.login(agent.id)
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Every 10 s: expired phone registrations log their agents out."""
+        self.registrar.sweep()
+        self._sweeper = self.clock.call_later(10.0, self._sweep)
 
     async def stop(self) -> None:
+        self._sweeper.cancel()
         for channel in list(self.channels.values()):
             await channel.hangup("shutdown")
         for task in list(self._tasks):

@@ -173,3 +173,16 @@ def test_sdp_without_g711_is_refused_naming_the_codecs() -> None:
         assert "OPUS" in exc.message and "PCMU" in exc.message
     else:
         raise AssertionError("expected SdpError")
+
+
+def test_expired_registration_is_swept_and_reported() -> None:
+    net = Net()
+    changes: list[tuple[str, object]] = []
+    registrar = Registrar(net.clock, {"201": "s3cret"}, on_change=lambda u, b: changes.append((u, b)))
+    net.ua.registrar = registrar
+    challenge = register(net, registrar)
+    auth = answer_challenge(SipDigestAuth("201", "s3cret"), challenge, 401, "REGISTER", "sip:127.0.0.1:5060")
+    assert auth is not None and register(net, registrar, auth[1], expires="60").status_code == 200
+    net.clock.run(until=net.clock.now() + 61)
+    registrar.sweep()
+    assert changes[-1] == ("201", None) and not registrar.bindings

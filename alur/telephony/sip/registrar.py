@@ -55,6 +55,11 @@ class Registrar:
             return None
         return b
 
+    def sweep(self) -> None:
+        """Drop expired registrations (their agents are logged out through `on_change`)."""
+        for user in list(self.bindings):
+            self.lookup(user)
+
     def _changed(self, user: str, binding: Binding | None) -> None:
         if self.on_change is not None:
             self.on_change(user, binding)
