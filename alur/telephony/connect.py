@@ -221,8 +221,12 @@ class Connector:
             return ConnectOutcome("failed")
         groups = [usable] if strategy == "ring_all" else [[dt] for dt in usable]
         last = "no_answer"
+        deadline = asyncio.get_running_loop().time() + timeout  # the timeout is for the whole attempt
         for group in groups:
-            legs = [(d, await self.ring(t, caller_id=channel.caller_id, timeout=timeout)) for d, t in group]
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0.5:
+                break
+            legs = [(d, await self.ring(t, caller_id=channel.caller_id, timeout=left)) for d, t in group]
             try:
                 winner = await channel.race(_first_answer([leg for _, leg in legs]))
             except CallerHungUp:

@@ -49,6 +49,7 @@ nodes:
       "1": queue
       "2": bye
       "3": outside
+      "4": desk
     fail: bye
   queue:
     type: queue
@@ -65,6 +66,12 @@ nodes:
     timeout: 10
     busy: bye
     no_answer: bye
+    fail: bye
+  desk:
+    type: ring_group
+    members: ["sip:alice@127.0.0.1:{alice}", "sip:bob@127.0.0.1:{bob}"]
+    strategy: ring_all
+    timeout: 8
     fail: bye
   bye:
     type: hangup
@@ -133,7 +140,9 @@ def make_project(
     for d in ("flows", "queues", "agents", "calendars"):
         (root / d).mkdir(parents=True, exist_ok=True)
     (root / "alur.yaml").write_text(ALUR_YAML.format(silence=silence, trunk=trunk))
-    (root / "flows" / "support.yaml").write_text(SUPPORT)
+    (root / "flows" / "support.yaml").write_text(
+        SUPPORT.replace("{alice}", str(alice)).replace("{bob}", str(bob))
+    )
     (root / "flows" / "after_hours.yaml").write_text(AFTER_HOURS)
     (root / "calendars" / "closed.yaml").write_text(CALENDAR)
     (root / "queues" / "support.yaml").write_text(QUEUE.format(ring_timeout=ring_timeout, max_wait=max_wait))

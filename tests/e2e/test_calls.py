@@ -608,3 +608,44 @@ async def test_caller_asks_for_callback_agent_calls_back_through_trunk(env: Env,
     attempted = kinds(server.events, CallbackAttempted)
     assert [(x.agent_id, x.reached) for x in attempted] == [("alice", True)]
     assert [(t.agent_id, t.ended_by) for t in kinds(server.events, TalkEnded)] == [("alice", "caller")]
+
+
+async def test_ring_group_rings_all_and_bridges_the_one_that_answers(env: Env, tmp_path: Path) -> None:
+    from alur.core.events import CallTransferred
+
+    server = await env.start()
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="4", digit_at=0.1)
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
+    alice = asyncio.create_task(
+        run_sipp(
+            "agent_reject.xml",
+            "",
+            port=env.alice,
+            media_port=free_port(),
+            workdir=tmp_path,
+            params={"status": 486, "reason": "Busy Here"},
+            timeout=20,
+        )
+    )
+    bob = asyncio.create_task(
+        run_sipp(
+            "agent_answer.xml",
+            "",
+            port=env.bob,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            timeout=30,
+        )
+    )
+    await asyncio.sleep(0.3)
+    caller = await run_sipp(
+        "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 4000)
+    )
+    a, b = await alice, await bob
+    assert caller.ok, caller.errors or caller.stderr
+    assert a.ok, a.errors or a.stderr
+    assert b.ok, b.errors or b.stderr
+    moved = kinds(server.events, CallTransferred)
+    assert [(m.destination, m.kind) for m in moved] == [(f"sip:bob@127.0.0.1:{env.bob}", "ring_group")]
+    assert server.finished[0].stats["agent_rtp_in"] > 20
