@@ -259,13 +259,20 @@ class KpiFold:
         if call is None or not call.queues:
             call = self._calls[e.call_id] = _CallState((e.at // self.interval) * self.interval)
             call.queued_at = e.at
-        call.waiting_in = e.queue
-        if e.queue not in call.queues:
-            call.queues.add(e.queue)
-            self._queue(e.queue).offered += 1
+        queue = e.queue
+        call.waiting_in = queue
+        if queue not in call.queues:
+            call.queues.add(queue)
+            tally = self.queues.get(queue)
+            if tally is None:
+                tally = self.queues[queue] = Tally()
+            tally.offered += 1
         if first:
             self.total.offered += 1
-            self._interval(call.slot).offered += 1
+            tally = self.intervals.get(call.slot)
+            if tally is None:
+                tally = self.intervals[call.slot] = Tally()
+            tally.offered += 1
         elif call.left_waited >= 0:  # it overflowed to this queue: that overflow was not the call's outcome
             for t in (self.total, self._interval(call.slot)):
                 t.overflowed -= 1
@@ -375,13 +382,34 @@ class KpiFold:
             self._agent(e.agent_id).offers_missed += 1
 
     def _agent_changed(self, e: ev.AgentStateChanged) -> None:
-        previous = self._agent_state.get(e.agent_id)
+        agent_id, end = e.agent_id, e.at
+        previous = self._agent_state.get(agent_id)
         if previous is not None:
-            if e.at > previous[1] and previous[0] in STAFFED:
-                self._span(e.agent_id, previous[0], previous[1], e.at)
-        elif e.agent_id not in self.agents:
-            self.agents[e.agent_id] = AgentTally()
-        self._agent_state[e.agent_id] = (e.new, e.at)
+            state, start = previous
+            if end > start and state in STAFFED:
+                step = self.interval
+                slot = (start // step) * step
+                if end > slot + step:
+                    self._span(agent_id, state, start, end)
+                else:  # `_span` for the usual span inside one interval, inlined (three per call)
+                    length = end - start
+                    agent = self.agents.get(agent_id)
+                    if agent is None:
+                        agent = self.agents[agent_id] = AgentTally()
+                    total = self.total
+                    agent.staffed_time += length
+                    total.staffed_time += length
+                    tally = self.intervals.get(slot)
+                    if tally is None:
+                        tally = self.intervals[slot] = Tally()
+                    tally.staffed_time += length
+                    if state in WORKING:
+                        agent.working_time += length
+                        total.working_time += length
+                        tally.working_time += length
+        elif agent_id not in self.agents:
+            self.agents[agent_id] = AgentTally()
+        self._agent_state[agent_id] = (e.new, end)
 
     def _span(self, agent_id: str, state: str, start: float, end: float) -> None:
         """Add time in `state` to the agent and to every interval the span overlaps."""

@@ -233,7 +233,7 @@ class Router(Dispatcher):
 
     def answer(self, reservation_id: str) -> None:
         """The agent answered: the call is connected; other ring_all offers lose the race."""
-        res = self._reservation(reservation_id)
+        res = self.reservations.get(reservation_id) or self._reservation(reservation_id)
         call, agent, q = res.call, self.agents[res.agent_id], self.queues[res.queue]
         now = self.clock.now()
         self._drop_reservation(res)
@@ -251,8 +251,10 @@ class Router(Dispatcher):
         q.record_answer(wait)
         self._emit(Answered(now, call.call_id, agent.id, q.name, wait))
         q.strategy.assigned(agent, call, now)
-        self._outcome(call.call_id, QueueOutcome("answered", agent_id=agent.id, wait=wait))
-        self._run()
+        if self.on_outcome is not None:
+            self.on_outcome(call.call_id, QueueOutcome("answered", agent_id=agent.id, wait=wait))
+        if not self._dispatching:  # answered from inside `on_offer`: the dispatch loop carries on
+            self._run()
 
     def decline(self, reservation_id: str, reason: str = "declined") -> None:
         """The offer failed: 'no_answer', 'busy' or 'declined'. The call goes back to its place in

@@ -54,7 +54,8 @@ class Strategy:
         self.noted = NOTED if ctx.notes else 0  # how many ranked candidates get a worded note
 
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
-        """Rank `candidates` for `call`, best first. Dropping a candidate means 'never this agent'."""
+        """Rank `candidates` for `call`, best first. Dropping a candidate means 'never this agent'.
+        Without notes (`ctx.notes` off) a strategy that offers one agent may return only that one."""
         raise NotImplementedError
 
     def assigned(self, agent: Agent, call: WaitingCall, now: float) -> None:
@@ -77,7 +78,7 @@ class Strategy:
 
 NOTED = 5  # notes are words for the explanation: only the top few are written, to keep decisions cheap
 _new = tuple.__new__  # builds a Ranked without the named tuple's Python-level __new__
-_BY_IDLE = attrgetter("idle_since", "order")
+BY_IDLE = attrgetter("idle_since", "order")  # longest available first, then configuration order
 
 
 def ranked(
@@ -103,7 +104,7 @@ def rank_by(
 
 def longest_idle(candidates: Sequence[Agent], noted: int = NOTED) -> list[Ranked]:
     """Available longest first (the hot path of the default strategy: no per-agent Python calls)."""
-    ordered = sorted(candidates, key=_BY_IDLE)
+    ordered = sorted(candidates, key=BY_IDLE)
     out = [_new(Ranked, (a.id, -a.idle_since, f"idle since {a.idle_since:g}")) for a in ordered[:noted]]
     if len(ordered) > noted:
         out += [_new(Ranked, (a.id, -a.idle_since, "")) for a in ordered[noted:]]

@@ -6,11 +6,15 @@ from collections.abc import Sequence
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, longest_idle
+from alur.routing.strategies.base import BY_IDLE, Strategy, longest_idle
 
 
 class LongestIdle(Strategy):
     name = "longest_idle"
 
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
-        return longest_idle(candidates, self.noted)
+        if self.noted or len(candidates) < 2:
+            return longest_idle(candidates, self.noted)
+        # nobody reads the ranking (simulation): the one agent to offer is enough
+        best = min(candidates, key=BY_IDLE)
+        return [Ranked(best.id, -best.idle_since, "")]
