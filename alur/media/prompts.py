@@ -72,8 +72,9 @@ class PromptLibrary:
         self.sounds_dir = sounds_dir
         self.cache_dir = cache_dir
         self.voices = tts_voice_map or {}
-        self._pcm: dict[str, bytes] = {}
+        self._pcm: dict[str, bytes] = {}  # insertion-ordered: the oldest are dropped past `max_items`
         self._frames: dict[tuple[str, str], list[bytes]] = {}
+        self.max_items = 2000  # templated speech ("your balance is ...") must not grow memory forever
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def frames(self, prompt: Prompt, codec: str) -> list[bytes]:
@@ -84,6 +85,9 @@ class PromptLibrary:
         pcm = await self.pcm(prompt)
         frames = pcm_to_frames(pcm, codec)
         self._frames[(key, codec)] = frames
+        for cache in (self._frames, self._pcm):
+            while len(cache) > self.max_items:
+                del cache[next(iter(cache))]  # type: ignore[arg-type]
         return frames
 
     def tone_frames(self, name: str, pcm: bytes, codec: str) -> list[bytes]:
@@ -109,6 +113,7 @@ class PromptLibrary:
                     self._pcm[key] = await self._convert_file(prompt.file)
                 else:
                     self._pcm[key] = await self._speak(prompt.text or "", prompt.language, prompt.voice)
+        self._locks.pop(key, None)
         return self._pcm[key]
 
     def resolve(self, file: str) -> Path:
