@@ -11,6 +11,7 @@ the same event log bit for bit.
 
 from __future__ import annotations
 
+import gc
 import random
 import time as wallclock
 from collections.abc import Callable
@@ -227,7 +228,7 @@ class Simulation:
         if times[index] < self._warm_until:
             self._warm.add(caller.call_id)
         self.calls[caller.call_id] = caller
-        task = Task(self.flows.run_call(caller.channel))
+        task = Task(self.flows.run_call(caller.dial()))
         task.future.add_done_callback(partial(self._call_done, caller))
 
     def _call_done(self, caller: SimCaller, done: Future[Any]) -> None:
@@ -360,6 +361,18 @@ class Simulation:
     # --- running ---------------------------------------------------------------------------------
 
     def run(self) -> SimResult:
+        # what exists now (project, scenario, traffic, modules) outlives the run: frozen, the cyclic
+        # collector walks only the objects the run makes (it took ~10% of a run walking the rest)
+        freeze = gc.isenabled() and gc.get_freeze_count() == 0
+        if freeze:
+            gc.freeze()
+        try:
+            return self._run()
+        finally:
+            if freeze:
+                gc.unfreeze()
+
+    def _run(self) -> SimResult:
         started = wallclock.perf_counter()
         traffic = self.traffic
         self._schedule_shifts()
