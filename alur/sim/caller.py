@@ -52,10 +52,11 @@ def _queue(channel: SimChannel, request: QueueRequest) -> Future[QueueOutcome]:
 
 
 class SimCaller:
-    """One synthetic call's caller. `index` selects its draws in `Traffic`; `channel` is its call leg.
+    """One synthetic call's caller. `index` selects its draws in `Traffic`; `dial()` makes its call leg.
 
     Besides the behaviour, it holds the call's queue state that `Simulation` needs across queues
-    (patience deadline, pending callback, talk timer).
+    (patience deadline, pending callback, talk timer). It keeps no reference to its channel: a
+    caller <-> channel cycle per call would leave every finished call to the cyclic garbage collector.
     """
 
     __slots__ = (
@@ -65,10 +66,9 @@ class SimCaller:
         "caller_id",
         "language",
         "customer",
-        "channel",
+        "flow",
+        "node_id",
         "node",
-        "node_key",
-        "node_type",
         "asks",
         "_node_asks",
         "http_asks",
@@ -84,14 +84,14 @@ class SimCaller:
         traffic = sim.traffic
         self.sim = sim
         self.index = index
-        self.call_id = call_id = f"{sim.call_prefix}{index + 1}"
-        self.caller_id = caller_id = traffic.caller_ids[index]
+        self.call_id = f"{sim.call_prefix}{index + 1}"
+        self.caller_id = traffic.caller_ids[index]
         self.language = traffic.languages[index]
         cid = traffic.customer_ids[index]
         self.customer = traffic.customers.get(cid) if cid else None
-        self.node: Any = None
-        self.node_key = ""
-        self.node_type = ""
+        self.flow = ""
+        self.node_id = ""
+        self.node: Any = None  # the current node's model
         self.asks = 0  # digit entries so far (indexes the IVR draws)
         self._node_asks = 0  # digit entries in the current node
         self.http_asks = 0  # web-service requests so far (indexes the HTTP draws)
@@ -101,11 +101,15 @@ class SimCaller:
         self.callback_timer: Any = None
         self.talk_timer: Any = None
         self.answered_by: str | None = None
-        self.channel = SimChannel(
+
+    def dial(self) -> SimChannel:
+        """The call leg this caller rings in on, for `FlowRunner.run_call`."""
+        sim = self.sim
+        return SimChannel(
             sim.clock,
-            call_id=call_id,
-            caller_id=caller_id,
-            dialed=traffic.dialed[index],
+            call_id=self.call_id,
+            caller_id=self.caller_id,
+            dialed=sim.traffic.dialed[self.index],
             caller=self,
             queue=_queue,
             record_seconds=RECORD_SECONDS,
@@ -115,17 +119,20 @@ class SimCaller:
 
     # --- hooks from the channel ------------------------------------------------------------------
 
+    @property
+    def node_key(self) -> str:
+        """`flow.node` of the node the call is in."""
+        return f"{self.flow}.{self.node_id}"
+
     def node_entered(self, flow: str, node_id: str, node: Any) -> None:
-        self.node = node
-        self.node_key = f"{flow}.{node_id}"
-        kind = self.node_type = node.type
+        self.flow, self.node_id, self.node = flow, node_id, node
         self._node_asks = 0
-        if kind == "http":
+        if node.type == "http":
             self.sim.http.current = self  # the request that follows is this call's
 
     def barge(self) -> Press | None:
         """While a prompt of a node that asks for digits plays, the caller decides what to press."""
-        if self.node_type not in ASKS_DIGITS:
+        if self.node.type not in ASKS_DIGITS:
             return None
         digits, delay = self._respond(None)
         return Press(digits, delay, DIGIT_SECONDS, barge_in=self.sim.scenario.ivr.barge_in, terminate=True)
@@ -144,9 +151,10 @@ class SimCaller:
         self.asks += 1
         ask = self._node_asks
         self._node_asks += 1
-        behaviour = sim.behaviour_for(self.node_key)
+        node_key = self.node_key
+        behaviour = sim.behaviour_for(node_key)
         if behaviour is not None and behaviour.response_time is not None:
-            delay = float(traffic.node_response_times(self.node_key, behaviour.response_time)[i, k])
+            delay = float(traffic.node_response_times(node_key, behaviour.response_time)[i, k])
         else:
             delay = float(traffic.ivr_time[i, k])
         wrong = sim.scenario.ivr.wrong_digits
@@ -158,7 +166,7 @@ class SimCaller:
             u = (u + GOLDEN * lap) % 1.0
             wrong_u = (wrong_u + GOLDEN * lap) % 1.0
         node = self.node
-        if self.node_type == "menu":
+        if node.type == "menu":
             options = list(node.options)
             if wrong_u < wrong:
                 return _invalid(options), delay
@@ -174,13 +182,14 @@ class SimCaller:
 
     def _entry(self, behaviour: Any, ask: int, max_digits: int | None, u: float) -> str:
         """Digits for a collect/authenticate node: a template over the caller's customer record."""
+        node = self.node
         template: str | None = behaviour.enter if behaviour is not None else None
-        if self.node_type == "authenticate":
+        if node.type == "authenticate":
             template = template or "{customer.id}|{customer.pin}"
-            if getattr(self.node, "use_caller_id", False) and self.customer is not None:
+            if getattr(node, "use_caller_id", False) and self.customer is not None:
                 ask += 1  # recognised by caller ID: the first thing asked is the PIN
         if template is None:
-            variable = getattr(self.node, "variable", "")
+            variable = getattr(node, "variable", "")
             template = f"{{customer.{variable}}}" if variable else None
         if template is not None:
             parts = [p.strip() for p in template.split("|")]
@@ -189,7 +198,7 @@ class SimCaller:
             )
             if text:
                 return text
-        width = max_digits or getattr(self.node, "min_digits", 4) or 4
+        width = max_digits or getattr(node, "min_digits", 4) or 4
         return str(int(u * 10**width)).zfill(width)[:width]
 
 

@@ -133,6 +133,33 @@ def speech_seconds(prompt: Prompt) -> float:
 class SimChannel:
     """A simulated call leg implementing the `Channel` protocol on a `VirtualClock`."""
 
+    __slots__ = (  # the simulator makes one per synthetic call
+        "clock",
+        "call_id",
+        "caller_id",
+        "dialed",
+        "caller",
+        "queue_handler",
+        "connect_handler",
+        "record_seconds",
+        "hangup_at",
+        "prompt_seconds",
+        "keep_typeahead",
+        "flow",
+        "node",
+        "node_type",
+        "model",
+        "options",
+        "asks",
+        "played",
+        "hung_up",
+        "closed",
+        "_on_hangup",
+        "_buffered",
+        "_barge",
+        "_entered",
+    )
+
     def __init__(
         self,
         clock: VirtualClock,
@@ -162,6 +189,7 @@ class SimChannel:
         self.flow = ""
         self.node = ""
         self.node_type = ""
+        self.model: Any = None  # the current node's model
         self.options: tuple[str, ...] = ()
         self.asks: dict[str, int] = {}
         self.played: list[Prompt] = []
@@ -177,7 +205,7 @@ class SimChannel:
     def node_entered(self, flow: str, node: str, model: Any) -> None:
         """Called by the interpreter on entering each node (optional Channel hook)."""
         kind = model.type
-        self.flow, self.node, self.node_type = flow, node, kind
+        self.flow, self.node, self.node_type, self.model = flow, node, kind, model
         self.options = tuple(model.options) if kind == "menu" else ()
         if not self.keep_typeahead:
             self._buffered = None
