@@ -1,5 +1,5 @@
-"""A fresh Alur SIP server per test, on free ports, with a small support project whose agents are
-sipp phones (fixed SIP URIs on free ports)."""
+"""Fixtures for the end-to-end tests; they need sipp (sip-tester), espeak-ng and sox, and are skipped
+with a reason when one is missing."""
 
 from __future__ import annotations
 
@@ -8,170 +8,24 @@ import shutil
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sipp import free_port  # noqa: E402
+from e2e_env import Env  # noqa: E402
 
-pytestmark = pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp (sip-tester) is not installed")
-
-ALUR_YAML = """\
-name: e2e
-timezone: UTC
-numbers:
-  "100": support
-  "200": after_hours
-server:
-  silence_timeout: {silence}
-  trunk: "sip:127.0.0.1:{trunk}"
-  phones:
-    "2001": secret2001
-"""
-
-SUPPORT = """\
-flow: support
-start: greeting
-nodes:
-  greeting:
-    type: play
-    say: "Hello."
-    next: menu
-  menu:
-    type: menu
-    prompt: "Press 1."
-    timeout: 2
-    inter_digit_timeout: 1
-    retries: 1
-    options:
-      "1": queue
-      "2": bye
-      "3": outside
-      "4": desk
-    fail: bye
-  queue:
-    type: queue
-    queue: support
-    announce_every: 2
-    offer_callback: true
-    callback: bye
-    answered: bye
-    timeout: bye
-    fail: bye
-  outside:
-    type: transfer
-    number: "5551234"
-    timeout: 10
-    busy: bye
-    no_answer: bye
-    fail: bye
-  desk:
-    type: ring_group
-    members: ["sip:alice@127.0.0.1:{alice}", "sip:bob@127.0.0.1:{bob}"]
-    strategy: ring_all
-    timeout: 8
-    fail: bye
-  bye:
-    type: hangup
-    prompt: "Goodbye."
-"""
-
-AFTER_HOURS = """\
-flow: after_hours
-start: hours
-nodes:
-  hours:
-    type: hours
-    calendar: closed
-    open: bye
-    closed: voicemail
-  voicemail:
-    type: voicemail
-    mailbox: support
-    prompt: "Leave a message."
-    max_seconds: 3
-    silence_timeout: 2
-    next: bye
-  bye:
-    type: hangup
-"""
-
-CALENDAR = """\
-name: closed
-timezone: UTC
-hours: {}
-"""
-
-QUEUE = """\
-name: support
-ring_timeout: {ring_timeout}
-max_wait: {max_wait}
-ring_no_answer:
-  pause_agent: false
-  retry_same_agent_after: 30
-"""
-
-AGENTS = """\
-agents:
-  - id: alice
-    sip_uri: "sip:alice@127.0.0.1:{alice}"
-    queues: [{{queue: support, penalty: 0}}]
-  - id: bob
-    sip_uri: "sip:bob@127.0.0.1:{bob}"
-    queues: [{{queue: support, penalty: 1}}]
-  - id: carol
-    extension: "2001"
-    queues: [{{queue: support, penalty: 2}}]
-"""
+HERE = Path(__file__).parent
+MISSING = [tool for tool in ("sipp", "espeak-ng", "sox") if shutil.which(tool) is None]
 
 
-def make_project(
-    root: Path,
-    *,
-    alice: int,
-    bob: int,
-    trunk: int,
-    ring_timeout: float = 3,
-    max_wait: float = 30,
-    silence: float = 30,
-) -> Path:
-    for d in ("flows", "queues", "agents", "calendars"):
-        (root / d).mkdir(parents=True, exist_ok=True)
-    (root / "alur.yaml").write_text(ALUR_YAML.format(silence=silence, trunk=trunk))
-    (root / "flows" / "support.yaml").write_text(
-        SUPPORT.replace("{alice}", str(alice)).replace("{bob}", str(bob))
-    )
-    (root / "flows" / "after_hours.yaml").write_text(AFTER_HOURS)
-    (root / "calendars" / "closed.yaml").write_text(CALENDAR)
-    (root / "queues" / "support.yaml").write_text(QUEUE.format(ring_timeout=ring_timeout, max_wait=max_wait))
-    (root / "agents" / "agents.yaml").write_text(AGENTS.format(alice=alice, bob=bob))
-    return root
-
-
-class Env:
-    def __init__(self, tmp: Path, cache: Path) -> None:
-        self.tmp = tmp
-        self.cache = cache
-        self.sip_port = free_port()
-        self.alice = free_port()
-        self.bob = free_port()
-        self.trunk = free_port()
-        self.server = None
-
-    async def start(self, **kw: float) -> Any:
-        from alur.config.project import load_project
-        from alur.telephony.server import ServerOptions, SipServer
-
-        root = make_project(self.tmp / "project", alice=self.alice, bob=self.bob, trunk=self.trunk, **kw)
-        project = load_project(root)
-        opts = ServerOptions.from_settings(project.settings.server, root)
-        opts.port = self.sip_port
-        opts.cache_dir = self.cache
-        self.server = SipServer(project, opts)
-        await self.server.start()
-        return self.server
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not MISSING:
+        return
+    skip = pytest.mark.skip(reason=f"end-to-end telephony tests need {', '.join(MISSING)} (see .ci/run)")
+    for item in items:
+        if HERE in Path(str(item.path)).parents:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import Env
+from e2e_env import Env
 from sipp import audio_and_dtmf_pcap, free_port, run_sipp
 
 from alur.core.events import (

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sip_peers import MemPeer
 
 from alur.core.clock import VirtualClock
-from alur.telephony.sip.message import SipResponse, parse_message
 from alur.telephony.sip.stack import SipStack
 from alur.telephony.sip.ua import ServerCall, UserAgent, dtmf_from_info
-
-
-@dataclass(eq=False)
-class MemPeer:
-    transport: str = "UDP"
-    addr: tuple[str, int] = ("127.0.0.1", 5070)
-    reliable: bool = False
-    sent: list[bytes] = field(default_factory=list)
-
-    def send(self, data: bytes) -> None:
-        self.sent.append(data)
-
-    def responses(self) -> list[SipResponse]:
-        out = []
-        for d in self.sent:
-            m = parse_message(d)
-            if isinstance(m, SipResponse):
-                out.append(m)
-        return out
-
 
 INVITE = (
     "INVITE sip:100@127.0.0.1:5060 SIP/2.0\r\n"

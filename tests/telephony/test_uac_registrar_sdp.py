@@ -4,7 +4,7 @@ with in-memory peers (two real endpoints of our own stack, no patching)."""
 from __future__ import annotations
 
 from aiosipua.auth import SipDigestAuth, answer_challenge
-from test_transactions import MemPeer
+from sip_peers import MemPeer
 
 from alur.core.clock import VirtualClock
 from alur.telephony.sip.message import SipRequest, SipResponse, make_response, parse_message
