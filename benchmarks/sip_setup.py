@@ -1,6 +1,6 @@
 """Call setups per second on real SIP/RTP, with prompts playing, and the server's CPU.
 
-    python benchmarks/sip_setup.py [--rates 20,50,100] [--seconds 5] [--hold 2]
+    python benchmarks/sip_setup.py [--rates 20,50,100] [--seconds 5] [--hold 2] [--loop asyncio]
 
 Starts `alur serve` (a subprocess: uvloop when installed) on a generated one-flow project: each call
 is answered, hears a spoken greeting (TTS, cached after the first call) paced at 20 ms, and the caller
@@ -57,6 +57,7 @@ async def main() -> None:
     parser.add_argument("--rates", default="20,50,100")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--hold", type=float, default=2.0)
+    parser.add_argument("--loop", default="auto", help="event loop of the server: auto, uvloop or asyncio")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="alur-bench-"))
     for name, text in PROJECT.items():
@@ -73,6 +74,8 @@ async def main() -> None:
         str(port),
         "--db",
         str(work / "events.db"),
+        "--loop",
+        args.loop,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, "XDG_CACHE_HOME": str(work / "cache")},

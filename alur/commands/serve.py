@@ -55,6 +55,13 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each SIP event.")] = False,
+        loop: Annotated[
+            str,
+            typer.Option(
+                "--loop",
+                help="Event loop: auto (uvloop when installed), uvloop or asyncio.",
+            ),
+        ] = "auto",
     ) -> None:
         """Answer phone calls with the project's flows and route them to agents' phones."""
         from alur.config.project import ProjectInvalid, load_project
@@ -95,14 +102,22 @@ def register(app: typer.Typer) -> None:
         if no_tcp:
             options.tcp = False
         database = db or loaded.settings.server.get("database") or str(loaded.root / "alur.db")
-        try:
-            import uvloop
+        if loop not in ("auto", "uvloop", "asyncio"):
+            typer.echo(f"error: --loop must be auto, uvloop or asyncio (got {loop!r})", err=True)
+            raise typer.Exit(2)
+        runner: Any = asyncio.run
+        loop_name = "asyncio"
+        if loop != "asyncio":
+            try:
+                import uvloop
 
-            runner: Any = uvloop.run
-            loop_name = "uvloop"
-        except ImportError:
-            runner = asyncio.run
-            loop_name = "asyncio"
+                runner, loop_name = uvloop.run, "uvloop"
+            except ImportError:
+                if loop == "uvloop":
+                    typer.echo(
+                        "error: --loop uvloop: uvloop is not installed (pip install 'alur[fast]')", err=True
+                    )
+                    raise typer.Exit(2) from None
         try:
             runner(_serve(loaded, options, database, loop_name))
         except KeyboardInterrupt:
