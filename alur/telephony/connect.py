@@ -30,6 +30,7 @@ class Target:
     addr: tuple[str, int]
     transport: str = "UDP"
     label: str = ""
+    credentials: tuple[str, str] | None = None  # answers a 401/407 (e.g. a trunk's)
 
     @classmethod
     def from_uri(cls, uri: str, label: str = "") -> Target:
@@ -129,6 +130,7 @@ class Connector:
             target.transport,
             from_user=caller_id or "anonymous",
             sdp=build_offer(self.media_host, port),
+            credentials=target.credentials,
         )
         leg = OutboundLeg(call, media, target)
         if timeout is not None:

@@ -39,6 +39,8 @@ class ServerOptions:
     tcp: bool = True
     media_host: str | None = None  # the address put in SDP; defaults to `host`
     trunk: str | None = None  # SIP URI of the gateway for external numbers, e.g. sip:gw.example.com:5060
+    trunk_user: str | None = None  # digest credentials when the trunk challenges INVITEs (401/407)
+    trunk_password: str | None = None
     silence_timeout: float = 60.0
     max_calls: int = 1000
     max_pending_invites: int = 200
@@ -56,6 +58,8 @@ class ServerOptions:
             "tcp",
             "media_host",
             "trunk",
+            "trunk_user",
+            "trunk_password_env",
             "silence_timeout",
             "max_calls",
             "phones",
@@ -99,6 +103,18 @@ class ServerOptions:
                 code="config_error",
                 value=opts.trunk,
             )
+        opts.trunk_user = server.get("trunk_user")
+        env_name = server.get("trunk_password_env")
+        if env_name is not None:
+            import os
+
+            if str(env_name) not in os.environ:
+                raise AlurError(
+                    f"alur.yaml: server.trunk_password_env names ${env_name}, which is not set",
+                    code="config_error",
+                    value=env_name,
+                )
+            opts.trunk_password = os.environ[str(env_name)]
         opts.silence_timeout = number("silence_timeout", float, opts.silence_timeout, 1)
         opts.max_calls = number("max_calls", int, opts.max_calls, 1)
         phones = server.get("phones") or {}
@@ -261,7 +277,14 @@ class SipServer:
         if self.options.trunk and number.lstrip("+").isdigit():
             trunk = parse_uri(self.options.trunk)
             port = f":{trunk.port}" if trunk.port else ""
-            return Target(f"sip:{number}@{trunk.host}{port}", (trunk.host, trunk.port or 5060), "UDP", number)
+            creds = (
+                (self.options.trunk_user, self.options.trunk_password or "")
+                if self.options.trunk_user
+                else None
+            )
+            return Target(
+                f"sip:{number}@{trunk.host}{port}", (trunk.host, trunk.port or 5060), "UDP", number, creds
+            )
         binding = self.registrar.lookup(dest)
         if binding is not None:
             return self._binding_target(binding, dest)

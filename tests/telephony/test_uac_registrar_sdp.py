@@ -186,3 +186,32 @@ def test_expired_registration_is_swept_and_reported() -> None:
     net.clock.run(until=net.clock.now() + 61)
     registrar.sweep()
     assert changes[-1] == ("201", None) and not registrar.bindings
+
+
+def test_trunk_digest_challenge_is_answered_once_with_the_next_cseq() -> None:
+    from alur.telephony.sip.digest import DigestChallenger
+
+    net = Net()
+    trunk = DigestChallenger("carrier")
+    failed: list[int] = []
+    call = net.ua.invite(
+        "sip:5551234@10.0.0.5:5062",
+        PHONE,
+        "UDP",
+        from_user="100",
+        sdp="v=0\r\n",
+        credentials=("acme", "trunk-pw"),
+    )
+    call.on_failed = failed.append
+    first = net.requests(PHONE)[0]
+    reply(net, first, 407, headers={"Proxy-Authenticate": trunk.challenge()})
+    invites = [r for r in net.requests(PHONE) if r.method == "INVITE"]
+    acks = [r for r in net.requests(PHONE) if r.method == "ACK"]
+    assert len(invites) == 2 and len(acks) == 1  # the 407 was ACKed, the INVITE re-sent
+    retry = invites[1]
+    assert retry.get_header("cseq") == "2 INVITE" and retry.call_id == first.call_id
+    assert retry.headers.get("via")[0] != first.headers.get("via")[0]  # a new transaction
+    status, user = trunk.check(retry.get_header("proxy-authorization"), "INVITE", {"acme": "trunk-pw"})
+    assert (status, user) == ("ok", "acme")
+    reply(net, retry, 407, headers={"Proxy-Authenticate": trunk.challenge()})  # wrong password: give up
+    assert failed == [407]

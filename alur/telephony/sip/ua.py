@@ -173,6 +173,8 @@ class ClientCall:
         self.txn: InviteClientTransaction | None = None
         self._cancel_wanted = False
         self._ack_bytes: bytes | None = None
+        self.credentials: tuple[str, str] | None = None  # (user, password) for a trunk's 401/407
+        self._auth_tried = False
         self.on_ringing: Callable[[], None] = lambda: None
         self.on_answered: Callable[[str], None] = lambda sdp: None
         self.on_failed: Callable[[int], None] = lambda status: None
@@ -222,10 +224,38 @@ class ClientCall:
             self.state = "confirmed"
             self.on_answered(resp.text)
             return
+        if code in (401, 407) and self.credentials is not None and not self._auth_tried:
+            if self._retry_with_auth(resp):
+                return
         if self.state in ("calling", "ringing"):
             self.state = "failed"
             self.ua.calls.pop(self.call_id, None)
             self.on_failed(code)
+
+    def _retry_with_auth(self, resp: SipResponse) -> bool:
+        """Answer a trunk's digest challenge once: the same INVITE, next CSeq, with credentials."""
+        from aiosipua.auth import SipDigestAuth, answer_challenge
+
+        self._auth_tried = True
+        assert self.credentials is not None
+        user, password = self.credentials
+        header = answer_challenge(
+            SipDigestAuth(user, password), resp, resp.status_code, "INVITE", self.invite.uri
+        )
+        if header is None or self._cancel_wanted:
+            return False
+        seq = cseq_of(self.invite)[0] + 1
+        retry = SipRequest(method="INVITE", uri=self.invite.uri)
+        for name, values in self.invite.headers.items():
+            if name.lower() not in ("via", "cseq", "content-length", "authorization", "proxy-authorization"):
+                for value in values:
+                    retry.headers.append(name, value)
+        retry.headers.set_single("CSeq", f"{seq} INVITE")
+        retry.headers.append(header[0], header[1])
+        retry.body = self.invite.body
+        self.invite = retry
+        self.txn = self.ua.stack.send_request(retry, self.peer, self._response, self._timeout)  # type: ignore[assignment]
+        return True
 
     def _resend_ack(self) -> None:
         assert self._ack_bytes is not None
@@ -371,6 +401,7 @@ class UserAgent:
         from_display: str = "",
         sdp: str,
         headers: dict[str, str] | None = None,
+        credentials: tuple[str, str] | None = None,
     ) -> ClientCall:
         peer = self.resolve(addr, transport)
         req = SipRequest(method="INVITE", uri=target_uri)
@@ -388,6 +419,7 @@ class UserAgent:
         req.headers.append("Content-Type", "application/sdp")
         req.body = sdp.encode()
         call = ClientCall(self, req, peer)
+        call.credentials = credentials
         self.calls[call.call_id] = call
         call.txn = self.stack.send_request(req, peer, call._response, call._timeout)  # type: ignore[assignment]
         return call
