@@ -60,7 +60,7 @@ class Dispatcher(RouterState):
         if not line:
             return
         scanned = 0
-        calls, name, lookahead = self.calls, q.name, q.config.lookahead
+        calls, agents, name, lookahead = self.calls, self.agents, q.name, q.config.lookahead
         own = self._pools.setdefault(("queue", name), {})  # live: agents leave it as they get offers
         for call in list(line):
             if call.reservations or calls.get(call.call_id) is not call or call.queue != name:
@@ -68,11 +68,14 @@ class Dispatcher(RouterState):
             scanned += 1
             if scanned > lookahead:
                 break
-            if not own and not call.extra_pools:
+            if call.extra_pools or call.skills or call.excluded or q.config.require_language:
+                candidates = self._candidates(call, q)
+                if not candidates:
+                    continue
+            elif own:  # the common case: every free agent of the queue
+                candidates = [agents[aid] for aid in own]
+            else:
                 continue  # nobody of this queue is free, and the call draws on no other pool
-            candidates = self._candidates(call, q)
-            if not candidates:
-                continue
             ranked = q.strategy.select(candidates, call, self.clock.now())
             if ranked:
                 self._make_offers(call, q, ranked, len(candidates))
