@@ -71,6 +71,13 @@ async def test_happy_path_menu_queue_agent_answers_caller_hangs_up(env: Env, tmp
     assert stats["agent_rtp_in"] > 50  # agent -> Alur (relayed to the caller)
     assert stats["agent_rtp_out"] > 50  # caller's voice relayed to the agent
     assert server.agent_states()["alice"] == "available"
+    from alur.store.call_records import call_record
+
+    record = call_record(channel.call_id, [e for e in ev if getattr(e, "call_id", None) == channel.call_id])
+    assert (record.dialed, record.flow, record.caller_id) == ("100", "support", "6281234")
+    assert (record.menu_choices, record.queue, record.agent_id) == (["1"], "support", "alice")
+    assert record.ended_how == "caller_hangup" and not record.abandoned
+    assert record.talk_time is not None and 3.0 < record.talk_time < 7.0  # the caller talked ~5 s
 
 
 def caller_args(env: Env, tmp_path: Path, pcap: Path, wait_ms: int, talk_ms: int = 0) -> dict:  # type: ignore[type-arg]
