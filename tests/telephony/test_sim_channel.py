@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from types import SimpleNamespace
 from typing import Any
 
@@ -45,7 +46,9 @@ def channel(clock: VirtualClock, caller: Any, **kw: Any) -> SimChannel:
     return SimChannel(clock, call_id="c1", caller=caller, prompt_seconds=lambda p: 3.0, **kw)
 
 
-def collect(ch: SimChannel, max_digits: int = 1, terminator: str | None = "#") -> Any:
+def collect(
+    ch: SimChannel, max_digits: int = 1, terminator: str | None = "#"
+) -> Coroutine[Any, Any, DigitsResult]:
     return ch.collect_digits(max_digits, timeout=5.0, inter_digit_timeout=2.0, terminator=terminator)
 
 
