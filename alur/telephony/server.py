@@ -219,6 +219,9 @@ class SipServer:
         self._sweeper.cancel()
         for channel in list(self.channels.values()):
             await channel.hangup("shutdown")
+        await asyncio.sleep(0.1)  # calls end their agent legs themselves
+        for leg in [*self.ua.dialogs.values(), *self.ua.calls.values()]:
+            leg.hangup()  # anything left (a callback's legs, a leg still ringing): BYE or CANCEL
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:

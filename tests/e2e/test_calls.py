@@ -656,3 +656,33 @@ async def test_ring_group_rings_all_and_bridges_the_one_that_answers(env: Env, t
     moved = kinds(server.events, CallTransferred)
     assert [(m.destination, m.kind) for m in moved] == [(f"sip:bob@127.0.0.1:{env.bob}", "ring_group")]
     assert server.finished[0].stats["agent_rtp_in"] > 20
+
+
+async def test_server_stop_hangs_up_caller_and_agent(env: Env, tmp_path: Path) -> None:
+    server = await env.start()
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=2, digits="1", digit_at=0.1)
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
+    alice = asyncio.create_task(
+        run_sipp(
+            "agent_answer.xml",
+            "",
+            port=env.alice,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            timeout=30,
+        )
+    )
+    await asyncio.sleep(0.3)
+    caller = asyncio.create_task(
+        run_sipp("caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500))
+    )
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        if kinds(server.events, Answered):
+            break
+    await server.stop()  # as on Ctrl-C
+    env.server = None
+    c, a = await caller, await alice
+    assert c.ok, c.errors or c.stderr  # the caller got BYE
+    assert a.ok, a.errors or a.stderr  # and so did the agent
