@@ -16,13 +16,13 @@ from alur.core.events import (
     Offered,
     Overflowed,
 )  # fmt: skip
-from alur.routing.agents import Agent, AgentState
+from alur.routing.agents import Agent, States
 from alur.routing.calls import Explanation, Offer, Ranked, Reservation, WaitingCall
 from alur.routing.escalation import apply_step
 from alur.routing.queues import Queue
 from alur.routing.state import MISSES, RETURNED, RouterState
 
-S = AgentState
+S = States
 
 
 class Dispatcher(RouterState):

@@ -28,7 +28,7 @@ from alur.core.events import (
     Event,
     TalkEnded,
 )  # fmt: skip
-from alur.routing.agents import Agent, AgentState, AgentStatus, status_of
+from alur.routing.agents import Agent, AgentState, AgentStatus, States, status_of
 from alur.routing.calls import Explanation, Line, Offer, WaitingCall
 from alur.routing.dispatch import Dispatcher
 from alur.routing.errors import RoutingError
@@ -37,7 +37,7 @@ from alur.routing.queues import Queue, QueueStats
 from alur.routing.state import MISSES, raise_illegal
 from alur.routing.strategies import StrategyContext, create
 
-S = AgentState
+S = States
 FINISHED_KEPT = 10_000  # recently ended calls whose Disposition the queue's strategy can still learn from
 
 

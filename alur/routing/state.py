@@ -16,12 +16,12 @@ from alur.core.events import (
     Event,
     WrapUpDone,
 )  # fmt: skip
-from alur.routing.agents import TRANSITIONS, Agent, AgentState
+from alur.routing.agents import TRANSITIONS, Agent, AgentState, States
 from alur.routing.calls import Explanation, ExplanationLog, Offer, Reservation, WaitingCall
 from alur.routing.errors import RoutingError
 from alur.routing.queues import Queue
 
-S = AgentState
+S = States
 Pool = tuple[str, str]
 RETURNED = frozenset({S.RESERVED, S.RINGING})  # back to available without having worked
 UNSTAFFED = frozenset({S.OFFLINE, S.PAUSED})  # not counted in a queue's staffed agents
