@@ -233,7 +233,7 @@ class HttpStub(_Model):
     method: str | None = None
     status: int = Field(200, ge=100, le=599)
     json_: Any = Field(None, alias="json")
-    latency: Distribution = Distribution(dist="fixed", value=0.2)
+    latency: Distribution = Distribution.model_validate({"dist": "fixed", "value": 0.2})
     failure: float = Field(0.0, ge=0, le=1)
     _pattern: re.Pattern[str] | None = PrivateAttr(None)
 
