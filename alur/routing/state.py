@@ -84,11 +84,12 @@ class RouterState:
         elif new is S.AVAILABLE:
             if old not in RETURNED:
                 agent.idle_since = now
-            watchers, dirty = self._watchers, self._dirty
+            watchers, dirty, queues = self._watchers, self._dirty, self.queues
             for pool in agent.pools:
                 self._pools.setdefault(pool, {})[agent.id] = None
                 for queue in watchers.get(pool, ()):
-                    dirty[queue] = None
+                    if queues[queue].line.calls:  # an empty line has nothing to dispatch
+                        dirty[queue] = None
         if (old in UNSTAFFED) is not (new in UNSTAFFED):
             step = -1 if new in UNSTAFFED else 1
             for m in agent.memberships:
