@@ -41,8 +41,9 @@ class RtpStream:
     source of incoming packets (symmetric RTP), which keeps NATed phones working.
     """
 
-    def __init__(self, local_host: str) -> None:
-        self.local_host = local_host
+    def __init__(self, local_host: str, announce_host: str | None = None) -> None:
+        self.local_host = local_host  # where the socket listens (may be 0.0.0.0)
+        self.announce_host = announce_host or local_host  # the address written in SDP
         self.local_port = 0
         self.remote: tuple[str, int] | None = None
         self.codec = "PCMU"

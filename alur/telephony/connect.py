@@ -113,16 +113,18 @@ class Connector:
         *,
         clock: Clock,
         emit: Callable[[Event], None],
+        bind_host: str | None = None,
     ) -> None:
         self.ua = ua
         self.media_host = media_host
+        self.bind_host = bind_host or media_host
         self.resolve = resolve
         self.clock = clock
         self.emit = emit
 
     async def ring(self, target: Target, *, caller_id: str, timeout: float | None) -> OutboundLeg:
         """Start ringing; await `leg.result` for 'answered' | 'busy' | 'no_answer' | 'declined' | 'failed'."""
-        media = RtpStream(self.media_host)
+        media = RtpStream(self.bind_host, self.media_host)
         port = await media.open()
         call = self.ua.invite(
             target.uri,

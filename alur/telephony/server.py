@@ -187,7 +187,9 @@ class SipServer:
         loop = asyncio.get_running_loop()
         self.clock = RealClock(loop)
         opts = self.options
-        self.stack = SipStack(self.clock, opts.host, opts.port, max_pending_invites=opts.max_pending_invites)
+        self.stack = SipStack(
+            self.clock, self.media_host, opts.port, max_pending_invites=opts.max_pending_invites
+        )
         self.transports = SipTransports(self.stack)
         self.registrar = Registrar(self.clock, dict(opts.phones), on_change=self._binding_changed)
         self.ua = UserAgent(self.stack, self.clock, self.transports.peer_for, registrar=self.registrar)
@@ -198,7 +200,9 @@ class SipServer:
         self.router = Router.from_config(
             self.project.queues.values(), self.project.agents.values(), clock=self.clock, emit=self.emit
         )
-        self.connector = Connector(self.ua, self.media_host, self.resolve, clock=self.clock, emit=self.emit)
+        self.connector = Connector(
+            self.ua, self.media_host, self.resolve, clock=self.clock, emit=self.emit, bind_host=opts.host
+        )
         self.queues = LiveQueues(self.router, self.connector, self.agent_target)
         self.runner = FlowRunner(self.project, clock=self.clock, log=self.emit)
         await self.transports.start(opts.host, opts.port, tcp=opts.tcp)
@@ -329,7 +333,7 @@ class SipServer:
         task.add_done_callback(self._tasks.discard)
 
     async def _run_call(self, call: ServerCall, params: Any) -> None:
-        media = RtpStream(self.media_host)
+        media = RtpStream(self.options.host, self.media_host)
         try:
             port = await media.open()
         except OSError as exc:
