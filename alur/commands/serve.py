@@ -142,6 +142,10 @@ async def _serve(project: object, options: object, database: str, loop_name: str
         await server.start()
         o = server.options
         transports = "UDP+TCP" if o.tcp else "UDP"
+        if server.media_host != o.host:
+            print(
+                f"Announcing {server.media_host} in SIP and SDP (set --media-host to change it)", flush=True
+            )
         print(
             f"Alur is answering calls on sip:{o.host}:{o.port} ({transports}, {loop_name}); "
             f"event log: {store.url}",
@@ -149,7 +153,7 @@ async def _serve(project: object, options: object, database: str, loop_name: str
         )
         settings = project.settings  # type: ignore[attr-defined]
         for number, flow in sorted(settings.numbers.items()):
-            print(f"  dial {number:<12} -> flow {flow}   (e.g. sip:{number}@{o.host}:{o.port})")
+            print(f"  dial {number:<12} -> flow {flow}   (e.g. sip:{number}@{server.media_host}:{o.port})")
         if settings.default_flow:
             print(f"  any other number -> flow {settings.default_flow}")
         for agent in project.agents.values():  # type: ignore[attr-defined]
@@ -157,7 +161,7 @@ async def _serve(project: object, options: object, database: str, loop_name: str
             if agent.sip_uri:
                 where = f"rung at {agent.sip_uri}"
             elif user in o.phones or agent.id in o.phones:
-                where = f"registers as sip:{user}@{o.host}:{o.port}"
+                where = f"registers as sip:{user}@{server.media_host}:{o.port}"
             else:
                 where = f"cannot register yet: no password for {user!r} (add it to phones.yaml or --phones)"
             print(f"  agent {agent.id:<10} {where}")

@@ -131,6 +131,19 @@ class ServerOptions:
         return opts
 
 
+def local_address() -> str:
+    """This machine's address on its default route (what to announce when listening on 0.0.0.0);
+    a UDP connect sends nothing."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))
+            return str(s.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
 def default_cache_dir() -> Path:
     """Converted prompts and synthesised speech: $XDG_CACHE_HOME/alur (not inside the project)."""
     import os
@@ -173,7 +186,9 @@ class SipServer:
         self.finished: list[SipChannel] = []
         self.results: list[Any] = []
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.media_host = options.media_host or options.host
+        self.media_host = options.media_host or (
+            local_address() if options.host in ("0.0.0.0", "::", "") else options.host
+        )
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
