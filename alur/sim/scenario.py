@@ -330,6 +330,13 @@ class Scenario(_Model):
     def _durations(cls, v: Any) -> Any:
         return seconds(v)
 
+    @field_validator("http", mode="before")
+    @classmethod
+    def _http_list(cls, v: Any) -> Any:
+        if v is not None and not isinstance(v, (list, tuple)):
+            raise ValueError('expected a list of entries, e.g. - {url: "https://crm.example.com/", json: {}}')
+        return () if v is None else v
+
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:

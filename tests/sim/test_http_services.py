@@ -144,6 +144,13 @@ def test_bad_http_entries_are_named_with_file_and_line(tmp_path: Path, entry: st
     assert message in str(caught.value) and "scenario.yaml:6" in caught.value.location
 
 
+def test_http_must_be_a_list(tmp_path: Path) -> None:
+    bad = SCENARIO.split("http:")[0] + "http: {url: 'https://x/'}\n"
+    with pytest.raises(ScenarioError, match="http: expected a list of entries") as caught:
+        simulate(tmp_path, scenario=bad)
+    assert caught.value.location and caught.value.location.endswith("scenario.yaml:5")
+
+
 def test_same_seed_same_result(tmp_path: Path) -> None:
     overrides = ["http.0.failure=0.2"]
     assert simulate(tmp_path, overrides).events == simulate(tmp_path, overrides).events
