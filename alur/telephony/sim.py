@@ -15,6 +15,8 @@ Plug-in points:
 - `connect`: an async `(channel, destinations, timeout, kind) -> ConnectOutcome` for transfer and
   ring groups; `record_seconds` sets how long a voicemail message lasts.
 - `hangup_at`: absolute clock time the caller hangs up, wherever the flow is then.
+- `keep_typeahead`: keys typed ahead carry into the next node that listens (a caller pressing during
+  a greeting, as in test cases); the simulator turns it off, its choices belong to one node.
 """
 
 from __future__ import annotations
