@@ -19,13 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from alur.config.flows import check_project_flows, load_flow
 from alur.config.yamlsrc import Problem, YamlFileError, key_line, line_at, load_yaml, node_line, plain
 from alur.core.errors import AlurError, ConfigError
+from alur.core.timezones import TimeZoneName
 from alur.flow.calendars import Calendar
 from alur.flow.model import Flow
 from alur.routing.model import AgentConfig, QueueConfig, check_references
@@ -64,7 +64,7 @@ class ProjectSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = "alur"
     description: str = ""
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
     language: str = "en"
     default_flow: str | None = None
     numbers: dict[str, str] = Field(default_factory=dict)
@@ -72,15 +72,6 @@ class ProjectSettings(BaseModel):
     prompts_dir: str = "prompts"
     server: dict[str, Any] = Field(default_factory=dict)  # read by `alur serve`
     simulation: dict[str, Any] = Field(default_factory=dict)  # read by `alur simulate`
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as 'Asia/Jakarta')") from None
-        return v
 
 
 class Customer(BaseModel):

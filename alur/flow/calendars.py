@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from alur.core.timezones import TimeZoneName
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Span = tuple[time, time]
@@ -71,7 +73,7 @@ class Calendar(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
     hours: dict[str, list[str]] = Field(default_factory=dict)
     holidays: list[Holiday] = Field(default_factory=list)
     special: dict[date, list[str]] = Field(default_factory=dict)
@@ -79,15 +81,6 @@ class Calendar(BaseModel):
     _special: dict[date, list[Span]] = PrivateAttr(default_factory=dict)
     _holidays: dict[date, str] = PrivateAttr(default_factory=dict)
     _zone: ZoneInfo = PrivateAttr()
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as 'Asia/Jakarta')") from None
-        return v
 
     @model_validator(mode="after")
     def _compile(self) -> Calendar:

@@ -14,11 +14,12 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alur.core.errors import ConfigError
+from alur.core.timezones import TimeZoneName
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -206,17 +207,8 @@ class Shift(_Model):
 class Schedule(_Model):
     """When the agent works: shifts in the agent's own IANA time zone (e.g. 'Asia/Jakarta')."""
 
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
     shifts: tuple[Shift, ...] = ()
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as 'Europe/Paris')") from None
-        return v
 
     def on_shift(self, at: float) -> bool:
         """True if epoch second `at` falls in a shift (no shifts at all means always on shift)."""
