@@ -45,7 +45,8 @@ class Router(Dispatcher):
     """The automatic call distributor. Build with `Router.from_config(queues, agents, clock=...)`.
 
     `Router(clock, *, emit, on_offer, on_cancel, on_outcome, rng, explanations)`: every argument but
-    the clock is optional; `rng` is the seeded generator random strategies draw from.
+    the clock is optional; `rng` is the seeded generator random strategies draw from; `explanations`
+    is how many calls' explanations are kept (0: none are built, the cheapest decisions).
     """
 
     @classmethod
