@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from alur.config.messages import describe_validation_error
 from alur.config.yamlsrc import Problem, key_line, line_at, plain
 from alur.flow.model import NODE_ID, Flow, FlowFile, NodeBase
 from alur.flow.nodes import NODE_TYPES
@@ -173,7 +174,7 @@ def _load_node(
         by_loc: dict[tuple[Any, ...], list[str]] = {}
         for item in error.errors():
             loc = _field_path(tuple(item["loc"]))
-            message = _node_message(item)
+            message = describe_validation_error(item)
             if message not in by_loc.setdefault(loc, []):
                 by_loc[loc].append(message)
         for loc, messages in by_loc.items():
@@ -200,32 +201,6 @@ def _union_message(messages: list[str]) -> str:
         kinds.append(head.removeprefix("Input should be ").removeprefix("a valid "))
         got = got or (f" (got {tail}" if tail else "")
     return "expected " + " or ".join(dict.fromkeys(kinds)) + got
-
-
-def _node_message(item: Any) -> str:
-    kind = item.get("type", "")
-    if kind == "string_pattern_mismatch":
-        return (
-            f"{item.get('input')!r} is not a valid name: use letters, digits, '_' (and '-', '.' where "
-            "allowed), starting with a letter"
-        )
-    if kind == "extra_forbidden":
-        return "unknown field (check its spelling)"
-    if kind == "missing":
-        return "required field is missing"
-    msg = str(item.get("msg", "invalid")).removeprefix("Value error, ")
-    if "PromptSpec" in msg:
-        return (
-            "a prompt is text to speak, a map of language -> text ({en: ..., id: ...}), or {file: ...} "
-            f"(got {item.get('input')!r})"
-        )
-    if (
-        kind.endswith("_type")
-        or kind.endswith("_parsing")
-        or kind in ("literal_error", "greater_than", "less_than_equal", "greater_than_equal")
-    ):
-        msg = f"{msg} (got {item.get('input')!r})"
-    return msg
 
 
 def check_project_flows(

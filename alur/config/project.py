@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from alur.config.flows import check_project_flows, load_flow
+from alur.config.messages import describe_validation_error
 from alur.config.yamlsrc import Problem, YamlFileError, key_line, line_at, load_yaml, node_line, plain
 from alur.core.errors import AlurError, ConfigError
 from alur.core.timezones import TimeZoneName
@@ -128,28 +129,9 @@ def pydantic_problems(
         loc = tuple(item["loc"])[skip:]
         line = line_at(data, loc, base_line)
         where = ".".join(str(p) for p in loc if not (isinstance(p, str) and p.endswith("]")))
-        message = _message(item)
+        message = describe_validation_error(item)
         out.append(Problem(display, line, f"{where}: {message}" if where else message, node, "invalid_field"))
     return out
-
-
-def _message(item: Any) -> str:
-    kind = item.get("type", "")
-    if kind == "string_pattern_mismatch":
-        return (
-            f"{item.get('input')!r} is not a valid name: use letters, digits, '_' (and '-', '.' where "
-            "allowed), starting with a letter"
-        )
-    if kind == "extra_forbidden":
-        return "unknown field (check its spelling)"
-    if kind == "missing":
-        return "required field is missing"
-    msg = str(item.get("msg", "invalid"))
-    msg = msg.removeprefix("Value error, ")
-    got = item.get("input")
-    if kind.endswith("_type") or kind.endswith("_parsing") or kind == "literal_error":
-        msg = f"{msg} (got {got!r})"
-    return msg
 
 
 def _yaml_files(root: Path, folder: str) -> list[Path]:
