@@ -12,6 +12,7 @@ import hashlib
 import math
 import shutil
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 from aiortp.codecs.g711 import PcmaCodec, PcmuCodec
@@ -67,9 +68,15 @@ class PromptLibrary:
     """
 
     def __init__(
-        self, sounds_dir: Path | None, cache_dir: Path, *, tts_voice_map: dict[str, str] | None = None
+        self,
+        sounds_dir: Path | None,
+        cache_dir: Path,
+        *,
+        tts_voice_map: dict[str, str] | None = None,
+        resolver: Callable[[str], Path] | None = None,
     ):
         self.sounds_dir = sounds_dir
+        self.resolver = resolver  # the project's own rule for where a `file:` prompt is
         self.cache_dir = cache_dir
         self.voices = tts_voice_map or {}
         self._pcm: dict[str, bytes] = {}  # insertion-ordered: the oldest are dropped past `max_items`
@@ -117,6 +124,8 @@ class PromptLibrary:
         return self._pcm[key]
 
     def resolve(self, file: str) -> Path:
+        if self.resolver is not None:
+            return self.resolver(file)
         path = Path(file)
         if not path.is_absolute() and self.sounds_dir is not None:
             path = self.sounds_dir / file

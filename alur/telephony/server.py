@@ -211,7 +211,9 @@ class SipServer:
         self.ua.on_invite = self._on_invite
         root = Path(getattr(self.project, "root", "."))
         sounds = root / getattr(self.project.settings, "prompts_dir", "prompts")
-        self.prompts = PromptLibrary(sounds, opts.cache_dir or default_cache_dir())
+        self.prompts = PromptLibrary(
+            sounds, opts.cache_dir or default_cache_dir(), resolver=getattr(self.project, "prompt_path", None)
+        )
         self.router = Router.from_config(
             self.project.queues.values(), self.project.agents.values(), clock=self.clock, emit=self.emit
         )
