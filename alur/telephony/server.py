@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from alur.core.clock import RealClock
 from alur.core.errors import AlurError, CallerHungUp
 from alur.core.events import AgentStateChanged, Event
+from alur.integrations.services import live_services
 from alur.media.prompts import PromptLibrary
 from alur.media.rtp import RtpStream
 from alur.telephony.channel import SipChannel
@@ -221,7 +224,11 @@ class SipServer:
             self.ua, self.media_host, self.resolve, clock=self.clock, emit=self.emit, bind_host=opts.host
         )
         self.queues = LiveQueues(self.router, self.connector, self.agent_target)
-        self.runner = FlowRunner(self.project, clock=self.clock, log=self.emit)
+        self.web_client = httpx.AsyncClient(follow_redirects=True)
+        directory, http = live_services(self.project, self.web_client)
+        self.runner = FlowRunner(
+            self.project, clock=self.clock, log=self.emit, directory=directory, http=http
+        )
         await self.transports.start(opts.host, opts.port, tcp=opts.tcp)
         if opts.port == 0:
             opts.port = self.transports.udp.get_extra_info("sockname")[1]  # type: ignore[union-attr]
@@ -249,6 +256,7 @@ class SipServer:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await asyncio.sleep(0.05)  # let the BYEs leave
         await self.transports.close()
+        await self.web_client.aclose()
 
     # --- agents ------------------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ nodes:
       "2": bye
       "3": outside
       "4": desk
+      "5": balance
     fail: bye
   queue:
     type: queue
@@ -66,6 +67,18 @@ nodes:
     strategy: ring_all
     timeout: 8
     fail: bye
+  balance:
+    type: http
+    url: "http://127.0.0.1:{web}/balance/${caller_id}"
+    timeout: 2
+    result:
+      balance: response.balance
+    next: say_balance
+    fail: bye
+  say_balance:
+    type: play
+    say: "Your balance is ${vars.balance} rupiah."
+    next: bye
   bye:
     type: hangup
     prompt: "Goodbye."
@@ -126,6 +139,7 @@ def make_project(
     alice: int,
     bob: int,
     trunk: int,
+    web: int = 0,
     ring_timeout: float = 3,
     max_wait: float = 30,
     silence: float = 30,
@@ -134,7 +148,7 @@ def make_project(
         (root / d).mkdir(parents=True, exist_ok=True)
     (root / "alur.yaml").write_text(ALUR_YAML.format(silence=silence, trunk=trunk))
     (root / "flows" / "support.yaml").write_text(
-        SUPPORT.replace("{alice}", str(alice)).replace("{bob}", str(bob))
+        SUPPORT.replace("{alice}", str(alice)).replace("{bob}", str(bob)).replace("{web}", str(web))
     )
     (root / "flows" / "after_hours.yaml").write_text(AFTER_HOURS)
     (root / "calendars" / "closed.yaml").write_text(CALENDAR)
@@ -151,13 +165,16 @@ class Env:
         self.alice = free_port()
         self.bob = free_port()
         self.trunk = free_port()
+        self.web = free_port()  # a customer's web service, when a test starts one
         self.server = None
 
     async def start(self, **kw: float) -> Any:
         from alur.config.project import load_project
         from alur.telephony.server import ServerOptions, SipServer
 
-        root = make_project(self.tmp / "project", alice=self.alice, bob=self.bob, trunk=self.trunk, **kw)
+        root = make_project(
+            self.tmp / "project", alice=self.alice, bob=self.bob, trunk=self.trunk, web=self.web, **kw
+        )
         project = load_project(root)
         opts = ServerOptions.from_settings(project.settings.server, root)
         opts.port = self.sip_port
