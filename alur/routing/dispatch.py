@@ -62,6 +62,8 @@ class Dispatcher(RouterState):
         scanned = 0
         calls, agents, name, lookahead = self.calls, self.agents, q.name, q.config.lookahead
         own = self._pools.setdefault(("queue", name), {})  # live: agents leave it as they get offers
+        if not own and not self._widened:
+            return  # nobody of this queue is free, and no call draws on other pools
         for call in list(line):
             if call.reservations or calls.get(call.call_id) is not call or call.queue != name:
                 continue
@@ -79,6 +81,8 @@ class Dispatcher(RouterState):
             ranked = q.strategy.select(candidates, call, self.clock.now())
             if ranked:
                 self._make_offers(call, q, ranked, len(candidates))
+                if not own and not self._widened:
+                    break  # that was the last free agent: the rest of the line would find nobody
             elif q.strategy.recheck_after and q.recheck is None:
                 # time-dependent strategies (schedule): free agents may qualify later
                 q.recheck = self.clock.call_later(q.strategy.recheck_after, partial(self._recheck, q))
@@ -236,6 +240,8 @@ class Dispatcher(RouterState):
             self._unwatch(call)
 
     def _unwatch(self, call: WaitingCall) -> None:
+        if call.extra_pools:
+            self._widened -= 1
         for pool in call.extra_pools:
             watchers = self._watchers[pool]
             watchers[call.queue] -= 1

@@ -61,6 +61,7 @@ class RouterState:
         self._pools: dict[Pool, dict[str, None]] = {}  # available agents per pool, in insertion order
         self._watchers: dict[Pool, dict[str, int]] = {}  # pool -> queues with calls that draw on it
         self._dirty: dict[str, None] = {}
+        self._widened = 0  # waiting calls that also draw on other pools (escalation add_groups/add_queues)
         self._dispatching = False
         self._seq = 0
         self._rid = 0
@@ -126,6 +127,8 @@ class RouterState:
     def _watch(self, call: WaitingCall, pool: Pool) -> None:
         if pool == ("queue", call.queue) or pool in call.extra_pools:
             return
+        if not call.extra_pools:
+            self._widened += 1
         call.extra_pools.append(pool)
         watchers = self._watchers.setdefault(pool, {})
         watchers[call.queue] = watchers.get(call.queue, 0) + 1
