@@ -92,6 +92,10 @@ class Calendar(BaseModel):
         self._special = {d: [_parse_span(s) for s in spans] for d, spans in self.special.items()}
         self._holidays = {h.date: h.name for h in self.holidays}
         self._zone = ZoneInfo(self.timezone)
+        # pydantic serves private attributes through `__getattr__` (microseconds a read) and every
+        # `hours` node reads four of them: keep them in the instance dict, as nodes do
+        for name, value in (self.__pydantic_private__ or {}).items():
+            object.__setattr__(self, name, value)
         return self
 
     def state(self, at: float) -> str:

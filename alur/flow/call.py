@@ -163,9 +163,10 @@ class Call:
         if spec is None:
             return
         prompt = spec.resolve(self)
-        text = prompt.describe()
+        text = prompt.file or prompt.text or ""  # Prompt.describe(), inlined: every prompt of every call
         self.prompts.append(text)
-        self.log(PromptPlayed(self.now(), self.call_id, self.node_id, text, prompt.language))
+        runner = self.runner
+        runner.log(PromptPlayed(runner.clock.now(), self.call_id, self.node_id, text, prompt.language))
         await self.channel.play(prompt, barge_in=barge_in)
 
     def end(self, how: str) -> None:

@@ -117,11 +117,15 @@ class FlowRunner:
         """Run the call to its end; never raises for a caller hang-up or a flow problem."""
         current = self.flows[flow] if flow else self.flow_for(channel.dialed)
         call = Call(channel, self, current)
-        started = self.clock.now()
-        self.log(CallArrived(started, call.call_id, channel.caller_id, channel.dialed, current.name))
+        call_id = call.call_id
+        log, now = self.log, self.clock.now
+        started = now()
+        log(CallArrived(started, call_id, channel.caller_id, channel.dialed, current.name))
         entered: Callable[[str, str, Any], None] | None = getattr(channel, "node_entered", None)
+        enter_path = call.path.append
         node_id: str | None = current.start
         steps = 0
+        # the loop body runs once per node of every simulated call: locals, no repeated lookups
         try:
             while node_id is not None:
                 steps += 1
@@ -129,12 +133,13 @@ class FlowRunner:
                     call.error = f"more than {MAX_STEPS} nodes entered: the flow loops without waiting"
                     call.end("loop_limit")
                     break
-                node = call.flow.nodes[node_id]
+                flow_now = call.flow
+                node = flow_now.nodes[node_id]
                 call.node_id = node_id
-                call.path.append((call.flow.name, node_id))
-                self.log(NodeEntered(self.clock.now(), call.call_id, call.flow.name, node_id, node.type))
+                enter_path((flow_now.name, node_id))
+                log(NodeEntered(now(), call_id, flow_now.name, node_id, node.type))
                 if entered is not None:
-                    entered(call.flow.name, node_id, node)
+                    entered(flow_now.name, node_id, node)
                 node_id = await node.run(call)
             if call.ended is None:
                 call.end("flow_end")
@@ -154,21 +159,22 @@ class FlowRunner:
                 await channel.hangup("error")
             except CallerHungUp:
                 pass
-        ended = self.clock.now()
-        self.log(CallEnded(ended, call.call_id, call.ended or "flow_end", call.ended_node))
+        ended = now()
+        how = call.ended or "flow_end"
+        log(CallEnded(ended, call_id, how, call.ended_node))
         return CallResult(
-            call_id=call.call_id,
-            flow=call.flow.name,
-            how=call.ended or "flow_end",
-            node=call.ended_node,
-            path=call.path,
-            prompts=call.prompts,
-            vars=call.vars,
-            customer=call.customer,
-            language=call.language,
-            queue=call.queue_request,
-            queue_outcome=call.queue_outcome,
-            error=call.error,
-            started=started,
-            ended=ended,
+            call_id,
+            call.flow.name,
+            how,
+            call.ended_node,
+            call.path,
+            call.prompts,
+            call.vars,
+            call.customer,
+            call.language,
+            call.queue_request,
+            call.queue_outcome,
+            call.error,
+            started,
+            ended,
         )

@@ -68,6 +68,7 @@ class QueueNode(NodeBase):
     _vip: Expression | None = PrivateAttr(None)
     _attributes: dict[str, Template] = PrivateAttr(default_factory=dict)
     _skills: tuple[tuple[str, int], ...] = PrivateAttr(())
+    _fixed: QueueRequest | None = PrivateAttr(None)  # the request, when nothing in it depends on the call
 
     can_end = True
 
@@ -127,10 +128,35 @@ class QueueNode(NodeBase):
             self._vip = vip.get("vip")
             problems += more
         self._skills = tuple(sorted(self.skills.items()))
+        self._fixed = None
+        if not problems and not templates and not isinstance(self.vip, str):
+            # frozen, and the ACD copies `attributes`: one request serves every call of this node
+            self._fixed = self._build(int(self.priority), None, bool(self.vip), {})
         return problems
+
+    def _build(
+        self, priority: int, language: str | None, vip: bool, attributes: dict[str, str]
+    ) -> QueueRequest:
+        return QueueRequest(
+            queue=self.queue,
+            priority=priority,
+            skills=self._skills,
+            language=language,
+            vip=vip,
+            call_type=self.call_type,
+            max_wait=self.max_wait,
+            announce_position=self.announce_position,
+            announce_wait=self.announce_wait,
+            announce_every=self.announce_every,
+            music_on_hold=self.music_on_hold,
+            offer_callback=self.offer_callback,
+            attributes=attributes,
+        )
 
     def request(self, call: Call) -> QueueRequest:
         """The QueueRequest this node makes for this call."""
+        if self._fixed is not None:
+            return self._fixed
         context = call.context()
         priority: Any = self.priority
         if self._priority is not None:
@@ -140,26 +166,18 @@ class QueueNode(NodeBase):
             except (TypeError, ValueError):
                 raise ValueError(f"priority {self.priority!r} gave {priority!r}, not a number") from None
         vip = self._vip.truth(context) if self._vip is not None else bool(self.vip)
-        return QueueRequest(
-            queue=self.queue,
-            priority=int(priority),
-            skills=self._skills,
-            language=self._language.render(context) or None if self._language else None,
-            vip=vip,
-            call_type=self.call_type,
-            max_wait=self.max_wait,
-            announce_position=self.announce_position,
-            announce_wait=self.announce_wait,
-            announce_every=self.announce_every,
-            music_on_hold=self.music_on_hold,
-            offer_callback=self.offer_callback,
-            attributes={k: t.render(context) for k, t in self._attributes.items()},
+        return self._build(
+            int(priority),
+            self._language.render(context) or None if self._language else None,
+            vip,
+            {k: t.render(context) for k, t in self._attributes.items()},
         )
 
     async def run(self, call: Call) -> str | None:
         request = self.request(call)
         call.queue_request = request
-        await call.play(self.prompt)
+        if self.prompt is not None:
+            await call.play(self.prompt)
         outcome = await call.channel.enqueue(request)
         call.queue_outcome = outcome
         if outcome.result == "answered":
