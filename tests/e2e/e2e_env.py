@@ -112,6 +112,7 @@ hours: {}
 
 QUEUE = """\
 name: support
+strategy: {strategy}
 ring_timeout: {ring_timeout}
 max_wait: {max_wait}
 ring_no_answer:
@@ -143,6 +144,7 @@ def make_project(
     ring_timeout: float = 3,
     max_wait: float = 30,
     silence: float = 30,
+    strategy: str = "longest_idle",
 ) -> Path:
     for d in ("flows", "queues", "agents", "calendars"):
         (root / d).mkdir(parents=True, exist_ok=True)
@@ -152,7 +154,9 @@ def make_project(
     )
     (root / "flows" / "after_hours.yaml").write_text(AFTER_HOURS)
     (root / "calendars" / "closed.yaml").write_text(CALENDAR)
-    (root / "queues" / "support.yaml").write_text(QUEUE.format(ring_timeout=ring_timeout, max_wait=max_wait))
+    (root / "queues" / "support.yaml").write_text(
+        QUEUE.format(ring_timeout=ring_timeout, max_wait=max_wait, strategy=strategy)
+    )
     (root / "agents" / "agents.yaml").write_text(AGENTS.format(alice=alice, bob=bob))
     return root
 
@@ -168,7 +172,7 @@ class Env:
         self.web = free_port()  # a customer's web service, when a test starts one
         self.server = None
 
-    async def start(self, **kw: float) -> Any:
+    async def start(self, **kw: Any) -> Any:
         from alur.config.project import load_project
         from alur.telephony.server import ServerOptions, SipServer
 

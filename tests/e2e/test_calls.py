@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 from e2e_env import Env
@@ -686,3 +687,52 @@ async def test_server_stop_hangs_up_caller_and_agent(env: Env, tmp_path: Path) -
     c, a = await caller, await alice
     assert c.ok, c.errors or c.stderr  # the caller got BYE
     assert a.ok, a.errors or a.stderr  # and so did the agent
+
+
+async def test_queue_ring_all_bridges_the_first_to_answer_and_cancels_the_other(
+    env: Env, tmp_path: Path
+) -> None:
+    from alur.core.events import Offered
+
+    server = await env.start(strategy="ring_all", ring_timeout=8)
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=6, digits="1", digit_at=0.1)
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=2, ssrc=7)
+    alice = asyncio.create_task(
+        run_sipp(
+            "agent_answer.xml",
+            "",
+            port=env.alice,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            timeout=30,
+        )
+    )
+    bob = asyncio.create_task(
+        run_sipp("agent_noanswer.xml", "", port=env.bob, media_port=free_port(), workdir=tmp_path, timeout=30)
+    )
+    await asyncio.sleep(0.3)
+    caller = await run_sipp(
+        "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 5000)
+    )
+    a, b = await alice, await bob
+    assert caller.ok, caller.errors or caller.stderr
+    assert a.ok, a.errors or a.stderr  # answered, talked, got the caller's BYE
+    assert b.ok, b.errors or b.stderr  # rang, got CANCEL; our ACK for its 487 arrived
+    ev = server.events
+    offered = kinds(ev, Offered)
+    assert sorted(o.agent_id for o in offered) == ["alice", "bob"]
+    first_answer = ev.index(kinds(ev, Answered)[0])
+    assert all(ev.index(o) < first_answer for o in offered)  # rung together, not one after the other
+    assert [x.agent_id for x in kinds(ev, Answered)] == ["alice"]
+    assert [(d.agent_id, d.reason) for d in kinds(ev, OfferDeclined)] == [("bob", "lost_race")]
+    assert [(t.agent_id, t.ended_by) for t in kinds(ev, TalkEnded)] == [("alice", "caller")]
+    stats = server.finished[0].stats
+    assert stats["agent_rtp_in"] > 50 and stats["agent_rtp_out"] > 50  # both ways on the winning leg
+    log = (tmp_path / f"agent_noanswer-{env.bob}-messages.log").read_text()
+    assert log.count("CANCEL sip:") == 1 and "ACK sip:" in log
+    branches = re.findall(r"^(INVITE|CANCEL|ACK) sip:.*?^Via: [^\r\n]*branch=([^;\r\n]+)", log, re.M | re.S)
+    # CANCEL and the ACK of the 487 belong to the INVITE's transaction
+    assert [m for m, _ in branches] == ["INVITE", "CANCEL", "ACK"] and len({b for _, b in branches}) == 1
+    await asyncio.sleep(0.2)
+    assert server.agent_states()["bob"] == "available"
