@@ -64,14 +64,15 @@ class BuiltinDirectory:
 
     async def find_by_phone(self, phone: str) -> dict[str, Any] | None:
         """Match on digits only: '+62 811-0000', '62811 0000' and 'sip:+628110000@host' are one number."""
-        cid = self._by_phone.get(_digits(phone)) if _digits(phone) else None
+        digits = _digits(phone)
+        cid = self._by_phone.get(digits) if digits else None
         return self.public(self._customers[cid]) if cid is not None else None
 
 
 def _digits(phone: str) -> str:
     if phone.startswith(("sip:", "sips:", "tel:")):
         phone = phone.split(":", 1)[1].split("@", 1)[0].split(";", 1)[0]
-    return "".join(c for c in phone if c.isdigit())
+    return "".join(filter(str.isdigit, phone))
 
 
 class NoHttp:

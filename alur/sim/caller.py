@@ -183,13 +183,14 @@ class SimCaller:
     def _entry(self, behaviour: Any, ask: int, max_digits: int | None, u: float) -> str:
         """Digits for a collect/authenticate node: a template over the caller's customer record."""
         node = self.node
+        fields = node.__dict__  # a node's fields; getattr of a field it lacks costs pydantic an exception
         template: str | None = behaviour.enter if behaviour is not None else None
         if node.type == "authenticate":
             template = template or "{customer.id}|{customer.pin}"
-            if getattr(node, "use_caller_id", False) and self.customer is not None:
+            if fields.get("use_caller_id", False) and self.customer is not None:
                 ask += 1  # recognised by caller ID: the first thing asked is the PIN
         if template is None:
-            variable = getattr(node, "variable", "")
+            variable = fields.get("variable", "")
             template = f"{{customer.{variable}}}" if variable else None
         if template is not None:
             parts = [p.strip() for p in template.split("|")]
@@ -198,7 +199,7 @@ class SimCaller:
             )
             if text:
                 return text
-        width = max_digits or getattr(node, "min_digits", 4) or 4
+        width = max_digits or fields.get("min_digits", 4) or 4
         return str(int(u * 10**width)).zfill(width)[:width]
 
 

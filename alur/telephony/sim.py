@@ -233,16 +233,20 @@ class SimChannel:
         if self.hung_up:
             future.set_exception(CallerHungUp())
             return future
-        end = self.clock.now() + max(0.0, delay)
-        if self.hangup_at is not None and self.hangup_at <= end:
+        clock = self.clock
+        end = clock.now() + (delay if delay > 0.0 else 0.0)
+        if self.hangup_at is None:  # the usual case: one timer, no race with a hang-up
+            clock.call_at(end, lambda: future.set_result(None))
+            return future
+        if self.hangup_at <= end:
 
             def gone() -> None:
                 self._caller_gone()
                 future.set_exception(CallerHungUp())
 
-            self.clock.call_at(self.hangup_at, gone)
+            clock.call_at(self.hangup_at, gone)
         else:
-            self.clock.call_at(end, lambda: future.set_result(None))
+            clock.call_at(end, lambda: future.set_result(None))
         return future
 
     async def _race(self, future: Future[Any]) -> Any:
