@@ -22,10 +22,15 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from alur.core.events import DigitsCollected, MenuInputRejected, MenuOptionChosen
+from alur.flow.fastevents import constructor
 from alur.flow.model import NodeBase, PromptSpec
 
 if TYPE_CHECKING:
     from alur.flow.call import Call
+
+_digits_collected = constructor(DigitsCollected)
+_option_chosen = constructor(MenuOptionChosen)
+_input_rejected = constructor(MenuInputRejected)
 
 
 class MenuOption(BaseModel):
@@ -98,15 +103,15 @@ class MenuNode(NodeBase):
                 terminator=terminator,
             )
             now = call.now()
-            call.log(DigitsCollected(now, call.call_id, call.node_id, result.digits, result.ended_by))
+            call.log(_digits_collected(now, call.call_id, call.node_id, result.digits, result.ended_by))
             route = self._routes.get(result.digits)
             if route is not None:
-                call.log(MenuOptionChosen(now, call.call_id, call.flow.name, call.node_id, result.digits))
+                call.log(_option_chosen(now, call.call_id, call.flow.name, call.node_id, result.digits))
                 if self.variable:
                     call.set_var(self.variable, result.digits)
                 return route.next
             reason = "timeout" if not result.digits else "invalid"
-            call.log(MenuInputRejected(now, call.call_id, call.node_id, result.digits, reason))
+            call.log(_input_rejected(now, call.call_id, call.node_id, result.digits, reason))
             tries += 1
             if tries > self.retries:
                 if reason == "timeout" and self.on_timeout:
