@@ -694,3 +694,47 @@ async def test_queue_ring_all_bridges_the_first_to_answer_and_cancels_the_other(
     assert [m for m, _ in branches] == ["INVITE", "CANCEL", "ACK"] and len({b for _, b in branches}) == 1
     await asyncio.sleep(0.2)
     assert server.agent_states()["bob"] == "available"
+
+
+async def test_queue_ring_all_second_answer_crossing_our_cancel_is_acked_and_hung_up(
+    env: Env, tmp_path: Path
+) -> None:
+    server = await env.start(strategy="ring_all", ring_timeout=8)
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="1", digit_at=0.1)
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=2, ssrc=7)
+    alice = asyncio.create_task(
+        run_sipp(
+            "agent_answer.xml",
+            "",
+            port=env.alice,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            timeout=30,
+        )
+    )
+    bob = asyncio.create_task(
+        run_sipp(
+            "agent_answer_crossing.xml",
+            "",
+            port=env.bob,
+            media_port=free_port(),
+            workdir=tmp_path,
+            timeout=30,
+        )
+    )
+    await asyncio.sleep(0.3)
+    caller = await run_sipp(
+        "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 4000)
+    )
+    a, b = await alice, await bob
+    assert caller.ok, caller.errors or caller.stderr
+    assert a.ok, a.errors or a.stderr
+    assert b.ok, b.errors or b.stderr  # its late 200 got ACK, then BYE: the phone is not left off-hook
+    ev = server.events
+    assert [x.agent_id for x in kinds(ev, Answered)] == ["alice"]
+    assert [(d.agent_id, d.reason) for d in kinds(ev, OfferDeclined)] == [("bob", "lost_race")]
+    assert [t.agent_id for t in kinds(ev, TalkEnded)] == ["alice"]
+    assert server.finished[0].stats["agent_rtp_in"] > 50
+    await asyncio.sleep(0.2)
+    assert server.agent_states()["bob"] == "available"
