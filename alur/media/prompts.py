@@ -138,27 +138,7 @@ class PromptLibrary:
         digest = hashlib.sha256(f"{path.resolve()}:{path.stat().st_mtime_ns}".encode()).hexdigest()[:24]
         out = self.cache_dir / "files" / f"{digest}.raw"
         if not out.exists():
-            await _run(
-                [
-                    "sox",
-                    str(path),
-                    "-t",
-                    "raw",
-                    "-r",
-                    "8000",
-                    "-c",
-                    "1",
-                    "-b",
-                    "16",
-                    "-e",
-                    "signed-integer",
-                    "-L",
-                    str(out) + ".tmp",
-                ],
-                f"converting prompt {file!r}",
-                out.parent,
-            )
-            Path(str(out) + ".tmp").rename(out)
+            await _to_pcm(path, out, f"converting prompt {file!r}")
         return out.read_bytes()
 
     async def _speak(self, text: str, language: str, voice: str | None) -> bytes:
@@ -176,29 +156,18 @@ class PromptLibrary:
                 f"speaking {text[:40]!r} in {voice_name!r}",
                 out.parent,
             )
-            await _run(
-                [
-                    "sox",
-                    str(wav),
-                    "-t",
-                    "raw",
-                    "-r",
-                    "8000",
-                    "-c",
-                    "1",
-                    "-b",
-                    "16",
-                    "-e",
-                    "signed-integer",
-                    "-L",
-                    str(out) + ".tmp",
-                ],
-                "resampling speech",
-                out.parent,
-            )
-            Path(str(out) + ".tmp").rename(out)
+            await _to_pcm(wav, out, "resampling speech")
             wav.unlink(missing_ok=True)
         return out.read_bytes()
+
+
+async def _to_pcm(source: Path, out: Path, what: str) -> None:
+    """Convert any audio file sox reads to the cache's form (raw 16-bit little-endian mono at 8 kHz),
+    written beside `out` first so a half-written file is never taken for a cached one."""
+    tmp = Path(str(out) + ".tmp")
+    sox = ["sox", str(source), "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16"]
+    await _run([*sox, "-e", "signed-integer", "-L", str(tmp)], what, out.parent)
+    tmp.rename(out)
 
 
 async def _run(cmd: list[str], what: str, workdir: Path) -> None:
