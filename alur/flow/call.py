@@ -99,6 +99,20 @@ class Call:
                 bound[root] = version
         return ctx
 
+    def text_root(self, root: str) -> Any:
+        """The value of a text variable (`alur.flow.expr.TEXT_ROOTS`), without building a CEL context."""
+        if root == "language":
+            return self.language
+        if root == "caller_id":
+            return self.channel.caller_id
+        if root == "dialed":
+            return self.channel.dialed
+        if root == "call_id":
+            return self.call_id
+        if root == "flow":
+            return self.flow.name
+        return None
+
     def _version(self, root: str) -> Any:
         if root == "vars":
             return self._vars_version

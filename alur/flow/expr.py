@@ -18,6 +18,8 @@ from alur.core.errors import AlurError
 
 ROOTS = frozenset({"caller_id", "dialed", "customer", "vars", "language", "flow", "now", "call_id"})
 HTTP_ROOTS = ROOTS | {"response", "status"}
+#: variables that hold one piece of text for the whole evaluation scope (see `Call.text_root`)
+TEXT_ROOTS = frozenset({"caller_id", "dialed", "call_id", "language", "flow"})
 _TEMPLATE = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -43,10 +45,16 @@ class Expression:
     source: str
     program: Any
     roots: frozenset[str] = frozenset()
+    bare: str | None = None  # the expression is just this text variable (e.g. `${language}`)
 
     def evaluate(self, context: Any) -> Any:
         """Evaluate against a dict, or a scope with `activation(roots)` (a call: see alur.flow.call)."""
         if not isinstance(context, dict):
+            if self.bare is not None:
+                # CEL would hand the same string back, after binding it: skip the round trip
+                value = context.text_root(self.bare)
+                if type(value) is str:
+                    return value
             context = context.activation(self.roots)
         try:
             return self.program.execute(context)
@@ -87,7 +95,7 @@ def compile_expression(source: str, roots: frozenset[str] = ROOTS) -> Expression
             f"expression {text!r} uses unknown variable(s) {unknown} (known: {sorted(roots)})",
             value=source,
         )
-    return Expression(text, program, frozenset(names & roots))
+    return Expression(text, program, frozenset(names & roots), text if text in TEXT_ROOTS else None)
 
 
 _MACRO = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")

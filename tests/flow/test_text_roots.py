@@ -1,0 +1,54 @@
+"""Bare text variables (`${language}`, `${caller_id}`...) skip CEL but give what CEL gives."""
+
+from __future__ import annotations
+
+from flowkit import flow, project_from, run_call
+
+from alur.core.clock import VirtualClock
+from alur.flow.call import Call
+from alur.flow.expr import TEXT_ROOTS, compile_expression, compile_template
+from alur.flow.interpreter import FlowRunner
+from alur.telephony.sim import SimChannel
+
+
+def test_text_variables_follow_the_call_through_prompts_and_queue(tmp_path):
+    p = project_from(
+        tmp_path,
+        flow("""
+        start:
+          type: play
+          say: "${language}|${caller_id}|${dialed}|${call_id}|${flow}"
+          next: switch
+        switch:
+          type: set
+          vars: {language: id}
+          next: again
+        again:
+          type: play
+          say: "${language}"
+          next: wait
+        wait:
+          type: queue
+          queue: support
+          language: "${language}"
+        """),
+    )
+    run = run_call(p, caller_id="+62811", dialed="100")
+    assert run.result.prompts == ["en|+62811|100|c1|main", "id"]
+    assert run.queue.requests[0].language == "id"
+
+
+def test_fast_path_agrees_with_cel_and_falls_back_for_other_values(tmp_path):
+    p = project_from(tmp_path, flow("start: {type: hangup}"))
+    clock = VirtualClock(0.0)
+    runner = FlowRunner(p, clock=clock)
+    call = Call(SimChannel(clock, call_id="c9", caller_id="sip:7@pbx", dialed="100"), runner, p.flows["main"])
+    call.set_var("language", "id")
+    for root in sorted(TEXT_ROOTS):
+        expression = compile_expression(root)
+        assert expression.bare == root
+        assert expression.evaluate(call) == expression.evaluate(call.as_dict())
+    assert compile_expression("language + ''").bare is None
+    assert compile_template("${language}-${flow}").render(call) == "id-main"
+    call.channel.caller_id = None  # type: ignore[assignment] - not text: CEL answers, as before
+    assert compile_expression("caller_id").evaluate(call) is None
