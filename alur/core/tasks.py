@@ -9,7 +9,7 @@ code in both worlds and makes simulated calls cost a few function calls, not an 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Generator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from alur.core.clock import Clock, TimerHandle, VirtualClock
 
@@ -74,10 +74,12 @@ def sleep(clock: Clock, delay: float) -> Future[None]:
     return future
 
 
-def first_of(clock: Clock, future: Future[T], timeout: float) -> Future[T | None]:
-    """Resolve with the future's value, or None if `timeout` passes first."""
-    out: Future[T | None] = Future()
-    timer: TimerHandle = clock.call_later(timeout, lambda: out.set_result(None))
+def with_deadline(
+    clock: Clock, future: Future[T], at: float, expire: Callable[[Future[T]], None]
+) -> Future[T]:
+    """A future that follows `future`, unless time `at` comes first: then `expire(it)` settles it."""
+    out: Future[T] = Future()
+    timer: TimerHandle = clock.call_at(at, lambda: expire(out))
 
     def relay(done: Future[T]) -> None:
         timer.cancel()
@@ -88,6 +90,12 @@ def first_of(clock: Clock, future: Future[T], timeout: float) -> Future[T | None
 
     future.add_done_callback(relay)
     return out
+
+
+def first_of(clock: Clock, future: Future[T], timeout: float) -> Future[T | None]:
+    """Resolve with the future's value, or None if `timeout` passes first."""
+    maybe = cast(Future[T | None], future)
+    return with_deadline(clock, maybe, clock.now() + timeout, lambda out: out.set_result(None))
 
 
 class Task(Generic[T]):

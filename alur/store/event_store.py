@@ -62,7 +62,11 @@ class EventStore:
         return len(rows)
 
     def events(
-        self, *, call_id: str | None = None, agent_id: str | None = None, since: float | None = None,
+        self,
+        *,
+        call_id: str | None = None,
+        agent_id: str | None = None,
+        since: float | None = None,
         until: float | None = None,
     ) -> Iterator[Event]:
         """Events in the order they were appended, optionally filtered."""

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from alur.core.channel import ConnectOutcome, DigitsResult, Prompt, QueueOutcome, QueueRequest, Recording
 from alur.core.clock import VirtualClock
 from alur.core.errors import CallerHungUp
-from alur.core.tasks import Future, Task
+from alur.core.tasks import Future, Task, with_deadline
 from alur.flow.fastevents import constructor
 
 
@@ -258,26 +258,14 @@ class SimChannel:
         """Await `future`, unless the caller hangs up first."""
         if self.hangup_at is None:
             return await future
-        out: Future[Any] = Future()
         if self.hung_up:
             raise CallerHungUp()
 
-        def gone() -> None:
-            if not out.done():
-                self._caller_gone()
-                out.set_exception(CallerHungUp())
+        def gone(out: Future[Any]) -> None:
+            self._caller_gone()
+            out.set_exception(CallerHungUp())
 
-        timer = self.clock.call_at(self.hangup_at, gone)
-
-        def relay(done: Future[Any]) -> None:
-            timer.cancel()
-            if done._exception is not None:
-                out.set_exception(done._exception)
-            else:
-                out.set_result(done._result)
-
-        future.add_done_callback(relay)
-        return await out
+        return await with_deadline(self.clock, future, self.hangup_at, gone)
 
     # --- the Channel protocol --------------------------------------------------------------------
 
