@@ -37,8 +37,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from alur.config.project import Project, pydantic_problems
-from alur.config.yamlsrc import Problem, YamlFileError, load_yaml, node_line, plain
+from alur.config.project import Project, pydantic_problems, yaml_documents
+from alur.config.yamlsrc import Problem, node_line, plain
 from alur.core.clock import VirtualClock
 from alur.core.events import Event
 from alur.core.tasks import run_until_complete
@@ -203,15 +203,7 @@ class LoadedCase:
 
 def load_cases(project: Project, problems: list[Problem]) -> list[LoadedCase]:
     cases: list[LoadedCase] = []
-    folder = project.root / "tests"
-    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
-    for file in files:
-        display = f"tests/{file.name}"
-        try:
-            data = load_yaml(file, display)
-        except YamlFileError as error:
-            problems.append(error.problem)
-            continue
+    for _file, display, data in yaml_documents(project.root, "tests", problems):
         items = data.get("cases") if isinstance(data, dict) else data
         if not isinstance(items, list):
             problems.append(Problem(display, 1, "a test file needs 'cases: [...]'", code="invalid_test"))

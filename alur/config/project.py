@@ -16,6 +16,7 @@ wrong (not just the first), each naming file, line and node.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -139,6 +140,19 @@ def _yaml_files(root: Path, folder: str) -> list[Path]:
     if not directory.is_dir():
         return []
     return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def yaml_documents(root: Path, folder: str, problems: list[Problem]) -> Iterator[tuple[Path, str, Any]]:
+    """(file, 'folder/name.yaml', parsed data) for each readable YAML file of a project folder;
+    a file that cannot be read or parsed becomes a problem instead."""
+    for file in _yaml_files(root, folder):
+        display = f"{folder}/{file.name}"
+        try:
+            data = load_yaml(file, display)
+        except YamlFileError as error:
+            problems.append(error.problem)
+            continue
+        yield file, display, data
 
 
 def _records(data: Any, key: str) -> list[tuple[Any, Any]]:
@@ -270,13 +284,7 @@ def _check_numbers(project: Project, problems: list[Problem]) -> None:
 
 
 def _load_calendars(project: Project, problems: list[Problem]) -> None:
-    for file in _yaml_files(project.root, "calendars"):
-        display = f"calendars/{file.name}"
-        try:
-            data = load_yaml(file, display)
-        except YamlFileError as error:
-            problems.append(error.problem)
-            continue
+    for file, display, data in yaml_documents(project.root, "calendars", problems):
         values = plain(data) if isinstance(data, dict) else data
         if isinstance(values, dict):
             values.setdefault("name", file.stem)
@@ -293,13 +301,7 @@ def _load_calendars(project: Project, problems: list[Problem]) -> None:
 
 
 def _load_customers(project: Project, problems: list[Problem]) -> None:
-    for file in _yaml_files(project.root, "directory"):
-        display = f"directory/{file.name}"
-        try:
-            data = load_yaml(file, display)
-        except YamlFileError as error:
-            problems.append(error.problem)
-            continue
+    for _file, display, data in yaml_documents(project.root, "directory", problems):
         for record, _ in _records(data, "customers"):
             line = node_line(record, 1)
             try:
@@ -318,13 +320,7 @@ def _load_routing(project: Project, problems: list[Problem]) -> set[str]:
     """Queues and agents with the routing engine's own models; returns queue names seen in files."""
     seen: set[str] = set()
     for folder, model, key in (("queues", QueueConfig, "queues"), ("agents", AgentConfig, "agents")):
-        for file in _yaml_files(project.root, folder):
-            display = f"{folder}/{file.name}"
-            try:
-                data = load_yaml(file, display)
-            except YamlFileError as error:
-                problems.append(error.problem)
-                continue
+        for file, display, data in yaml_documents(project.root, folder, problems):
             records = _records(data, key)
             for record, container in records:
                 line = node_line(record, 1)
