@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
+from typing import Any
 
 from e2e_env import Env
 from sipp import audio_and_dtmf_pcap, free_port, run_sipp
@@ -31,12 +32,10 @@ async def test_happy_path_menu_queue_agent_answers_caller_hangs_up(env: Env, tmp
     caller_pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=6, digits="1", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=2, ssrc=0x9999)
     agent = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer.xml",
-            "",
-            port=env.alice,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.alice,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             timeout=30,
         )
@@ -81,6 +80,11 @@ async def test_happy_path_menu_queue_agent_answers_caller_hangs_up(env: Env, tmp
     assert record.talk_time is not None and 3.0 < record.talk_time < 7.0  # the caller talked ~5 s
 
 
+def agent_phone(scenario: str, port: int, workdir: Path, **kw: Any) -> Any:
+    """An agent's phone: sipp waiting on its fixed SIP URI port for Alur to ring it."""
+    return run_sipp(scenario, "", port=port, media_port=free_port(), workdir=workdir, **kw)
+
+
 def caller_args(env: Env, tmp_path: Path, pcap: Path, wait_ms: int, talk_ms: int = 0) -> dict:  # type: ignore[type-arg]
     return dict(
         port=free_port(),
@@ -96,18 +100,12 @@ async def test_agent_no_answer_then_next_agent_answers(env: Env, tmp_path: Path)
     server = await env.start(ring_timeout=2)
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=8, digits="1", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
-    alice = asyncio.create_task(
-        run_sipp(
-            "agent_noanswer.xml", "", port=env.alice, media_port=free_port(), workdir=tmp_path, timeout=30
-        )
-    )
+    alice = asyncio.create_task(agent_phone("agent_noanswer.xml", env.alice, tmp_path, timeout=30))
     bob = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer.xml",
-            "",
-            port=env.bob,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.bob,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             timeout=30,
         )
@@ -131,23 +129,19 @@ async def test_agent_busy_486_and_decline_603_are_acked_and_next_agent_rung(env:
     server = await env.start(ring_timeout=3)
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="1", digit_at=0.1)
     alice = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_reject.xml",
-            "",
-            port=env.alice,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.alice,
+            tmp_path,
             params={"status": 486, "reason": "Busy Here"},
             timeout=20,
         )
     )
     bob = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_reject.xml",
-            "",
-            port=env.bob,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.bob,
+            tmp_path,
             params={"status": 603, "reason": "Decline"},
             timeout=20,
         )
@@ -171,11 +165,7 @@ async def test_agent_busy_486_and_decline_603_are_acked_and_next_agent_rung(env:
 async def test_caller_abandons_in_queue(env: Env, tmp_path: Path) -> None:
     server = await env.start(ring_timeout=10)
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=4, digits="1", digit_at=0.1)
-    alice = asyncio.create_task(
-        run_sipp(
-            "agent_noanswer.xml", "", port=env.alice, media_port=free_port(), workdir=tmp_path, timeout=20
-        )
-    )
+    alice = asyncio.create_task(agent_phone("agent_noanswer.xml", env.alice, tmp_path, timeout=20))
     await asyncio.sleep(0.3)
     caller = await run_sipp(
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 3500)
@@ -257,12 +247,10 @@ async def test_registered_phone_with_digest_gets_the_call(env: Env, tmp_path: Pa
     phone_port = free_port()
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
     carol = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer.xml",
-            "",
-            port=phone_port,
-            media_port=free_port(),
-            workdir=tmp_path,
+            phone_port,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             timeout=30,
         )
@@ -321,12 +309,10 @@ async def test_info_dtmf_chooses_menu_option(env: Env, tmp_path: Path) -> None:
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=4)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
     alice = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer.xml",
-            "",
-            port=env.alice,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.alice,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             timeout=30,
         )
@@ -358,24 +344,20 @@ async def test_agent_blind_transfer_with_refer(env: Env, tmp_path: Path) -> None
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=8, digits="1", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
     alice = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_refer.xml",
-            "",
-            port=env.alice,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.alice,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             params={"refer_to": f"sip:bob@127.0.0.1:{env.bob}"},
             timeout=30,
         )
     )
     bob = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer.xml",
-            "",
-            port=env.bob,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.bob,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             timeout=30,
         )
@@ -402,12 +384,10 @@ async def test_transfer_to_external_number_through_trunk(env: Env, tmp_path: Pat
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="3", digit_at=0.1)
     far_pcap = audio_and_dtmf_pcap(tmp_path / "far.pcap", audio_seconds=2, ssrc=7)
     trunk = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer.xml",
-            "",
-            port=env.trunk,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.trunk,
+            tmp_path,
             keys={"pcap": str(far_pcap)},
             timeout=30,
         )
@@ -432,12 +412,10 @@ async def test_silent_caller_is_hung_up_and_agent_freed(env: Env, tmp_path: Path
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1.5, digits="1", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=12, ssrc=7)
     alice = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer.xml",
-            "",
-            port=env.alice,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.alice,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             timeout=30,
         )
@@ -501,12 +479,10 @@ async def test_agent_holds_and_resumes_with_reinvite_without_the_call_ending(
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=10, digits="1", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
     alice = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_hold.xml",
-            "",
-            port=env.alice,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.alice,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             params={"hold_ms": 4500},
             timeout=30,
@@ -542,12 +518,10 @@ async def test_caller_asks_for_callback_agent_calls_back_through_trunk(env: Env,
     assert any("press 1" in p.prompt for p in kinds(ev, PromptPlayed) if p.node == "queue")
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=3, ssrc=7)
     alice = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer.xml",
-            "",
-            port=env.alice,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.alice,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             timeout=30,
         )
@@ -583,23 +557,19 @@ async def test_ring_group_rings_all_and_bridges_the_one_that_answers(env: Env, t
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="4", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
     alice = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_reject.xml",
-            "",
-            port=env.alice,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.alice,
+            tmp_path,
             params={"status": 486, "reason": "Busy Here"},
             timeout=20,
         )
     )
     bob = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer.xml",
-            "",
-            port=env.bob,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.bob,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             timeout=30,
         )
@@ -622,12 +592,10 @@ async def test_server_stop_hangs_up_caller_and_agent(env: Env, tmp_path: Path) -
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=2, digits="1", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
     alice = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer.xml",
-            "",
-            port=env.alice,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.alice,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             timeout=30,
         )
@@ -656,19 +624,15 @@ async def test_queue_ring_all_bridges_the_first_to_answer_and_cancels_the_other(
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=6, digits="1", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=2, ssrc=7)
     alice = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer.xml",
-            "",
-            port=env.alice,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.alice,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             timeout=30,
         )
     )
-    bob = asyncio.create_task(
-        run_sipp("agent_noanswer.xml", "", port=env.bob, media_port=free_port(), workdir=tmp_path, timeout=30)
-    )
+    bob = asyncio.create_task(agent_phone("agent_noanswer.xml", env.bob, tmp_path, timeout=30))
     await asyncio.sleep(0.3)
     caller = await run_sipp(
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 5000)
@@ -703,23 +667,19 @@ async def test_queue_ring_all_second_answer_crossing_our_cancel_is_acked_and_hun
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="1", digit_at=0.1)
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=2, ssrc=7)
     alice = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer.xml",
-            "",
-            port=env.alice,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.alice,
+            tmp_path,
             keys={"pcap": str(agent_pcap)},
             timeout=30,
         )
     )
     bob = asyncio.create_task(
-        run_sipp(
+        agent_phone(
             "agent_answer_crossing.xml",
-            "",
-            port=env.bob,
-            media_port=free_port(),
-            workdir=tmp_path,
+            env.bob,
+            tmp_path,
             timeout=30,
         )
     )
