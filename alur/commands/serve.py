@@ -131,51 +131,63 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
 
 
-async def _serve(project: object, options: object, database: str, loop_name: str) -> None:
+async def _serve(project: Any, options: Any, database: str, loop_name: str) -> None:
+    import httpx
+
+    from alur.core.clock import RealClock
+    from alur.integrations.services import live_services
+    from alur.service.center import ContactCenter
+    from alur.service.console import CallConsole
     from alur.store.event_store import EventStore
-    from alur.store.writer import EventWriter
     from alur.telephony.server import SipServer
 
     store = await asyncio.to_thread(EventStore, database)
-    async with EventWriter(store) as writer:
-        server = SipServer(project, options, emit=writer.emit)  # type: ignore[arg-type]
-        await server.start()
-        o = server.options
-        transports = "UDP+TCP" if o.tcp else "UDP"
-        if server.media_host != o.host:
-            print(
-                f"Announcing {server.media_host} in SIP and SDP (set --media-host to change it)", flush=True
-            )
-        print(
-            f"Alur is answering calls on sip:{o.host}:{o.port} ({transports}, {loop_name}); "
-            f"event log: {store.url}",
-            flush=True,
-        )
-        settings = project.settings  # type: ignore[attr-defined]
-        for number, flow in sorted(settings.numbers.items()):
-            print(f"  dial {number:<12} -> flow {flow}   (e.g. sip:{number}@{server.media_host}:{o.port})")
-        if settings.default_flow:
-            print(f"  any other number -> flow {settings.default_flow}")
-        for agent in project.agents.values():  # type: ignore[attr-defined]
-            user = agent.extension or agent.id
-            if agent.sip_uri:
-                where = f"rung at {agent.sip_uri}"
-            elif user in o.phones or agent.id in o.phones:
-                where = f"registers as sip:{user}@{server.media_host}:{o.port}"
-            else:
-                where = f"cannot register yet: no password for {user!r} (add it to phones.yaml or --phones)"
-            print(f"  agent {agent.id:<10} {where}")
-        print("Press Ctrl-C to stop.", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+    clock = RealClock(asyncio.get_running_loop())
+    async with httpx.AsyncClient(follow_redirects=True) as web:
+        directory, http = live_services(project, web)
+        center = ContactCenter(project, clock=clock, store=store, directory=directory, http=http)
+        center.bus.subscribe("console", CallConsole(lambda line: print(line, flush=True)).handle)
+        async with center:
+            server = SipServer(center, options)
+            await server.start(center.restored_phones)
+            _print_banner(project, server, store.url, loop_name)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    loop.add_signal_handler(sig, stop.set)
+                except (NotImplementedError, RuntimeError):
+                    pass
             try:
-                loop.add_signal_handler(sig, stop.set)
-            except (NotImplementedError, RuntimeError):
-                pass
-        try:
-            await stop.wait()
-        finally:
-            print("stopping: ending calls...", file=sys.stderr, flush=True)
-            await server.stop()
+                await stop.wait()
+            finally:
+                print("stopping: ending calls...", file=sys.stderr, flush=True)
+                await server.stop()
     await asyncio.to_thread(store.close)
+
+
+def _print_banner(project: Any, server: Any, store_url: str, loop_name: str) -> None:
+    o = server.options
+    transports = "UDP+TCP" if o.tcp else "UDP"
+    if server.media_host != o.host:
+        print(f"Announcing {server.media_host} in SIP and SDP (set --media-host to change it)", flush=True)
+    print(
+        f"Alur is answering calls on sip:{o.host}:{o.port} ({transports}, {loop_name}); event log: {store_url}",
+        flush=True,
+    )
+    settings = project.settings
+    for number, flow in sorted(settings.numbers.items()):
+        print(f"  dial {number:<12} -> flow {flow}   (e.g. sip:{number}@{server.media_host}:{o.port})")
+    if settings.default_flow:
+        print(f"  any other number -> flow {settings.default_flow}")
+    for agent in project.agents.values():
+        user = agent.extension or agent.id
+        if agent.sip_uri:
+            where = f"rung at {agent.sip_uri}"
+        elif user in o.phones or agent.id in o.phones:
+            where = f"registers as sip:{user}@{server.media_host}:{o.port}"
+        else:
+            where = f"cannot register yet: no password for {user!r} (add it to phones.yaml or --phones)"
+        state = server.router.agent_state(agent.id)
+        print(f"  agent {agent.id:<10} {where}  [{state}]")
+    print("Press Ctrl-C to stop.", flush=True)

@@ -67,6 +67,7 @@ class QueueOutcome:
     agent_id: str | None = None
     wait: float = 0.0
     target: str | None = None  # where an overflow/escalation asks the flow to go
+    ended_by: str = ""  # after an answer: who ended the talk ("caller", "agent", "transfer")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,9 @@ callbacks run in (time, priority, seq) order so that a seeded run is reproducibl
 from __future__ import annotations
 
 import heapq
+import logging
 import time
+from functools import partial
 from collections.abc import Callable
 from typing import Protocol
 
@@ -130,10 +132,18 @@ class RealClock:
         return time.time()
 
     def call_at(self, when: float, callback: Callable[[], None], priority: int = 0) -> TimerHandle:
-        return self._loop.call_later(max(0.0, when - time.time()), callback)
+        return self._loop.call_later(max(0.0, when - time.time()), partial(_guarded, callback))
 
     def call_later(self, delay: float, callback: Callable[[], None], priority: int = 0) -> TimerHandle:
-        return self._loop.call_later(max(0.0, delay), callback)
+        return self._loop.call_later(max(0.0, delay), partial(_guarded, callback))
+
+
+def _guarded(callback: Callable[[], None]) -> None:
+    """No exception escapes a timer: it is logged with the callback that raised it."""
+    try:
+        callback()
+    except Exception:
+        logging.getLogger("alur.clock").exception("timer callback %r failed", callback)
 
 
 class AbstractEventLoopLike(Protocol):

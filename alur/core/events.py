@@ -111,8 +111,9 @@ class VoicemailRecorded(Event):
 @dataclass(frozen=True, slots=True)
 class CallEnded(Event):
     call_id: str
-    how: str  # "caller_hangup" | "flow_hangup" | "agent_hangup" | "transferred" | "voicemail" | ...
+    how: str  # "caller_hangup" | "flow_hangup" | "agent_hangup" | "transferred" | "server_lost" | ...
     node: str = ""
+    error: str = ""  # what went wrong inside the flow, when how == "error"
 
 
 # --- queues and routing ---------------------------------------------------------------------------
@@ -138,6 +139,7 @@ class Offered(Event):
     queue: str
     reservation_id: str
     expires_at: float
+    callback_number: str | None = None  # set when the offer is a callback's turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +147,8 @@ class OfferDeclined(Event):
     call_id: str
     agent_id: str
     queue: str
-    reason: str  # "no_answer" | "busy" | "declined" | "expired" | "lost_race"
+    reason: str  # "no_answer" | "busy" | "declined" | "expired" | "lost_race" | "server_lost" | ...
+    reservation_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +184,8 @@ class Escalated(Event):
     step: int
     action: str  # e.g. "widen_skill_level", "add_agents", "raise_priority", "move_queue"
     detail: str = ""
+    priority: int = 0  # the call's priority after the step
+    target: str = ""  # the queue a move_queue step moved it to
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,3 +243,66 @@ class Disposition(Event):
     resolved: bool = True
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+# --- the running service ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WaitEnded(Event):
+    """A queued call's wait is over: the outcome the flow continues on (see QueueOutcome)."""
+
+    call_id: str
+    queue: str
+    result: str  # "answered" | "abandoned" | "timeout" | "full" | "no_agents" | "callback" | "overflow"
+    wait: float
+    agent_id: str | None = None
+    target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRequestPending(Event):
+    """An agent asked to pause or log out once the current call (and wrap-up) ends; "" cancels."""
+
+    agent_id: str
+    pending: str  # "" | "pause" | "logout"
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DirectCallStarted(Event):
+    """An agent's phone rings for a call the queues did not route (blind transfer, ring group)."""
+
+    call_id: str
+    agent_id: str
+    kind: str  # "agent_blind" | "ring_group" | "agent"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectCallEnded(Event):
+    call_id: str
+    agent_id: str
+    answered: bool
+    talk_time: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneRegistered(Event):
+    """An agent's phone registered (expires_at > at) or unregistered (expires_at == 0)."""
+
+    agent_id: str
+    user: str
+    contact: str
+    transport: str = "UDP"
+    expires_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStarted(Event):
+    """The boot marker: what the server found in the log and put right before taking calls."""
+
+    server: str
+    pid: int
+    agents_restored: int = 0
+    calls_closed: int = 0
+    callbacks_restored: int = 0

@@ -166,7 +166,7 @@ class FlowRunner:
                 pass
         ended = now()
         how = call.ended or "flow_end"
-        log(_call_ended(ended, call_id, how, call.ended_node))
+        log(_call_ended(ended, call_id, how, call.ended_node, call.error or ""))
         return CallResult(
             call_id,
             call.flow.name,

@@ -157,7 +157,7 @@ class Dispatcher(RouterState):
             )
         emit = self._emit
         for res in made:
-            emit(Offered(now, call.call_id, res.agent_id, name, res.id, expires))
+            emit(Offered(now, call.call_id, res.agent_id, name, res.id, expires, call.callback_number))
         on_offer = self.on_offer
         if on_offer is not None:
             for res in made:
@@ -194,7 +194,7 @@ class Dispatcher(RouterState):
         agent, q, call, now = self.agents[res.agent_id], self.queues[res.queue], res.call, self.clock.now()
         if notify and self.on_cancel is not None:
             self.on_cancel(self._offer_of(res), reason)
-        self._emit(OfferDeclined(now, call.call_id, agent.id, q.name, reason))
+        self._emit(OfferDeclined(now, call.call_id, agent.id, q.name, reason, res.id))
         policy = q.config.ring_no_answer
         why = (
             f"{agent.id} did not take the call ({reason}); the call keeps place {q.line.position(call)}"

@@ -21,19 +21,23 @@ from functools import partial
 from alur.core.channel import QueueOutcome, QueueRequest
 from alur.core.clock import Clock
 from alur.core.events import (
+    AgentRequestPending,
+    AgentStateChanged,
     Answered,
     CallbackRequested,
     CallQueued,
+    DirectCallEnded,
+    DirectCallStarted,
     Disposition,
     Event,
     TalkEnded,
 )  # fmt: skip
 from alur.routing.agents import Agent, AgentState, AgentStatus, States, status_of
 from alur.routing.calls import Explanation, Line, Offer, WaitingCall
-from alur.routing.dispatch import Dispatcher
 from alur.routing.errors import RoutingError
 from alur.routing.model import AgentConfig, QueueConfig, check_references
 from alur.routing.queues import Queue, QueueStats
+from alur.routing.restore import Restoring
 from alur.routing.state import MISSES, raise_illegal
 from alur.routing.strategies import StrategyContext, create
 
@@ -41,7 +45,7 @@ S = States
 FINISHED_KEPT = 10_000  # recently ended calls whose Disposition the queue's strategy can still learn from
 
 
-class Router(Dispatcher):
+class Router(Restoring):
     """The automatic call distributor. Build with `Router.from_config(queues, agents, clock=...)`.
 
     `Router(clock, *, emit, on_offer, on_cancel, on_outcome, rng, explanations)`: every argument but
@@ -320,30 +324,37 @@ class Router(Dispatcher):
         agent = self._agent(agent_id)
         if agent.state is not S.OFFLINE:
             raise_illegal(agent, "log in", "offline")
+        self._clear_pending(agent)
         self._set_state(agent, S.PAUSED if paused else S.AVAILABLE, paused or "")
         self._run()
 
     def logout(self, agent_id: str) -> None:
-        """Offline now; an agent on a call logs out once the call ends; an offer is withdrawn."""
+        """Offline now; an agent on a call logs out once the call ends (replacing an earlier "pause
+        after this call"); an offer is withdrawn."""
         agent = self._agent(agent_id)
-        if agent.state in (S.BUSY,):
-            agent.pending_logout = True
+        if agent.state is S.BUSY:
+            self._set_pending(agent, "logout")
             return
+        self._clear_pending(agent)
         self._withdraw(agent, "agent_logged_out")
         self._end_wrap(agent)
         self._set_state(agent, S.OFFLINE)
         self._run()
 
     def pause(self, agent_id: str, reason: str = "break") -> None:
-        """Paused with a reason; an agent on a call is paused once the call and wrap-up end."""
+        """Paused with a reason; an agent on a call is paused once the call and wrap-up end (the
+        latest request wins: it replaces an earlier "log out after this call")."""
         agent = self._agent(agent_id)
         if agent.state is S.OFFLINE:
             raise_illegal(agent, "pause", "logged in")
         if agent.state is S.BUSY:
-            agent.pending_pause = reason
+            self._set_pending(agent, "pause", reason)
             return
+        self._clear_pending(agent)
         if agent.state is S.PAUSED:
-            agent.pause_reason = reason
+            if reason != agent.pause_reason:
+                agent.pause_reason = reason
+                self._emit(AgentStateChanged(self.clock.now(), agent.id, "paused", "paused", reason))
             return
         self._withdraw(agent, "agent_paused")
         self._end_wrap(agent)
@@ -359,9 +370,13 @@ class Router(Dispatcher):
         self._run()
 
     def ready(self, agent_id: str) -> None:
-        """'I am ready': ends wrap-up early, unpauses, or logs in."""
+        """'I am ready': ends wrap-up early, unpauses, or logs in; on a call it takes back a pending
+        pause or log-out."""
         agent = self._agent(agent_id)
-        if agent.state is S.WRAP_UP:
+        if agent.state is S.BUSY and (agent.pending_logout or agent.pending_pause is not None):
+            self._clear_pending(agent)
+            return
+        if agent.state is S.WRAP_UP:  # after-call work is done; a pending pause or log-out applies
             self._end_wrap(agent)
             self._after_work(agent)
             self._run()
@@ -371,6 +386,52 @@ class Router(Dispatcher):
             self.login(agent_id)
         else:
             raise_illegal(agent, "become ready", "in wrap-up, paused or offline")
+
+    def _set_pending(self, agent: Agent, pending: str, reason: str = "") -> None:
+        agent.pending_logout = pending == "logout"
+        agent.pending_pause = reason if pending == "pause" else None
+        self._emit(AgentRequestPending(self.clock.now(), agent.id, pending, reason))
+
+    def _clear_pending(self, agent: Agent) -> None:
+        """An explicit state change overrides any request made for the end of the call."""
+        if agent.pending_logout or agent.pending_pause is not None:
+            self._set_pending(agent, "")
+
+    # --- calls the queues did not route ----------------------------------------------------------
+
+    def direct_call_started(self, agent_id: str, call_id: str, kind: str) -> bool:
+        """An agent's phone rings for a blind transfer or ring-group call: an available agent is
+        reserved for it, so no queue offers them another call meanwhile. False if the agent was not
+        available (their phone still rings; the router's state is left alone)."""
+        agent = self._agent(agent_id)
+        self._emit(DirectCallStarted(self.clock.now(), call_id, agent_id, kind))
+        if agent.state is not S.AVAILABLE:
+            return False
+        self._set_state(agent, S.RESERVED, f"direct:{call_id}")
+        agent.call_id = call_id
+        return True
+
+    def direct_call_answered(self, agent_id: str, call_id: str) -> None:
+        agent = self._agent(agent_id)
+        if agent.call_id == call_id and agent.state in (S.RESERVED, S.RINGING):
+            self._set_state(agent, S.BUSY, f"direct:{call_id}")
+            agent.answered_at = self.clock.now()
+
+    def direct_call_ended(self, agent_id: str, call_id: str) -> None:
+        """The direct call is over (or never answered): the agent is free, or takes a pending request."""
+        agent = self._agent(agent_id)
+        if agent.call_id != call_id or agent.state not in (S.RESERVED, S.RINGING, S.BUSY):
+            return
+        now = self.clock.now()
+        answered = agent.state is S.BUSY
+        talk = now - agent.answered_at if answered else 0.0
+        self._emit(DirectCallEnded(now, call_id, agent_id, answered, talk))
+        agent.call_id = None
+        if answered:
+            agent.roll_day(now)
+            agent.talk_today += talk
+        self._after_work(agent)
+        self._run()
 
     # --- queries ---------------------------------------------------------------------------------
 

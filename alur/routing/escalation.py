@@ -48,7 +48,9 @@ def apply_step(router: Dispatcher, call: WaitingCall, q: Queue) -> None:
         detail = f"moved to queue {step.target}"
     elif step.action == "overflow":
         detail = f"overflow to {step.target}"
-    router._emit(Escalated(now, call.call_id, q.name, call.step, step.action, detail))
+    router._emit(
+        Escalated(now, call.call_id, q.name, call.step, step.action, detail, call.priority, step.target or "")
+    )
     router._explain(
         call,
         "escalation",

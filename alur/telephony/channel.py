@@ -133,6 +133,11 @@ class SipChannel:
             pass
         raise CallerHungUp()
 
+    async def next_digit(self) -> None:
+        """Wait until a digit arrives or the caller hangs up."""
+        self._digit_event.clear()
+        await self._digit_event.wait()
+
     async def _wait_digit(self, timeout: float) -> bool:
         if self.digits:
             return True

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from alur.core.channel import ConnectOutcome
 from alur.core.clock import Clock
+from alur.core.errors import AlurError
 from alur.core.events import CallTransferred, Event
 from alur.media.rtp import RtpStream, bridge, unbridge
+from alur.service.commands import Command, DirectCallAnswered, DirectCallEnd, DirectCallStart
 from alur.telephony.sip.message import parse_uri
 from alur.telephony.sip.sdp import SdpError, answer_from_offer_reply, build_offer
 from alur.telephony.sip.ua import ClientCall, UserAgent
@@ -31,12 +33,13 @@ class Target:
     transport: str = "UDP"
     label: str = ""
     credentials: tuple[str, str] | None = None  # answers a 401/407 (e.g. a trunk's)
+    agent_id: str = ""  # set when this is an agent's phone: the router must know it rings
 
     @classmethod
-    def from_uri(cls, uri: str, label: str = "") -> Target:
+    def from_uri(cls, uri: str, label: str = "", *, agent_id: str = "") -> Target:
         u = parse_uri(uri)
         transport = str(u.params.get("transport") or "udp").upper()
-        return cls(uri, (u.host, u.port or 5060), transport, label or uri)
+        return cls(uri, (u.host, u.port or 5060), transport, label or uri, agent_id=agent_id)
 
 
 class OutboundLeg:
@@ -57,6 +60,7 @@ class OutboundLeg:
         call.on_refer = self._refer
         call.on_reoffer = self._reoffer
         self.on_ringing: Callable[[], None] = lambda: None
+        self.on_end: Callable[[], None] = lambda: None
 
     def _ringing(self) -> None:
         self.on_ringing()
@@ -91,8 +95,11 @@ class OutboundLeg:
         return True
 
     def _end(self) -> None:
+        if self.ended.is_set():
+            return
         self.ended.set()
         self.media.close()
+        self.on_end()
 
     def hangup(self) -> None:
         """Cancel if ringing, BYE if answered."""
@@ -114,7 +121,9 @@ class Connector:
         clock: Clock,
         emit: Callable[[Event], None],
         bind_host: str | None = None,
+        execute: Callable[[Command], None] | None = None,
     ) -> None:
+        self.execute = execute
         self.ua = ua
         self.media_host = media_host
         self.bind_host = bind_host or media_host
@@ -122,8 +131,12 @@ class Connector:
         self.clock = clock
         self.emit = emit
 
-    async def ring(self, target: Target, *, caller_id: str, timeout: float | None) -> OutboundLeg:
-        """Start ringing; await `leg.result` for 'answered' | 'busy' | 'no_answer' | 'declined' | 'failed'."""
+    async def ring(
+        self, target: Target, *, caller_id: str, timeout: float | None, call_id: str = "", kind: str = ""
+    ) -> OutboundLeg:
+        """Start ringing; await `leg.result` for 'answered' | 'busy' | 'no_answer' | 'declined' | 'failed'.
+        With `kind` ("agent_blind", "ring_group"), an agent's phone rung outside the queues is reported
+        to the router, so it offers that agent nothing else until this call is over."""
         media = RtpStream(self.bind_host, self.media_host)
         port = await media.open()
         call = self.ua.invite(
@@ -135,6 +148,8 @@ class Connector:
             credentials=target.credentials,
         )
         leg = OutboundLeg(call, media, target)
+        if kind and target.agent_id:
+            self._direct_call(leg, target.agent_id, call_id, kind)
         if timeout is not None:
 
             def expire() -> None:
@@ -144,6 +159,24 @@ class Connector:
 
             asyncio.get_running_loop().call_later(timeout, expire)
         return leg
+
+    def _direct_call(self, leg: OutboundLeg, agent_id: str, call_id: str, kind: str) -> None:
+        self._tell(DirectCallStart(agent_id, call_id, kind))
+
+        def settled(result: asyncio.Future[str]) -> None:
+            if not result.cancelled() and result.result() == "answered":
+                self._tell(DirectCallAnswered(agent_id, call_id))
+
+        leg.result.add_done_callback(settled)
+        leg.on_end = lambda: self._tell(DirectCallEnd(agent_id, call_id))
+
+    def _tell(self, command: Command) -> None:
+        if self.execute is None:
+            return
+        try:
+            self.execute(command)
+        except AlurError as exc:
+            log.info("%s: %s", type(command).__name__, exc.message)
 
     async def talk(
         self,
@@ -204,7 +237,9 @@ class Connector:
                 log.info("call %s: blind transfer to unknown destination %r", channel.call_id, destination)
                 await channel.hangup("transfer_failed")
                 return "transfer"
-            leg = await self.ring(target, caller_id=channel.caller_id, timeout=60.0)
+            leg = await self.ring(
+                target, caller_id=channel.caller_id, timeout=60.0, call_id=channel.call_id, kind="agent_blind"
+            )
             result = await channel.race(_guard(leg))
             if result != "answered":
                 await channel.hangup("transfer_failed")
@@ -230,7 +265,10 @@ class Connector:
             left = deadline - asyncio.get_running_loop().time()
             if left <= 0.5:
                 break
-            legs = [(d, await self.ring(t, caller_id=channel.caller_id, timeout=left)) for d, t in group]
+            legs = [
+                (d, await self.ring(t, caller_id=channel.caller_id, timeout=left, call_id=channel.call_id, kind="ring_group"))
+                for d, t in group
+            ]
             try:
                 winner = await channel.race(_first_answer([leg for _, leg in legs]))
             except CallerHungUp:

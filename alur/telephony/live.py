@@ -1,61 +1,88 @@
-"""The live queue service: joins the routing engine (`alur.routing.Router`, pure) to real calls.
+"""The SIP side of the queues: callers wait on the line, agents' phones ring for the router's offers.
 
-A queued caller hears music on hold with position / estimated-wait announcements; each offer the
-router makes rings the agent's phone (UAC) until the router's ring timeout; busy, no answer and decline
-go back to the router, which returns the call to its place. On answer the two legs are bridged until
-either side hangs up, then `talk_ended` tells the router.
+An adapter of `alur.service`: it sends the contact center commands (enqueue, ringing, answer,
+decline, hang up, callback) and reacts to its events on the bus: `Offered` rings the agent's phone,
+`OfferDeclined` stops a phone ringing for an offer that was withdrawn, `WaitEnded` ends a caller's
+wait. A queued caller hears music on hold with position / estimated-wait announcements; on answer
+the two legs are bridged until either side hangs up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from alur.core.channel import Prompt, QueueOutcome, QueueRequest
-from alur.core.errors import CallerHungUp
-from alur.core.events import CallbackAttempted, PromptPlayed
+from alur.core.envelope import Envelope
+from alur.core.errors import AlurError, CallerHungUp
+from alur.core.events import CallbackAttempted, Offered, OfferDeclined, PromptPlayed, WaitEnded
 from alur.media.prompts import default_music_on_hold
 from alur.media.rtp import bridge
-from alur.routing.calls import Offer
-from alur.routing.engine import Router
-from alur.routing.errors import RoutingError
+from alur.service import commands as cmd
+from alur.service.center import ContactCenter
 from alur.telephony.channel import SipChannel
 from alur.telephony.connect import Connector, OutboundLeg, Target
 
 log = logging.getLogger("alur.live")
 
+Spawn = Callable[[Coroutine[Any, Any, Any], str], object]
+
 
 class LiveQueues:
     def __init__(
         self,
-        router: Router,
+        center: ContactCenter,
         connector: Connector,
         agent_target: Callable[[str], Target | None],
+        spawn: Spawn,
     ) -> None:
-        self.router = router
+        self.center = center
         self.connector = connector
         self.agent_target = agent_target
+        self.spawn = spawn
         self.waiting: dict[str, tuple[SipChannel, asyncio.Future[QueueOutcome]]] = {}
         self.ringing: dict[str, OutboundLeg] = {}  # reservation id -> leg
         self.answered: dict[str, OutboundLeg] = {}  # call id -> leg
-        self._tasks: set[asyncio.Task[None]] = set()
-        router.on_offer = self._offer
-        router.on_cancel = self._cancel
-        router.on_outcome = self._outcome
+        center.bus.subscribe("sip-queues", self.handle)
+
+    def _do(self, command: cmd.Command) -> bool:
+        """Carry out a command whose refusal only means the world moved on (the offer expired...)."""
+        try:
+            self.center.execute(command)
+            return True
+        except AlurError as exc:
+            log.info("%s: %s", type(command).__name__, exc.message)
+            return False
+
+    async def handle(self, batch: list[Envelope]) -> None:
+        for envelope in batch:
+            event = envelope.event
+            if isinstance(event, Offered):
+                self.spawn(self._ring(event), f"ring {event.agent_id} for {event.call_id}")
+            elif isinstance(event, OfferDeclined):
+                leg = self.ringing.pop(event.reservation_id, None)
+                if leg is not None:
+                    leg.hangup()  # withdrawn (caller left, lost race, agent paused...): stop ringing
+            elif isinstance(event, WaitEnded):
+                entry = self.waiting.get(event.call_id)
+                if entry is not None and not entry[1].done():
+                    outcome = QueueOutcome(event.result, event.agent_id, event.wait, event.target)
+                    entry[1].set_result(outcome)
 
     # --- the caller's side -------------------------------------------------------------------------
 
     async def wait(self, channel: SipChannel, request: QueueRequest) -> QueueOutcome:
+        """Queue the caller until the wait ends; after an answer, until the talk ends. The outcome
+        says who ended the talk: a caller who hung up still lets the flow run its post-call steps."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[QueueOutcome] = loop.create_future()
-        self.waiting[channel.call_id] = (channel, future)
+        call_id = channel.call_id
+        self.waiting[call_id] = (channel, future)
         try:
-            self.router.enqueue(channel.call_id, request)
-            watcher = None
-            if request.offer_callback:
-                watcher = asyncio.ensure_future(self._watch_callback(channel, future))
+            self.center.execute(cmd.Enqueue(call_id, request))
+            watcher = loop.create_task(self._watch_callback(channel, future)) if request.offer_callback else None
             try:
                 if not future.done():
                     await channel.race(self._hold(channel, request, future))
@@ -63,47 +90,34 @@ class LiveQueues:
             finally:
                 if watcher is not None:
                     watcher.cancel()
+                    await asyncio.gather(watcher, return_exceptions=True)
         except CallerHungUp:
-            self._abandon(channel.call_id)
+            self._abandon(call_id)
             raise
         finally:
-            self.waiting.pop(channel.call_id, None)
+            self.waiting.pop(call_id, None)
         if outcome.result != "answered":
             return outcome
-        leg = self.answered.pop(channel.call_id, None)
+        leg = self.answered.pop(call_id, None)
         if leg is None:  # pragma: no cover - answered without a leg would be a router bug
             return QueueOutcome("no_agents")
         done = False
 
         def talk_ended(ended_by: str) -> None:
             nonlocal done
-            if done:
-                return
-            done = True
-            try:
-                self.router.talk_ended(channel.call_id, ended_by=ended_by)
-            except RoutingError as exc:
-                log.warning("call %s: %s", channel.call_id, exc.message)
+            if not done:
+                done = True
+                self._do(cmd.Hangup(call_id, ended_by))
 
         ended_by = await self.connector.talk(channel, leg, on_transfer=lambda: talk_ended("transfer"))
         talk_ended(ended_by)
-        if channel.hung_up.is_set():
-            raise CallerHungUp()
-        return outcome
+        return QueueOutcome(outcome.result, outcome.agent_id, outcome.wait, outcome.target, ended_by)
 
     def _abandon(self, call_id: str) -> None:
         leg = self.answered.pop(call_id, None)
         if leg is not None:
             leg.hangup()
-            try:
-                self.router.talk_ended(call_id, ended_by="caller")
-            except RoutingError:
-                pass
-            return
-        try:
-            self.router.abandon(call_id)
-        except RoutingError:
-            pass
+        self._do(cmd.Hangup(call_id, "caller"))
 
     async def _hold(
         self, channel: SipChannel, request: QueueRequest, done: asyncio.Future[QueueOutcome]
@@ -119,7 +133,7 @@ class LiveQueues:
             if announces and not first:
                 text = self._announcement(channel.call_id, request)
                 if text and not done.done():
-                    self.connector.emit(PromptPlayed(self.router.clock.now(), channel.call_id, "queue", text))
+                    self.center.publish(PromptPlayed(self.center.clock.now(), channel.call_id, "queue", text))
                     frames = await channel.frames(Prompt(text=text))
                     await _until(channel.play_frames(frames), done)
             first = False
@@ -134,61 +148,50 @@ class LiveQueues:
         while not done.done() and not channel.hung_up.is_set():
             if "1" in channel.digits:
                 channel.digits.clear()
-                try:
-                    self.router.request_callback(channel.call_id, channel.caller_id)
-                except RoutingError as exc:
-                    log.info("call %s: no callback: %s", channel.call_id, exc.message)
+                self._do(cmd.RequestCallback(channel.call_id, channel.caller_id))
                 return
-            channel._digit_event.clear()
-            await channel._digit_event.wait()
+            await channel.next_digit()
 
     def _announcement(self, call_id: str, request: QueueRequest) -> str:
+        router = self.center.router
         try:
-            position = self.router.position(call_id)
-            wait = self.router.estimated_wait(call_id)
-        except RoutingError:
+            position = router.position(call_id)
+            wait = router.estimated_wait(call_id)
+        except AlurError:
             return ""
         parts = []
         if request.announce_position:
             parts.append(f"You are number {position} in line.")
-        if request.announce_wait and wait > 0:
+        if request.announce_wait and wait is not None and wait > 0:
             minutes = max(1, round(wait / 60))
             parts.append(f"Your expected wait is about {minutes} minute{'s' if minutes > 1 else ''}.")
         if request.offer_callback:
             parts.append("To be called back instead, press 1.")
         return " ".join(parts)
 
-    def _outcome(self, call_id: str, outcome: QueueOutcome) -> None:
-        entry = self.waiting.get(call_id)
-        if entry is not None and not entry[1].done():
-            entry[1].set_result(outcome)
-
     # --- the agents' side --------------------------------------------------------------------------
 
-    def _offer(self, offer: Offer) -> None:
-        task = asyncio.get_running_loop().create_task(self._ring(offer))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _still_offered(self, reservation_id: str) -> bool:
+        return reservation_id in self.center.router.reservations
 
-    async def _ring(self, offer: Offer) -> None:
+    async def _ring(self, offer: Offered) -> None:
+        if not self._still_offered(offer.reservation_id):
+            return  # withdrawn before we got to it
         if offer.callback_number is not None:
             await self._call_back(offer)
             return
         entry = self.waiting.get(offer.call_id)
         target = self.agent_target(offer.agent_id)
         if entry is None or target is None:
-            self._decline(offer, "no_answer")
+            self._do(cmd.Decline(offer.reservation_id, "no_answer"))
             return
         channel = entry[0]
-        timeout = max(1.0, offer.expires_at - self.router.clock.now()) + 2.0  # the router expires first
-        leg = await self.connector.ring(target, caller_id=channel.caller_id, timeout=timeout)
-        self.ringing[offer.reservation_id] = leg
+        leg = await self._start_ringing(offer, target, channel.caller_id)
+        if leg is None:
+            return
 
         def ringing() -> None:
-            try:
-                self.router.ringing(offer.reservation_id)
-            except RoutingError:
-                pass
+            self._do(cmd.Ringing(offer.reservation_id))
 
         leg.on_ringing = ringing
         result = await leg.result
@@ -196,40 +199,45 @@ class LiveQueues:
         if result == "cancelled":
             return
         if result != "answered":
-            self._decline(
-                offer, "declined" if result == "declined" else "busy" if result == "busy" else "no_answer"
-            )
+            self._do(cmd.Decline(offer.reservation_id, _miss(result)))
             return
-        if offer.call_id not in self.waiting or offer.reservation_id not in self.router.reservations:
+        if offer.call_id not in self.waiting or not self._still_offered(offer.reservation_id):
             leg.hangup()  # the caller left, or the offer expired, while the phone was answering
             return
         self.answered[offer.call_id] = leg
-        try:
-            self.router.answer(offer.reservation_id)
-        except RoutingError:
+        if not self._do(cmd.Answer(offer.reservation_id)):
             self.answered.pop(offer.call_id, None)
             leg.hangup()
 
-    async def _call_back(self, offer: Offer) -> None:
+    async def _start_ringing(self, offer: Offered, target: Target, caller_id: str) -> OutboundLeg | None:
+        """Ring the phone; if the offer was withdrawn while the leg was being set up (its RTP port
+        opening), stop at once instead of leaving the phone ringing for nobody."""
+        timeout = max(1.0, offer.expires_at - self.center.clock.now()) + 2.0  # the router expires first
+        leg = await self.connector.ring(target, caller_id=caller_id, timeout=timeout)
+        if not self._still_offered(offer.reservation_id):
+            leg.hangup()
+            return None
+        self.ringing[offer.reservation_id] = leg
+        return leg
+
+    async def _call_back(self, offer: Offered) -> None:
         """A callback's turn: ring the agent, then the customer (through the trunk), and bridge them."""
         target = self.agent_target(offer.agent_id)
         if target is None:
-            self._decline(offer, "no_answer")
+            self._do(cmd.Decline(offer.reservation_id, "no_answer"))
             return
         number = offer.callback_number or ""
-        timeout = max(1.0, offer.expires_at - self.router.clock.now()) + 2.0
-        agent = await self.connector.ring(target, caller_id=number, timeout=timeout)
-        self.ringing[offer.reservation_id] = agent
+        agent = await self._start_ringing(offer, target, number)
+        if agent is None:
+            return
         result = await agent.result
         self.ringing.pop(offer.reservation_id, None)
         if result == "cancelled":
             return
         if result != "answered":
-            self._decline(offer, result if result in ("busy", "declined") else "no_answer")
+            self._do(cmd.Decline(offer.reservation_id, _miss(result)))
             return
-        try:
-            self.router.answer(offer.reservation_id)
-        except RoutingError:
+        if not self._do(cmd.Answer(offer.reservation_id)):
             agent.hangup()
             return
         customer_target = self.connector.resolve(number)
@@ -240,7 +248,7 @@ class LiveQueues:
             reached = await customer.result == "answered"
             if reached:
                 bridge(agent.media, customer.media)
-                ends = {asyncio.ensure_future(leg.ended.wait()) for leg in (agent, customer)}
+                ends = [asyncio.ensure_future(leg.ended.wait()) for leg in (agent, customer)]
                 try:
                     await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
                 finally:
@@ -249,24 +257,19 @@ class LiveQueues:
                 ended_by = "caller" if customer.ended.is_set() else "agent"
             customer.hangup()
         agent.hangup()
-        self.connector.emit(
-            CallbackAttempted(self.router.clock.now(), offer.call_id, offer.queue, offer.agent_id, reached)
-        )
-        try:
-            self.router.talk_ended(offer.call_id, ended_by=ended_by)
-        except RoutingError as exc:
-            log.warning("callback %s: %s", offer.call_id, exc.message)
+        now = self.center.clock.now()
+        self.center.publish(CallbackAttempted(now, offer.call_id, offer.queue, offer.agent_id, reached))
+        self._do(cmd.Hangup(offer.call_id, ended_by))
 
-    def _decline(self, offer: Offer, reason: str) -> None:
-        try:
-            self.router.decline(offer.reservation_id, reason)
-        except RoutingError:
-            pass
-
-    def _cancel(self, offer: Offer, reason: str) -> None:
-        leg = self.ringing.pop(offer.reservation_id, None)
-        if leg is not None:
+    def hang_up_all(self) -> None:
+        """Shutdown: stop every phone still ringing."""
+        for leg in list(self.ringing.values()):
             leg.hangup()
+        self.ringing.clear()
+
+
+def _miss(result: str) -> str:
+    return result if result in ("busy", "declined") else "no_answer"
 
 
 async def _until(

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from alur.core.clock import RealClock
 from alur.core.errors import AlurError, CallerHungUp
-from alur.core.events import AgentStateChanged, Event
-from alur.integrations.services import live_services
+from alur.core.events import Event, PhoneRegistered
 from alur.media.prompts import PromptLibrary
 from alur.media.rtp import RtpStream
+from alur.service.center import ContactCenter
+from alur.service.commands import Login, Logout
+from alur.service.state import PhoneView
 from alur.telephony.channel import SipChannel
 from alur.telephony.connect import Connector, Target
 from alur.telephony.live import LiveQueues
@@ -180,36 +179,36 @@ def read_phones(path: Path, *, missing_ok: bool = False) -> dict[str, str]:
 
 
 class SipServer:
-    def __init__(self, project: Any, options: ServerOptions, *, emit: Callable[[Event], None] | None = None):
-        self.project = project
+    """The SIP adapter of a `ContactCenter`: answers INVITEs, runs each call's flow, rings agents."""
+
+    def __init__(self, center: ContactCenter, options: ServerOptions):
+        self.center = center
+        self.project = center.project
         self.options = options
-        self.events: list[Event] = []
-        self._emit_sink = emit
-        self.channels: dict[str, SipChannel] = {}
-        self.finished: list[SipChannel] = []
-        self.results: list[Any] = []
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.router = center.router
+        self.runner = center.runner
+        self.channels: dict[str, SipChannel] = {}  # calls in progress only
+        self._calls: set[asyncio.Task[Any]] = set()
+        self.on_call_finished: Callable[[SipChannel], None] = lambda channel: None
         self.media_host = options.media_host or (
             local_address() if options.host in ("0.0.0.0", "::", "") else options.host
         )
 
     def emit(self, event: Event) -> None:
-        self.events.append(event)
-        if self._emit_sink is not None:
-            self._emit_sink(event)
+        self.center.publish(event)
 
-    async def start(self) -> None:
-        from alur.flow.interpreter import FlowRunner
-        from alur.routing.engine import Router
-
-        loop = asyncio.get_running_loop()
-        self.clock = RealClock(loop)
+    async def start(self, phones: Iterable[PhoneView] = ()) -> None:
+        """Listen; `phones` are registrations restored from the log (a phone that registered before a
+        restart is rung again without waiting for it to register anew)."""
+        self.clock = self.center.clock
         opts = self.options
         self.stack = SipStack(
             self.clock, self.media_host, opts.port, max_pending_invites=opts.max_pending_invites
         )
         self.transports = SipTransports(self.stack)
         self.registrar = Registrar(self.clock, dict(opts.phones), on_change=self._binding_changed)
+        for phone in phones:
+            self.registrar.restore(phone.user, phone.contact, phone.transport, phone.expires_at)
         self.ua = UserAgent(self.stack, self.clock, self.transports.peer_for, registrar=self.registrar)
         self.ua.on_invite = self._on_invite
         root = Path(getattr(self.project, "root", "."))
@@ -217,25 +216,23 @@ class SipServer:
         self.prompts = PromptLibrary(
             sounds, opts.cache_dir or default_cache_dir(), resolver=getattr(self.project, "prompt_path", None)
         )
-        self.router = Router.from_config(
-            self.project.queues.values(), self.project.agents.values(), clock=self.clock, emit=self.emit
-        )
         self.connector = Connector(
-            self.ua, self.media_host, self.resolve, clock=self.clock, emit=self.emit, bind_host=opts.host
+            self.ua,
+            self.media_host,
+            self.resolve,
+            clock=self.clock,
+            emit=self.emit,
+            bind_host=opts.host,
+            execute=self.center.execute,
         )
-        self.queues = LiveQueues(self.router, self.connector, self.agent_target)
-        self.web_client = httpx.AsyncClient(follow_redirects=True)
-        directory, http = live_services(self.project, self.web_client)
-        self.runner = FlowRunner(
-            self.project, clock=self.clock, log=self.emit, directory=directory, http=http
-        )
+        self.queues = LiveQueues(self.center, self.connector, self.agent_target, self.center.spawn)
         await self.transports.start(opts.host, opts.port, tcp=opts.tcp)
         if opts.port == 0:
             opts.port = self.transports.udp.get_extra_info("sockname")[1]  # type: ignore[union-attr]
             self.stack.local_port = opts.port
         for agent in self.project.agents.values():
-            if agent.sip_uri:
-                self.router.login(agent.id)
+            if agent.sip_uri and self.router.agent_state(agent.id) == "offline":
+                self.center.execute(Login(agent.id))
         self._sweep()
 
     def _sweep(self) -> None:
@@ -247,16 +244,12 @@ class SipServer:
         self._sweeper.cancel()
         for channel in list(self.channels.values()):
             await channel.hangup("shutdown")
-        await asyncio.sleep(0.1)  # calls end their agent legs themselves
+        self.queues.hang_up_all()
+        if self._calls:  # each call ends its own agent leg as its flow unwinds
+            await asyncio.wait(list(self._calls), timeout=5.0)
         for leg in [*self.ua.dialogs.values(), *self.ua.calls.values()]:
             leg.hangup()  # anything left (a callback's legs, a leg still ringing): BYE or CANCEL
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        await asyncio.sleep(0.05)  # let the BYEs leave
         await self.transports.close()
-        await self.web_client.aclose()
 
     # --- agents ------------------------------------------------------------------------------------
 
@@ -270,12 +263,17 @@ class SipServer:
         agent = self._agent_for_user(user)
         if agent is None or agent.sip_uri:
             return
+        now = self.clock.now()
+        if binding is not None:
+            self.emit(PhoneRegistered(now, agent.id, user, binding.contact, binding.transport, binding.expires_at))
+        else:
+            self.emit(PhoneRegistered(now, agent.id, user, "", "", 0.0))
         state = str(self.router.agent_state(agent.id))
         try:
             if binding is not None and state == "offline":
-                self.router.login(agent.id)
+                self.center.execute(Login(agent.id))
             elif binding is None and state != "offline":
-                self.router.logout(agent.id)
+                self.center.execute(Logout(agent.id))
         except AlurError as exc:
             log.warning("agent %s: %s", agent.id, exc.message)
 
@@ -284,11 +282,11 @@ class SipServer:
         if agent is None:
             return None
         if agent.sip_uri:
-            return Target.from_uri(agent.sip_uri, agent_id)
+            return Target.from_uri(agent.sip_uri, agent_id, agent_id=agent_id)
         binding = self.registrar.lookup(agent.extension or agent.id) or self.registrar.lookup(agent.id)
         if binding is None:
             return None
-        return self._binding_target(binding, agent_id)
+        return self._binding_target(binding, agent_id, agent_id)
 
     def resolve(self, destination: str) -> Target | None:
         """An agent id or extension, a SIP URI, or a phone number (through the trunk)."""
@@ -323,12 +321,11 @@ class SipServer:
         return None
 
     @staticmethod
-    def _binding_target(binding: Binding, label: str) -> Target:
+    def _binding_target(binding: Binding, label: str, agent_id: str = "") -> Target:
         """Ring the registered Contact; over TCP, through the phone's own connection."""
-        target = Target.from_uri(binding.contact, label)
         if binding.transport == "TCP":
-            return Target(binding.contact, binding.source, "TCP", label)
-        return target
+            return Target(binding.contact, binding.source, "TCP", label, agent_id=agent_id)
+        return Target.from_uri(binding.contact, label, agent_id=agent_id)
 
     # --- calls -------------------------------------------------------------------------------------
 
@@ -353,9 +350,9 @@ class SipServer:
                 log.info("call %s: %s", call.call_id, exc.message)
                 call.reject(488, headers={"Warning": f'304 alur "{exc.message[:100]}"'})
                 return
-        task = asyncio.get_running_loop().create_task(self._run_call(call, params))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task = self.center.spawn(self._run_call(call, params), f"call {call.call_id}")
+        self._calls.add(task)
+        task.add_done_callback(self._calls.discard)
 
     async def _run_call(self, call: ServerCall, params: Any) -> None:
         media = RtpStream(self.options.host, self.media_host)
@@ -393,17 +390,13 @@ class SipServer:
         channel.start()
         try:
             result = await self.runner.run_call(channel)
-            self.results.append(result)
-        except Exception:
-            log.exception("call %s: flow failed", call.call_id)
-            await channel.hangup("error")
+            if result.error:  # also on the call's CallEnded event
+                log.error("call %s: flow %s failed at node %s: %s", call.call_id, result.flow, result.node, result.error)
         finally:
             if not channel.hung_up.is_set():
                 await channel.hangup("normal")
             self.channels.pop(channel.call_id, None)
-            self.finished.append(channel)
-            if len(self.finished) > 1000:
-                del self.finished[:500]
+            self.on_call_finished(channel)
 
     async def _delayed_offer(self, call: ServerCall, channel: SipChannel, port: int) -> bool:
         """INVITE without SDP: offer in the 200 OK, take the answer from the ACK (RFC 3264)."""
@@ -423,10 +416,3 @@ class SipServer:
             return False
         channel.media.configure((p.remote_host, p.remote_port), p.codec, p.payload_type, p.dtmf_payload_type)
         return True
-
-    def agent_states(self) -> dict[str, str]:
-        return {a: str(self.router.agent_state(a)) for a in self.project.agents}
-
-
-def agent_changes(events: list[Event]) -> list[tuple[str, str, str]]:
-    return [(e.agent_id, e.old, e.new) for e in events if isinstance(e, AgentStateChanged)]

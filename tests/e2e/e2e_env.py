@@ -161,6 +161,37 @@ def make_project(
     return root
 
 
+class Running:
+    """A contact center with its SIP server, as `alur serve` builds them, plus what the tests read:
+    every event the bus published (`events`) and the calls that finished (`finished`)."""
+
+    def __init__(self, center: Any, server: Any, web: Any) -> None:
+        self.web = web
+        self.center = center
+        self.sip = server
+        self.router = center.router
+        self.events: list[Any] = []
+        self.finished: list[Any] = []
+        server.on_call_finished = self.finished.append
+
+    async def record(self, batch: list[Any]) -> None:
+        self.events.extend(envelope.event for envelope in batch)
+
+    def agent_states(self) -> dict[str, str]:
+        return {a: str(self.router.agent_state(a)) for a in self.router.agents}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sip, name)
+
+    async def settle(self) -> None:
+        await self.center.settle()
+
+    async def stop(self) -> None:
+        await self.sip.stop()
+        await self.center.__aexit__(None, None, None)
+        await self.web.aclose()
+
+
 class Env:
     def __init__(self, tmp: Path, cache: Path) -> None:
         self.tmp = tmp
@@ -170,10 +201,17 @@ class Env:
         self.bob = free_port()
         self.trunk = free_port()
         self.web = free_port()  # a customer's web service, when a test starts one
-        self.server = None
+        self.server: Running | None = None
 
-    async def start(self, **kw: Any) -> Any:
+    async def start(self, *, store: Any = None, **kw: Any) -> Running:
+        import asyncio
+
+        import httpx
+
         from alur.config.project import load_project
+        from alur.integrations.services import live_services
+        from alur.core.clock import RealClock
+        from alur.service.center import ContactCenter
         from alur.telephony.server import ServerOptions, SipServer
 
         root = make_project(
@@ -183,6 +221,14 @@ class Env:
         opts = ServerOptions.from_settings(project.settings.server, root)
         opts.port = self.sip_port
         opts.cache_dir = self.cache
-        self.server = SipServer(project, opts)
-        await self.server.start()
-        return self.server
+        web = httpx.AsyncClient(follow_redirects=True)
+        directory, http = live_services(project, web)
+        clock = RealClock(asyncio.get_running_loop())
+        center = ContactCenter(project, clock=clock, store=store, directory=directory, http=http)
+        server = SipServer(center, opts)
+        running = Running(center, server, web)
+        center.bus.subscribe("test-recorder", running.record)
+        await center.__aenter__()
+        await server.start(center.restored_phones)
+        self.server = running
+        return running

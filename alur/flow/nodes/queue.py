@@ -181,9 +181,9 @@ class QueueNode(NodeBase):
         outcome = await call.channel.enqueue(request)
         call.queue_outcome = outcome
         if outcome.result == "answered":
-            if self.answered:
+            if self.answered:  # post-call steps (survey, CRM update) run even if the caller hung up
                 return self.answered
-            call.end("answered")
+            call.end("caller_hangup" if outcome.ended_by == "caller" else "answered")
             return None
         if outcome.result == "abandoned":
             call.end("abandoned")

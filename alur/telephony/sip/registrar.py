@@ -55,6 +55,13 @@ class Registrar:
             return None
         return b
 
+    def restore(self, user: str, contact: str, transport: str, expires_at: float) -> None:
+        """A registration kept from before a restart (UDP only: a TCP phone's connection is gone)."""
+        if transport.upper() != "UDP" or expires_at <= self.clock.now() or user not in self.passwords:
+            return
+        uri = parse_uri(contact)
+        self.bindings[user] = Binding(user, contact, (uri.host, uri.port or 5060), "UDP", expires_at)
+
     def sweep(self) -> None:
         """Drop expired registrations (their agents are logged out through `on_change`)."""
         for user in list(self.bindings):

@@ -1,0 +1,168 @@
+"""Commands: what an adapter (SIP, HTTP, a test) asks of the contact center.
+
+Plain, frozen data, so they can be logged, sent over a socket or replayed. `ContactCenter.execute`
+carries each out on the router and the flow runner; the results are events on the bus, and a
+command that cannot be done raises a domain error (`RoutingError`, ...) naming why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from alur.core.channel import QueueRequest
+from alur.core.errors import AlurError
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    pass
+
+
+# --- calls ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Enqueue(Command):
+    call_id: str
+    request: QueueRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Ringing(Command):
+    """The agent's phone rings for an offer."""
+
+    reservation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer(Command):
+    reservation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decline(Command):
+    reservation_id: str
+    reason: str = "declined"  # "declined" | "busy" | "no_answer"
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup(Command):
+    """The call is over for the queue: a waiting caller abandons, a connected one ends the talk."""
+
+    call_id: str
+    ended_by: str = "caller"  # "caller" | "agent" | "transfer" | "server_lost"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCallback(Command):
+    call_id: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer(Command):
+    """A connected call is handed on (blind): its talk with the agent ends; when the destination is an
+    agent, that agent is taken out of routing while their phone rings (see DirectCall*)."""
+
+    call_id: str
+    destination: str
+    kind: str = "agent_blind"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectCallStart(Command):
+    """An agent's phone rings for a call the queues did not route (transfer, ring group)."""
+
+    agent_id: str
+    call_id: str
+    kind: str = "ring_group"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectCallAnswered(Command):
+    agent_id: str
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DirectCallEnd(Command):
+    agent_id: str
+    call_id: str
+
+
+# --- agents ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Login(Command):
+    agent_id: str
+    paused: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Logout(Command):
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pause(Command):
+    agent_id: str
+    reason: str = "break"
+
+
+@dataclass(frozen=True, slots=True)
+class Ready(Command):
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class WrapUp(Command):
+    """After-call work: the disposition (and notes) for a call; `ready` also ends the wrap-up."""
+
+    agent_id: str
+    call_id: str
+    disposition: str
+    resolved: bool = True
+    notes: str = ""
+    ready: bool = False
+
+
+COMMANDS: dict[str, type[Command]] = {
+    cls.__name__: cls for cls in Command.__subclasses__()  # one level: every command subclasses Command
+}
+
+
+class BadCommand(AlurError):
+    code = "bad_command"
+
+
+def command_to_dict(command: Command) -> dict[str, Any]:
+    """{'command': 'Pause', 'agent_id': 'ayu', 'reason': 'lunch'}: JSON-ready."""
+    data: dict[str, Any] = {"command": type(command).__name__}
+    for f in dataclasses.fields(command):
+        value = getattr(command, f.name)
+        data[f.name] = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+    return data
+
+
+def command_from_dict(data: dict[str, Any]) -> Command:
+    """Inverse of `command_to_dict`; unknown commands or fields are a `BadCommand` naming them."""
+    name = str(data.get("command"))
+    cls = COMMANDS.get(name)
+    if cls is None:
+        raise BadCommand(f"unknown command {name!r} (known: {sorted(COMMANDS)})", value=name)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - fields - {"command"})
+    if unknown:
+        raise BadCommand(f"command {name}: unknown field(s) {unknown} (fields: {sorted(fields)})", value=unknown)
+    values = {k: v for k, v in data.items() if k != "command"}
+    if cls is Enqueue and isinstance(values.get("request"), dict):
+        request = dict(values["request"])
+        request["skills"] = tuple(tuple(s) for s in request.get("skills", ()))
+        values["request"] = QueueRequest(**request)
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise BadCommand(f"command {name}: {exc}", value=data) from None
