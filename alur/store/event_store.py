@@ -219,7 +219,7 @@ def _key(value: Any) -> str | None:
     return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
 
 
-def _envelope(row: Row[Any]) -> Envelope:
+def _envelope(row: Any) -> Envelope:  # a Row with id, kind, data, seq, server, stamped_at
     event_ = event_from_dict(row.data, kind=row.kind)
     stamped_at = row.stamped_at if row.stamped_at is not None else event_.at
     return Envelope(row.seq or 0, row.server or "", stamped_at, event_)
