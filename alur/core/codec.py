@@ -13,6 +13,7 @@ back: `LEGACY_KINDS` maps those names once, here. A stored version older than th
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -83,6 +84,7 @@ LEGACY_KINDS: dict[str, str] = {
 #: no event has changed shape yet; the first change adds e.g. ("call.ended", 1): lambda f: {...}
 UPGRADES: dict[tuple[str, int], Callable[[Fields], Fields]] = {}
 
+_PLAIN = frozenset({str, int, bool, type(None)})
 _FIELDS: dict[type[_events.Event], tuple[str, ...]] = {
     cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _event_classes()
 }
@@ -111,7 +113,12 @@ def event_to_dict(event: _events.Event) -> dict[str, Any]:
     """A JSON-ready dict; values JSON cannot hold are tagged (see alur.core.jsonvalues), never fatal."""
     kind = event_kind(event)
     names = _FIELDS.get(type(event)) or tuple(f.name for f in dataclasses.fields(event))
-    fields = {name: encode_value(getattr(event, name)) for name in names}
+    fields = {}
+    for name in names:  # the hot path of every write: plain values skip the encoder
+        value = getattr(event, name)
+        kind_of = type(value)
+        plain = kind_of in _PLAIN or (kind_of is float and math.isfinite(value))
+        fields[name] = value if plain else encode_value(value)
     return {"kind": kind, "version": type(event).VERSION, "fields": fields}
 
 

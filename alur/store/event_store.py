@@ -70,7 +70,7 @@ class EventStore:
         An envelope whose (server, seq) is already stored is skipped, so writing a batch again after
         an unclear failure never stores it twice. Returns how many items were given.
         """
-        rows = [_row(item) for item in items]
+        rows = [stored_row(item) for item in items]
         if rows:
             with self.engine.begin() as connection:
                 connection.execute(self._insert, rows)
@@ -190,7 +190,8 @@ def _insert_skipping_stored(dialect: str) -> Any:
     return insert(events_table)
 
 
-def _row(item: Envelope | Event) -> dict[str, Any]:
+def stored_row(item: Envelope | Event) -> dict[str, Any]:
+    """The row `append_many` stores for an event or envelope (column name -> value)."""
     if isinstance(item, Envelope):
         event_, seq, server, stamped_at = item.event, item.seq, item.server, item.stamped_at
     else:
