@@ -1,4 +1,9 @@
-"""The envelope the event bus puts around each event: who stamped it, in which order, when."""
+"""An event as the event bus stamped it: its place in one server's sequence and when it was stamped.
+
+The event itself stays the pure fact (`at` is the clock time it happened, virtual in a simulation);
+the stamp is about delivery: `seq` counts 1, 2, 3 ... per server and carries on across restarts, so a
+subscriber or a second server can tell what it has missed.
+"""
 
 from __future__ import annotations
 

@@ -3,16 +3,24 @@
 Metrics, reports, the wallboard and the simulator's KPIs are all folds over these events, so they
 agree by construction. Every event carries `at`, the clock time (seconds since the epoch) it happened.
 Add a new event here rather than elsewhere, so the log stays one vocabulary.
+
+Every event class names itself for storage and the wire with `KIND` (dotted, lower case: `call.*`,
+`ivr.*`, `queue.*`, `offer.*`, `agent.*` ...) and `VERSION`, never its Python class name, so a class
+can be renamed without orphaning the rows already stored. Changing an event's fields means raising its
+`VERSION` and giving `alur.core.codec.UPGRADES` a step from the old version.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    KIND: ClassVar[str]  # each subclass sets its own; tests/core/test_codec.py checks they are unique
+    VERSION: ClassVar[int]
+
     at: float
 
 
@@ -21,6 +29,9 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class CallArrived(Event):
+    KIND: ClassVar[str] = "call.arrived"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     caller_id: str
     dialed: str
@@ -29,6 +40,9 @@ class CallArrived(Event):
 
 @dataclass(frozen=True, slots=True)
 class NodeEntered(Event):
+    KIND: ClassVar[str] = "ivr.node_entered"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     flow: str
     node: str
@@ -37,6 +51,9 @@ class NodeEntered(Event):
 
 @dataclass(frozen=True, slots=True)
 class PromptPlayed(Event):
+    KIND: ClassVar[str] = "ivr.prompt_played"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     node: str
     prompt: str  # the file name or the spoken text
@@ -45,6 +62,9 @@ class PromptPlayed(Event):
 
 @dataclass(frozen=True, slots=True)
 class DigitsCollected(Event):
+    KIND: ClassVar[str] = "ivr.digits_collected"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     node: str
     digits: str
@@ -55,6 +75,9 @@ class DigitsCollected(Event):
 class MenuOptionChosen(Event):
     """One valid IVR choice: the source of IVR option popularity."""
 
+    KIND: ClassVar[str] = "ivr.menu_option_chosen"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     flow: str
     node: str
@@ -63,6 +86,9 @@ class MenuOptionChosen(Event):
 
 @dataclass(frozen=True, slots=True)
 class MenuInputRejected(Event):
+    KIND: ClassVar[str] = "ivr.menu_input_rejected"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     node: str
     digits: str
@@ -71,6 +97,9 @@ class MenuInputRejected(Event):
 
 @dataclass(frozen=True, slots=True)
 class VariableSet(Event):
+    KIND: ClassVar[str] = "ivr.variable_set"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     name: str
     value: Any
@@ -78,6 +107,9 @@ class VariableSet(Event):
 
 @dataclass(frozen=True, slots=True)
 class CallerAuthenticated(Event):
+    KIND: ClassVar[str] = "ivr.caller_authenticated"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     customer_id: str
     success: bool
@@ -86,6 +118,9 @@ class CallerAuthenticated(Event):
 
 @dataclass(frozen=True, slots=True)
 class HttpRequested(Event):
+    KIND: ClassVar[str] = "ivr.http_requested"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     node: str
     url: str
@@ -95,6 +130,9 @@ class HttpRequested(Event):
 
 @dataclass(frozen=True, slots=True)
 class CallTransferred(Event):
+    KIND: ClassVar[str] = "call.transferred"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     destination: str
     kind: str = "external"  # "external" | "agent_blind" | "ring_group"
@@ -102,6 +140,9 @@ class CallTransferred(Event):
 
 @dataclass(frozen=True, slots=True)
 class VoicemailRecorded(Event):
+    KIND: ClassVar[str] = "call.voicemail_recorded"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     mailbox: str
     duration: float
@@ -110,6 +151,9 @@ class VoicemailRecorded(Event):
 
 @dataclass(frozen=True, slots=True)
 class CallEnded(Event):
+    KIND: ClassVar[str] = "call.ended"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     how: str  # "caller_hangup" | "flow_hangup" | "agent_hangup" | "transferred" | "server_lost" | ...
     node: str = ""
@@ -121,6 +165,9 @@ class CallEnded(Event):
 
 @dataclass(frozen=True, slots=True)
 class CallQueued(Event):
+    KIND: ClassVar[str] = "queue.joined"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     queue: str
     priority: int = 0
@@ -134,6 +181,9 @@ class CallQueued(Event):
 class Offered(Event):
     """An exclusive, time-limited reservation of `agent_id` for `call_id`."""
 
+    KIND: ClassVar[str] = "offer.made"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     agent_id: str
     queue: str
@@ -144,6 +194,9 @@ class Offered(Event):
 
 @dataclass(frozen=True, slots=True)
 class OfferDeclined(Event):
+    KIND: ClassVar[str] = "offer.declined"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     agent_id: str
     queue: str
@@ -153,6 +206,9 @@ class OfferDeclined(Event):
 
 @dataclass(frozen=True, slots=True)
 class Answered(Event):
+    KIND: ClassVar[str] = "offer.answered"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     agent_id: str
     queue: str
@@ -161,6 +217,9 @@ class Answered(Event):
 
 @dataclass(frozen=True, slots=True)
 class Abandoned(Event):
+    KIND: ClassVar[str] = "queue.abandoned"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     queue: str
     wait: float
@@ -169,6 +228,9 @@ class Abandoned(Event):
 @dataclass(frozen=True, slots=True)
 class Overflowed(Event):
     """The call left its queue for another target (max wait, max length, escalation, no agents)."""
+
+    KIND: ClassVar[str] = "queue.overflowed"
+    VERSION: ClassVar[int] = 1
 
     call_id: str
     queue: str
@@ -179,6 +241,9 @@ class Overflowed(Event):
 
 @dataclass(frozen=True, slots=True)
 class Escalated(Event):
+    KIND: ClassVar[str] = "queue.escalated"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     queue: str
     step: int
@@ -190,6 +255,9 @@ class Escalated(Event):
 
 @dataclass(frozen=True, slots=True)
 class CallbackRequested(Event):
+    KIND: ClassVar[str] = "callback.requested"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     queue: str
     number: str
@@ -197,6 +265,9 @@ class CallbackRequested(Event):
 
 @dataclass(frozen=True, slots=True)
 class CallbackAttempted(Event):
+    KIND: ClassVar[str] = "callback.attempted"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     queue: str
     agent_id: str
@@ -206,6 +277,9 @@ class CallbackAttempted(Event):
 @dataclass(frozen=True, slots=True)
 class TalkEnded(Event):
     """Caller and agent are no longer connected; handle time = talk + wrap-up."""
+
+    KIND: ClassVar[str] = "call.talk_ended"
+    VERSION: ClassVar[int] = 1
 
     call_id: str
     agent_id: str
@@ -219,6 +293,9 @@ class TalkEnded(Event):
 
 @dataclass(frozen=True, slots=True)
 class AgentStateChanged(Event):
+    KIND: ClassVar[str] = "agent.state_changed"
+    VERSION: ClassVar[int] = 1
+
     agent_id: str
     old: str
     new: str
@@ -227,6 +304,9 @@ class AgentStateChanged(Event):
 
 @dataclass(frozen=True, slots=True)
 class WrapUpDone(Event):
+    KIND: ClassVar[str] = "agent.wrap_up_done"
+    VERSION: ClassVar[int] = 1
+
     agent_id: str
     call_id: str
     queue: str
@@ -236,6 +316,9 @@ class WrapUpDone(Event):
 @dataclass(frozen=True, slots=True)
 class Disposition(Event):
     """After-call work result entered by the agent (or the simulator)."""
+
+    KIND: ClassVar[str] = "agent.disposition"
+    VERSION: ClassVar[int] = 1
 
     call_id: str
     agent_id: str
@@ -252,6 +335,9 @@ class Disposition(Event):
 class WaitEnded(Event):
     """A queued call's wait is over: the outcome the flow continues on (see QueueOutcome)."""
 
+    KIND: ClassVar[str] = "queue.wait_ended"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     queue: str
     result: str  # "answered" | "abandoned" | "timeout" | "full" | "no_agents" | "callback" | "overflow"
@@ -264,6 +350,9 @@ class WaitEnded(Event):
 class AgentRequestPending(Event):
     """An agent asked to pause or log out once the current call (and wrap-up) ends; "" cancels."""
 
+    KIND: ClassVar[str] = "agent.request_pending"
+    VERSION: ClassVar[int] = 1
+
     agent_id: str
     pending: str  # "" | "pause" | "logout"
     reason: str = ""
@@ -273,6 +362,9 @@ class AgentRequestPending(Event):
 class DirectCallStarted(Event):
     """An agent's phone rings for a call the queues did not route (blind transfer, ring group)."""
 
+    KIND: ClassVar[str] = "agent.direct_call_started"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     agent_id: str
     kind: str  # "agent_blind" | "ring_group" | "agent"
@@ -280,6 +372,9 @@ class DirectCallStarted(Event):
 
 @dataclass(frozen=True, slots=True)
 class DirectCallEnded(Event):
+    KIND: ClassVar[str] = "agent.direct_call_ended"
+    VERSION: ClassVar[int] = 1
+
     call_id: str
     agent_id: str
     answered: bool
@@ -289,6 +384,9 @@ class DirectCallEnded(Event):
 @dataclass(frozen=True, slots=True)
 class PhoneRegistered(Event):
     """An agent's phone registered (expires_at > at) or unregistered (expires_at == 0)."""
+
+    KIND: ClassVar[str] = "agent.phone_registered"
+    VERSION: ClassVar[int] = 1
 
     agent_id: str
     user: str
@@ -300,6 +398,9 @@ class PhoneRegistered(Event):
 @dataclass(frozen=True, slots=True)
 class ServerStarted(Event):
     """The boot marker: what the server found in the log and put right before taking calls."""
+
+    KIND: ClassVar[str] = "server.started"
+    VERSION: ClassVar[int] = 1
 
     server: str
     pid: int
