@@ -44,7 +44,7 @@ from alur.core.events import Event
 from alur.core.tasks import run_until_complete
 from alur.flow.interpreter import CallResult, FlowRunner
 from alur.flow.services import HttpResponse
-from alur.telephony.sim import (
+from alur.testing.channel import (
     HangUp,
     Press,
     Response,

@@ -9,7 +9,7 @@ import pytest
 
 from alur.config import load_project
 from alur.config.flowtests import parse_step, run_project_tests
-from alur.telephony.sim import HangUp, Press, Silence
+from alur.testing.channel import HangUp, Press, Silence
 
 SUPPORT = Path(__file__).resolve().parents[2] / "examples" / "support"
 
