@@ -13,9 +13,10 @@ from alur.core.channel import ConnectOutcome
 from alur.core.clock import Clock
 from alur.core.events import CallTransferred, Event
 from alur.media.rtp import RtpStream, bridge, unbridge
+from alur.telephony.sip.client_call import ClientCall
 from alur.telephony.sip.message import parse_uri
 from alur.telephony.sip.sdp import SdpError, answer_from_offer_reply, build_offer
-from alur.telephony.sip.ua import ClientCall, UserAgent
+from alur.telephony.sip.ua import UserAgent
 
 log = logging.getLogger("alur.connect")
 
