@@ -1,6 +1,6 @@
 """Layers: every package under `alur/` imports only the alur packages the matrix allows it.
 
-Imports point downward only (docs: the layers in DESIGN). Every import counts: top-level, inside a
+Imports point downward only, from cli and commands to core. Every import counts: top-level, inside a
 function and under `if TYPE_CHECKING:`. A new top-level package fails here until it is placed in the
 matrix, and the pure layers (core, flow, routing, metrics) also import no I/O library.
 """
@@ -131,7 +131,7 @@ def violations(package: pathlib.Path, allowed: dict[str, set[str]]) -> list[str]
 
 def test_every_package_is_in_the_matrix() -> None:
     unknown = sorted(top_level_packages(PACKAGE) - set(ALLOWED))
-    assert unknown == [], f"add {unknown} to ALLOWED in tests/test_layers.py (and to DESIGN's layers)"
+    assert unknown == [], f"add {unknown} to ALLOWED in tests/test_layers.py: which packages may it use?"
 
 
 def test_every_import_points_down_the_matrix() -> None:
