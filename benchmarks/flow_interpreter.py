@@ -19,7 +19,7 @@ from alur.core.clock import VirtualClock
 from alur.core.events import Event
 from alur.core.tasks import Task
 from alur.flow import FlowRunner
-from alur.telephony.sim import ScriptedCaller, ScriptedQueue, SimChannel
+from alur.testing.channel import ScriptedCaller, ScriptedQueue, SimChannel
 
 SUPPORT = Path(__file__).resolve().parents[1] / "examples" / "support"
 

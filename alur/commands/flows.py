@@ -130,7 +130,7 @@ def test_flow(
     ] = None,
 ) -> None:
     """Run the project's flow tests with scripted callers, in virtual time. Exit 1 on any failure."""
-    from alur.config.flowtests import run_project_tests
+    from alur.testing.flowtests import run_project_tests
 
     loaded = _load(project)
     console = _console()
@@ -166,7 +166,7 @@ def test_flow(
                 for prompt in res.prompts:
                     console.print(f"    heard: {prompt}", markup=False)
     if junit is not None:
-        from alur.config.flowtests import junit_xml
+        from alur.testing.flowtests import junit_xml
 
         _write(junit, junit_xml(loaded.name, results))
     passed = len(results) - failed

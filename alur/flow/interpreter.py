@@ -11,9 +11,9 @@ live SIP call on asyncio and a simulated caller in virtual time (`alur.core.task
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from alur.core.channel import Channel, QueueOutcome, QueueRequest
@@ -27,9 +27,6 @@ from alur.flow.fastevents import constructor
 from alur.flow.model import Flow
 from alur.flow.services import BuiltinDirectory, CustomerDirectory, HttpClient, NoHttp
 
-if TYPE_CHECKING:
-    from alur.config.project import Project
-
 _call_arrived = constructor(CallArrived)
 _node_entered = constructor(NodeEntered)
 _call_ended = constructor(CallEnded)
@@ -40,6 +37,35 @@ MAX_STEPS = 1000
 
 class NoFlowForNumber(AlurError):
     code = "no_flow_for_number"
+
+
+class NumberPlan(Protocol):
+    """The settings a runner reads: which flow answers which dialled number, in which time zone."""
+
+    @property
+    def timezone(self) -> str: ...
+
+    @property
+    def default_flow(self) -> str | None: ...
+
+    @property
+    def numbers(self) -> Mapping[str, str]: ...
+
+
+class FlowProject(Protocol):
+    """What a runner needs from a loaded project (`alur.config.Project` is one); flow stays below config."""
+
+    @property
+    def settings(self) -> NumberPlan: ...
+
+    @property
+    def flows(self) -> Mapping[str, Flow]: ...
+
+    @property
+    def calendars(self) -> Mapping[str, Calendar]: ...
+
+    @property
+    def customers(self) -> dict[str, dict[str, Any]]: ...
 
 
 @dataclass(slots=True)
@@ -72,7 +98,7 @@ class FlowRunner:
 
     def __init__(
         self,
-        project: Project,
+        project: FlowProject,
         *,
         clock: Clock,
         log: Callable[[Event], None] = lambda event: None,
@@ -80,8 +106,8 @@ class FlowRunner:
         http: HttpClient | None = None,
     ) -> None:
         self.project = project
-        self.flows: dict[str, Flow] = project.flows
-        self.calendars: dict[str, Calendar] = project.calendars
+        self.flows: Mapping[str, Flow] = project.flows
+        self.calendars: Mapping[str, Calendar] = project.calendars
         self.clock = clock
         self.log = log
         self.directory: CustomerDirectory = directory or BuiltinDirectory(project.customers)

@@ -1,6 +1,6 @@
 """A synthetic caller: the probabilistic behaviour the simulator plugs into the scripted `SimChannel`.
 
-`alur test-flow` and `alur simulate` run calls on the same channel, `alur.telephony.sim.SimChannel`;
+`alur test-flow` and `alur simulate` run calls on the same channel, `alur.testing.channel.SimChannel`;
 test-flow plugs in a fixed script, the simulator plugs in a `SimCaller` whose every move (digits, when
 they are pressed, wrong keys) comes from `Traffic`, indexed by call number (common random numbers), and
 a queue handler that hands the call to `Simulation` (routing engine, patience, callbacks, talk time).
@@ -16,12 +16,12 @@ from alur.core.channel import Prompt, QueueOutcome, QueueRequest
 from alur.core.tasks import Future
 from alur.flow.fastevents import constructor
 from alur.sim.traffic import IVR_DRAWS
-from alur.telephony.sim import Press, Silence, SimChannel
+from alur.testing.channel import Press, Silence, SimChannel
 
 if TYPE_CHECKING:
     from alur.sim.runner import Simulation
     from alur.sim.scenario import Ivr
-    from alur.telephony.sim import DigitsAsk, Response
+    from alur.testing.channel import DigitsAsk, Response
 
 GOLDEN = 0.6180339887498949
 DIGIT_SECONDS = 0.3  # time between key presses of a multi-digit entry

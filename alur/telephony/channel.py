@@ -21,7 +21,7 @@ from alur.core.errors import CallerHungUp
 from alur.media.prompts import BEEP, PromptError, PromptLibrary, level, write_wav
 from alur.media.rtp import RtpStream
 from alur.telephony.sip.sdp import SdpError, answer_params, build_answer
-from alur.telephony.sip.ua import ServerCall
+from alur.telephony.sip.server_call import ServerCall
 
 if TYPE_CHECKING:
     from alur.telephony.connect import Connector

@@ -15,9 +15,10 @@ from alur.core.errors import AlurError
 from alur.core.events import CallTransferred, Event
 from alur.media.rtp import RtpStream, bridge, unbridge
 from alur.service.commands import Command, DirectCallAnswered, DirectCallEnd, DirectCallStart
+from alur.telephony.sip.client_call import ClientCall
 from alur.telephony.sip.message import parse_uri
 from alur.telephony.sip.sdp import SdpError, answer_from_offer_reply, build_offer
-from alur.telephony.sip.ua import ClientCall, UserAgent
+from alur.telephony.sip.ua import UserAgent
 
 log = logging.getLogger("alur.connect")
 

@@ -24,6 +24,7 @@ from alur.service.state import PhoneView
 from alur.telephony.channel import SipChannel
 from alur.telephony.connect import Connector, Target
 from alur.telephony.live import LiveQueues
+from alur.telephony.sip.legs import ServerLegState
 from alur.telephony.sip.message import parse_uri
 from alur.telephony.sip.registrar import Binding, Registrar
 from alur.telephony.sip.sdp import SdpError, answer_params, build_answer, build_offer
@@ -362,7 +363,7 @@ class SipServer:
             log.error("call %s: no RTP port: %s", call.call_id, exc)
             call.reject(503)
             return
-        if call.state != "early":  # cancelled while we prepared
+        if call.state is not ServerLegState.EARLY:  # cancelled while we prepared
             media.close()
             return
         if params is not None:

@@ -13,7 +13,7 @@ from alur.core.clock import VirtualClock
 from alur.core.events import Event
 from alur.core.tasks import run_until_complete
 from alur.flow.interpreter import CallResult, FlowRunner
-from alur.telephony.sim import ScriptedCaller, ScriptedConnect, ScriptedQueue, SimChannel
+from alur.testing.channel import ScriptedCaller, ScriptedConnect, ScriptedQueue, SimChannel
 
 BASE_SETTINGS = """\
 name: test

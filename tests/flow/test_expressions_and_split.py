@@ -11,7 +11,7 @@ from alur.core.errors import CallerHungUp
 from alur.core.tasks import run_until_complete
 from alur.flow.expr import ExpressionError, compile_expression, compile_template
 from alur.flow.nodes.split import SplitNode
-from alur.telephony.sim import DigitsAsk, HangUp, Press, ScriptedCaller, SimChannel
+from alur.testing.channel import DigitsAsk, HangUp, Press, ScriptedCaller, SimChannel
 
 
 def test_expression_evaluates_over_call_context():

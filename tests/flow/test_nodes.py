@@ -23,7 +23,7 @@ from alur.core.events import (
 )
 from alur.flow.interpreter import FlowRunner
 from alur.flow.services import DirectoryUnavailable, HttpResponse
-from alur.telephony.sim import HangUp, Press, ScriptedConnect, ScriptedQueue, Silence
+from alur.testing.channel import HangUp, Press, ScriptedConnect, ScriptedQueue, Silence
 
 
 def test_play_say_file_language_and_template(tmp_path):

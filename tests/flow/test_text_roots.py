@@ -8,7 +8,7 @@ from alur.core.clock import VirtualClock
 from alur.flow.call import Call
 from alur.flow.expr import TEXT_ROOTS, compile_expression, compile_template
 from alur.flow.interpreter import FlowRunner
-from alur.telephony.sim import SimChannel
+from alur.testing.channel import SimChannel
 
 
 def test_text_variables_follow_the_call_through_prompts_and_queue(tmp_path):

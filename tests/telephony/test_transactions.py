@@ -7,8 +7,10 @@ from hypothesis import strategies as st
 from sip_peers import MemPeer
 
 from alur.core.clock import VirtualClock
+from alur.telephony.sip.in_dialog import dtmf_from_info
+from alur.telephony.sip.server_call import ServerCall
 from alur.telephony.sip.stack import SipStack
-from alur.telephony.sip.ua import ServerCall, UserAgent, dtmf_from_info
+from alur.telephony.sip.ua import UserAgent
 
 INVITE = (
     "INVITE sip:100@127.0.0.1:5060 SIP/2.0\r\n"

@@ -14,7 +14,7 @@ from alur.core.channel import DigitsResult, Prompt, QueueOutcome, QueueRequest
 from alur.core.clock import VirtualClock
 from alur.core.errors import CallerHungUp
 from alur.core.tasks import Future, run_until_complete
-from alur.telephony.sim import DigitsAsk, Press, Response, ScriptedCaller, Silence, SimChannel
+from alur.testing.channel import DigitsAsk, Press, Response, ScriptedCaller, Silence, SimChannel
 
 MENU = SimpleNamespace(type="menu", options={"1": "a", "2": "b"})
 PLAY = SimpleNamespace(type="play")

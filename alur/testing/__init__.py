@@ -1,0 +1,1 @@
+"""Scripted callers and the flow-test runner: used by `alur test-flow` and the simulator, not telephony."""
