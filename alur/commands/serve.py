@@ -172,7 +172,8 @@ def _print_banner(project: Any, server: Any, store_url: str, loop_name: str) -> 
     if server.media_host != o.host:
         print(f"Announcing {server.media_host} in SIP and SDP (set --media-host to change it)", flush=True)
     print(
-        f"Alur is answering calls on sip:{o.host}:{o.port} ({transports}, {loop_name}); event log: {store_url}",
+        f"Alur is answering calls on sip:{o.host}:{o.port} ({transports}, {loop_name}); "
+        f"event log: {store_url}",
         flush=True,
     )
     settings = project.settings

@@ -9,8 +9,8 @@ from __future__ import annotations
 import heapq
 import logging
 import time
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol
 
 

@@ -38,15 +38,15 @@ class Subscription:
 class EventBus:
     """`publish(event)` from any code on the loop; `subscribe(name, handler)` before `start`."""
 
-    def __init__(
-        self, server_id: str, *, last_seq: int = 0, wall: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, server_id: str, *, last_seq: int = 0, wall: Callable[[], float] = time.time) -> None:
         self.server_id = server_id
         self.seq = last_seq
         self._wall = wall
         self.subscriptions: list[Subscription] = []
 
-    def subscribe(self, name: str, handler: Handler, *, max_queue: int = 100_000, batch: int = 500) -> Subscription:
+    def subscribe(
+        self, name: str, handler: Handler, *, max_queue: int = 100_000, batch: int = 500
+    ) -> Subscription:
         sub = Subscription(name, handler, asyncio.Queue(max_queue), batch)
         self.subscriptions.append(sub)
         if self._group is not None:

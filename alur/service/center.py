@@ -144,7 +144,13 @@ class ContactCenter:
         queue = waiting.queue if waiting else connected[1] if connected else ""
         self.publish(
             ev.WaitEnded(
-                self.clock.now(), call_id, queue, outcome.result, outcome.wait, outcome.agent_id, outcome.target
+                self.clock.now(),
+                call_id,
+                queue,
+                outcome.result,
+                outcome.wait,
+                outcome.agent_id,
+                outcome.target,
             )
         )
 

@@ -130,7 +130,8 @@ class WrapUp(Command):
 
 
 COMMANDS: dict[str, type[Command]] = {
-    cls.__name__: cls for cls in Command.__subclasses__()  # one level: every command subclasses Command
+    cls.__name__: cls
+    for cls in Command.__subclasses__()  # one level: every command subclasses Command
 }
 
 
@@ -156,7 +157,9 @@ def command_from_dict(data: dict[str, Any]) -> Command:
     fields = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - fields - {"command"})
     if unknown:
-        raise BadCommand(f"command {name}: unknown field(s) {unknown} (fields: {sorted(fields)})", value=unknown)
+        raise BadCommand(
+            f"command {name}: unknown field(s) {unknown} (fields: {sorted(fields)})", value=unknown
+        )
     values = {k: v for k, v in data.items() if k != "command"}
     if cls is Enqueue and isinstance(values.get("request"), dict):
         request = dict(values["request"])

@@ -1,6 +1,7 @@
 """One line per finished call on the server's console: who called, the path, queue, agent, outcome.
 
-    12:04:31 +628123456 -> 1000  main: office_hours > welcome > main_menu[1] > billing_queue  billing  ayu  answered 12s wait, 3m05s talk
+    12:04:31  +628123456 -> 1000  main: office_hours > welcome > main_menu[1] > billing_queue
+              queue billing  agent ayu  caller_hangup, waited 12s, talked 3m05s      (one line)
 
 A bus subscriber; it keeps only the calls still open, so it never grows with the day.
 """

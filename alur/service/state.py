@@ -113,7 +113,9 @@ class LiveState:
 
     def waiting(self, queue: str) -> list[str]:
         """Calls (and callbacks) in line for `queue`, in arrival order of their first CallQueued."""
-        keyed = [(-c.priority, c.order, c.call_id) for c in self.calls.values() if c.waiting and c.queue == queue]
+        keyed = [
+            (-c.priority, c.order, c.call_id) for c in self.calls.values() if c.waiting and c.queue == queue
+        ]
         keyed += [(-c.priority, c.order, c.call_id) for c in self.callbacks.values() if c.queue == queue]
         return [call_id for *_, call_id in sorted(keyed)]
 

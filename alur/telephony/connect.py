@@ -267,7 +267,16 @@ class Connector:
             if left <= 0.5:
                 break
             legs = [
-                (d, await self.ring(t, caller_id=channel.caller_id, timeout=left, call_id=channel.call_id, kind="ring_group"))
+                (
+                    d,
+                    await self.ring(
+                        t,
+                        caller_id=channel.caller_id,
+                        timeout=left,
+                        call_id=channel.call_id,
+                        kind="ring_group",
+                    ),
+                )
                 for d, t in group
             ]
             try:

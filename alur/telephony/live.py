@@ -17,7 +17,7 @@ from typing import Any
 from alur.core.channel import Prompt, QueueOutcome, QueueRequest
 from alur.core.envelope import Envelope
 from alur.core.errors import AlurError, CallerHungUp
-from alur.core.events import CallbackAttempted, Offered, OfferDeclined, PromptPlayed, WaitEnded
+from alur.core.events import CallbackAttempted, OfferDeclined, Offered, PromptPlayed, WaitEnded
 from alur.media.prompts import default_music_on_hold
 from alur.media.rtp import bridge
 from alur.service import commands as cmd
@@ -82,7 +82,9 @@ class LiveQueues:
         self.waiting[call_id] = (channel, future)
         try:
             self.center.execute(cmd.Enqueue(call_id, request))
-            watcher = loop.create_task(self._watch_callback(channel, future)) if request.offer_callback else None
+            watcher = (
+                loop.create_task(self._watch_callback(channel, future)) if request.offer_callback else None
+            )
             try:
                 if not future.done():
                     await channel.race(self._hold(channel, request, future))

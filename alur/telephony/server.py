@@ -266,7 +266,9 @@ class SipServer:
             return
         now = self.clock.now()
         if binding is not None:
-            self.emit(PhoneRegistered(now, agent.id, user, binding.contact, binding.transport, binding.expires_at))
+            self.emit(
+                PhoneRegistered(now, agent.id, user, binding.contact, binding.transport, binding.expires_at)
+            )
         else:
             self.emit(PhoneRegistered(now, agent.id, user, "", "", 0.0))
         state = str(self.router.agent_state(agent.id))
@@ -392,7 +394,13 @@ class SipServer:
         try:
             result = await self.runner.run_call(channel)
             if result.error:  # also on the call's CallEnded event
-                log.error("call %s: flow %s failed at node %s: %s", call.call_id, result.flow, result.node, result.error)
+                log.error(
+                    "call %s: flow %s failed at node %s: %s",
+                    call.call_id,
+                    result.flow,
+                    result.node,
+                    result.error,
+                )
         finally:
             if not channel.hung_up.is_set():
                 await channel.hangup("normal")

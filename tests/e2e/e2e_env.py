@@ -209,8 +209,8 @@ class Env:
         import httpx
 
         from alur.config.project import load_project
-        from alur.integrations.services import live_services
         from alur.core.clock import RealClock
+        from alur.integrations.services import live_services
         from alur.service.center import ContactCenter
         from alur.telephony.server import ServerOptions, SipServer
 
