@@ -1,10 +1,18 @@
-"""Simulated calls per second: Alur's full flow + routing engine vs a bare SimPy queue.
+"""Simulated calls per CPU-second: Alur's full engine against SimPy and Ciw, and Alur's cost per call
+as the center grows.
 
-50 agents at 85% occupancy (AHT 180 s, so 850 calls/hour), 100,000 calls, one queue node. SimPy runs
-the same M/M/50 queue with none of the IVR, events or routing. Run: `python benchmarks/simulate.py`
-(`--calls N` for a shorter run, `--repeat N` to keep the best of N runs of each, `--profile` to print
-the hottest functions of the Alur run). Rates are given by wall time and by CPU time of the process: on a
-shared machine the CPU figure is the steadier one (another job's load stretches wall time only).
+1. M/M/50 at 85% occupancy (AHT 180 s, so 850 calls/hour), 100,000 calls: Alur runs the project's
+   flow interpreter, routing engine and KPI fold; SimPy runs a lean idiomatic M/M/c model; Ciw runs
+   its M/M/c network. All three in the same process, one after the other, timed by CPU time of the
+   process (on a shared machine another job's load stretches wall time, not CPU time). Alur's time
+   includes building the simulation (loading the project, scenario, traffic and router).
+2. Scale: 12 -> 1,200 agents at the same 85% occupancy, the same number of calls per size, with the
+   `longest_idle` and `skills` strategies: CPU microseconds per simulated call, and the ratio to the
+   smallest center (flat means a decision does not grow with the number of agents).
+
+    python benchmarks/simulate.py                  # both parts
+    python benchmarks/simulate.py --calls 20000 --repeat 3 --scale-calls 20000
+    python benchmarks/simulate.py --profile        # the hottest functions of the Alur M/M/50 run
 """
 
 from __future__ import annotations
@@ -21,69 +29,74 @@ from pathlib import Path
 AGENTS = 50
 AHT = 180.0
 OCCUPANCY = 0.85
-RATE_PER_HOUR = AGENTS * OCCUPANCY * 3600 / AHT  # 850 calls/hour
-
-PROJECT = {
-    "alur.yaml": "name: bench\ndefault_flow: main\nnumbers: {'100': main}\n",
-    "flows/main.yaml": (
-        "flow: main\nstart: wait\nnodes:\n  wait:\n    type: queue\n    queue: support\n"
-        "    announce_position: false\n    announce_wait: false\n    vip: false\n"
-    ),
-    "queues/support.yaml": "name: support\nstrategy: longest_idle\n",
-}
+SCALE = (12, 120, 360, 1200)
 
 
-def scenario_text(calls: int) -> str:
-    hours = calls / RATE_PER_HOUR
+def rate_per_hour(agents: int) -> float:
+    return agents * OCCUPANCY * 3600 / AHT
+
+
+def project_files(strategy: str) -> dict[str, str]:
+    required = "required_skills: {support: 1}\n" if strategy == "skills" else ""
+    return {
+        "alur.yaml": "name: bench\ndefault_flow: main\nnumbers: {'100': main}\n",
+        "flows/main.yaml": (
+            "flow: main\nstart: wait\nnodes:\n  wait:\n    type: queue\n    queue: support\n"
+            "    announce_position: false\n    announce_wait: false\n    vip: false\n"
+        ),
+        "queues/support.yaml": f"name: support\nstrategy: {strategy}\n{required}",
+    }
+
+
+def scenario_text(calls: int, agents: int) -> str:
+    hours = calls / rate_per_hour(agents)
     return (
-        f"name: bench\narrivals: {{rate_per_hour: {RATE_PER_HOUR}, duration: {hours * 3600:.0f}}}\n"
+        f"name: bench\narrivals: {{rate_per_hour: {rate_per_hour(agents)}, duration: {hours * 3600:.0f}}}\n"
         f"handle_time: {{default: {{dist: exponential, mean: {AHT}}}}}\n"
-        f"rosters: [{{name: agent, count: {AGENTS}, queues: [support]}}]\n"
+        f"rosters: [{{name: agent, count: {agents}, queues: [support], skills: {{support: 5}}}}]\n"
     )
 
 
-def run_alur(calls: int, profile: bool) -> tuple[int, float, float, float]:
+def run_alur(
+    calls: int, agents: int = AGENTS, strategy: str = "longest_idle", profile: bool = False
+) -> tuple[int, float, float]:
+    """(calls, CPU seconds building, CPU seconds running)."""
     from alur.config.project import load_project
     from alur.sim.runner import Simulation
     from alur.sim.scenario import load_scenario
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        for name, text in PROJECT.items():
+        for name, text in project_files(strategy).items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(text)
-        (root / "scenario.yaml").write_text(scenario_text(calls))
-        project = load_project(root)
-        scenario = load_scenario(root / "scenario.yaml")
-        sim = Simulation(project, scenario, seed=1)
+        (root / "scenario.yaml").write_text(scenario_text(calls, agents))
+        cpu0 = time.process_time()
+        sim = Simulation(load_project(root), load_scenario(root / "scenario.yaml"), seed=1)
+        cpu1 = time.process_time()
         profiler = cProfile.Profile() if profile else None
-        started, cpu_started = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         result = sim.run()
         if profiler:
             profiler.disable()
-        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        if profiler:
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-        return result.calls, wall, cpu, result.kpis.total.occupancy
+        return result.calls, cpu1 - cpu0, time.process_time() - cpu1
 
 
-def run_simpy(calls: int) -> tuple[int, float, float, float]:
+def run_simpy(calls: int) -> tuple[int, float, float]:
     import simpy
 
+    cpu0 = time.process_time()
     rng = random.Random(1)
     env = simpy.Environment()
     agents = simpy.Resource(env, capacity=AGENTS)
-    rate = RATE_PER_HOUR / 3600.0
-    busy = [0.0]
+    rate = rate_per_hour(AGENTS) / 3600.0
 
     def caller(env: simpy.Environment) -> object:
         with agents.request() as req:
             yield req
-            talk = rng.expovariate(1 / AHT)
-            busy[0] += talk
-            yield env.timeout(talk)
+            yield env.timeout(rng.expovariate(1 / AHT))
 
     def source(env: simpy.Environment) -> object:
         for _ in range(calls):
@@ -91,41 +104,73 @@ def run_simpy(calls: int) -> tuple[int, float, float, float]:
             env.process(caller(env))
 
     env.process(source(env))
-    started, cpu_started = time.perf_counter(), time.process_time()
+    cpu1 = time.process_time()
     env.run()
-    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    return calls, wall, cpu, busy[0] / (AGENTS * env.now)
+    return calls, cpu1 - cpu0, time.process_time() - cpu1
 
 
-def best(runs: list[tuple[int, float, float, float]]) -> tuple[int, float, float, float]:
-    """The fastest of repeated runs (least disturbed by other jobs), by wall and by CPU time apart."""
-    return runs[0][0], min(r[1] for r in runs), min(r[2] for r in runs), runs[0][3]
+def run_ciw(calls: int) -> tuple[int, float, float]:
+    import ciw
+
+    cpu0 = time.process_time()
+    ciw.seed(1)
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=rate_per_hour(AGENTS) / 3600.0)],
+        service_distributions=[ciw.dists.Exponential(rate=1 / AHT)],
+        number_of_servers=[AGENTS],
+    )
+    sim = ciw.Simulation(network)
+    cpu1 = time.process_time()
+    sim.simulate_until_max_customers(calls, method="Finish")
+    return len(sim.get_all_records()), cpu1 - cpu0, time.process_time() - cpu1
+
+
+def best(runs: list[tuple[int, float, float]]) -> tuple[int, float, float]:
+    """The least disturbed of repeated runs (by total CPU time)."""
+    return min(runs, key=lambda r: r[1] + r[2])
+
+
+def compare(calls: int, repeat: int, profile: bool) -> None:
+    print(f"M/M/{AGENTS}, {OCCUPANCY:.0%} occupancy, AHT {AHT:g} s, {calls:,} calls, best of {repeat}")
+    rows = {
+        "SimPy (lean M/M/c)": best([run_simpy(calls) for _ in range(repeat)]),
+        "Ciw (M/M/c network)": best([run_ciw(calls) for _ in range(repeat)]),
+        "Alur (flow + routing + KPIs)": best([run_alur(calls, profile=profile) for _ in range(repeat)]),
+    }
+    simpy_rate = rows["SimPy (lean M/M/c)"][0] / sum(rows["SimPy (lean M/M/c)"][1:])
+    print(f"{'':<30}{'calls':>9}{'build s':>9}{'run s':>8}{'calls/CPU-s':>13}{'x SimPy':>9}")
+    for label, (n, build, run) in rows.items():
+        rate = n / (build + run)
+        print(f"{label:<30}{n:>9,}{build:>9.2f}{run:>8.2f}{rate:>13,.0f}{rate / simpy_rate:>9.2f}")
+    sys.stdout.flush()
+
+
+def scale(calls: int) -> None:
+    print(f"\nscale: {OCCUPANCY:.0%} occupancy, AHT {AHT:g} s, {calls:,} calls per size (CPU time, run only)")
+    print(f"{'strategy':<14}{'agents':>7}{'calls':>9}{'us per call':>13}{'x smallest':>12}")
+    for strategy in ("longest_idle", "skills"):
+        first = None
+        for agents in SCALE:
+            n, _, run = run_alur(calls, agents, strategy)
+            per_call = run / n * 1e6
+            first = first or per_call
+            print(f"{strategy:<14}{agents:>7}{n:>9,}{per_call:>13.0f}{per_call / first:>12.2f}", flush=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=100_000)
+    parser.add_argument("--scale-calls", type=int, default=30_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each model; the best one counts")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--only", choices=("compare", "scale"))
     args = parser.parse_args()
-    repeat = max(1, args.repeat)
-    n_simpy, t_simpy, c_simpy, occ_simpy = best([run_simpy(args.calls) for _ in range(repeat)])
-    n_alur, t_alur, c_alur, occ_alur = best([run_alur(args.calls, args.profile) for _ in range(repeat)])
-    simpy_rate, alur_rate = n_simpy / t_simpy, n_alur / t_alur
-    simpy_cpu, alur_cpu = n_simpy / c_simpy, n_alur / c_alur
-    runs = f", best of {repeat}" if repeat > 1 else ""
-    print(f"{AGENTS} agents, {OCCUPANCY:.0%} occupancy, AHT {AHT:g} s, {args.calls:,} calls requested{runs}")
-    print(
-        f"SimPy bare M/M/{AGENTS} queue : {n_simpy:>8,} calls in {t_simpy:6.2f} s = "
-        f"{simpy_rate:>9,.0f} calls/s ({simpy_cpu:>9,.0f} per CPU second)"
-        f"  (occupancy {occ_simpy:.1%})"
-    )
-    print(
-        f"Alur flow + routing engine : {n_alur:>8,} calls in {t_alur:6.2f} s = {alur_rate:>9,.0f} calls/s"
-        f" ({alur_cpu:>9,.0f} per CPU second)  (occupancy {occ_alur:.1%})"
-    )
-    print(f"ratio Alur / SimPy         : {alur_rate / simpy_rate:.2f} (CPU time: {alur_cpu / simpy_cpu:.2f})")
-    sys.stdout.flush()
+    if args.only != "scale":
+        compare(args.calls, max(1, args.repeat), args.profile)
+    if args.only != "compare":
+        scale(args.scale_calls)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ class States:
 S = AgentState
 TRANSITIONS: dict[AgentState, frozenset[AgentState]] = {
     S.OFFLINE: frozenset({S.AVAILABLE, S.PAUSED}),
-    S.AVAILABLE: frozenset({S.RESERVED, S.PAUSED, S.OFFLINE}),
+    # straight to busy: an offer answered at once, with no ringing in between (simulated agents)
+    S.AVAILABLE: frozenset({S.RESERVED, S.BUSY, S.PAUSED, S.OFFLINE}),
     # an offer ends in an answer, or the agent goes back (declined/expired/lost race), or is paused
     S.RESERVED: frozenset({S.RINGING, S.BUSY, S.AVAILABLE, S.PAUSED, S.OFFLINE}),
     S.RINGING: frozenset({S.BUSY, S.AVAILABLE, S.PAUSED, S.OFFLINE}),
@@ -66,7 +67,7 @@ class Agent:
         "config", "id", "order", "state", "pause_reason", "idle_since", "calls_today", "talk_today",
         "_day_end", "_tz", "reservations", "call_id", "call_queue", "answered_at", "misses",
         "pending_pause", "pending_logout", "wrap_timer", "wrap_started", "skills", "languages",
-        "memberships", "pools", "weight", "group", "department", "state_since",
+        "memberships", "pools", "weight", "group", "department", "state_since", "shifts", "_shift",
     )  # fmt: skip
 
     def __init__(self, config: AgentConfig, order: int) -> None:
@@ -102,6 +103,8 @@ class Agent:
         if config.department and config.department != config.group:
             pools.append(("group", config.department))
         self.pools: tuple[tuple[str, str], ...] = tuple(pools)
+        self.shifts = bool(config.schedule.shifts)  # False: always on shift
+        self._shift = (float("-inf"), True)  # (until when, on shift): the answer for the current minute
 
     def move(self, new: AgentState) -> AgentState:
         """Change state per `TRANSITIONS`; returns the old state."""
@@ -124,6 +127,24 @@ class Agent:
         self._day_end = midnight.timestamp()
         self.calls_today = 0
         self.talk_today = 0.0
+
+    @property
+    def day_end(self) -> float:
+        """When 'today' ends for this agent (their next midnight), as of the last `roll_day`."""
+        return self._day_end
+
+    def on_shift(self, now: float) -> bool:
+        """True if the agent's schedule has them working at `now`. Shifts change on the minute, so
+        the answer is kept until the end of the current minute."""
+        if not self.shifts:
+            return True
+        until, on = self._shift
+        if now < until and now >= until - 60.0:
+            return on
+        on = self.config.schedule.on_shift(now)
+        if all(t.second == t.microsecond == 0 for s in self.config.schedule.shifts for t in (s.start, s.end)):
+            self._shift = ((now // 60.0 + 1.0) * 60.0, on)
+        return on
 
     def level_in(self, queue: str) -> int:
         m = self.memberships.get(queue)

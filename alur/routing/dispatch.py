@@ -12,6 +12,7 @@ from functools import partial
 from alur.core.channel import QueueOutcome
 from alur.core.events import (
     Abandoned,
+    Answered,
     OfferDeclined,
     Offered,
     Overflowed,
@@ -23,6 +24,7 @@ from alur.routing.queues import Queue
 from alur.routing.state import MISSES, RETURNED, RouterState
 
 S = States
+SHIFT_RECHECK = 60.0  # seconds between looks while the free agents are all outside their shifts
 
 
 class Dispatcher(RouterState):
@@ -60,36 +62,83 @@ class Dispatcher(RouterState):
         if not line:
             return
         scanned = 0
-        calls, agents, name, lookahead = self.calls, self.agents, q.name, q.config.lookahead
+        calls, name, lookahead = self.calls, q.name, q.config.lookahead
         own = self._pools.setdefault(("queue", name), {})  # live: agents leave it as they get offers
         if not own and not self._widened:
             return  # nobody of this queue is free, and no call draws on other pools
+        strategy, now = q.strategy, self.clock.now()
+        self._off_shift = False
         for call in list(line):
             if call.reservations or calls.get(call.call_id) is not call or call.queue != name:
                 continue
             scanned += 1
             if scanned > lookahead:
                 break
-            if call.extra_pools or call.skills or call.excluded or q.config.require_language:
+            if call.extra_pools:  # widened by escalation: agents of other pools are ranked in full
                 candidates = self._candidates(call, q)
-                if not candidates:
-                    continue
-            elif own:  # the common case: every free agent of the queue
-                candidates = [agents[aid] for aid in own]
+                ranked = strategy.select(candidates, call, now) if candidates else []
+                chosen = [self.agents[r.agent_id] for r in ranked[: strategy.offers_at_most]]
+                eligible = len(candidates)
+            elif own:  # the common case: the queue's strategy walks its index, best first
+                chosen, ranked = self._choose(call, q, now)
+                eligible = len(own)
             else:
                 continue  # nobody of this queue is free, and the call draws on no other pool
-            ranked = q.strategy.select(candidates, call, self.clock.now())
-            if ranked:
-                self._make_offers(call, q, ranked, len(candidates))
+            if chosen:
+                self._make_offers(call, q, chosen, ranked, eligible)
                 if not own and not self._widened:
                     break  # that was the last free agent: the rest of the line would find nobody
-            elif q.strategy.recheck_after and q.recheck is None:
-                # time-dependent strategies (schedule): free agents may qualify later
-                q.recheck = self.clock.call_later(q.strategy.recheck_after, partial(self._recheck, q))
+            elif self._off_shift and q.recheck is None:
+                # free agents outside their shift may start it soon: look again then
+                after = strategy.recheck_after or SHIFT_RECHECK
+                q.recheck = self.clock.call_later(after, partial(self._recheck, q))
 
     def _recheck(self, q: Queue) -> None:
         q.recheck = None
         self._kick(q.name)
+
+    def _eligible(self, agent: Agent, call: WaitingCall, lang: str | None, now: float) -> bool:
+        """May `agent` (free) take `call`: not recently missed it, has the skills and language, on shift."""
+        excluded = call.excluded
+        if excluded and excluded.get(agent.id, 0.0) > now:
+            return False
+        skills = call.skills
+        if skills:
+            have = agent.skills
+            if not all(have.get(s, 0) >= lvl for s, lvl in skills.items()):
+                return False
+        if lang and agent.languages.get(lang, 0) <= 0:
+            return False
+        if agent.shifts and not agent.on_shift(now):
+            self._off_shift = True
+            return False
+        return True
+
+    def _choose(self, call: WaitingCall, q: Queue, now: float) -> tuple[list[Agent], list[Ranked]]:
+        """The agents to offer `call` to, from the strategy's index best first (only as many agents
+        are looked at as it takes to find them), and their ranking when explanations are kept."""
+        strategy = q.strategy
+        want = strategy.offers_at_most
+        keep = max(want, strategy.noted) if strategy.shows_runners_up else want  # explanations: top few
+        lang = call.language if q.config.require_language else None
+        found: list[Agent] = []
+        if not (call.skills or lang or call.excluded):
+            for agent in strategy.best(call, now):
+                if agent.shifts and not agent.on_shift(now):
+                    self._off_shift = True
+                    continue
+                found.append(agent)
+                if len(found) >= keep:
+                    break
+        else:
+            eligible = self._eligible
+            for agent in strategy.best(call, now):
+                if eligible(agent, call, lang, now):
+                    found.append(agent)
+                    if len(found) >= keep:
+                        break
+        ranked = strategy.ranked(found, call) if self._explaining else []
+        return found[:want], ranked
 
     def _candidates(self, call: WaitingCall, q: Queue) -> list[Agent]:
         """Available agents eligible for `call`: only the pools it draws on are looked at."""
@@ -101,34 +150,29 @@ class Dispatcher(RouterState):
             for pool in call.extra_pools:
                 merged.update(dict.fromkeys(self._pools.get(pool, ())))
             ids = merged
-        skills = list(call.skills.items())
         lang = call.language if q.config.require_language else None
-        excluded = call.excluded
-        if not (skills or lang or excluded):  # the common case: every available agent of the pools
-            return [agents[aid] for aid in ids]
-        out: list[Agent] = []
-        for aid in ids:
-            if excluded and excluded.get(aid, 0.0) > now:
-                continue
-            agent = agents[aid]
-            if skills:
-                have = agent.skills
-                if not all(have.get(s, 0) >= lvl for s, lvl in skills):
-                    continue
-            if lang and agent.languages.get(lang, 0) <= 0:
-                continue
-            out.append(agent)
-        return out
+        eligible = self._eligible
+        return [agent for agent in (agents[aid] for aid in ids) if eligible(agent, call, lang, now)]
 
-    def _make_offers(self, call: WaitingCall, q: Queue, ranked: list[Ranked], eligible: int) -> None:
+    def _make_offers(
+        self, call: WaitingCall, q: Queue, chosen: list[Agent], ranked: list[Ranked], eligible: int
+    ) -> None:
         now = self.clock.now()
         strategy = q.strategy
-        chosen = ranked if strategy.rings_all else ranked[:1]
         expires = now + q.config.ring_timeout
-        name, agents, reservations, call_at = q.name, self.agents, self.reservations, self.clock.call_at
+        name, reservations, call_at = q.name, self.reservations, self.clock.call_at
+        at_once = self.answers_at_once
+        if at_once is not None and not strategy.rings_all and at_once(chosen[0].id):
+            # the driver answers this agent's offers at once (simulated staff): no ring timer, no
+            # reserved state, the offer is connected here
+            agent = chosen[0]
+            self._rid += 1
+            self._explain_offer(call, q, ranked, eligible, (agent.id,))
+            self._emit(Offered(now, call.call_id, agent.id, name, f"r{self._rid}", expires))
+            self._connect(call, agent, q, now)
+            return
         made: list[Reservation] = []
-        for r in chosen:
-            agent = agents[r.agent_id]
+        for agent in chosen:
             if agent.state is not S.AVAILABLE:
                 continue
             self._rid += 1
@@ -139,22 +183,7 @@ class Dispatcher(RouterState):
             self._set_state(agent, S.RESERVED)
             res.timer = call_at(expires, partial(self._expire, res.id))
             made.append(res)
-        if self._explaining:
-            self.explanations.add(
-                Explanation(
-                    now,
-                    call.call_id,
-                    name,
-                    "offer",
-                    strategy.name,
-                    "",  # worded when read (Explanation.worded): decisions stay cheap
-                    eligible,
-                    tuple(ranked[:5]),
-                    tuple(r.agent_id for r in made),
-                    tuple(sorted(call.skills.items())) if call.skills else (),
-                    call.step,
-                )
-            )
+        self._explain_offer(call, q, ranked, eligible, tuple(r.agent_id for r in made))
         emit = self._emit
         for res in made:
             emit(Offered(now, call.call_id, res.agent_id, name, res.id, expires, call.callback_number))
@@ -163,6 +192,42 @@ class Dispatcher(RouterState):
             for res in made:
                 if res.id in reservations:
                     on_offer(self._offer_of(res))
+
+    def _explain_offer(
+        self, call: WaitingCall, q: Queue, ranked: list[Ranked], eligible: int, chosen: tuple[str, ...]
+    ) -> None:
+        if self._explaining:
+            self.explanations.add(
+                Explanation(
+                    self.clock.now(),
+                    call.call_id,
+                    q.name,
+                    "offer",
+                    q.strategy.name,
+                    "",  # worded when read (Explanation.worded): decisions stay cheap
+                    eligible,
+                    tuple(ranked[:5]),
+                    chosen,
+                    tuple(sorted(call.skills.items())) if call.skills else (),
+                    call.step,
+                )
+            )
+
+    def _connect(self, call: WaitingCall, agent: Agent, q: Queue, now: float) -> None:
+        """The call is answered by `agent`: out of line, the agent busy, the wait's outcome told."""
+        self._forget(call)
+        agent.roll_day(now)
+        agent.calls_today += 1
+        agent.misses = 0
+        agent.call_id, agent.call_queue, agent.answered_at = call.call_id, q.name, now
+        self._set_state(agent, S.BUSY)
+        wait = now - call.first_at
+        self.connected[call.call_id] = (agent.id, q.name, now)
+        q.record_answer(wait)
+        self._emit(Answered(now, call.call_id, agent.id, q.name, wait))
+        q.strategy.assigned(agent, call, now)
+        if self.on_outcome is not None:
+            self.on_outcome(call.call_id, QueueOutcome("answered", agent_id=agent.id, wait=wait))
 
     def _offer_of(self, res: Reservation) -> Offer:
         return Offer(

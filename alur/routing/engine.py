@@ -23,7 +23,6 @@ from alur.core.clock import Clock
 from alur.core.events import (
     AgentRequestPending,
     AgentStateChanged,
-    Answered,
     CallbackRequested,
     CallQueued,
     DirectCallEnded,
@@ -113,6 +112,7 @@ class Router(Restoring):
         for m in config.queues:
             q = self.queues[m.queue]
             bisect.insort(q.members, agent.id, key=partial(self._member_key, q.name))
+            q.strategy.members_changed()
         return agent
 
     def remove_agent(self, agent_id: str) -> None:
@@ -122,6 +122,7 @@ class Router(Restoring):
             raise_illegal(agent, "be removed", "offline")
         for queue in agent.memberships:
             self.queues[queue].members.remove(agent_id)
+            self.queues[queue].strategy.members_changed()
         del self.agents[agent_id]
 
     def _member_key(self, queue: str, agent_id: str) -> tuple[int, int]:
@@ -240,24 +241,11 @@ class Router(Restoring):
         """The agent answered: the call is connected; other ring_all offers lose the race."""
         res = self.reservations.get(reservation_id) or self._reservation(reservation_id)
         call, agent, q = res.call, self.agents[res.agent_id], self.queues[res.queue]
-        now = self.clock.now()
         self._drop_reservation(res)
         if call.reservations:
             for other in list(call.reservations):
                 self._release(self.reservations[other], "lost_race", notify=True)
-        self._forget(call)
-        agent.roll_day(now)
-        agent.calls_today += 1
-        agent.misses = 0
-        agent.call_id, agent.call_queue, agent.answered_at = call.call_id, q.name, now
-        self._set_state(agent, S.BUSY)
-        wait = now - call.first_at
-        self.connected[call.call_id] = (agent.id, q.name, now)
-        q.record_answer(wait)
-        self._emit(Answered(now, call.call_id, agent.id, q.name, wait))
-        q.strategy.assigned(agent, call, now)
-        if self.on_outcome is not None:
-            self.on_outcome(call.call_id, QueueOutcome("answered", agent_id=agent.id, wait=wait))
+        self._connect(call, agent, q, self.clock.now())
         if not self._dispatching:  # answered from inside `on_offer`: the dispatch loop carries on
             self._run()
 

@@ -67,6 +67,10 @@ class RouterState:
         self._rid = 0
         self._agent_order = 0
         self._finished: dict[str, str] = {}  # recently connected call -> queue (for Disposition)
+        self._off_shift = False  # the last dispatch pass skipped a free agent outside their shift
+        # set by a driver whose agents answer some offers at once (the simulator): such offers are
+        # connected without ringing (no ring timer, no reserved state); the events still say "offered"
+        self.answers_at_once: Callable[[str], bool] | None = None
 
     # --- agent state -----------------------------------------------------------------------------
 
@@ -78,14 +82,19 @@ class RouterState:
         now = self.clock.now()
         agent.state_since = now
         agent.pause_reason = reason if new is S.PAUSED else ""
+        queues = self.queues
         if old is S.AVAILABLE:
             pools = self._pools
             for pool in agent.pools:
                 pools[pool].pop(agent.id, None)
+            for name in agent.memberships:  # each queue's strategy keeps its own index of free agents
+                queues[name].strategy.remove(agent)
         elif new is S.AVAILABLE:
             if old not in RETURNED:
                 agent.idle_since = now
-            watchers, dirty, queues = self._watchers, self._dirty, self.queues
+            for name in agent.memberships:
+                queues[name].strategy.add(agent, now)
+            watchers, dirty = self._watchers, self._dirty
             for pool in agent.pools:
                 self._pools.setdefault(pool, {})[agent.id] = None
                 for queue in watchers.get(pool, ()):

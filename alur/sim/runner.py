@@ -121,6 +121,10 @@ class Simulation:
             rng=random.Random(seed),
             explanations=0,  # nobody asks a simulated router why: decisions skip building explanations
         )
+        # staff who answer at once (no delay, never ring out) are connected by the router directly:
+        # no ring timer, no reserved state, no offer round trip through `_offer`
+        slow = {aid for aid, st in self.staff.items() if st.answer_delay > 0 or st.no_answer > 0}
+        self.router.answers_at_once = partial(_not_in, slow)
         self.prompt_seconds = prompt_seconds(scenario.ivr)  # how long each prompt plays
         self.http = SimHttp(scenario.http, self.clock, self.traffic)  # the scenario's canned web services
         self.flows = FlowRunner(project, clock=self.clock, log=sink, http=self.http)
@@ -423,6 +427,10 @@ class Simulation:
             state = agent.state.value
             fold.apply(AgentStateChanged(now, agent.id, state, state, "warmup_end"))
         self.fold = fold
+
+
+def _not_in(ids: set[str], agent_id: str) -> bool:
+    return agent_id not in ids
 
 
 def _roster_agent(roster: Roster, i: int, timezone: str) -> AgentConfig:

@@ -351,3 +351,26 @@ def test_unknown_strategy_option_is_named() -> None:
             clock=VirtualClock(),
         )
     assert "oder" in str(err.value) and err.value.code == "unknown_option"
+
+
+@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+def test_no_strategy_offers_a_call_to_an_agent_outside_their_shift(desk_cls, strategy: str) -> None:
+    # T0 is 00:00 UTC; the agent works 01:00-02:00 UTC and is logged in early
+    options = {"shares": {"team": 100}} if strategy == "percentage" else {}
+    people = [
+        {
+            "id": "early",
+            "queues": ["q"],
+            "group": "team",
+            "schedule": {"shifts": [{"start": "01:00", "end": "02:00"}]},
+        }
+    ]
+    desk = desk_cls(q(strategy, strategy_options=options), people)
+    assert desk.call("c1") is None  # logged in, available, but not on shift yet
+    desk.advance(1800)
+    assert not desk.offers
+    desk.advance(1800)  # 01:00: the shift starts and the waiting call is offered
+    assert desk.offer_for("c1").agent_id == "early"
+    desk.take("c1")
+    desk.advance(3600)  # 02:00: the shift is over
+    assert desk.call("c2") is None

@@ -306,3 +306,17 @@ def test_known_callers_authenticate_in_the_support_example() -> None:
     # only a caller too slow for the node's timeout fails a try; they get in on the next one
     assert len(callers) > 500 and sum(e.success for e in first_tries) / len(first_tries) > 0.97
     assert {e.call_id for e in auth if e.success} == callers
+
+
+def test_staff_who_answer_at_once_are_connected_without_ringing() -> None:
+    """No reserved state (and no ring timer) for staff with no answer delay; others still ring."""
+    result = run(4, ["rosters.support.answer_delay=0"])
+    states = [e for e in result.events if isinstance(e, ev.AgentStateChanged)]
+    offered = [e for e in result.events if isinstance(e, ev.Offered)]
+    answered = [e for e in result.events if isinstance(e, ev.Answered)]
+    assert answered and len(offered) >= len(answered)
+    support = [e for e in states if e.agent_id.startswith("support-")]
+    assert support and not [e for e in support if e.new == "reserved"]
+    assert [e for e in support if (e.old, e.new) == ("available", "busy")]
+    slow = run(4)  # answer_delay 2: the phone rings first
+    assert [e for e in slow.events if isinstance(e, ev.AgentStateChanged) and e.new == "reserved"]

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable
 
 from alur.routing.agents import Agent
-from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, ranked
+from alur.routing.calls import WaitingCall
+from alur.routing.strategies.base import Key, Strategy
 
 
 class FewestCalls(Strategy):
     name = "fewest_calls"
+    daily = True
 
-    def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
-        for a in candidates:
-            a.roll_day(now)
-        ordered = sorted(candidates, key=lambda a: (a.calls_today, a.idle_since, a.order))
-        return ranked(
-            ordered, lambda a: -float(a.calls_today), lambda a: f"{a.calls_today} calls today", self.noted
-        )
+    def key_for(self, agent: Agent, variant: Hashable) -> Key:
+        return (agent.calls_today, agent.idle_since, agent.order)
+
+    def score(self, agent: Agent, call: WaitingCall) -> float:
+        return -float(agent.calls_today)
+
+    def note(self, agent: Agent, call: WaitingCall) -> str:
+        return f"{agent.calls_today} calls today"

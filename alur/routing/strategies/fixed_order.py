@@ -6,36 +6,55 @@ With order X, Y, Z: X gets every call; Y only when X is not available; Z only wh
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping
+from typing import Any
 
 from alur.core.errors import ConfigError
 from alur.routing.agents import Agent
-from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, ranked
+from alur.routing.calls import WaitingCall
+from alur.routing.strategies.base import Key, Strategy, StrategyContext
 
 
-class FixedOrder(Strategy):
-    name = "fixed_order"
+class Listed(Strategy):
+    """Strategies that follow a list of agents: option `order`, else the queue's members."""
+
     options_allowed = frozenset({"order"})
 
-    def _position(self) -> dict[str, int]:
-        order = self.options.get("order") or self.ctx.members
-        if not isinstance(order, list) or not all(isinstance(x, str) for x in order):
-            raise ConfigError(
-                f"queue {self.ctx.queue!r}: fixed_order option 'order' must be a list of agent ids "
-                f"(got {order!r})",
-                code="bad_option",
-                value=order,
-            )
-        return {agent: i for i, agent in enumerate(order)}
+    def __init__(self, options: Mapping[str, Any], ctx: StrategyContext) -> None:
+        super().__init__(options, ctx)
+        self._pos: dict[str, int] | None = None
+        self.position()  # a bad `order` is reported when the queue is loaded
 
-    def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
-        pos = self._position()
-        last = len(pos)
-        ordered = sorted(candidates, key=lambda a: (pos.get(a.id, last), a.order))
-        return ranked(
-            ordered,
-            lambda a: -float(pos.get(a.id, last)),
-            lambda a: f"#{pos[a.id] + 1} in order" if a.id in pos else "not listed",
-            self.noted,
-        )
+    def position(self) -> dict[str, int]:
+        """Agent id -> place in the list (computed once; `members_changed` forgets it)."""
+        if self._pos is None:
+            order = self.options.get("order") or self.ctx.members
+            if not isinstance(order, list) or not all(isinstance(x, str) for x in order):
+                raise ConfigError(
+                    f"queue {self.ctx.queue!r}: {self.name} option 'order' must be a list of agent ids "
+                    f"(got {order!r})",
+                    code="bad_option",
+                    value=order,
+                )
+            self._pos = {agent: i for i, agent in enumerate(order)}
+        return self._pos
+
+    def members_changed(self) -> None:
+        self._pos = None
+        super().members_changed()
+
+    def key_for(self, agent: Agent, variant: Hashable) -> Key:
+        pos = self.position()
+        return (pos.get(agent.id, len(pos) + agent.order), agent.order)
+
+
+class FixedOrder(Listed):
+    name = "fixed_order"
+
+    def score(self, agent: Agent, call: WaitingCall) -> float:
+        pos = self.position()
+        return -float(pos.get(agent.id, len(pos)))
+
+    def note(self, agent: Agent, call: WaitingCall) -> str:
+        pos = self.position()
+        return f"#{pos[agent.id] + 1} in order" if agent.id in pos else "not listed"

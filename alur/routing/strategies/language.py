@@ -3,28 +3,52 @@ other agents stay as a last resort; callers with no language are ranked by skill
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from itertools import takewhile
+from typing import Any, cast
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, ranked
-from alur.routing.strategies.skills import rank_by_skills
+from alur.routing.strategies.base import Key, Strategy, StrategyContext
+from alur.routing.strategies.skills import skill_score, skills_key, skills_note
 
 
 class Language(Strategy):
     name = "language"
     options_allowed = frozenset({"strict"})
 
-    def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
+    def __init__(self, options: Mapping[str, Any], ctx: StrategyContext) -> None:
+        super().__init__(options, ctx)
+        self.strict: bool = self.option("strict", True, bool)
+
+    def variant(self, call: WaitingCall) -> Hashable:
+        if call.language:
+            return ("language", call.language)
+        return ("skills", tuple(sorted(call.skills)))
+
+    def key_for(self, agent: Agent, variant: Hashable) -> Key:
+        kind, what = cast(tuple[str, Any], variant)
+        if kind == "skills":
+            return skills_key(agent, what, self.ctx.queue)
+        return (-agent.languages.get(what, 0), agent.idle_since, agent.order)
+
+    def _speaks(self, call: WaitingCall) -> Any:
         lang = call.language
-        if not lang:
-            return rank_by_skills(candidates, call, self.noted)
-        strict = self.option("strict", True, bool)
-        pool = [a for a in candidates if a.languages.get(lang, 0) > 0] if strict else list(candidates)
-        ordered = sorted(pool, key=lambda a: (-a.languages.get(lang, 0), a.idle_since, a.order))
-        return ranked(
-            ordered,
-            lambda a: float(a.languages.get(lang, 0)),
-            lambda a: f"{lang} level {a.languages.get(lang, 0)}",
-            self.noted,
-        )
+        return lambda a: not self.strict or not lang or a.languages.get(lang, 0) > 0
+
+    def best(self, call: WaitingCall, now: float) -> Iterator[Agent]:
+        # speakers come first in a language's index: strict stops at the first who does not speak it
+        return takewhile(self._speaks(call), super().best(call, now))
+
+    def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
+        return super().select([a for a in candidates if self._speaks(call)(a)], call, now)
+
+    def score(self, agent: Agent, call: WaitingCall) -> float:
+        if not call.language:
+            return float(skill_score(agent, call))
+        return float(agent.languages.get(call.language, 0))
+
+    def note(self, agent: Agent, call: WaitingCall) -> str:
+        if not call.language:
+            return skills_note(agent, call)
+        return f"{call.language} level {agent.languages.get(call.language, 0)}"

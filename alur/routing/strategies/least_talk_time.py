@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable
 
 from alur.routing.agents import Agent
-from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, rank_by
+from alur.routing.calls import WaitingCall
+from alur.routing.strategies.base import Key, Strategy
 
 
 class LeastTalkTime(Strategy):
     name = "least_talk_time"
+    daily = True
 
-    def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
-        for a in candidates:
-            a.roll_day(now)
-        return rank_by(
-            candidates, lambda a: a.talk_today, lambda a: f"talked {a.talk_today:g}s today", self.noted
-        )
+    def key_for(self, agent: Agent, variant: Hashable) -> Key:
+        return (agent.talk_today, agent.order)
+
+    def score(self, agent: Agent, call: WaitingCall) -> float:
+        return -agent.talk_today
+
+    def note(self, agent: Agent, call: WaitingCall) -> str:
+        return f"talked {agent.talk_today:g}s today"

@@ -1,17 +1,20 @@
 """percentage: split calls between groups (agent `group` or `department`) in exact shares over time,
 e.g. `shares: {inhouse: 70, outsourcer: 30}`. Each call goes to the group furthest below its share
 (largest deficit) among groups with a free agent, so after n calls each group is within one call of
-its share whenever it had agents free. Within a group: longest idle."""
+its share whenever it had agents free. Within a group: longest idle (one index per group)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import heapq
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from typing import Any
+
+from sortedcontainers import SortedList
 
 from alur.core.errors import ConfigError
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, StrategyContext, ranked
+from alur.routing.strategies.base import Key, Strategy, StrategyContext
 
 
 class Percentage(Strategy):
@@ -38,6 +41,7 @@ class Percentage(Strategy):
         self.shares = {str(g): float(v) / total for g, v in shares.items()}
         self.counts = dict.fromkeys(self.shares, 0)
         self.total = 0
+        self.groups: dict[str, SortedList] = {g: SortedList() for g in self.shares}
 
     def group_of(self, agent: Agent) -> str | None:
         if agent.group in self.shares:
@@ -46,27 +50,45 @@ class Percentage(Strategy):
             return agent.department
         return None
 
+    def deficit(self, group: str) -> float:
+        return self.shares[group] * (self.total + 1) - self.counts[group]
+
+    def key_for(self, agent: Agent, variant: Hashable) -> Key:
+        g = self.group_of(agent)
+        return (-self.deficit(g) if g is not None else float("inf"), agent.idle_since, agent.order)
+
+    def add(self, agent: Agent, now: float) -> None:
+        g = self.group_of(agent)
+        if g is not None:  # agents in no shared group are never offered this queue's calls
+            self.free[agent.id] = agent
+            self.groups[g].add((agent.idle_since, agent.order, agent))
+
+    def remove(self, agent: Agent) -> None:
+        if self.free.pop(agent.id, None) is not None:
+            self.groups[self.group_of(agent) or ""].remove((agent.idle_since, agent.order, agent))
+
+    def best(self, call: WaitingCall, now: float) -> Iterator[Agent]:
+        """Groups by deficit, largest first, each longest idle first (merged where deficits tie)."""
+        lanes = [_lane(-self.deficit(g), members) for g, members in self.groups.items() if members]
+        return (entry[-1] for entry in heapq.merge(*lanes))
+
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
-        n = self.total + 1
+        return super().select([a for a in candidates if self.group_of(a) is not None], call, now)
 
-        def deficit(a: Agent) -> float:
-            g = self.group_of(a)
-            return self.shares[g] * n - self.counts[g] if g is not None else float("-inf")
+    def score(self, agent: Agent, call: WaitingCall) -> float:
+        g = self.group_of(agent)
+        return self.deficit(g) if g is not None else float("-inf")
 
-        pool = [a for a in candidates if self.group_of(a) is not None]
-        ordered = sorted(pool, key=lambda a: (-deficit(a), a.idle_since, a.order))
-        return ranked(
-            ordered,
-            deficit,
-            lambda a: (
-                f"group {self.group_of(a)}: {self.counts[self.group_of(a) or '']}"
-                f"/{self.total} calls, share {self.shares[self.group_of(a) or '']:.0%}"
-            ),
-            self.noted,
-        )
+    def note(self, agent: Agent, call: WaitingCall) -> str:
+        g = self.group_of(agent) or ""
+        return f"group {g}: {self.counts[g]}/{self.total} calls, share {self.shares[g]:.0%}"
 
     def assigned(self, agent: Agent, call: WaitingCall, now: float) -> None:
         g = self.group_of(agent)
         if g is not None:
             self.counts[g] += 1
             self.total += 1
+
+
+def _lane(rank: float, members: SortedList) -> Iterator[tuple[float, float, int, Agent]]:
+    return ((rank, idle, order, agent) for idle, order, agent in members)

@@ -11,14 +11,14 @@ get data; when no candidate has enough data the ranking falls back to the skills
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from alur.core.errors import ConfigError
 from alur.core.events import Disposition, Event, TalkEnded
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, StrategyContext
+from alur.routing.strategies.base import NOTED, Strategy, StrategyContext
 from alur.routing.strategies.skills import rank_by_skills
 
 
@@ -50,6 +50,7 @@ class Predictive(Strategy):
         self.exploration = float(self.option("exploration", 0.1, (int, float)))
         self.stats: dict[tuple[str, str], _Stats] = {}
         self._open: OrderedDict[str, tuple[str, str]] = OrderedDict()  # call -> (agent, call type)
+        self._last: dict[str, Ranked] = {}  # the top of the last ranking, for its explanation
 
     def _samples(self, s: _Stats | None) -> int:
         if s is None:
@@ -64,6 +65,18 @@ class Predictive(Strategy):
         if self.objective == "resolution":
             return (s.resolved + 1) / (s.n + 2)
         return -s.handle_sum / s.handle_n
+
+    def best(self, call: WaitingCall, now: float) -> Iterator[Agent]:
+        """Ranked in full: predictions change as outcomes arrive, even while agents are free."""
+        free = self.free
+        ranking = self.select(list(free.values()), call, now)
+        self._last = {r.agent_id: r for r in ranking[:NOTED]}
+        return (free[r.agent_id] for r in ranking)
+
+    def ranked(self, ordered: Sequence[Agent], call: WaitingCall, noted: int | None = None) -> list[Ranked]:
+        """The notes of the last full ranking (ranking again would draw from the generator again)."""
+        last = self._last
+        return [last.get(a.id) or Ranked(a.id, self.score(a, call), "") for a in ordered]
 
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
         kind = call.call_type
@@ -106,6 +119,10 @@ class Predictive(Strategy):
             )
             for i, (a, p) in enumerate(scored)
         ]
+
+    def score(self, agent: Agent, call: WaitingCall) -> float:
+        p = self.predict(agent.id, call.call_type)
+        return p if p is not None else 0.0
 
     def assigned(self, agent: Agent, call: WaitingCall, now: float) -> None:
         self._open[call.call_id] = (agent.id, call.call_type)

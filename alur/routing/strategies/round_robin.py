@@ -3,40 +3,49 @@ agent in the list after them who is free, wrapping round at the end."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, StrategyContext, ranked
+from alur.routing.strategies.base import StrategyContext
+from alur.routing.strategies.fixed_order import Listed
 
 
-class RoundRobin(Strategy):
+class RoundRobin(Listed):
     name = "round_robin"
-    options_allowed = frozenset({"order"})
 
     def __init__(self, options: Mapping[str, Any], ctx: StrategyContext) -> None:
         super().__init__(options, ctx)
         self.last: str | None = None
 
-    def _order(self) -> list[str]:
-        order = self.options.get("order") or self.ctx.members
-        return list(order) if isinstance(order, list) else list(self.ctx.members)
+    def _start(self) -> int:
+        pos = self.position()
+        return pos[self.last] + 1 if self.last in pos else 0
+
+    def best(self, call: WaitingCall, now: float) -> Iterator[Agent]:
+        """The listed agents from just after the last one, wrapping round; then the unlisted ones."""
+        index = self._index.get(None) or self._build(None)
+        n, start = len(self.position()), self._start()
+        for lo, hi in ((start, n), (0, start), (n, None)):
+            top = ((hi,),) if hi is not None else None
+            for _, agent in index.irange(((lo,),), top, inclusive=(True, False)):
+                yield agent
+
+    def distance(self, agent: Agent) -> int:
+        pos = self.position()
+        n = max(len(pos), 1)
+        return (pos[agent.id] - self._start()) % n if agent.id in pos else n + agent.order
 
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
-        order = self._order()
-        pos = {agent: i for i, agent in enumerate(order)}
-        n = max(len(order), 1)
-        start = pos[self.last] + 1 if self.last in pos else 0
+        ordered = sorted(candidates, key=lambda a: (self.distance(a), a.order))
+        return self.ranked(ordered, call)
 
-        def distance(a: Agent) -> int:
-            return (pos[a.id] - start) % n if a.id in pos else n + a.order
+    def score(self, agent: Agent, call: WaitingCall) -> float:
+        return -float(self.distance(agent))
 
-        ordered = sorted(candidates, key=lambda a: (distance(a), a.order))
-        last = self.last or "nobody yet"
-        return ranked(
-            ordered, lambda a: -float(distance(a)), lambda a: f"{distance(a)} after last ({last})", self.noted
-        )
+    def note(self, agent: Agent, call: WaitingCall) -> str:
+        return f"{self.distance(agent)} after last ({self.last or 'nobody yet'})"
 
     def assigned(self, agent: Agent, call: WaitingCall, now: float) -> None:
         self.last = agent.id

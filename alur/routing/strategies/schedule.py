@@ -1,15 +1,16 @@
-"""schedule: only agents on shift now (shifts in each agent's own time zone), longest idle first."""
+"""schedule: longest idle among the agents on shift now (shifts in each agent's own time zone).
+
+Every strategy leaves agents outside their shift alone (the dispatcher checks shifts); this one adds
+the option `recheck_every`: how often to look again while the free agents are all off shift."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from alur.routing.agents import Agent
-from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Strategy, longest_idle
+from alur.routing.calls import WaitingCall
+from alur.routing.strategies.base import ByIdle
 
 
-class Schedule(Strategy):
+class Schedule(ByIdle):
     name = "schedule"
     options_allowed = frozenset({"recheck_every"})
 
@@ -18,8 +19,5 @@ class Schedule(Strategy):
         """Shifts start on the minute: look again each minute while free agents are off shift."""
         return float(self.option("recheck_every", 60, (int, float)))
 
-    def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
-        on_shift = [a for a in candidates if a.config.schedule.on_shift(now)]
-        return [
-            Ranked(r.agent_id, r.score, "on shift, " + r.note) for r in longest_idle(on_shift, self.noted)
-        ]
+    def note(self, agent: Agent, call: WaitingCall) -> str:
+        return "on shift, " + super().note(agent, call)

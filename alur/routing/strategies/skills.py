@@ -1,38 +1,56 @@
 """skills: the best-matching agent: highest levels on the call's required skills (sum), then the
-lowest queue penalty, the highest queue level, and the longest idle."""
+lowest queue penalty, the highest queue level, and the longest idle.
+
+The order depends on which skills the call asks for, so there is one index per set of skill names
+asked in this queue (levels asked only decide who is eligible, which the dispatcher checks)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import NOTED, Strategy, ranked
+from alur.routing.strategies.base import NOTED, Key, Strategy
 
 
 def skill_score(agent: Agent, call: WaitingCall) -> int:
     return sum(agent.skills.get(skill, 0) for skill in call.skills)
 
 
+def skills_key(agent: Agent, skills: tuple[str, ...], queue: str) -> Key:
+    have = agent.skills
+    m = agent.memberships.get(queue)
+    penalty, level = (m.penalty, m.level) if m is not None else (100, 0)
+    return (-sum(have.get(s, 0) for s in skills), penalty, -level, agent.idle_since, agent.order)
+
+
+def skills_note(agent: Agent, call: WaitingCall) -> str:
+    return (
+        f"skills {sum(1 for s in call.skills if s in agent.skills)}/{len(call.skills)} "
+        f"sum {skill_score(agent, call)}, penalty {agent.penalty_in(call.queue)}"
+    )
+
+
 def rank_by_skills(candidates: Sequence[Agent], call: WaitingCall, noted: int = NOTED) -> list[Ranked]:
-    q = call.queue
-    ordered = sorted(
-        candidates,
-        key=lambda a: (-skill_score(a, call), a.penalty_in(q), -a.level_in(q), a.idle_since, a.order),
-    )
-    return ranked(
-        ordered,
-        lambda a: float(skill_score(a, call)),
-        lambda a: (
-            f"skills {sum(1 for s in call.skills if s in a.skills)}/{len(call.skills)} "
-            f"sum {skill_score(a, call)}, penalty {a.penalty_in(q)}"
-        ),
-        noted,
-    )
+    skills, q = tuple(sorted(call.skills)), call.queue
+    ordered = sorted(candidates, key=lambda a: skills_key(a, skills, q))
+    return [
+        Ranked(a.id, float(skill_score(a, call)), skills_note(a, call) if i < noted else "")
+        for i, a in enumerate(ordered)
+    ]
 
 
 class Skills(Strategy):
     name = "skills"
 
-    def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
-        return rank_by_skills(candidates, call, self.noted)
+    def variant(self, call: WaitingCall) -> Hashable:
+        return tuple(sorted(call.skills)) if call.skills else ()
+
+    def key_for(self, agent: Agent, variant: Hashable) -> Key:
+        return skills_key(agent, variant, self.ctx.queue)  # type: ignore[arg-type]
+
+    def score(self, agent: Agent, call: WaitingCall) -> float:
+        return float(skill_score(agent, call))
+
+    def note(self, agent: Agent, call: WaitingCall) -> str:
+        return skills_note(agent, call)

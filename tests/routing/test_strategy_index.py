@@ -1,0 +1,48 @@
+"""A strategy's index hands out free agents in the same order as its full ranking (`select`)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from alur.routing import STRATEGIES, AgentState, WaitingCall
+
+RANDOM = {"random", "weighted_random", "predictive"}  # their order is a draw; compared elsewhere
+
+
+@pytest.mark.parametrize("strategy", sorted(set(STRATEGIES) - RANDOM))
+def test_index_order_is_the_full_ranking(desk_cls, strategy: str) -> None:
+    rng = random.Random(5)
+    options = {"shares": {"a": 60, "b": 40}} if strategy == "percentage" else {}
+    people = [
+        {
+            "id": f"p{i:02d}",
+            "queues": [{"queue": "q", "penalty": rng.randint(0, 2), "level": rng.randint(1, 9)}],
+            "skills": {"billing": rng.randint(1, 9), "vip": rng.randint(1, 3)},
+            "languages": {rng.choice(["en", "id"]): rng.randint(1, 9)},
+            "group": rng.choice(["a", "b"]),
+        }
+        for i in range(30)
+    ]
+    desk = desk_cls([{"name": "q", "strategy": strategy, "strategy_options": options}], people)
+    for n in range(40):  # calls, talk and idle times make the figures differ from agent to agent
+        desk.call(f"c{n}", skills=(("billing", 1),) if n % 2 else ())
+        live = [
+            o for o in desk.offers if o.call_id == f"c{n}" and o.reservation_id in desk.router.reservations
+        ]
+        desk.router.answer(live[0].reservation_id)  # the first of ring_all's offers
+        desk.advance(rng.uniform(1, 300))
+        desk.router.talk_ended(f"c{n}")
+        desk.advance(rng.uniform(0, 5))
+    router = desk.router
+    strategy_ = router.queues["q"].strategy
+    free = [a for a in router.agents.values() if a.state is AgentState.AVAILABLE]
+    assert len(free) == 30
+    now = desk.clock.now()
+    for skills, language, vip in (({}, None, False), ({"billing": 1}, None, False), ({}, "id", False),
+                                  ({}, None, True)):  # fmt: skip
+        call = WaitingCall("probe", "q", 0, now, 0, skills, language, vip, "", {}, None)
+        walked = [a.id for a in strategy_.best(call, now)]
+        ranked = [r.agent_id for r in strategy_.select(free, call, now)]
+        assert walked == ranked, (skills, language, vip)
