@@ -60,6 +60,12 @@ def _check(arrival_rate: float, handle_time: float, agents: int) -> None:
         raise ErlangError(f"need at least one agent (got {agents})", value=agents)
 
 
+def _probability(value: float) -> float:
+    """A share summed in floating point can land a few ulps outside [0, 1] (1.0000000000000002):
+    clamp it, so that callers comparing against targets or printing percents never see > 100%."""
+    return min(1.0, max(0.0, float(value)))
+
+
 def erlang_b(agents: int, load: float) -> float:
     """Blocking probability of N servers, no queue: the stable recurrence B(n) = A B / (n + A B)."""
     b = 1.0
@@ -73,7 +79,7 @@ def erlang_c(agents: int, load: float) -> float:
     if load >= agents:
         return 1.0
     b = erlang_b(agents, load)
-    return agents * b / (agents - load * (1.0 - b))
+    return _probability(agents * b / (agents - load * (1.0 - b)))
 
 
 def erlang_c_kpis(arrival_rate: float, handle_time: float, agents: int, threshold: float = 20.0) -> QueueKpis:
@@ -85,7 +91,7 @@ def erlang_c_kpis(arrival_rate: float, handle_time: float, agents: int, threshol
     pw = erlang_c(agents, load)
     spare = agents - load
     asa = pw * handle_time / spare
-    sl = 1.0 - pw * math.exp(-spare * threshold / handle_time)
+    sl = _probability(1.0 - pw * math.exp(-spare * threshold / handle_time))
     lq = pw * load / spare
     return QueueKpis(agents, load, pw, asa, sl, 0.0, load / agents, lq, threshold)
 
@@ -127,14 +133,15 @@ def erlang_a_kpis(
     # P(served | k ahead) = prod_{j<=k} r_j / (r_j + theta); E[wait | served, k] = sum_j 1 / (r_j + theta)
     p_served_k = np.exp(np.cumsum(np.log(rates) - np.log(rates + theta)))
     wait_served_k = np.cumsum(1.0 / (rates + theta))
-    p_wait = float(waiting.sum())
-    p_served = float(pi[:agents].sum() + (waiting * p_served_k).sum())
-    p_abandon = max(0.0, 1.0 - p_served)
+    p_wait = _probability(waiting.sum())
+    p_served = _probability(pi[:agents].sum() + (waiting * p_served_k).sum())
+    p_abandon = 1.0 - p_served
     asa = float((waiting * p_served_k * wait_served_k).sum() / p_served) if p_served > 0 else math.inf
-    sl = float(pi[:agents].sum() + (waiting * _served_by(rates, theta, threshold)).sum())
+    sl = _probability(pi[:agents].sum() + (waiting * _served_by(rates, theta, threshold)).sum())
     busy = float((pi * np.minimum(np.arange(len(pi)), agents)).sum())
     lq = float((waiting * k).sum())
-    return QueueKpis(agents, lam * handle_time, p_wait, asa, sl, p_abandon, busy / agents, lq, threshold)
+    occupancy = _probability(busy / agents)
+    return QueueKpis(agents, lam * handle_time, p_wait, asa, sl, p_abandon, occupancy, lq, threshold)
 
 
 def _served_by(rates: np.ndarray, theta: float, t: float) -> np.ndarray:

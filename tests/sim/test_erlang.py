@@ -123,3 +123,21 @@ def test_cli_staffs_each_interval_of_a_day() -> None:
     assert [r["agents"] for r in rows][1] == 14  # the 100-call interval is the textbook example
     assert rows[0]["agents"] < rows[2]["agents"] < rows[1]["agents"]
     assert all(r["service_level"] >= 0.8 for r in rows)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (0.00344757781085104, 180, 15, 451.22689346854486, 20.0),  # service level was 1.0000000000000002
+        (1.9381122599379048, 436.88229786067654, 34, 133.793308097548, 20.0),  # P(wait) was 1 + 7e-15
+        (1.0806790046196832, 472.93440933830453, 22, 275.4299332597349, 0.0),  # P(wait) was 1 + 2e-14
+    ],
+)
+def test_probabilities_stay_within_0_and_1(case: tuple[float, float, int, float, float]) -> None:
+    rate, aht, agents, patience, threshold = case
+    k = erlang_a_kpis(rate, aht, agents, patience, threshold)
+    for share in (k.p_wait, k.service_level, k.p_abandon, k.occupancy):
+        assert 0.0 <= share <= 1.0
+    c = erlang_c_kpis(rate, aht, agents + 40, threshold)
+    for share in (c.p_wait, c.service_level, c.occupancy):
+        assert 0.0 <= share <= 1.0
