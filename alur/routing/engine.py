@@ -391,8 +391,9 @@ class Router(Dispatcher):
         call = self._call(call_id)
         return self.queues[call.queue].line.position(call)
 
-    def estimated_wait(self, call_id: str) -> float:
-        """Seconds until answer: position x average handle time / staffed agents (see QueueStats)."""
+    def estimated_wait(self, call_id: str) -> float | None:
+        """Seconds until answer: position x average handle time / staffed agents (see QueueStats);
+        None when nobody is staffed."""
         call = self._call(call_id)
         return self.queues[call.queue].estimated_wait(self.position(call_id))
 

@@ -151,7 +151,7 @@ class LiveQueues:
         parts = []
         if request.announce_position:
             parts.append(f"You are number {position} in line.")
-        if request.announce_wait and wait > 0:
+        if request.announce_wait and wait is not None and wait > 0:
             minutes = max(1, round(wait / 60))
             parts.append(f"Your expected wait is about {minutes} minute{'s' if minutes > 1 else ''}.")
         if request.offer_callback:
