@@ -32,8 +32,9 @@ from alur.routing.agents import Agent, AgentState, AgentStatus, States, status_o
 from alur.routing.calls import Explanation, Line, Offer, WaitingCall
 from alur.routing.dispatch import Dispatcher
 from alur.routing.errors import RoutingError
-from alur.routing.model import AgentConfig, QueueConfig, check_references
+from alur.routing.model import AgentConfig, QueueConfig
 from alur.routing.queues import Queue, QueueStats
+from alur.routing.references import check_references
 from alur.routing.state import MISSES, raise_illegal
 from alur.routing.strategies import StrategyContext, create
 
