@@ -26,6 +26,12 @@ from scipy.special import logsumexp
 from alur.core.errors import AlurError
 
 
+#: the most agents one formula evaluation or staffing search considers: the work grows with the number of
+#: agents (and, for Erlang A, with the queue an overloaded staffing level builds), so a typo such as
+#: `--calls 1e12` must end in a message, not a search that never returns
+MAX_AGENTS = 10_000
+
+
 class ErlangError(AlurError):
     """Inputs that no queue can have (negative rates, no agents, an unstable Erlang C queue)."""
 
@@ -58,6 +64,8 @@ def _check(arrival_rate: float, handle_time: float, agents: int) -> None:
         )
     if agents < 1:
         raise ErlangError(f"need at least one agent (got {agents})", value=agents)
+    if agents > MAX_AGENTS:
+        raise ErlangError(f"at most {MAX_AGENTS:,} agents are computed (got {agents:,})", value=agents)
 
 
 def _probability(value: float) -> float:
@@ -194,6 +202,12 @@ def agents_needed(
         )
     _check(arrival_rate, handle_time, 1)
     load = arrival_rate * handle_time
+    if load >= MAX_AGENTS:
+        raise ErlangError(
+            f"an offered load of {load:,.4g} Erlangs needs more than {MAX_AGENTS:,} agents, the most this "
+            "computes (check the calls, interval and handle time)",
+            value=load,
+        )
 
     def ok(n: int) -> QueueKpis | None:
         k = kpis(arrival_rate, handle_time, n, threshold, patience)
@@ -210,9 +224,11 @@ def agents_needed(
     low = 1 if patience is not None else max(1, math.floor(load) + 1)
     high = max(low, math.ceil(load) + 1)
     while ok(high) is None:
-        low, high = high + 1, high * 2
-        if high > 10_000_000:
-            raise ErlangError("no staffing level up to 10 million agents meets these targets", value=load)
+        if high >= MAX_AGENTS:
+            raise ErlangError(
+                f"no staffing level up to {MAX_AGENTS:,} agents meets these targets", value=load
+            )
+        low, high = high + 1, min(high * 2, MAX_AGENTS)
     while low < high:
         mid = (low + high) // 2
         if ok(mid) is None:
