@@ -25,7 +25,6 @@ from scipy.special import logsumexp
 
 from alur.core.errors import AlurError
 
-
 #: the most agents one formula evaluation or staffing search considers: the work grows with the number of
 #: agents (and, for Erlang A, with the queue an overloaded staffing level builds), so a typo such as
 #: `--calls 1e12` must end in a message, not a search that never returns
