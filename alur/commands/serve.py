@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+MAX_PORT = 65_535  # UDP and TCP ports are 16 bits: a larger number would silently bind another port
+
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `alur` app."""
@@ -89,6 +91,10 @@ def register(app: typer.Typer) -> None:
             options.host = sip_host
         if sip_port is not None:
             options.port = sip_port
+        if not 0 <= options.port <= MAX_PORT:
+            where = "--sip-port" if sip_port is not None else "alur.yaml: server.sip_port"
+            typer.echo(f"error: {where} must be a port number 0..{MAX_PORT} (got {options.port})", err=True)
+            raise typer.Exit(2)
         if media_host:
             options.media_host = media_host
         if trunk:

@@ -25,9 +25,27 @@ def parse_target(text: str) -> tuple[float, float]:
         raise AlurError(
             f"service-level target must look like 80/20 (percent/seconds), got {text!r}"
         ) from None
-    if not 0 < percent < 100 or seconds <= 0:
-        raise AlurError(f"service-level target {text!r}: percent must be in (0, 100) and seconds > 0")
+    if not 0 < percent < 100 or not 0 < seconds <= MAX_SECONDS:
+        raise AlurError(
+            f"service-level target {text!r}: percent must be in (0, 100) and seconds in (0, {MAX_SECONDS:g}]"
+        )
     return percent / 100.0, seconds
+
+
+#: the longest handle time, interval, patience or wait the erlang command takes, in seconds (a day)
+MAX_SECONDS = 86_400.0
+#: the longest mean patience for Erlang A: its queue grows with patience x overload, and so does the work
+MAX_PATIENCE = 3_600.0
+
+
+def check_number(option: str, value: float | None, high: float, *, low: float = 0.0, unit: str = "") -> None:
+    """A number option must be finite and in (low, high]; NaN, infinity, zero and negatives are errors
+    naming the option and the value (None: the option was not given)."""
+    if value is not None and not (math.isfinite(value) and low < value <= high):
+        raise AlurError(
+            f"{option} must be a number above {low:g} and at most {high:,g}{unit} (got {value:g})",
+            value=value,
+        )
 
 
 def _fmt_secs(value: float) -> str:
@@ -42,8 +60,8 @@ def parse_calls(text: str) -> list[float]:
         raise AlurError(
             f"--calls must be a number or a comma-separated list of numbers (got {text!r})"
         ) from None
-    if not values or any(v <= 0 for v in values):
-        raise AlurError(f"--calls must be positive (got {text!r})")
+    if not values or not all(math.isfinite(v) and v > 0 for v in values):
+        raise AlurError(f"--calls must be positive numbers (got {text!r})")
     return values
 
 
@@ -71,13 +89,20 @@ def erlang(
     from rich.console import Console
     from rich.table import Table
 
-    from alur.sim.erlang import QueueKpis, agents_needed, kpis
+    from alur.sim.erlang import MAX_AGENTS, QueueKpis, agents_needed, kpis
 
     model = "Erlang A" if patience is not None else "Erlang C"
     try:
         volumes = parse_calls(calls)
-        if interval <= 0:
-            raise AlurError(f"--interval must be positive seconds (got {interval})")
+        check_number("--aht", aht, MAX_SECONDS, unit=" seconds")
+        check_number("--interval", interval, MAX_SECONDS, unit=" seconds")
+        check_number(
+            "--patience", patience, MAX_PATIENCE, unit=" seconds (longer: leave it out for Erlang C)"
+        )
+        check_number("--agents", agents, MAX_AGENTS)
+        check_number("--max-asa", max_asa, MAX_SECONDS, unit=" seconds")
+        check_number("--max-abandon", max_abandon, 100.0, unit="%")
+        check_number("--max-occupancy", max_occupancy, 100.0, unit="%")
         sl, threshold = parse_target(target)
 
         def need_for(volume: float) -> QueueKpis:
@@ -92,11 +117,18 @@ def erlang(
                 max_occupancy=None if max_occupancy is None else max_occupancy / 100.0,
             )
 
-        needs = [need_for(v) for v in volumes]
+        needs = []
+        for i, volume in enumerate(volumes):
+            try:
+                needs.append(need_for(volume))
+            except AlurError as error:
+                where = f"interval {i + 1} ({volume:g} calls)" if len(volumes) > 1 else f"{volume:g} calls"
+                raise AlurError(f"{where}: {error.message}") from None
         need = needs[0]
         rate = volumes[0] / interval
         around = sorted(
-            {max(1, need.agents + d) for d in (-2, -1, 0, 1, 2, 3)} | ({agents} if agents else set())
+            {min(MAX_AGENTS, max(1, need.agents + d)) for d in (-2, -1, 0, 1, 2, 3)}
+            | ({agents} if agents else set())
         )
         rows = [kpis(rate, aht, n, threshold, patience) for n in around] if len(volumes) == 1 else []
     except AlurError as error:

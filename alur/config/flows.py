@@ -12,7 +12,7 @@ from alur.config.messages import describe_validation_error
 from alur.config.yamlsrc import Problem, key_line, line_at, plain
 from alur.flow.model import NODE_ID, Flow, FlowFile, NodeBase
 from alur.flow.nodes import NODE_TYPES
-from alur.flow.validator import call_languages, check_flow, check_prompt_languages
+from alur.flow.validator import call_languages, check_flow, check_goto_loops, check_prompt_languages
 
 
 class FlowSource:
@@ -253,6 +253,19 @@ def check_project_flows(
                                 "missing_prompt",
                             )
                         )
+    by_flow = {flow.name: source for flow, source in sources}
+    declared = {name: source.declared for name, source in by_flow.items()}
+    for finding in check_goto_loops(flows, declared):
+        source = by_flow[finding.flow]
+        problems.append(
+            Problem(
+                source.display,
+                source.line(finding.node, finding.field),
+                finding.message,
+                finding.node,
+                finding.code,
+            )
+        )
     return problems
 
 

@@ -26,11 +26,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from alur.config.flows import check_project_flows, load_flow
 from alur.config.messages import describe_validation_error
 from alur.config.yamlsrc import Problem, YamlFileError, key_line, line_at, load_yaml, node_line, plain
-from alur.core.errors import AlurError, ConfigError
+from alur.core.errors import AlurError
 from alur.core.timezones import TimeZoneName
 from alur.flow.calendars import Calendar
 from alur.flow.model import Flow
-from alur.routing.model import AgentConfig, QueueConfig, check_references
+from alur.routing.model import AgentConfig, QueueConfig
+from alur.routing.references import listed_agent_problems, reference_problems
 
 
 class ProjectInvalid(AlurError):
@@ -317,8 +318,12 @@ def _load_customers(project: Project, problems: list[Problem]) -> None:
 
 
 def _load_routing(project: Project, problems: list[Problem]) -> set[str]:
-    """Queues and agents with the routing engine's own models; returns queue names seen in files."""
+    """Queues and agents with the routing engine's own models; returns queue names seen in files.
+
+    Every record is kept with its file until the cross-file checks have run, so that a duplicate is
+    reported (not dropped) and each problem names the file and line of the record it is in."""
     seen: set[str] = set()
+    loaded: dict[str, list[tuple[Any, str, Any]]] = {"queues": [], "agents": []}
     for folder, model, key in (("queues", QueueConfig, "queues"), ("agents", AgentConfig, "agents")):
         for file, display, data in yaml_documents(project.root, folder, problems):
             records = _records(data, key)
@@ -334,19 +339,22 @@ def _load_routing(project: Project, problems: list[Problem]) -> set[str]:
                 except ValidationError as error:
                     problems += pydantic_problems(error, record, display, line)
                     continue
-                if isinstance(item, QueueConfig):
-                    project.queues.setdefault(item.name, item)
-                elif isinstance(item, AgentConfig):
-                    project.agents.setdefault(item.id, item)
-    try:
-        check_references(project.queues.values(), project.agents.values())
-    except ConfigError as error:
-        problems.append(
-            Problem(
-                "agents/" if error.code == "unknown_queue" else "queues/",
-                None,
-                error.message,
-                code=error.code,
-            )
-        )
+                loaded[folder].append((item, display, record))
+    queues, agents = loaded["queues"], loaded["agents"]
+    for item, _, _ in queues:
+        project.queues.setdefault(item.name, item)
+    for item, _, _ in agents:
+        project.agents.setdefault(item.id, item)
+    queue_configs, agent_configs = [q for q, _, _ in queues], [a for a, _, _ in agents]
+    found = reference_problems(queue_configs, agent_configs, also_known=seen)
+    found += listed_agent_problems(queue_configs, agent_configs)
+    for problem in found:
+        sources = queues if problem.kind == "queue" else agents
+        _, display, record = sources[problem.index]
+        message = problem.message
+        if problem.other is not None:
+            _, other_display, other_record = sources[problem.other]
+            message += f" (first at {other_display}:{node_line(other_record, 1)})"
+        line = line_at(record, problem.field, node_line(record, 1))
+        problems.append(Problem(display, line, message, code=problem.code))
     return seen

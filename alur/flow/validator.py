@@ -1,5 +1,6 @@
 """Graph checks on loaded flows: dangling and missing targets, unreachable nodes, loops with no way
-out, missing prompts, unknown queues, calendars and flows.
+out (within a flow, and across flows through goto_flow), missing prompts, unknown queues, calendars
+and flows.
 
 Pure: it returns `Finding`s (flow, node, field, message); the project loader turns them into
 `file:line` problems.
@@ -8,11 +9,15 @@ Pure: it returns `Finding`s (flow, node, field, message); the project loader tur
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from alur.flow.model import Flow, NodeBase
 from alur.flow.nodes import BranchNode, GotoFlowNode, HoursNode, MenuNode, QueueNode, SetNode, SplitNode
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,22 +150,7 @@ def _graph_checks(flow: Flow, declared: set[str], complete: bool) -> list[Findin
                     "unreachable",
                 )
             )
-    # a way out: a node that can end the call, or one that leads to such a node
-    incoming: dict[str, list[str]] = {n: [] for n in nodes}
-    for node_id, node in nodes.items():
-        for target in _edges(node, nodes):
-            incoming[target].append(node_id)
-    exits = {
-        n
-        for n, node in nodes.items()
-        if node.can_end or any(t is None or t in broken for _, t in node.targets())
-    }
-    stack = list(exits)
-    while stack:
-        for source in incoming[stack.pop()]:
-            if source not in exits:
-                exits.add(source)
-                stack.append(source)
+    exits = _ways_out(flow, broken)
     for node_id in nodes:
         if node_id not in exits:
             found.append(
@@ -176,6 +166,113 @@ def _graph_checks(flow: Flow, declared: set[str], complete: bool) -> list[Findin
             )
             break  # one report per trapped region is enough
     return found
+
+
+def _ways_out(flow: Flow, broken: set[str]) -> set[str]:
+    """Nodes with a way out: one that can end the call (a goto_flow counts, see `check_goto_loops`),
+    one with a target that failed to load, or one leading to such a node."""
+    nodes = flow.nodes
+    seeds = {n for n, node in nodes.items() if node.can_end or _has_broken_target(node, broken)}
+    return _reaching(seeds, {n: _edges(node, nodes) for n, node in nodes.items()})
+
+
+def _has_broken_target(node: NodeBase, broken: set[str]) -> bool:
+    return any(t is None or t in broken for _, t in node.targets())
+
+
+def _reaching(seeds: set[K], edges: Mapping[K, list[K]]) -> set[K]:
+    """Every vertex from which some seed can be reached (the seeds included): a backward search."""
+    incoming: dict[K, list[K]] = {}
+    for source, targets in edges.items():
+        for target in targets:
+            incoming.setdefault(target, []).append(source)
+    found = set(seeds)
+    stack = list(seeds)
+    while stack:
+        for source in incoming.get(stack.pop(), ()):
+            if source not in found:
+                found.add(source)
+                stack.append(source)
+    return found
+
+
+Place = tuple[str, str]  # (flow, node)
+
+
+def check_goto_loops(flows: Mapping[str, Flow], declared: Mapping[str, set[str]]) -> list[Finding]:
+    """goto_flow nodes whose flows only go to each other (A goto B goto A with no other exit): each
+    flow on its own looks fine, as a goto_flow counts as a way out there. `declared` holds each flow's
+    node ids as written, so that nodes that failed to load count as ways out (no second report)."""
+    edges: dict[Place, list[Place]] = {}
+    jumps: dict[Place, Place] = {}
+    seeds: set[Place] = set()
+    for name, flow in flows.items():
+        nodes = flow.nodes
+        broken = declared.get(name, set(nodes)) - set(nodes)
+        local = _ways_out(flow, broken)  # a node without is reported by its own flow's check
+        for node_id, node in nodes.items():
+            place = (name, node_id)
+            edges[place] = [(name, t) for t in _edges(node, nodes)]
+            entry = _entry(node, flows)
+            if entry is not None:
+                jumps[place] = entry
+                edges[place].append(entry)
+            elif node.can_end or node_id not in local or _has_broken_target(node, broken):
+                seeds.add(place)  # ends the call, or is already reported (bad goto, trapped, broken)
+    out = _reaching(seeds, edges)
+    found: list[Finding] = []
+    covered: set[Place] = set()
+    for place in jumps:
+        if place in out or place in covered:
+            continue
+        path = _goto_path(place, edges, jumps)
+        covered.update(path)
+        found.append(
+            Finding(
+                place[0],
+                place[1],
+                "flow",
+                "goto_flow loops with no way out: "
+                f"{' -> '.join(f'{f}/{n}' for f, n in path)}: these flows only go to each other and never "
+                "reach a node that ends the call (hangup, queue, transfer, voicemail, ...)",
+                "no_exit",
+            )
+        )
+    return found
+
+
+def _entry(node: NodeBase, flows: Mapping[str, Flow]) -> Place | None:
+    """Where a goto_flow node continues, when that node exists (else it is reported on its own)."""
+    if not isinstance(node, GotoFlowNode) or node.flow not in flows:
+        return None
+    other = flows[node.flow]
+    target = node.node or other.start
+    return (other.name, target) if target in other.nodes else None
+
+
+def _goto_path(start: Place, edges: Mapping[Place, list[Place]], jumps: Mapping[Place, Place]) -> list[Place]:
+    """The goto_flow nodes a call passes from `start` until one repeats (each time the nearest)."""
+    path, seen, current = [start], {start}, start
+    while True:
+        entry = jumps[current]
+        queue, visited = deque([entry]), {entry}
+        found: Place | None = None
+        while queue and found is None:
+            place = queue.popleft()
+            if place in jumps:
+                found = place
+                break
+            for target in edges[place]:
+                if target not in visited:
+                    visited.add(target)
+                    queue.append(target)
+        if found is None:  # pragma: no cover - a trapped goto always leads to another one
+            return path
+        path.append(found)
+        if found in seen:
+            return path
+        seen.add(found)
+        current = found
 
 
 def _cycle(start: str, nodes: dict[str, NodeBase]) -> str:

@@ -29,9 +29,9 @@ from alur.routing.model import (
     Schedule,
     ServiceLevel,
     Shift,
-    check_references,
 )
 from alur.routing.queues import EWT_METHOD, QueueStats
+from alur.routing.references import check_references
 from alur.routing.strategies import STRATEGIES, Strategy, StrategyContext
 
 __all__ = [

@@ -34,8 +34,9 @@ from alur.core.events import (
 from alur.routing.agents import Agent, AgentState, AgentStatus, States, status_of
 from alur.routing.calls import Explanation, Line, Offer, WaitingCall
 from alur.routing.errors import RoutingError
-from alur.routing.model import AgentConfig, QueueConfig, check_references
+from alur.routing.model import AgentConfig, QueueConfig
 from alur.routing.queues import Queue, QueueStats
+from alur.routing.references import check_references
 from alur.routing.restore import Restoring
 from alur.routing.state import MISSES, raise_illegal
 from alur.routing.strategies import StrategyContext, create
@@ -440,8 +441,9 @@ class Router(Restoring):
         call = self._call(call_id)
         return self.queues[call.queue].line.position(call)
 
-    def estimated_wait(self, call_id: str) -> float:
-        """Seconds until answer: position x average handle time / staffed agents (see QueueStats)."""
+    def estimated_wait(self, call_id: str) -> float | None:
+        """Seconds until answer: position x average handle time / staffed agents (see QueueStats);
+        None when nobody is staffed."""
         call = self._call(call_id)
         return self.queues[call.queue].estimated_wait(self.position(call_id))
 

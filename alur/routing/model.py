@@ -1,7 +1,7 @@
 """Routing configuration: what a project's `queues/*.yaml` and `agents/*.yaml` files say.
 
 The project loader parses YAML and calls `QueueConfig.model_validate(data)` /
-`AgentConfig.model_validate(data)`; `check_references(queues, agents)` then checks names across files.
+`AgentConfig.model_validate(data)`; `alur.routing.references` then checks names across files.
 Field names are plain on purpose: they are what users type. Unknown keys are rejected (`extra="forbid"`)
 so that a typo such as `ring_timout` is an error naming the key, not a silently ignored setting.
 
@@ -11,7 +11,6 @@ Times are in seconds. Skill and language levels are integers from 1 (beginner) t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -298,68 +297,3 @@ def _check_levels(v: dict[str, int], what: str) -> dict[str, int]:
         if not 1 <= level <= 10:
             raise ValueError(f"{what}: level of {key!r} must be 1..10 (got {level})")
     return v
-
-
-def check_references(queues: Iterable[QueueConfig], agents: Iterable[AgentConfig]) -> None:
-    """Cross-file checks: unique names, agents' queues exist, escalation targets exist.
-
-    Raises `ConfigError` (code `unknown_queue` / `duplicate_name`) naming the offending value.
-    """
-    qs = list(queues)
-    names = [q.name for q in qs]
-    known = set(names)
-    for n in known:
-        if names.count(n) > 1:
-            raise ConfigError(f"queue {n!r} is defined more than once", code="duplicate_name", value=n)
-    ids: set[str] = set()
-    agents_seen: list[AgentConfig] = []
-    for a in agents:
-        agents_seen.append(a)
-        if a.id in ids:
-            raise ConfigError(f"agent {a.id!r} is defined more than once", code="duplicate_name", value=a.id)
-        ids.add(a.id)
-        for m in a.queues:
-            if m.queue not in known:
-                raise ConfigError(
-                    f"agent {a.id!r} serves queue {m.queue!r}, which does not exist "
-                    f"(queues: {sorted(known)})",
-                    code="unknown_queue",
-                    value=m.queue,
-                )
-    _check_skills_reachable(qs, list(agents_seen))
-    for q in qs:
-        for i, step in enumerate(q.escalation):
-            wanted = list(step.queues) + (
-                [step.target] if step.action == "move_queue" and step.target else []
-            )
-            for name in wanted:
-                if name not in known:
-                    raise ConfigError(
-                        f"queue {q.name!r} escalation step {i + 1} ({step.action}) names queue {name!r}, "
-                        f"which does not exist (queues: {sorted(known)})",
-                        code="unknown_queue",
-                        value=name,
-                    )
-
-
-REMEDIES = frozenset({"widen_skill_level", "add_groups", "add_queues", "move_queue", "overflow"})
-
-
-def _check_skills_reachable(queues: list[QueueConfig], agents: list[AgentConfig]) -> None:
-    """A queue whose required skill level no serving agent reaches would never answer a call, unless
-    its escalation ladder widens, borrows agents or sends callers elsewhere."""
-    for q in queues:
-        serving = [a for a in agents if any(m.queue == q.name for m in a.queues)]
-        if not serving or any(step.action in REMEDIES for step in q.escalation):
-            continue
-        for skill, level in q.required_skills.items():
-            best = max(a.skills.get(skill, 0) for a in serving)
-            if best < level:
-                got = sorted({s for a in serving for s in a.skills})
-                raise ConfigError(
-                    f"queue {q.name!r} needs skill {skill!r} at level {level}, but no agent serving it has "
-                    f"it (best level {best}; their skills: {got}); lower the level, add such an agent, "
-                    f"or add an escalation step",
-                    code="unreachable_skill",
-                    value=skill,
-                )

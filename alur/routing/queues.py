@@ -3,7 +3,8 @@
 Estimated wait time (EWT) method: `position x AHT / staffed`, where AHT is an exponentially weighted
 moving average (alpha 0.1) of handle time (talk + wrap-up) over the queue's answered calls, starting
 from the queue's `expected_handle_time`, and staffed counts agents logged in and not paused. It is the
-classic "position-based" estimate: cheap, stable, and right on average for FIFO queues.
+classic "position-based" estimate: cheap, stable, and right on average for FIFO queues. With nobody
+staffed there is no estimate (None), so nothing is announced.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class QueueStats:
     answered_within_target: int
     abandoned: int
     service_level: float | None  # share answered within the target among answered + abandoned
-    estimated_wait_next: float  # for a caller joining now
+    estimated_wait_next: float | None  # for a caller joining now; None when nobody is staffed
     ewt_method: str = EWT_METHOD
 
 
@@ -73,8 +74,11 @@ class Queue:
     def record_handle(self, seconds: float) -> None:
         self.aht += ALPHA * (seconds - self.aht)
 
-    def estimated_wait(self, position: int) -> float:
-        return position * self.aht / max(self.staffed, 1)
+    def estimated_wait(self, position: int) -> float | None:
+        """None when nobody is staffed: with no agent logged in there is no wait to estimate."""
+        if self.staffed == 0:
+            return None
+        return position * self.aht / self.staffed
 
     def stats(self, now: float, available: int) -> QueueStats:
         calls = self.line.calls

@@ -31,6 +31,7 @@ def run_simulate_command(
     console = Console()
     errors = Console(stderr=True)
     try:
+        check_options(seed, out)
         if scenario is None:
             scenario = default_scenario(project)
         variants = build_variants(project, scenario, compare)
@@ -59,8 +60,38 @@ def run_simulate_command(
     else:
         print_results(results, console, timezone)
     if out is not None:
-        _write_outputs(results, variants[0].scenario.name, out, timezone, console if not json_out else errors)
+        try:
+            _write_outputs(
+                results, variants[0].scenario.name, out, timezone, console if not json_out else errors
+            )
+        except OSError as error:
+            errors.print(
+                f"[red]error:[/red] --out {escape(str(out))}: cannot write the results: "
+                f"{escape(error.strerror or str(error))}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            return 1
     return 0
+
+
+def check_options(seed: int, out: Path | None) -> None:
+    """Options checked before any work: the seed is a non-negative integer (what numpy's seeding
+    takes), and `--out` is a directory or can become one (not an existing file, nor inside one)."""
+    if seed < 0:
+        raise AlurError(f"--seed must be 0 or more (got {seed})", code="bad_option", value=seed)
+    if out is None:
+        return
+    for place in (out, *out.parents):
+        if place.exists():
+            if not place.is_dir():
+                what = "is a file" if place == out else f"is inside {place}, which is a file"
+                raise AlurError(
+                    f"--out {out} {what}; give a directory (it is created when missing)",
+                    code="bad_option",
+                    value=str(out),
+                )
+            break
 
 
 def default_scenario(project: Path) -> Path:

@@ -25,6 +25,11 @@ from scipy.special import logsumexp
 
 from alur.core.errors import AlurError
 
+#: the most agents one formula evaluation or staffing search considers: the work grows with the number of
+#: agents (and, for Erlang A, with the queue an overloaded staffing level builds), so a typo such as
+#: `--calls 1e12` must end in a message, not a search that never returns
+MAX_AGENTS = 10_000
+
 
 class ErlangError(AlurError):
     """Inputs that no queue can have (negative rates, no agents, an unstable Erlang C queue)."""
@@ -58,6 +63,14 @@ def _check(arrival_rate: float, handle_time: float, agents: int) -> None:
         )
     if agents < 1:
         raise ErlangError(f"need at least one agent (got {agents})", value=agents)
+    if agents > MAX_AGENTS:
+        raise ErlangError(f"at most {MAX_AGENTS:,} agents are computed (got {agents:,})", value=agents)
+
+
+def _probability(value: float) -> float:
+    """A share summed in floating point can land a few ulps outside [0, 1] (1.0000000000000002):
+    clamp it, so that callers comparing against targets or printing percents never see > 100%."""
+    return min(1.0, max(0.0, float(value)))
 
 
 def erlang_b(agents: int, load: float) -> float:
@@ -73,7 +86,7 @@ def erlang_c(agents: int, load: float) -> float:
     if load >= agents:
         return 1.0
     b = erlang_b(agents, load)
-    return agents * b / (agents - load * (1.0 - b))
+    return _probability(agents * b / (agents - load * (1.0 - b)))
 
 
 def erlang_c_kpis(arrival_rate: float, handle_time: float, agents: int, threshold: float = 20.0) -> QueueKpis:
@@ -85,7 +98,7 @@ def erlang_c_kpis(arrival_rate: float, handle_time: float, agents: int, threshol
     pw = erlang_c(agents, load)
     spare = agents - load
     asa = pw * handle_time / spare
-    sl = 1.0 - pw * math.exp(-spare * threshold / handle_time)
+    sl = _probability(1.0 - pw * math.exp(-spare * threshold / handle_time))
     lq = pw * load / spare
     return QueueKpis(agents, load, pw, asa, sl, 0.0, load / agents, lq, threshold)
 
@@ -127,14 +140,15 @@ def erlang_a_kpis(
     # P(served | k ahead) = prod_{j<=k} r_j / (r_j + theta); E[wait | served, k] = sum_j 1 / (r_j + theta)
     p_served_k = np.exp(np.cumsum(np.log(rates) - np.log(rates + theta)))
     wait_served_k = np.cumsum(1.0 / (rates + theta))
-    p_wait = float(waiting.sum())
-    p_served = float(pi[:agents].sum() + (waiting * p_served_k).sum())
-    p_abandon = max(0.0, 1.0 - p_served)
+    p_wait = _probability(waiting.sum())
+    p_served = _probability(pi[:agents].sum() + (waiting * p_served_k).sum())
+    p_abandon = 1.0 - p_served
     asa = float((waiting * p_served_k * wait_served_k).sum() / p_served) if p_served > 0 else math.inf
-    sl = float(pi[:agents].sum() + (waiting * _served_by(rates, theta, threshold)).sum())
+    sl = _probability(pi[:agents].sum() + (waiting * _served_by(rates, theta, threshold)).sum())
     busy = float((pi * np.minimum(np.arange(len(pi)), agents)).sum())
     lq = float((waiting * k).sum())
-    return QueueKpis(agents, lam * handle_time, p_wait, asa, sl, p_abandon, busy / agents, lq, threshold)
+    occupancy = _probability(busy / agents)
+    return QueueKpis(agents, lam * handle_time, p_wait, asa, sl, p_abandon, occupancy, lq, threshold)
 
 
 def _served_by(rates: np.ndarray, theta: float, t: float) -> np.ndarray:
@@ -187,6 +201,12 @@ def agents_needed(
         )
     _check(arrival_rate, handle_time, 1)
     load = arrival_rate * handle_time
+    if load >= MAX_AGENTS:
+        raise ErlangError(
+            f"an offered load of {load:,.4g} Erlangs needs more than {MAX_AGENTS:,} agents, the most this "
+            "computes (check the calls, interval and handle time)",
+            value=load,
+        )
 
     def ok(n: int) -> QueueKpis | None:
         k = kpis(arrival_rate, handle_time, n, threshold, patience)
@@ -203,9 +223,11 @@ def agents_needed(
     low = 1 if patience is not None else max(1, math.floor(load) + 1)
     high = max(low, math.ceil(load) + 1)
     while ok(high) is None:
-        low, high = high + 1, high * 2
-        if high > 10_000_000:
-            raise ErlangError("no staffing level up to 10 million agents meets these targets", value=load)
+        if high >= MAX_AGENTS:
+            raise ErlangError(
+                f"no staffing level up to {MAX_AGENTS:,} agents meets these targets", value=load
+            )
+        low, high = high + 1, min(high * 2, MAX_AGENTS)
     while low < high:
         mid = (low + high) // 2
         if ok(mid) is None:

@@ -45,6 +45,7 @@ from pydantic import (
 from alur.config.yamlsrc import Problem, YamlFileError, line_at, load_yaml, plain
 from alur.core.errors import ConfigError
 from alur.core.timezones import TimeZoneName
+from alur.sim.limits import check_size
 
 _UNITS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -144,7 +145,7 @@ class Arrivals(_Model):
 
     @model_validator(mode="after")
     def _one_way(self) -> Arrivals:
-        if self.interval <= 0:
+        if not (math.isfinite(self.interval) and self.interval > 0):
             raise ValueError(f"interval must be positive (got {self.interval})")
         if bool(self.calls) == (self.rate_per_hour is not None):
             raise ValueError(
@@ -321,7 +322,7 @@ class Scenario(_Model):
     http: tuple[HttpStub, ...] = ()
     agents: Literal["scenario", "project", "both"] | None = None
     rosters: tuple[Roster, ...] = ()
-    report_interval: float = 1800.0
+    report_interval: float = Field(1800.0, gt=0)
     service_level_seconds: float | None = Field(None, gt=0)
     warmup: float = Field(0.0, ge=0)  # seconds at the start whose calls are left out of the KPIs
     drain: float = Field(4 * 3600.0, ge=0)  # how long to let calls in progress finish after arrivals stop
@@ -401,7 +402,6 @@ def load_scenario(path: Path, overrides: list[str] | None = None) -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)
         scenario._file, scenario._data = display, data
-        return scenario
     except ValidationError as error:
         first = error.errors()[0]
         loc = tuple(first["loc"])
@@ -412,6 +412,8 @@ def load_scenario(path: Path, overrides: list[str] | None = None) -> Scenario:
         raise ScenarioError(
             f"{where}: {message}{more}", location=f"{display}:{line}" if line else display
         ) from None
+    check_size(scenario)
+    return scenario
 
 
 def _where(problem: Problem) -> str:

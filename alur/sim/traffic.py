@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from alur.sim.limits import check_size
 from alur.sim.scenario import Distribution, Scenario
 
 #: digit entries pre-drawn per call; a call asked more often than this reuses its draws cyclically
@@ -37,6 +38,7 @@ class Traffic:
         customers: dict[str, dict[str, Any]] | None = None,
         default_dialed: str = "",
     ) -> None:
+        check_size(scenario)  # before any draw: a scenario built in code skips load_scenario
         self.scenario = scenario
         self.seed = seed
         start = scenario.start_epoch

@@ -205,7 +205,88 @@ def test_agent_serving_unknown_queue(tmp_path):
             },
         )
     )
-    assert any("serves queue 'sales', which does not exist" in f for f in found)
+    assert any(f.startswith("agents/a.yaml:1: agent 'ayu' serves queue 'sales', which") for f in found)
+
+
+def test_cross_file_problems_name_file_and_line(tmp_path):
+    found = problems(
+        make(
+            tmp_path,
+            {
+                "queues/billing.yaml": """\
+                    name: billing
+                    strategy: fixed_order
+                    strategy_options:
+                      order: [ayu, budi, cika]
+                    required_skills: {billing: 8}
+                    escalation:
+                      - {after: 30, action: add_queues, queues: [salse]}
+                """,
+                "queues/sales.yaml": "name: sales\nstrategy: weighted_random\n"
+                "strategy_options:\n  weights: {ayu: 2, dodi: 1}\n",
+                "agents/team.yaml": """\
+                    agents:
+                      - id: ayu
+                        extension: "201"
+                        queues:
+                          - billing
+                          - billingx
+                      - id: budi
+                        extension: "201"
+                        queues: [sales]
+                """,
+            },
+        )
+    )
+    assert any(
+        f.startswith("agents/team.yaml:6: agent 'ayu' serves queue 'billingx', which does not exist")
+        for f in found
+    )
+    assert any(f.startswith("agents/team.yaml:8: agent 'budi' has extension '201'") for f in found)
+    assert any(
+        f.startswith(
+            "queues/billing.yaml:4: queue 'billing' strategy fixed_order option 'order' "
+            "names agent 'cika', which does not exist"
+        )
+        for f in found
+    )
+    assert any(
+        f.startswith("queues/billing.yaml:7: queue 'billing' escalation step 1") and "'salse'" in f
+        for f in found
+    )
+    assert any(
+        f.startswith(
+            "queues/sales.yaml:4: queue 'sales' strategy weighted_random option 'weights' names agent 'dodi'"
+        )
+        for f in found
+    )
+    assert len(found) == 5, found  # billing's skill is reachable through the add_queues step
+
+
+def test_duplicates_are_reported_not_dropped(tmp_path):
+    found = problems(
+        make(
+            tmp_path,
+            {
+                "queues/billing.yaml": "name: billing\n",
+                "queues/more.yaml": "queues:\n  - name: sales\n  - name: billing\n",
+                "agents/a.yaml": "- {id: ayu, queues: [billing]}\n",
+                "agents/b.yaml": "agents:\n  - id: budi\n  - id: ayu\n    queues: [sales]\n",
+            },
+        )
+    )
+    assert found == [
+        "queues/more.yaml:3: queue 'billing' is defined more than once (first at queues/billing.yaml:1)",
+        "agents/b.yaml:3: agent 'ayu' is defined more than once (first at agents/a.yaml:1)",
+    ]
+
+
+def test_an_extension_may_not_be_another_agents_login(tmp_path):
+    found = problems(make(tmp_path, {"agents/a.yaml": "- {id: '201'}\n- {id: ayu, extension: '201'}\n"}))
+    assert found == [
+        "agents/a.yaml:2: agent 'ayu' has extension '201', already the id of agent '201' (a phone "
+        "registering as '201' must be one agent) (first at agents/a.yaml:1)"
+    ]
 
 
 def test_queue_file_forms(tmp_path):

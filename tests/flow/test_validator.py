@@ -301,6 +301,72 @@ def test_goto_flow_unknown_node(tmp_path):
     assert p.code == "dangling_target" and "second" in p.message
 
 
+def test_goto_flow_loop_across_flows(tmp_path):
+    main = flow("""
+        start:
+          type: play
+          say: "Hello."
+          next: to_other
+        to_other: {type: goto_flow, flow: other}
+        """)
+    other = flow(
+        """
+        menu:
+          type: menu
+          prompt: "Press 1 to hear the greeting again."
+          options: {"1": back}
+          fail: back
+        back: {type: goto_flow, flow: main}
+        """,
+        start="menu",
+        name="other",
+    )
+    p = only(tmp_path, {"main": main, "other": other})
+    assert p.code == "no_exit" and p.node == "to_other" and (p.file, p.line) == ("flows/main.yaml", 9)
+    assert "main/to_other -> other/back -> main/to_other" in p.message
+
+
+def test_goto_flow_loops_with_a_way_out_are_fine(tmp_path):
+    main = flow("""
+        start: {type: goto_flow, flow: other}
+        """)
+    other = flow(
+        """
+        menu:
+          type: menu
+          prompt: "Press 1 to start again."
+          options: {"1": back}
+          fail: bye
+        back: {type: goto_flow, flow: main}
+        bye: {type: hangup}
+        """,
+        start="menu",
+        name="other",
+    )
+    project_from(tmp_path, {"main": main, "other": other})
+    itself = flow("""
+        start: {type: goto_flow, flow: main, node: start}
+        """)
+    p = only(tmp_path / "self", {"main": itself})
+    assert p.code == "no_exit" and "main/start -> main/start" in p.message
+
+
+def test_a_loop_reported_in_its_own_flow_is_not_reported_again_across_flows(tmp_path):
+    main = flow("""
+        start: {type: goto_flow, flow: other}
+        """)
+    other = flow(
+        """
+        a: {type: play, say: "A.", next: b}
+        b: {type: play, say: "B.", next: a}
+        """,
+        start="a",
+        name="other",
+    )
+    p = only(tmp_path, {"main": main, "other": other})
+    assert p.file == "flows/other.yaml" and "a -> b -> a" in p.message
+
+
 @pytest.mark.parametrize(
     ("node", "needle"),
     [

@@ -485,3 +485,15 @@ def test_agent_status_for_the_wallboard(desk_cls) -> None:
     assert (status.name, status.state, status.call_id, status.queue) == ("Ana", "busy", "c", "q")
     assert status.since == desk.clock.now() - 40 and status.pending == "pause:lunch"
     assert status.calls_today == 1
+
+
+def test_no_wait_is_estimated_while_nobody_is_staffed(desk_cls) -> None:
+    desk = desk_cls(queue(expected_handle_time=120), desk_cls.agents("a", "b"), login=False)
+    desk.call("c1")
+    assert desk.router.estimated_wait("c1") is None
+    assert desk.router.queue_stats("q").estimated_wait_next is None
+    desk.router.login("a")
+    desk.router.pause("a", "break")
+    assert desk.router.estimated_wait("c1") is None  # paused agents are not staffed either
+    desk.router.login("b")
+    assert desk.router.estimated_wait("c1") == pytest.approx(120.0)

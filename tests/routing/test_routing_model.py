@@ -117,6 +117,9 @@ def test_cross_file_references() -> None:
     with pytest.raises(ConfigError) as dup:
         check_references(queues, [AgentConfig(id="a"), AgentConfig(id="a")])
     assert dup.value.code == "duplicate_name"
+    with pytest.raises(ConfigError) as ext:
+        check_references(queues, [AgentConfig(id="a", extension="201"), AgentConfig(id="b", extension="201")])
+    assert ext.value.code == "duplicate_extension" and ext.value.value == "201"
 
 
 def test_strategy_options_are_checked_with_the_queue() -> None:

@@ -29,7 +29,11 @@ async def test_events_are_stamped_in_order_and_continue_a_previous_sequence() ->
         for n in range(3):
             bus.publish(arrived(n))
         await bus.stop()
-    assert [(e.seq, e.server, e.stamped_at) for e in seen] == [(42, "node-a", 1000.0), (43, "node-a", 1000.0), (44, "node-a", 1000.0)]
+    assert [(e.seq, e.server, e.stamped_at) for e in seen] == [
+        (42, "node-a", 1000.0),
+        (43, "node-a", 1000.0),
+        (44, "node-a", 1000.0),
+    ]
     assert [e.event.call_id for e in seen] == ["c0", "c1", "c2"]  # type: ignore[attr-defined]
 
 
@@ -59,7 +63,9 @@ async def test_a_failing_subscriber_is_logged_and_isolated(caplog: pytest.LogCap
     assert "subscriber broken failed" in caplog.text and "boom" in caplog.text
 
 
-async def test_a_full_queue_drops_for_that_subscriber_only_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_full_queue_drops_for_that_subscriber_only_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     release = asyncio.Event()
     slow_seen: list[int] = []
     fast_seen: list[int] = []

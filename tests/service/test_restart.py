@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from projectkit import tiny_project
+
 from alur.core import events as ev
 from alur.core.channel import QueueRequest
 from alur.core.clock import VirtualClock
@@ -16,8 +18,6 @@ from alur.core.envelope import Envelope
 from alur.service import commands as cmd
 from alur.service.center import ContactCenter
 from alur.store.event_store import EventStore
-
-from projectkit import tiny_project
 
 T0 = 1_767_225_600.0
 
@@ -67,7 +67,11 @@ async def test_after_a_crash_calls_are_closed_agents_keep_their_state_callbacks_
         assert router.agent_state("ana").value == "wrap_up"  # 20 s of her wrap-up are left
         assert router.waiting("sales") == ["c4"]  # the callback is back in line, and at once offered
         (callback,) = router.reservations.values()
-        assert (callback.call.call_id, callback.agent_id, callback.call.callback_number) == ("c4", "budi", "+62811000")
+        assert (callback.call.call_id, callback.agent_id, callback.call.callback_number) == (
+            "c4",
+            "budi",
+            "+62811000",
+        )
         assert router.waiting("care") == []
         second.execute(cmd.Answer(callback.id))  # budi takes the callback
         clock.run(T0 + 30)
@@ -82,10 +86,17 @@ async def test_after_a_crash_calls_are_closed_agents_keep_their_state_callbacks_
     talk = [e for e in events if isinstance(e, ev.TalkEnded)]
     assert [(e.call_id, e.agent_id, e.ended_by) for e in talk] == [("c3", "citra", "server_lost")]
     (boot,) = [e for e in events if isinstance(e, ev.ServerStarted)]
-    assert (boot.server, boot.agents_restored, boot.calls_closed, boot.callbacks_restored) == ("node-1", 3, 5, 1)
+    assert (boot.server, boot.agents_restored, boot.calls_closed, boot.callbacks_restored) == (
+        "node-1",
+        3,
+        5,
+        1,
+    )
 
 
-async def test_pause_and_log_out_survive_a_restart(tmp_path: Path, open_store: Callable[[], EventStore]) -> None:
+async def test_pause_and_log_out_survive_a_restart(
+    tmp_path: Path, open_store: Callable[[], EventStore]
+) -> None:
     project = tiny_project(tmp_path)
     async with ContactCenter(project, clock=VirtualClock(T0), store=open_store()) as first:
         first.execute(cmd.Login("ana"))

@@ -123,3 +123,58 @@ def test_cli_staffs_each_interval_of_a_day() -> None:
     assert [r["agents"] for r in rows][1] == 14  # the 100-call interval is the textbook example
     assert rows[0]["agents"] < rows[2]["agents"] < rows[1]["agents"]
     assert all(r["service_level"] >= 0.8 for r in rows)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (0.00344757781085104, 180, 15, 451.22689346854486, 20.0),  # service level was 1.0000000000000002
+        (1.9381122599379048, 436.88229786067654, 34, 133.793308097548, 20.0),  # P(wait) was 1 + 7e-15
+        (1.0806790046196832, 472.93440933830453, 22, 275.4299332597349, 0.0),  # P(wait) was 1 + 2e-14
+    ],
+)
+def test_probabilities_stay_within_0_and_1(case: tuple[float, float, int, float, float]) -> None:
+    rate, aht, agents, patience, threshold = case
+    k = erlang_a_kpis(rate, aht, agents, patience, threshold)
+    for share in (k.p_wait, k.service_level, k.p_abandon, k.occupancy):
+        assert 0.0 <= share <= 1.0
+    c = erlang_c_kpis(rate, aht, agents + 40, threshold)
+    for share in (c.p_wait, c.service_level, c.occupancy):
+        assert 0.0 <= share <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--calls", "1e12"], "1e+12 calls: an offered load of 1e+11 Erlangs needs more than 10,000 agents"),
+        (["--calls", "20,1e9"], "interval 2 (1e+09 calls)"),
+        (["--calls", "nan"], "--calls must be positive numbers"),
+        (["--aht", "nan"], "--aht must be a number above 0"),
+        (["--aht", "1e9"], "--aht must be a number above 0 and at most 86,400 seconds (got 1e+09)"),
+        (["--interval", "-5"], "--interval must be a number above 0"),
+        (["--patience", "1e9"], "--patience must be a number above 0 and at most 3,600 seconds"),
+        (["--agents", "1000000000"], "--agents must be a number above 0 and at most 10,000"),
+        (["--agents", "-2"], "--agents must be a number above 0"),
+        (["--max-asa", "0"], "--max-asa must be a number above 0"),
+        (["--max-abandon", "nan"], "--max-abandon must be a number above 0 and at most 100%"),
+        (["--max-occupancy", "-1"], "--max-occupancy must be a number above 0 and at most 100%"),
+        (["--target", "80/inf"], "seconds in (0, 86400]"),
+    ],
+)
+def test_cli_bounds_every_number_before_any_work(args: list[str], words: str) -> None:
+    base = {"--calls": "100", "--aht": "180"}
+    given = dict(zip(args[::2], args[1::2], strict=True))
+    argv = [part for key, value in {**base, **given}.items() for part in (key, value)]
+    result = CliRunner().invoke(app, ["erlang", *argv])
+    assert result.exit_code == 2, result.output
+    assert words in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_staffing_search_is_bounded() -> None:
+    with pytest.raises(ErlangError, match="needs more than 10,000 agents"):
+        agents_needed(1e12 / 1800, 180)
+    with pytest.raises(ErlangError, match="at most 10,000 agents"):
+        erlang_c_kpis(1.0, 180, 10**9)
+    with pytest.raises(ErlangError, match="no staffing level up to 10,000 agents"):
+        agents_needed(1.0, 180, max_occupancy=1e-6)

@@ -320,3 +320,52 @@ def test_staff_who_answer_at_once_are_connected_without_ringing() -> None:
     assert [e for e in support if (e.old, e.new) == ("available", "busy")]
     slow = run(4)  # answer_delay 2: the phone rings first
     assert [e for e in slow.events if isinstance(e, ev.AgentStateChanged) and e.new == "reserved"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (
+            "arrivals:\n  calls: [20, 2000000000]\n",
+            "s.yaml:2: arrivals.calls: 2,000,000,020 calls expected; a run",
+        ),
+        (
+            "arrivals: {rate_per_hour: 1e9, duration: 8h}\n",
+            "s.yaml:1: arrivals.rate_per_hour: 8,000,000,000 calls",
+        ),
+        ("arrivals: {rate_per_hour: 1, duration: 1e12, interval: 1}\n", "s.yaml:1: arrivals.duration: "),
+        ("arrivals: {calls: [5]}\nreport_interval: 0\n", "s.yaml:2: report_interval"),
+        ("arrivals: {calls: [5]}\nreport_interval: 0.001\n", "s.yaml:2: report_interval: 1,800,000 report"),
+        ("arrivals: {calls: [5], interval: .nan}\n", "s.yaml:1: arrivals: interval must be positive"),
+    ],
+)
+def test_unbounded_scenarios_are_refused_before_any_call_is_drawn(
+    tmp_path: Path, text: str, words: str
+) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(text + "rosters: [{name: a, count: 2, queues: [support]}]\n")
+    result = CliRunner().invoke(app, ["simulate", str(MMC), str(path)])
+    assert result.exit_code == 2, result.output
+    assert words in result.output and "Traceback" not in result.output
+
+
+def test_rosters_are_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("arrivals: {calls: [5]}\nrosters:\n  - {name: a, count: 2000000000, queues: [support]}\n")
+    with pytest.raises(
+        ScenarioError, match=r"s.yaml:3: rosters.a.count: the rosters add up to 2,000,000,000"
+    ):
+        load_scenario(path)
+
+
+def test_bad_seed_and_out_are_one_line_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["simulate", str(MMC), str(HERE / "mmc.yaml"), "--seed", "-1"])
+    assert result.exit_code == 2 and result.output.strip() == "error: --seed must be 0 or more (got -1)"
+    taken = tmp_path / "report.html"
+    taken.write_text("an earlier report")
+    for out, words in ((taken, "is a file"), (taken / "sub", "is inside")):
+        result = runner.invoke(app, ["simulate", str(MMC), str(HERE / "mmc.yaml"), "--out", str(out)])
+        assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert taken.read_text() == "an earlier report"
