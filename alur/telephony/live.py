@@ -20,6 +20,7 @@ from alur.core.errors import AlurError, CallerHungUp
 from alur.core.events import CallbackAttempted, OfferDeclined, Offered, PromptPlayed, WaitEnded
 from alur.media.prompts import default_music_on_hold
 from alur.media.rtp import bridge
+from alur.routing.engine import Router
 from alur.service import commands as cmd
 from alur.service.center import ContactCenter
 from alur.telephony.channel import SipChannel
@@ -155,21 +156,7 @@ class LiveQueues:
             await channel.next_digit()
 
     def _announcement(self, call_id: str, request: QueueRequest) -> str:
-        router = self.center.router
-        try:
-            position = router.position(call_id)
-            wait = router.estimated_wait(call_id)
-        except AlurError:
-            return ""
-        parts = []
-        if request.announce_position:
-            parts.append(f"You are number {position} in line.")
-        if request.announce_wait and wait is not None and wait > 0:
-            minutes = max(1, round(wait / 60))
-            parts.append(f"Your expected wait is about {minutes} minute{'s' if minutes > 1 else ''}.")
-        if request.offer_callback:
-            parts.append("To be called back instead, press 1.")
-        return " ".join(parts)
+        return queue_announcement(self.center.router, call_id, request)
 
     # --- the agents' side --------------------------------------------------------------------------
 
@@ -268,6 +255,25 @@ class LiveQueues:
         for leg in list(self.ringing.values()):
             leg.hangup()
         self.ringing.clear()
+
+
+def queue_announcement(router: Router, call_id: str, request: QueueRequest) -> str:
+    """What a waiting caller hears between the music: place in line, expected wait (only when there
+    is an estimate: nobody staffed means none), the callback offer."""
+    try:
+        position = router.position(call_id)
+        wait = router.estimated_wait(call_id)
+    except AlurError:
+        return ""
+    parts = []
+    if request.announce_position:
+        parts.append(f"You are number {position} in line.")
+    if request.announce_wait and wait is not None and wait > 0:
+        minutes = max(1, round(wait / 60))
+        parts.append(f"Your expected wait is about {minutes} minute{'s' if minutes > 1 else ''}.")
+    if request.offer_callback:
+        parts.append("To be called back instead, press 1.")
+    return " ".join(parts)
 
 
 def _miss(result: str) -> str:

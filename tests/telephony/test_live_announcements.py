@@ -5,7 +5,7 @@ from __future__ import annotations
 from alur.core.channel import QueueRequest
 from alur.core.clock import VirtualClock
 from alur.routing import AgentConfig, QueueConfig, Router
-from alur.telephony.live import LiveQueues
+from alur.telephony.live import queue_announcement
 
 
 def test_no_wait_is_announced_while_nobody_is_staffed() -> None:
@@ -14,10 +14,9 @@ def test_no_wait_is_announced_while_nobody_is_staffed() -> None:
         [AgentConfig.model_validate({"id": "ana", "queues": ["support"]})],
         clock=VirtualClock(0.0),
     )
-    live = LiveQueues(router, connector=None, agent_target=lambda _agent: None)  # type: ignore[arg-type]
     request = QueueRequest(queue="support", announce_position=True, announce_wait=True)
     router.enqueue("c1", request)
-    text = live._announcement("c1", request)
+    text = queue_announcement(router, "c1", request)
     assert text == "You are number 1 in line."
     router.login("ana", paused="break")
-    assert live._announcement("c1", request) == "You are number 1 in line."  # paused: not staffed
+    assert queue_announcement(router, "c1", request) == "You are number 1 in line."  # paused: not staffed
