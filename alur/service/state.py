@@ -139,7 +139,7 @@ class LiveState:
         view.waiting = True
 
     def _escalated(self, e: ev.Escalated) -> None:
-        view = self.calls.get(e.call_id)
+        view: CallView | CallbackView | None = self.callbacks.get(e.call_id) or self.calls.get(e.call_id)
         if view is None:
             return
         if e.action == "raise_priority":
