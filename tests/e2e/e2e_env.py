@@ -115,6 +115,7 @@ name: support
 strategy: {strategy}
 ring_timeout: {ring_timeout}
 max_wait: {max_wait}
+wrap_up: {wrap_up}
 ring_no_answer:
   pause_agent: false
   retry_same_agent_after: 30
@@ -145,6 +146,7 @@ def make_project(
     max_wait: float = 30,
     silence: float = 30,
     strategy: str = "longest_idle",
+    wrap_up: float = 0,
 ) -> Path:
     for d in ("flows", "queues", "agents", "calendars"):
         (root / d).mkdir(parents=True, exist_ok=True)
@@ -155,7 +157,7 @@ def make_project(
     (root / "flows" / "after_hours.yaml").write_text(AFTER_HOURS)
     (root / "calendars" / "closed.yaml").write_text(CALENDAR)
     (root / "queues" / "support.yaml").write_text(
-        QUEUE.format(ring_timeout=ring_timeout, max_wait=max_wait, strategy=strategy)
+        QUEUE.format(ring_timeout=ring_timeout, max_wait=max_wait, strategy=strategy, wrap_up=wrap_up)
     )
     (root / "agents" / "agents.yaml").write_text(AGENTS.format(alice=alice, bob=bob))
     return root

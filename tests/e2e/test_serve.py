@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
+from serve_process import start_serve
 from sipp import audio_and_dtmf_pcap, free_port, run_sipp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,30 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 async def test_alur_serve_support_example_answers_a_call_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     db = tmp_path / "events.db"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "alur.cli",
-        "serve",
-        str(ROOT / "examples" / "support"),
-        "--sip-port",
-        str(port),
-        "--db",
-        str(db),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
-    )
-    assert proc.stdout is not None
-    banner = []
+    proc, text = await start_serve(ROOT / "examples" / "support", port, db, tmp_path)
     try:
-        while True:
-            line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
-            assert line, (await proc.stderr.read()).decode()  # type: ignore[union-attr]
-            banner.append(line)
-            if line.startswith("Press Ctrl-C"):
-                break
-        text = "".join(banner)
         assert f"sip:127.0.0.1:{port} (UDP+TCP" in text
         assert "dial 1000" in text and "-> flow main" in text
         pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=2)
@@ -59,6 +36,9 @@ async def test_alur_serve_support_example_answers_a_call_and_stops_on_ctrl_c(tmp
         proc.send_signal(signal.SIGINT)
         rc = await asyncio.wait_for(proc.wait(), 15)
     assert rc == 0
+    console = (await proc.stdout.read()).decode()  # type: ignore[union-attr]
+    (line,) = [x for x in console.splitlines() if "-> 1000" in x]  # one line per call
+    assert "6281234 -> 1000" in line and "main: office_hours" in line, console
     from alur.store.event_store import EventStore
 
     store = EventStore(str(db))
