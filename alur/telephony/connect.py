@@ -138,11 +138,16 @@ class Connector:
         """Start ringing; await `leg.result` for 'answered' | 'busy' | 'no_answer' | 'declined' | 'failed'.
         With `kind` ("agent_blind", "ring_group"), an agent's phone rung outside the queues is reported
         to the router, so it offers that agent nothing else until this call is over."""
+        host, sip_port = target.addr
+        address = await self.ua.names.resolve(host)
+        if address is None:
+            log.warning("cannot ring %s: no address for host %r", target.label, host)
+            address = host  # the INVITE is lost and times out: the leg ends as no answer
         media = RtpStream(self.bind_host, self.media_host)
         port = await media.open()
         call = self.ua.invite(
             target.uri,
-            target.addr,
+            (address, sip_port),
             target.transport,
             from_user=caller_id or "anonymous",
             sdp=build_offer(self.media_host, port),

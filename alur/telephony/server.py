@@ -251,6 +251,7 @@ class SipServer:
         for leg in [*self.ua.dialogs.values(), *self.ua.calls.values()]:
             leg.hangup()  # anything left (a callback's legs, a leg still ringing): BYE or CANCEL
         await self.transports.close()
+        await self.ua.names.close()
 
     # --- agents ------------------------------------------------------------------------------------
 

@@ -45,3 +45,38 @@ async def test_alur_serve_support_example_answers_a_call_and_stops_on_ctrl_c(tmp
     kinds = [type(e).__name__ for e in store.events()]
     store.close()
     assert kinds.count("CallArrived") == 1 and kinds.count("CallEnded") == 1
+
+
+async def test_a_caller_whose_contact_is_a_host_name_gets_our_bye(tmp_path: Path) -> None:
+    """uvloop cannot send a datagram to a name: the BYE goes where the caller's requests come from
+    while the name is looked up, and no exception escapes (the call ends, its leg is forgotten)."""
+    from e2e_env import make_project
+
+    scenario = (Path(__file__).parent / "scenarios" / "caller_wait_bye.xml").read_text()
+    named = tmp_path / "caller_named_contact.xml"
+    named.write_text(
+        scenario.replace(
+            "Contact: <sip:6281234@[local_ip]:[local_port]>", "Contact: <sip:6281234@localhost:[local_port]>"
+        )
+    )
+    root = make_project(tmp_path / "project", alice=free_port(), bob=free_port(), trunk=free_port())
+    port = free_port()
+    proc, _ = await start_serve(root, port, tmp_path / "events.db", tmp_path)
+    try:
+        pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1)
+        caller = await run_sipp(
+            named,
+            f"127.0.0.1:{port}",
+            port=free_port(),
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(pcap)},
+            params={"wait_ms": 200, "talk_ms": 0},
+            timeout=30,
+        )
+        assert caller.ok, caller.errors or caller.stderr  # the flow's hang-up reached it as a BYE
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rc = await asyncio.wait_for(proc.wait(), 15)
+    errors = (await proc.stderr.read()).decode()  # type: ignore[union-attr]
+    assert rc == 0 and "Traceback" not in errors, errors

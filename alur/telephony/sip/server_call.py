@@ -105,8 +105,10 @@ class ServerCall:
         if self.state is S.ENDED or self.dialog is None:
             return
         self._move(S.ENDED)
-        self.ua.send_in_dialog(self.dialog, "BYE", self.peer)
-        self.ua.forget(self)
+        try:
+            self.ua.send_in_dialog(self.dialog, "BYE", self.peer)
+        finally:  # whatever sending did, the leg is over: no retransmission or dialog outlives it
+            self.ua.forget(self)
 
     def ack_arrived(self, request: SipRequest) -> None:
         if self.state is S.ANSWERED:

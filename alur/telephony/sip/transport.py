@@ -25,8 +25,14 @@ class UdpPeer:
     reliable: bool = False
 
     def send(self, data: bytes) -> None:
-        if not self.sock.is_closing():
+        """Send, or log why not: a failed send is a lost datagram (SIP retransmits), never an
+        exception in the caller, which is often a timer."""
+        if self.sock.is_closing():
+            return
+        try:
             self.sock.sendto(data, self.addr)
+        except (OSError, ValueError) as exc:
+            log.warning("cannot send to %s:%s: %s", self.addr[0], self.addr[1], exc)
 
 
 @dataclass(slots=True, eq=False)

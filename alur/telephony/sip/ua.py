@@ -16,6 +16,7 @@ from alur.telephony.sip.dialog import Dialog
 from alur.telephony.sip.in_dialog import DialogOwner, InDialogRequests, Leg
 from alur.telephony.sip.legs import ALLOW, DialogLeg, ServerLegState
 from alur.telephony.sip.message import SipRequest, SipResponse, cseq_of, new_call_id, new_tag, tag_of
+from alur.telephony.sip.names import HostNames
 from alur.telephony.sip.registrar import Registrar
 from alur.telephony.sip.server_call import ServerCall
 from alur.telephony.sip.stack import Peer, SipStack
@@ -47,6 +48,7 @@ class UserAgent:
         self.resolve = resolve
         self.registrar = registrar
         self.user_agent = user_agent
+        self.names = HostNames()
         self.on_invite: Callable[[ServerCall], None] | None = None
         self.calls: dict[str, Leg] = {}  # by Call-ID, while not yet in a dialog
         self.dialogs: dict[tuple[str, str], Leg] = {}
@@ -83,7 +85,10 @@ class UserAgent:
         if fallback.reliable:
             return fallback
         host, port, transport = dialog.next_hop()
-        return self.resolve((host, port), transport)
+        address = self.names.address(host)
+        if address is None:  # a name not looked up yet: answer where the peer's requests come from
+            return fallback
+        return self.resolve((address, port), transport)
 
     def send_in_dialog(
         self,
