@@ -303,6 +303,9 @@ class SipServer:
         if agent is not None:
             return self.agent_target(agent.id)
         if dest.lower().startswith(("sip:", "sips:")):
+            for configured in self.project.agents.values():
+                if configured.sip_uri and configured.sip_uri == dest:  # an agent's own phone
+                    return self.agent_target(configured.id)
             try:
                 return Target.from_uri(dest)
             except (ValueError, IndexError):

@@ -17,6 +17,7 @@ timezone: UTC
 numbers:
   "100": support
   "200": after_hours
+  "300": crm
 server:
   silence_timeout: {silence}
   trunk: "sip:127.0.0.1:{trunk}"
@@ -79,6 +80,27 @@ nodes:
     type: play
     say: "Your balance is ${vars.balance} rupiah."
     next: bye
+  bye:
+    type: hangup
+    prompt: "Goodbye."
+"""
+
+CRM = """\
+flow: crm
+start: queue
+nodes:
+  queue:
+    type: queue
+    queue: support
+    announce_every: 5
+    answered: post_call
+    fail: bye
+  post_call:
+    type: http
+    url: "http://127.0.0.1:{web}/crm/${caller_id}"
+    timeout: 2
+    next: bye
+    fail: bye
   bye:
     type: hangup
     prompt: "Goodbye."
@@ -155,6 +177,7 @@ def make_project(
         SUPPORT.replace("{alice}", str(alice)).replace("{bob}", str(bob)).replace("{web}", str(web))
     )
     (root / "flows" / "after_hours.yaml").write_text(AFTER_HOURS)
+    (root / "flows" / "crm.yaml").write_text(CRM.replace("{web}", str(web)))
     (root / "calendars" / "closed.yaml").write_text(CALENDAR)
     (root / "queues" / "support.yaml").write_text(
         QUEUE.format(ring_timeout=ring_timeout, max_wait=max_wait, strategy=strategy, wrap_up=wrap_up)
@@ -187,6 +210,20 @@ class Running:
 
     async def settle(self) -> None:
         await self.center.settle()
+
+    async def until(self, condition: Any, timeout: float = 15.0) -> None:
+        """Wait until `condition()` holds (checked after each delivery of events), or fail."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            await self.settle()
+            if condition():
+                return
+            if loop.time() > deadline:
+                raise AssertionError(f"still not true after {timeout:g} s: {condition}")
+            await asyncio.sleep(0.02)
 
     async def stop(self) -> None:
         await self.sip.stop()

@@ -16,6 +16,22 @@ SCENARIOS = Path(__file__).with_name("scenarios")
 DTMF_EVENTS = {**{str(i): i for i in range(10)}, "*": 10, "#": 11}
 
 
+async def listening(*ports: int, timeout: float = 10.0) -> None:
+    """Wait until something (a sipp phone) has bound each of these UDP ports on 127.0.0.1."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    for port in ports:
+        while True:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    break  # taken: the phone is listening
+            if loop.time() > deadline:
+                raise AssertionError(f"nothing is listening on UDP port {port} after {timeout:g} s")
+            await asyncio.sleep(0.02)
+
+
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
     """A port free for both UDP and TCP (SIP listens on both)."""
     while True:
@@ -188,6 +204,11 @@ async def run_sipp(
     except TimeoutError:
         proc.kill()
         out, err = await proc.communicate()
+    except asyncio.CancelledError:  # the test is done with this phone: end it, and reap it
+        if proc.returncode is None:
+            proc.kill()
+        await asyncio.shield(proc.wait())
+        raise
     errfile = workdir / f"{name}-{port}-errors.log"
     errors = errfile.read_text(errors="replace") if errfile.exists() else ""
     return SippResult(

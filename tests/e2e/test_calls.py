@@ -8,14 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from e2e_env import Env
-from sipp import audio_and_dtmf_pcap, free_port, run_sipp
+from sipp import audio_and_dtmf_pcap, free_port, listening, run_sipp
 
 from alur.core.events import (
     Abandoned,
+    AgentStateChanged,
     Answered,
     CallArrived,
     CallEnded,
     CallQueued,
+    DirectCallEnded,
+    DirectCallStarted,
     MenuOptionChosen,
     OfferDeclined,
     TalkEnded,
@@ -40,7 +43,7 @@ async def test_happy_path_menu_queue_agent_answers_caller_hangs_up(env: Env, tmp
             timeout=30,
         )
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice)  # the phones are up before the call
     caller = await run_sipp(
         "caller.xml",
         f"127.0.0.1:{env.sip_port}",
@@ -54,7 +57,8 @@ async def test_happy_path_menu_queue_agent_answers_caller_hangs_up(env: Env, tmp
     agent_result = await agent
     assert caller.ok, caller.errors or caller.stderr
     assert agent_result.ok, agent_result.errors or agent_result.stderr  # includes: agent got BYE
-    await asyncio.sleep(0.3)
+    await server.until(lambda: not server.channels)  # every call has finished
+    await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     assert kinds(ev, CallArrived)[0].flow == "support"
     assert [e.option for e in kinds(ev, MenuOptionChosen)] == ["1"]
@@ -110,7 +114,7 @@ async def test_agent_no_answer_then_next_agent_answers(env: Env, tmp_path: Path)
             timeout=30,
         )
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice, env.bob)  # the phones are up before the call
     caller = await run_sipp(
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 7000)
     )
@@ -118,6 +122,7 @@ async def test_agent_no_answer_then_next_agent_answers(env: Env, tmp_path: Path)
     assert caller.ok, caller.errors or caller.stderr
     assert a.ok, a.errors or a.stderr  # CANCEL got to alice, and our ACK for her 487
     assert b.ok, b.errors or b.stderr
+    await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     declined = kinds(ev, OfferDeclined)
     assert [(d.agent_id, d.reason) for d in declined] == [("alice", "no_answer")]
@@ -146,7 +151,7 @@ async def test_agent_busy_486_and_decline_603_are_acked_and_next_agent_rung(env:
             timeout=20,
         )
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice, env.bob)  # the phones are up before the call
     caller = await run_sipp(
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 3000)
     )
@@ -154,6 +159,7 @@ async def test_agent_busy_486_and_decline_603_are_acked_and_next_agent_rung(env:
     assert caller.ok, caller.errors or caller.stderr
     assert a.ok, a.errors or a.stderr  # each final error response was ACKed (else sipp times out)
     assert b.ok, b.errors or b.stderr
+    await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     reasons = {(d.agent_id, d.reason) for d in kinds(ev, OfferDeclined)}
     assert {("alice", "busy"), ("bob", "declined")} <= reasons
@@ -166,18 +172,18 @@ async def test_caller_abandons_in_queue(env: Env, tmp_path: Path) -> None:
     server = await env.start(ring_timeout=10)
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=4, digits="1", digit_at=0.1)
     alice = asyncio.create_task(agent_phone("agent_noanswer.xml", env.alice, tmp_path, timeout=20))
-    await asyncio.sleep(0.3)
+    await listening(env.alice)  # the phones are up before the call
     caller = await run_sipp(
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 3500)
     )
     a = await alice
     assert caller.ok, caller.errors or caller.stderr
     assert a.ok, a.errors or a.stderr  # the ringing agent was CANCELled when the caller left
+    await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     assert len(kinds(ev, Abandoned)) == 1
     assert kinds(ev, CallEnded)[0].how == "caller_hangup"
-    await asyncio.sleep(0.2)
-    assert server.agent_states()["alice"] == "available"
+    await server.until(lambda: server.agent_states()["alice"] == "available")
 
 
 async def test_caller_hangs_up_during_menu(env: Env, tmp_path: Path) -> None:
@@ -187,6 +193,7 @@ async def test_caller_hangs_up_during_menu(env: Env, tmp_path: Path) -> None:
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 200)
     )
     assert caller.ok, caller.errors or caller.stderr
+    await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     ended = kinds(ev, CallEnded)
     assert len(ended) == 1 and ended[0].how == "caller_hangup"
@@ -202,6 +209,7 @@ async def test_invalid_digit_then_timeout_ends_with_goodbye(env: Env, tmp_path: 
         "caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500)
     )
     assert caller.ok, caller.errors or caller.stderr  # Alur hung up with BYE
+    await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     assert [r.reason for r in kinds(ev, MenuInputRejected)] == ["invalid", "timeout"]
     assert not kinds(ev, CallQueued)
@@ -216,6 +224,7 @@ async def test_after_hours_voicemail_is_recorded(env: Env, tmp_path: Path) -> No
     args = caller_args(env, tmp_path, pcap, 100)
     caller = await run_sipp("caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", service="200", **args)
     assert caller.ok, caller.errors or caller.stderr
+    await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     assert kinds(ev, CallArrived)[0].flow == "after_hours"
     vm = kinds(ev, VoicemailRecorded)
@@ -236,7 +245,8 @@ async def test_retransmitted_invite_and_bye(env: Env, tmp_path: Path) -> None:
         timeout=20,
     )
     assert caller.ok, caller.errors or caller.stderr  # 200 to every INVITE copy, one call
-    await asyncio.sleep(0.2)
+    await server.until(lambda: not server.channels)  # every call has finished
+    await server.settle()  # the bus has delivered every event to the recorder
     assert len(kinds(server.events, CallArrived)) == 1
 
 
@@ -266,11 +276,7 @@ async def test_registered_phone_with_digest_gets_the_call(env: Env, tmp_path: Pa
         timeout=10,
     )
     assert reg.ok, reg.errors or reg.stderr
-    for _ in range(50):
-        await asyncio.sleep(0.1)
-        if server.agent_states()["carol"] == "available":
-            break
-    assert server.agent_states()["carol"] == "available"
+    await server.until(lambda: server.agent_states()["carol"] == "available")
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=5, digits="1", digit_at=0.1)
     caller = await run_sipp(
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 4000)
@@ -278,6 +284,7 @@ async def test_registered_phone_with_digest_gets_the_call(env: Env, tmp_path: Pa
     c = await carol
     assert caller.ok, caller.errors or caller.stderr
     assert c.ok, c.errors or c.stderr
+    await server.settle()  # the bus has delivered every event to the recorder
     assert [a.agent_id for a in kinds(server.events, Answered)] == ["carol"]
 
 
@@ -300,6 +307,7 @@ async def test_retransmitted_bye_gets_the_same_200(env: Env, tmp_path: Path) -> 
     assert len(byes) == 2 and byes[0] == byes[1]  # one transaction, sent twice
     answers = re.findall(r"^(SIP/2.0 \d+)[^\n]*\n(?:[^\n]+\n)*?CSeq: 2 BYE", log, re.M)
     assert answers == ["SIP/2.0 200", "SIP/2.0 200"]
+    await server.settle()  # the bus has delivered every event to the recorder
     assert len(kinds(server.events, CallArrived)) == 1
     assert len(kinds(server.events, CallEnded)) == 1
 
@@ -317,13 +325,14 @@ async def test_info_dtmf_chooses_menu_option(env: Env, tmp_path: Path) -> None:
             timeout=30,
         )
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice)  # the phones are up before the call
     args = caller_args(env, tmp_path, pcap, 1200, 3000)
     args["params"]["digit"] = "1"
     caller = await run_sipp("caller_info.xml", f"127.0.0.1:{env.sip_port}", **args)
     a = await alice
     assert caller.ok, caller.errors or caller.stderr
     assert a.ok, a.errors or a.stderr
+    await server.settle()  # the bus has delivered every event to the recorder
     assert [e.option for e in kinds(server.events, MenuOptionChosen)] == ["1"]
     assert [x.agent_id for x in kinds(server.events, Answered)] == ["alice"]
 
@@ -334,6 +343,7 @@ async def test_call_over_tcp(env: Env, tmp_path: Path) -> None:
     args = caller_args(env, tmp_path, pcap, 1500)
     caller = await run_sipp("caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", transport="t1", **args)
     assert caller.ok, caller.errors or caller.stderr  # Alur's goodbye BYE came over the same connection
+    await server.settle()  # the bus has delivered every event to the recorder
     assert [e.option for e in kinds(server.events, MenuOptionChosen)] == ["2"]
 
 
@@ -362,7 +372,7 @@ async def test_agent_blind_transfer_with_refer(env: Env, tmp_path: Path) -> None
             timeout=30,
         )
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice, env.bob)  # the phones are up before the call
     caller = await run_sipp(
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 7000)
     )
@@ -370,11 +380,22 @@ async def test_agent_blind_transfer_with_refer(env: Env, tmp_path: Path) -> None
     assert caller.ok, caller.errors or caller.stderr
     assert a.ok, a.errors or a.stderr  # 202, NOTIFY, and BYE for the transferring agent
     assert b.ok, b.errors or b.stderr  # the transfer target was rung, answered, and got the final BYE
+    await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     moved = kinds(ev, CallTransferred)
     assert [(t.destination, t.kind) for t in moved] == [(f"sip:bob@127.0.0.1:{env.bob}", "agent_blind")]
     assert [(t.agent_id, t.ended_by) for t in kinds(ev, TalkEnded)] == [("alice", "transfer")]
     assert server.agent_states()["alice"] == "available"  # freed at the transfer, not at the hang-up
+    # bob, rung by the transfer, was taken out of routing while his phone rang and he talked
+    assert [(d.agent_id, d.kind) for d in kinds(ev, DirectCallStarted)] == [("bob", "agent_blind")]
+    assert [(d.agent_id, d.answered) for d in kinds(ev, DirectCallEnded)] == [("bob", True)]
+    bob_states = [(c.old, c.new) for c in kinds(ev, AgentStateChanged) if c.agent_id == "bob"]
+    assert bob_states == [
+        ("offline", "available"),
+        ("available", "reserved"),
+        ("reserved", "busy"),
+        ("busy", "available"),
+    ]
 
 
 async def test_transfer_to_external_number_through_trunk(env: Env, tmp_path: Path) -> None:
@@ -392,7 +413,7 @@ async def test_transfer_to_external_number_through_trunk(env: Env, tmp_path: Pat
             timeout=30,
         )
     )
-    await asyncio.sleep(0.3)
+    await listening(env.trunk)  # the phones are up before the call
     caller = await run_sipp(
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 4000)
     )
@@ -401,6 +422,7 @@ async def test_transfer_to_external_number_through_trunk(env: Env, tmp_path: Pat
     assert t.ok, t.errors or t.stderr
     log = (tmp_path / f"agent_answer-{env.trunk}-messages.log").read_text()
     assert f"INVITE sip:5551234@127.0.0.1:{env.trunk} SIP/2.0" in log
+    await server.settle()  # the bus has delivered every event to the recorder
     assert [(x.destination, x.kind) for x in kinds(server.events, CallTransferred)] == [
         ("5551234", "external")
     ]
@@ -420,13 +442,14 @@ async def test_silent_caller_is_hung_up_and_agent_freed(env: Env, tmp_path: Path
             timeout=30,
         )
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice)  # the phones are up before the call
     caller = await run_sipp(
         "caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1000)
     )
     a = await alice
     assert caller.ok, caller.errors or caller.stderr  # Alur sent BYE to the silent caller
     assert a.ok, a.errors or a.stderr  # and to the agent
+    await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     assert [x.agent_id for x in kinds(ev, Answered)] == ["alice"]
     assert len(kinds(ev, TalkEnded)) == 1
@@ -440,6 +463,7 @@ async def test_delayed_offer_answer_in_ack(env: Env, tmp_path: Path) -> None:
         "caller_late_offer.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500)
     )
     assert caller.ok, caller.errors or caller.stderr
+    await server.settle()  # the bus has delivered every event to the recorder
     assert [e.option for e in kinds(server.events, MenuOptionChosen)] == ["2"]  # DTMF reached us
     assert server.finished[0].stats["caller_rtp_out"] > 50  # prompts went to the address in the ACK
 
@@ -488,13 +512,14 @@ async def test_agent_holds_and_resumes_with_reinvite_without_the_call_ending(
             timeout=30,
         )
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice)  # the phones are up before the call
     caller = await run_sipp(
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 8000)
     )
     a = await alice
     assert caller.ok, caller.errors or caller.stderr  # still connected at the end: its BYE got 200
     assert a.ok, a.errors or a.stderr  # a=recvonly answered to hold, a=sendrecv to resume, then BYE
+    await server.settle()  # the bus has delivered every event to the recorder
     talk = kinds(server.events, TalkEnded)
     assert [(t.agent_id, t.ended_by) for t in talk] == [
         ("alice", "caller")
@@ -513,6 +538,7 @@ async def test_caller_asks_for_callback_agent_calls_back_through_trunk(env: Env,
         "caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500)
     )
     assert caller.ok, caller.errors or caller.stderr  # told goodbye, hung up by Alur
+    await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     assert [(c.queue, c.number) for c in kinds(ev, CallbackRequested)] == [("support", "6281234")]
     assert any("press 1" in p.prompt for p in kinds(ev, PromptPlayed) if p.node == "queue")
@@ -538,7 +564,7 @@ async def test_caller_asks_for_callback_agent_calls_back_through_trunk(env: Env,
             timeout=30,
         )
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice, env.trunk)  # the phones are up before the call
     server.router.unpause("alice")
     a, c = await alice, await customer
     assert a.ok, a.errors or a.stderr  # the agent was rung first, then got BYE when the customer hung up
@@ -574,7 +600,7 @@ async def test_ring_group_rings_all_and_bridges_the_one_that_answers(env: Env, t
             timeout=30,
         )
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice, env.bob)  # the phones are up before the call
     caller = await run_sipp(
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 4000)
     )
@@ -582,8 +608,17 @@ async def test_ring_group_rings_all_and_bridges_the_one_that_answers(env: Env, t
     assert caller.ok, caller.errors or caller.stderr
     assert a.ok, a.errors or a.stderr
     assert b.ok, b.errors or b.stderr
+    await server.settle()  # the bus has delivered every event to the recorder
     moved = kinds(server.events, CallTransferred)
     assert [(m.destination, m.kind) for m in moved] == [(f"sip:bob@127.0.0.1:{env.bob}", "ring_group")]
+    # both phones rang outside the queues: the router knew, and both are free again
+    assert sorted((d.agent_id, d.kind) for d in kinds(server.events, DirectCallStarted)) == [
+        ("alice", "ring_group"),
+        ("bob", "ring_group"),
+    ]
+    ended = sorted((d.agent_id, d.answered) for d in kinds(server.events, DirectCallEnded))
+    assert ended == [("alice", False), ("bob", True)]
+    assert server.agent_states() == {"alice": "available", "bob": "available", "carol": "offline"}
     assert server.finished[0].stats["agent_rtp_in"] > 20
 
 
@@ -600,14 +635,11 @@ async def test_server_stop_hangs_up_caller_and_agent(env: Env, tmp_path: Path) -
             timeout=30,
         )
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice)  # the phones are up before the call
     caller = asyncio.create_task(
         run_sipp("caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500))
     )
-    for _ in range(100):
-        await asyncio.sleep(0.1)
-        if kinds(server.events, Answered):
-            break
+    await server.until(lambda: kinds(server.events, Answered))
     await server.stop()  # as on Ctrl-C
     env.server = None
     c, a = await caller, await alice
@@ -633,7 +665,7 @@ async def test_queue_ring_all_bridges_the_first_to_answer_and_cancels_the_other(
         )
     )
     bob = asyncio.create_task(agent_phone("agent_noanswer.xml", env.bob, tmp_path, timeout=30))
-    await asyncio.sleep(0.3)
+    await listening(env.alice, env.bob)  # the phones are up before the call
     caller = await run_sipp(
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 5000)
     )
@@ -641,6 +673,7 @@ async def test_queue_ring_all_bridges_the_first_to_answer_and_cancels_the_other(
     assert caller.ok, caller.errors or caller.stderr
     assert a.ok, a.errors or a.stderr  # answered, talked, got the caller's BYE
     assert b.ok, b.errors or b.stderr  # rang, got CANCEL; our ACK for its 487 arrived
+    await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     offered = kinds(ev, Offered)
     assert sorted(o.agent_id for o in offered) == ["alice", "bob"]
@@ -656,8 +689,7 @@ async def test_queue_ring_all_bridges_the_first_to_answer_and_cancels_the_other(
     branches = re.findall(r"^(INVITE|CANCEL|ACK) sip:.*?^Via: [^\r\n]*branch=([^;\r\n]+)", log, re.M | re.S)
     # CANCEL and the ACK of the 487 belong to the INVITE's transaction
     assert [m for m, _ in branches] == ["INVITE", "CANCEL", "ACK"] and len({b for _, b in branches}) == 1
-    await asyncio.sleep(0.2)
-    assert server.agent_states()["bob"] == "available"
+    await server.until(lambda: server.agent_states()["bob"] == "available")
 
 
 async def test_queue_ring_all_second_answer_crossing_our_cancel_is_acked_and_hung_up(
@@ -683,7 +715,7 @@ async def test_queue_ring_all_second_answer_crossing_our_cancel_is_acked_and_hun
             timeout=30,
         )
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice, env.bob)  # the phones are up before the call
     caller = await run_sipp(
         "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, 4000)
     )
@@ -691,10 +723,10 @@ async def test_queue_ring_all_second_answer_crossing_our_cancel_is_acked_and_hun
     assert caller.ok, caller.errors or caller.stderr
     assert a.ok, a.errors or a.stderr
     assert b.ok, b.errors or b.stderr  # its late 200 got ACK, then BYE: the phone is not left off-hook
+    await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     assert [x.agent_id for x in kinds(ev, Answered)] == ["alice"]
     assert [(d.agent_id, d.reason) for d in kinds(ev, OfferDeclined)] == [("bob", "lost_race")]
     assert [t.agent_id for t in kinds(ev, TalkEnded)] == ["alice"]
     assert server.finished[0].stats["agent_rtp_in"] > 50
-    await asyncio.sleep(0.2)
-    assert server.agent_states()["bob"] == "available"
+    await server.until(lambda: server.agent_states()["bob"] == "available")
