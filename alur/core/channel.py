@@ -55,6 +55,7 @@ class QueueRequest:
     announce_every: float = 30.0
     music_on_hold: str | None = None
     offer_callback: bool = False
+    caller_language: str = "en"  # the language the caller hears announcements in (the call's language)
     attributes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 

@@ -58,6 +58,7 @@ class PromptPlayed(Event):
     node: str
     prompt: str  # the file name or the spoken text
     language: str = "en"
+    announcement: str = ""  # the system announcement's id ("queue.position"), when it was one
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alur.core.announcements import Announcements
 from alur.core.errors import AlurError, CallerHungUp
 from alur.core.events import Event, PhoneRegistered
 from alur.media.prompts import PromptLibrary
@@ -226,7 +227,13 @@ class SipServer:
             bind_host=opts.host,
             execute=self.center.execute,
         )
-        self.queues = LiveQueues(self.center, self.connector, self.agent_target, self.center.spawn)
+        self.queues = LiveQueues(
+            self.center,
+            self.connector,
+            self.agent_target,
+            self.center.spawn,
+            Announcements(self.project.settings.announcement_overrides()),
+        )
         await self.transports.start(opts.host, opts.port, tcp=opts.tcp)
         if opts.port == 0:
             opts.port = self.transports.udp.get_extra_info("sockname")[1]  # type: ignore[union-attr]
