@@ -276,6 +276,24 @@ class CallbackAttempted(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyAnswered(Event):
+    """One answer of a post-call survey, logged as soon as it is given (a caller who hangs up
+    mid-survey keeps the answers before); `agent_id` and `queue` are those of the call it rates."""
+
+    KIND: ClassVar[str] = "survey.answered"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    survey: str  # the survey node
+    question: str
+    answer: str  # the key pressed, or the option the speech matched
+    score: int | None  # the answer on the question's scale (1..scale), when it has one
+    agent_id: str | None
+    queue: str | None
+    via: str = "dtmf"  # "dtmf" | "speech"
+
+
+@dataclass(frozen=True, slots=True)
 class TalkEnded(Event):
     """Caller and agent are no longer connected; handle time = talk + wrap-up."""
 
