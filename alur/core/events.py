@@ -73,6 +73,20 @@ class DigitsCollected(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class SpeechRecognized(Event):
+    """What the recogniser heard at a menu, how sure it was, and the option it matched (None: no match)."""
+
+    KIND: ClassVar[str] = "ivr.speech_recognized"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    node: str
+    text: str
+    confidence: float
+    option: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class MenuOptionChosen(Event):
     """One valid IVR choice: the source of IVR option popularity."""
 

@@ -17,6 +17,7 @@ from typing import Any
 from alur.core.announcements import Announcements
 from alur.core.errors import AlurError, CallerHungUp
 from alur.core.events import Event, PhoneRegistered
+from alur.integrations.speech import LazyRecognizer
 from alur.media.prompts import PromptLibrary
 from alur.media.rtp import RtpStream
 from alur.service.center import ContactCenter
@@ -72,6 +73,7 @@ class ServerOptions:
             "http_host",
             "http_port",
             "database",
+            "speech",
         }
         unknown = sorted(set(server) - known)
         if unknown:
@@ -227,6 +229,7 @@ class SipServer:
             bind_host=opts.host,
             execute=self.center.execute,
         )
+        self.recognizer = LazyRecognizer(self.project.settings.server.get("speech"))
         self.queues = LiveQueues(
             self.center,
             self.connector,
@@ -390,6 +393,7 @@ class SipServer:
             connector=self.connector,
             recordings_dir=self.options.recordings_dir or Path("recordings"),
             silence_timeout=self.options.silence_timeout,
+            recognizer=self.recognizer,
         )
         self.channels[channel.call_id] = channel
         if params is not None:
