@@ -132,13 +132,22 @@ class MenuNode(NodeBase):
         terminator = "#" if self._max > 1 and not any("#" in k for k in self.options) else None
         while True:
             await call.play(self.prompt)
-            result = await call.channel.collect_digits(
-                self._max,
-                timeout=self.timeout,
-                inter_digit_timeout=self.inter_digit_timeout,
-                terminator=terminator,
-                speech=self.grammar(call.language),
-            )
+            grammar = self.grammar(call.language)
+            if grammar is None:  # keys only: any Channel, also one that cannot listen for speech
+                result = await call.channel.collect_digits(
+                    self._max,
+                    timeout=self.timeout,
+                    inter_digit_timeout=self.inter_digit_timeout,
+                    terminator=terminator,
+                )
+            else:
+                result = await call.channel.collect_digits(
+                    self._max,
+                    timeout=self.timeout,
+                    inter_digit_timeout=self.inter_digit_timeout,
+                    terminator=terminator,
+                    speech=grammar,
+                )
             now = call.now()
             if result.ended_by in ("speech", "no_match"):
                 option = result.digits or None
