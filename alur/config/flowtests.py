@@ -10,6 +10,7 @@ cases:
     caller:                             # what the caller does each time the flow listens
       - "2"                             # press 2
       - {press: "100001#", after: 2}    # first digit 2 s after the flow listens
+      - {say: "tagihan"}                # say a phrase (matched as a perfect recogniser would)
       - silence                         # press nothing
       - {hangup: 3}                     # hang up 3 s after the flow listens
     hangup_at: 300                      # or: hang up 300 s after the call starts, wherever it is
@@ -45,17 +46,19 @@ DTMF = frozenset("0123456789*#")
 
 @dataclass(frozen=True, slots=True)
 class CallerStep:
-    """One move of a case's scripted caller, as written: `press` digits, stay silent, or hang up."""
+    """One move of a case's scripted caller, as written: `press` digits, `say` a phrase, stay silent,
+    or hang up."""
 
-    action: Literal["press", "silence", "hangup"]
-    digits: str = ""
+    action: Literal["press", "say", "silence", "hangup"]
+    digits: str = ""  # the keys pressed, or the words said
     after: float = 0.0  # seconds after the flow starts listening (press, hangup)
     gap: float = 0.3  # seconds between the keys of one press
     barge_in: bool = False
 
 
 def parse_step(step: Any) -> CallerStep:
-    """'1' / 1 press; 'silence'; 'hangup'; {press, after, gap}; {silence: true}; {hangup: seconds}."""
+    """'1' / 1 press; 'silence'; 'hangup'; {press, after, gap}; {say: words, after}; {silence: true};
+    {hangup: seconds}."""
     if isinstance(step, CallerStep):
         return step
     if isinstance(step, bool):
@@ -81,11 +84,19 @@ def parse_step(step: Any) -> CallerStep:
             return _press(
                 digits, float(step.get("after", 1.0)), float(step.get("gap", 0.3)), bool(step.get("barge_in"))
             )
+        if "say" in step:
+            extra = set(step) - {"say", "after"}
+            if extra:
+                raise ValueError(f"caller step {step!r}: unknown key(s) {sorted(extra)}")
+            words = str(step["say"] or "").strip()
+            if not words:
+                raise ValueError(f"caller step {step!r}: say needs the words the caller says")
+            return CallerStep("say", words, float(step.get("after", 1.0)))
         if set(step) == {"silence"}:
             return CallerStep("silence")
         if set(step) == {"hangup"}:
             return CallerStep("hangup", after=float(step["hangup"] or 0))
-    raise ValueError(f"caller step {step!r} is not understood (press/silence/hangup)")
+    raise ValueError(f"caller step {step!r} is not understood (press/say/silence/hangup)")
 
 
 def _press(digits: str, after: float = 1.0, gap: float = 0.3, barge_in: bool = False) -> CallerStep:

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from alur.config.flows import check_project_flows, load_flow
 from alur.config.messages import describe_validation_error
 from alur.config.yamlsrc import Problem, YamlFileError, key_line, line_at, load_yaml, node_line, plain
+from alur.core.announcements import AnnouncementError, Override, check_override
 from alur.core.errors import AlurError
 from alur.core.timezones import TimeZoneName
 from alur.flow.calendars import Calendar
@@ -61,6 +62,13 @@ class DirectorySettings(BaseModel):
         return self
 
 
+class RecordedAnnouncement(BaseModel):
+    """`{file: prompts/position.wav}`: a recording in place of a spoken announcement."""
+
+    model_config = ConfigDict(extra="forbid")
+    file: str = Field(min_length=1)
+
+
 class ProjectSettings(BaseModel):
     """The project's `alur.yaml`."""
 
@@ -75,6 +83,29 @@ class ProjectSettings(BaseModel):
     prompts_dir: str = "prompts"
     server: dict[str, Any] = Field(default_factory=dict)  # read by `alur serve`
     simulation: dict[str, Any] = Field(default_factory=dict)  # read by `alur simulate`
+    #: announcement id -> language -> own wording (text) or recording ({file: ...})
+    announcements: dict[str, dict[str, str | RecordedAnnouncement]] = Field(default_factory=dict)
+
+    @field_validator("announcements")
+    @classmethod
+    def _announcements(
+        cls, v: dict[str, dict[str, str | RecordedAnnouncement]]
+    ) -> dict[str, dict[str, str | RecordedAnnouncement]]:
+        for announcement, by_language in v.items():
+            for language, value in by_language.items():
+                try:
+                    check_override(announcement, language, _override(value))
+                except AnnouncementError as exc:
+                    raise ValueError(exc.message) from None
+        return v
+
+    def announcement_overrides(self) -> dict[str, dict[str, Override]]:
+        """The overrides in the form `alur.core.announcements.Announcements` takes."""
+        return {a: {lang: _override(v) for lang, v in by.items()} for a, by in self.announcements.items()}
+
+
+def _override(value: str | RecordedAnnouncement) -> Override:
+    return Override(text=value) if isinstance(value, str) else Override(file=value.file)
 
 
 class Customer(BaseModel):

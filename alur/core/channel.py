@@ -28,9 +28,33 @@ class Prompt:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeechGrammar:
+    """What a menu listens for besides keys: phrases (in the call's language) and the option each
+    one chooses; a recognition below `confidence` (0..1) counts as no match."""
+
+    phrases: tuple[tuple[str, str], ...]  # (phrase, option key)
+    language: str = "en"
+    confidence: float = 0.5
+
+    def option(self, text: str) -> str | None:
+        """The option a recognised text names: the phrase it is, or the longest phrase it contains."""
+        said = " ".join(text.lower().split())
+        best: tuple[int, str] | None = None
+        for phrase, option in self.phrases:
+            p = " ".join(phrase.lower().split())
+            if said == p:
+                return option
+            if p and f" {p} " in f" {said} " and (best is None or len(p) > best[0]):
+                best = (len(p), option)
+        return best[1] if best else None
+
+
+@dataclass(frozen=True, slots=True)
 class DigitsResult:
-    digits: str
-    ended_by: str  # "max_digits" | "terminator" | "timeout"
+    digits: str  # with speech: the key of the option the caller said
+    ended_by: str  # "max_digits" | "terminator" | "timeout" | "speech" | "no_match"
+    speech: str = ""  # what the recogniser heard
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +79,7 @@ class QueueRequest:
     announce_every: float = 30.0
     music_on_hold: str | None = None
     offer_callback: bool = False
+    caller_language: str = "en"  # the language the caller hears announcements in (the call's language)
     attributes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -92,6 +117,7 @@ class Channel(Protocol):
         timeout: float,
         inter_digit_timeout: float,
         terminator: str | None = "#",
+        speech: SpeechGrammar | None = None,
     ) -> DigitsResult: ...
 
     async def record(self, *, max_seconds: float, silence_timeout: float, beep: bool = True) -> Recording: ...

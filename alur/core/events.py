@@ -58,6 +58,7 @@ class PromptPlayed(Event):
     node: str
     prompt: str  # the file name or the spoken text
     language: str = "en"
+    announcement: str = ""  # the system announcement's id ("queue.position"), when it was one
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,20 @@ class DigitsCollected(Event):
     node: str
     digits: str
     ended_by: str  # "max_digits" | "terminator" | "timeout" | "hangup"
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechRecognized(Event):
+    """What the recogniser heard at a menu, how sure it was, and the option it matched (None: no match)."""
+
+    KIND: ClassVar[str] = "ivr.speech_recognized"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    node: str
+    text: str
+    confidence: float
+    option: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +287,24 @@ class CallbackAttempted(Event):
     queue: str
     agent_id: str
     reached: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyAnswered(Event):
+    """One answer of a post-call survey, logged as soon as it is given (a caller who hangs up
+    mid-survey keeps the answers before); `agent_id` and `queue` are those of the call it rates."""
+
+    KIND: ClassVar[str] = "survey.answered"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    survey: str  # the survey node
+    question: str
+    answer: str  # the key pressed, or the option the speech matched
+    score: int | None  # the answer on the question's scale (1..scale), when it has one
+    agent_id: str | None
+    queue: str | None
+    via: str = "dtmf"  # "dtmf" | "speech"
 
 
 @dataclass(frozen=True, slots=True)

@@ -186,6 +186,17 @@ class Call:
         runner.log(_prompt_played(runner.clock.now(), self.call_id, self.node_id, text, prompt.language))
         await self.channel.play(prompt, barge_in=barge_in)
 
+    async def announce(self, announcement: str, *, barge_in: bool = True, **values: int | str) -> None:
+        """Play one of the system's announcements (`alur.core.announcements`) in the call's language."""
+        prompt = self.runner.announcements.prompt(announcement, self.language, **values)
+        text = prompt.file or prompt.text or ""
+        self.prompts.append(text)
+        runner = self.runner
+        runner.log(
+            PromptPlayed(runner.clock.now(), self.call_id, self.node_id, text, prompt.language, announcement)
+        )
+        await self.channel.play(prompt, barge_in=barge_in)
+
     def end(self, how: str) -> None:
         if self.ended is None:
             self.ended = how

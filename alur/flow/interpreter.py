@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from alur.core.announcements import Announcements
 from alur.core.channel import Channel, QueueOutcome, QueueRequest
 from alur.core.clock import Clock
 from alur.core.errors import AlurError, CallerHungUp
@@ -113,6 +114,8 @@ class FlowRunner:
         self.directory: CustomerDirectory = directory or BuiltinDirectory(project.customers)
         self.http: HttpClient = http or NoHttp()
         self.zone = ZoneInfo(project.settings.timezone)
+        overrides = getattr(project.settings, "announcement_overrides", None)
+        self.announcements = Announcements(overrides() if callable(overrides) else None)
         self._splits: dict[tuple[str, str], list[float]] = {}
 
     def flow_for(self, dialed: str) -> Flow:

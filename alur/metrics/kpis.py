@@ -47,6 +47,13 @@ class Tally:
     callbacks_reached: int = 0
     working_time: float = 0.0
     staffed_time: float = 0.0
+    survey_answers: int = 0  # scored survey answers (see `survey_score`)
+    survey_score_total: int = 0
+
+    @property
+    def survey_score(self) -> float | None:
+        """The mean survey answer (on each question's own scale); None with no answers."""
+        return self.survey_score_total / self.survey_answers if self.survey_answers else None
 
     @property
     def abandonment_rate(self) -> float:
@@ -90,6 +97,8 @@ class Tally:
             "callbacks_reached": self.callbacks_reached,
             "handled": self.handled,
             "staffed_hours": self.staffed_time / 3600.0,
+            "survey_answers": self.survey_answers,
+            "survey_score": self.survey_score,
         }
 
 
@@ -101,6 +110,8 @@ class AgentTally:
     working_time: float = 0.0
     staffed_time: float = 0.0
     offers_missed: int = 0
+    survey_answers: int = 0
+    survey_score_total: int = 0
 
     @property
     def occupancy(self) -> float:
@@ -114,6 +125,8 @@ class AgentTally:
             "occupancy": self.occupancy,
             "staffed_hours": self.staffed_time / 3600.0,
             "offers_missed": self.offers_missed,
+            "survey_answers": self.survey_answers,
+            "survey_score": self.survey_score_total / self.survey_answers if self.survey_answers else None,
         }
 
 
@@ -190,6 +203,7 @@ class KpiFold:
             ev.CallbackRequested: self._callback_requested,
             ev.CallbackAttempted: self._callback_attempted,
             ev.MenuOptionChosen: self._menu_option,
+            ev.SurveyAnswered: self._survey_answered,
             ev.AgentStateChanged: self._agent_changed,
             ev.OfferDeclined: self._offer_declined,
             ev.CallEnded: self._call_ended,
@@ -370,6 +384,18 @@ class KpiFold:
             call = self._call(e.call_id, e.at)
             for t in self._slices(call, e.queue):
                 t.callbacks_reached += 1
+
+    def _survey_answered(self, e: ev.SurveyAnswered) -> None:
+        if e.score is None:
+            return
+        tallies: list[Tally | AgentTally] = [self.total, self._interval(self._slot(e.at))]
+        if e.queue:
+            tallies.append(self._queue(e.queue))
+        if e.agent_id:
+            tallies.append(self._agent(e.agent_id))
+        for t in tallies:
+            t.survey_answers += 1
+            t.survey_score_total += e.score
 
     def _menu_option(self, e: ev.MenuOptionChosen) -> None:
         key = (e.flow, e.node, e.option)

@@ -16,10 +16,20 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from alur.core.channel import ConnectOutcome, DigitsResult, Prompt, QueueOutcome, QueueRequest, Recording
+from alur.core.channel import (
+    ConnectOutcome,
+    DigitsResult,
+    Prompt,
+    QueueOutcome,
+    QueueRequest,
+    Recording,
+    SpeechGrammar,
+)
 from alur.core.errors import CallerHungUp
+from alur.integrations.speech import Recognizer
 from alur.media.prompts import BEEP, PromptError, PromptLibrary, level, write_wav
 from alur.media.rtp import RtpStream
+from alur.telephony.listen import listen
 from alur.telephony.sip.sdp import SdpError, answer_params, build_answer
 from alur.telephony.sip.server_call import ServerCall
 
@@ -55,7 +65,9 @@ class SipChannel:
         connector: Connector | None,
         recordings_dir: Path,
         silence_timeout: float = 60.0,
+        recognizer: Recognizer | None = None,
     ) -> None:
+        self.recognizer = recognizer  # for menus that listen for speech
         self.leg = leg
         self.media = media
         self.prompts = prompts
@@ -184,8 +196,18 @@ class SipChannel:
             raise CallerHungUp()
 
     async def collect_digits(
-        self, max_digits: int, *, timeout: float, inter_digit_timeout: float, terminator: str | None = "#"
+        self,
+        max_digits: int,
+        *,
+        timeout: float,
+        inter_digit_timeout: float,
+        terminator: str | None = "#",
+        speech: SpeechGrammar | None = None,
     ) -> DigitsResult:
+        if speech is not None and self.recognizer is not None and not self.digits:
+            heard = await self.race(listen(self, speech, self.recognizer, timeout))
+            if heard is not None:
+                return heard
         got = ""
         wait = timeout
         while True:

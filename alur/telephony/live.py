@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from alur.core.announcements import Announcements
 from alur.core.channel import Prompt, QueueOutcome, QueueRequest
 from alur.core.envelope import Envelope
 from alur.core.errors import AlurError, CallerHungUp
@@ -38,8 +39,10 @@ class LiveQueues:
         connector: Connector,
         agent_target: Callable[[str], Target | None],
         spawn: Spawn,
+        announcements: Announcements | None = None,
     ) -> None:
         self.center = center
+        self.announcements = announcements or Announcements()
         self.connector = connector
         self.agent_target = agent_target
         self.spawn = spawn
@@ -134,11 +137,15 @@ class LiveQueues:
         while not done.done():
             announces = request.announce_position or request.announce_wait or request.offer_callback
             if announces and not first:
-                text = self._announcement(channel.call_id, request)
-                if text and not done.done():
-                    self.center.publish(PromptPlayed(self.center.clock.now(), channel.call_id, "queue", text))
-                    frames = await channel.frames(Prompt(text=text))
-                    await _until(channel.play_frames(frames), done)
+                for announcement, prompt in self._announcements(channel.call_id, request):
+                    if done.done():
+                        break
+                    now = self.center.clock.now()
+                    said = prompt.describe()
+                    self.center.publish(
+                        PromptPlayed(now, channel.call_id, "queue", said, prompt.language, announcement)
+                    )
+                    await _until(channel.play_frames(await channel.frames(prompt)), done)
             first = False
             if done.done():
                 break
@@ -155,8 +162,8 @@ class LiveQueues:
                 return
             await channel.next_digit()
 
-    def _announcement(self, call_id: str, request: QueueRequest) -> str:
-        return queue_announcement(self.center.router, call_id, request)
+    def _announcements(self, call_id: str, request: QueueRequest) -> list[tuple[str, Prompt]]:
+        return queue_announcements(self.center.router, self.announcements, call_id, request)
 
     # --- the agents' side --------------------------------------------------------------------------
 
@@ -257,23 +264,28 @@ class LiveQueues:
         self.ringing.clear()
 
 
-def queue_announcement(router: Router, call_id: str, request: QueueRequest) -> str:
-    """What a waiting caller hears between the music: place in line, expected wait (only when there
-    is an estimate: nobody staffed means none), the callback offer."""
+def queue_announcements(
+    router: Router, announcements: Announcements, call_id: str, request: QueueRequest
+) -> list[tuple[str, Prompt]]:
+    """The news a waiting caller hears between the music, in their language, as (announcement id,
+    prompt) pairs: place in line, expected wait (only when there is an estimate: nobody staffed
+    means none), the callback offer."""
     try:
         position = router.position(call_id)
         wait = router.estimated_wait(call_id)
     except AlurError:
-        return ""
-    parts = []
+        return []
+    language = request.caller_language
+    say = announcements.prompt
+    out = []
     if request.announce_position:
-        parts.append(f"You are number {position} in line.")
+        out.append(("queue.position", say("queue.position", language, position=position)))
     if request.announce_wait and wait is not None and wait > 0:
         minutes = max(1, round(wait / 60))
-        parts.append(f"Your expected wait is about {minutes} minute{'s' if minutes > 1 else ''}.")
+        out.append(("queue.wait", say("queue.wait", language, minutes=minutes)))
     if request.offer_callback:
-        parts.append("To be called back instead, press 1.")
-    return " ".join(parts)
+        out.append(("queue.callback_offer", say("queue.callback_offer", language)))
+    return out
 
 
 def _miss(result: str) -> str:

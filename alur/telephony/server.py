@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alur.core.announcements import Announcements
 from alur.core.errors import AlurError, CallerHungUp
 from alur.core.events import Event, PhoneRegistered
+from alur.integrations.speech import LazyRecognizer
 from alur.media.prompts import PromptLibrary
 from alur.media.rtp import RtpStream
 from alur.service.center import ContactCenter
@@ -71,6 +73,7 @@ class ServerOptions:
             "http_host",
             "http_port",
             "database",
+            "speech",
         }
         unknown = sorted(set(server) - known)
         if unknown:
@@ -226,7 +229,14 @@ class SipServer:
             bind_host=opts.host,
             execute=self.center.execute,
         )
-        self.queues = LiveQueues(self.center, self.connector, self.agent_target, self.center.spawn)
+        self.recognizer = LazyRecognizer(self.project.settings.server.get("speech"))
+        self.queues = LiveQueues(
+            self.center,
+            self.connector,
+            self.agent_target,
+            self.center.spawn,
+            Announcements(self.project.settings.announcement_overrides()),
+        )
         await self.transports.start(opts.host, opts.port, tcp=opts.tcp)
         if opts.port == 0:
             opts.port = self.transports.udp.get_extra_info("sockname")[1]  # type: ignore[union-attr]
@@ -387,6 +397,7 @@ class SipServer:
             connector=self.connector,
             recordings_dir=self.options.recordings_dir or Path("recordings"),
             silence_timeout=self.options.silence_timeout,
+            recognizer=self.recognizer,
         )
         self.channels[channel.call_id] = channel
         if params is not None:

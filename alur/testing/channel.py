@@ -25,7 +25,15 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from alur.core.channel import ConnectOutcome, DigitsResult, Prompt, QueueOutcome, QueueRequest, Recording
+from alur.core.channel import (
+    ConnectOutcome,
+    DigitsResult,
+    Prompt,
+    QueueOutcome,
+    QueueRequest,
+    Recording,
+    SpeechGrammar,
+)
 from alur.core.clock import VirtualClock
 from alur.core.errors import CallerHungUp
 from alur.core.tasks import Future, Task, with_deadline
@@ -77,7 +85,18 @@ class HangUp:
     after: float = 0.0
 
 
-Response = Press | Silence | HangUp
+@dataclass(frozen=True, slots=True)
+class Say:
+    """Speak `text` `after` seconds after the flow starts listening, taking `seconds` to say it. A
+    channel listening for speech matches it as a perfect recogniser would (confidence 1.0); one
+    listening for keys only hears nothing."""
+
+    text: str
+    after: float = 1.0
+    seconds: float = 1.0
+
+
+Response = Press | Silence | HangUp | Say
 
 # made once or more per prompt and digit entry of every simulated call: fill the slots directly
 _press = constructor(Press)
@@ -287,7 +306,13 @@ class SimChannel:
         await self.sleep(seconds)
 
     async def collect_digits(
-        self, max_digits: int, *, timeout: float, inter_digit_timeout: float, terminator: str | None = "#"
+        self,
+        max_digits: int,
+        *,
+        timeout: float,
+        inter_digit_timeout: float,
+        terminator: str | None = "#",
+        speech: SpeechGrammar | None = None,
     ) -> DigitsResult:
         key = f"{self.flow}/{self.node}"
         attempt = self.asks[key] = self.asks.get(key, 0) + 1
@@ -314,6 +339,15 @@ class SimChannel:
                 self.hangup_at = self.clock.now() + response.after
             await self.sleep(response.after + 1.0)
             raise CallerHungUp()  # pragma: no cover - _wait raised already
+        if isinstance(response, Say):
+            if speech is None or response.after > timeout:
+                await self.sleep(timeout)
+                return DigitsResult("", "timeout")
+            await self.sleep(response.after + response.seconds)
+            option = speech.option(response.text)
+            if option is None:
+                return DigitsResult("", "no_match", response.text, 1.0)
+            return DigitsResult(option, "speech", response.text, 1.0)
         if isinstance(response, Silence) or not response.digits or response.after > timeout:
             await self.sleep(timeout)
             return DigitsResult("", "timeout")

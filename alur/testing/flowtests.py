@@ -23,6 +23,7 @@ from alur.testing.channel import (
     HangUp,
     Press,
     Response,
+    Say,
     ScriptedCaller,
     ScriptedConnect,
     ScriptedQueue,
@@ -37,6 +38,8 @@ def caller_response(step: CallerStep) -> Response:
         return Press(step.digits, step.after, step.gap, step.barge_in)
     if step.action == "hangup":
         return HangUp(step.after)
+    if step.action == "say":
+        return Say(step.digits, step.after)
     return Silence()
 
 

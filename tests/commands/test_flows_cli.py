@@ -26,7 +26,7 @@ def broken(tmp_path: Path) -> Path:
     main = project / "flows" / "main.yaml"
     text = main.read_text()
     text = text.replace(
-        '"1": {next: billing_queue, label: Billing}', '"1": {next: billing_q, label: Billing}'
+        '"1": {next: billing_queue, label: Billing,', '"1": {next: billing_q, label: Billing,'
     )
     text = text.replace("  english:\n    type: set", "  english:\n    type: sett")
     main.write_text(text)
@@ -107,7 +107,7 @@ def test_graph_of_broken_project_reports_problems(broken):
 def test_test_flow_passes_on_example():
     done = alur("test-flow", str(SUPPORT))
     assert done.returncode == 0, done.stdout
-    assert "15 passed, 0 failed" in done.stdout
+    assert "17 passed, 0 failed" in done.stdout
 
 
 def test_test_flow_failure_shows_expected_and_actual_path(tmp_path):
@@ -188,7 +188,7 @@ def test_test_flow_junit_report(tmp_path):
     done = alur("test-flow", str(project), "--junit", str(report))
     assert done.returncode == 1
     suite = ET.parse(report).getroot()
-    assert suite.get("tests") == "16" and suite.get("failures") == "1"
+    assert suite.get("tests") == "18" and suite.get("failures") == "1"
     failed = [c for c in suite.iter("testcase") if c.find("failure") is not None]
     assert [c.get("name") for c in failed] == ["wrong"]
     assert "ended: expected 'answered', got 'voicemail'" in failed[0].find("failure").text

@@ -328,3 +328,25 @@ def test_prompt_path(tmp_path):
     p = load_project(root)
     assert p.prompt_path("hello.wav") == root / "prompts" / "hello.wav"
     assert p.prompt_path("sounds/bye.wav") == root / "sounds" / "bye.wav"
+
+
+def test_announcement_overrides_are_read_and_checked(tmp_path):
+    good = make(
+        tmp_path / "good",
+        {
+            "alur.yaml": """\
+                default_flow: main
+                announcements:
+                  queue.position: {id: "Posisi Anda {position}.", en: {file: position.wav}}
+                """
+        },
+    )
+    overrides = load_project(good).settings.announcement_overrides()
+    assert overrides["queue.position"]["id"].text == "Posisi Anda {position}."
+    assert overrides["queue.position"]["en"].file == "position.wav"
+    bad = make(
+        tmp_path / "bad",
+        {"alur.yaml": "default_flow: main\nannouncements:\n  queue.wait: {en: 'wait {position}'}\n"},
+    )
+    (problem,) = problems(bad)
+    assert "alur.yaml" in problem and "announcement 'queue.wait' (en) uses ['position']" in problem

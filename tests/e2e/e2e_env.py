@@ -45,7 +45,12 @@ nodes:
       "3": outside
       "4": desk
       "5": balance
+      "6": indonesian
     fail: bye
+  indonesian:
+    type: set
+    vars: {language: id}
+    next: queue
   queue:
     type: queue
     queue: support

@@ -532,8 +532,8 @@ async def test_caller_asks_for_callback_agent_calls_back_through_trunk(env: Env,
     server = await env.start()
     server.router.pause("alice")
     server.router.pause("bob")
-    # "1" in the menu, then "1" again while waiting (after the first announcement offers the callback)
-    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="11", digit_at=0.1, gap=3.0)
+    # "1" in the menu, then "1" again while waiting, once the first announcements offered the callback
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="11", digit_at=0.1, gap=8.0)
     caller = await run_sipp(
         "caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500)
     )
@@ -541,7 +541,8 @@ async def test_caller_asks_for_callback_agent_calls_back_through_trunk(env: Env,
     await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
     assert [(c.queue, c.number) for c in kinds(ev, CallbackRequested)] == [("support", "6281234")]
-    assert any("press 1" in p.prompt for p in kinds(ev, PromptPlayed) if p.node == "queue")
+    offers = [p for p in kinds(ev, PromptPlayed) if p.announcement == "queue.callback_offer"]
+    assert offers and offers[0].prompt == "To be called back instead, press one."
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=3, ssrc=7)
     alice = asyncio.create_task(
         agent_phone(
@@ -730,3 +731,25 @@ async def test_queue_ring_all_second_answer_crossing_our_cancel_is_acked_and_hun
     assert [t.agent_id for t in kinds(ev, TalkEnded)] == ["alice"]
     assert server.finished[0].stats["agent_rtp_in"] > 50
     await server.until(lambda: server.agent_states()["bob"] == "available")
+
+
+async def test_caller_who_chose_indonesian_hears_queue_news_in_indonesian(env: Env, tmp_path: Path) -> None:
+    from alur.core.events import PromptPlayed
+
+    server = await env.start()
+    server.router.pause("alice")
+    server.router.pause("bob")
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="6", digit_at=0.1)
+    caller = await run_sipp(
+        "caller.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500, talk_ms=12000)
+    )
+    assert caller.ok, caller.errors or caller.stderr
+    await server.settle()  # the bus has delivered every event to the recorder
+    news = [
+        (p.announcement, p.language, p.prompt) for p in kinds(server.events, PromptPlayed) if p.announcement
+    ]
+    by_id = {announcement: (language, text) for announcement, language, text in news}
+    assert by_id["queue.position"] == ("id", "Anda berada di urutan pertama.")
+    assert by_id["queue.callback_offer"] == ("id", "Untuk ditelepon kembali, tekan satu.")
+    if "queue.wait" in by_id:  # only once the queue has an estimate
+        assert by_id["queue.wait"][0] == "id" and by_id["queue.wait"][1].endswith(" menit.")

@@ -20,6 +20,7 @@ from alur.flow.nodes.queue import QueueNode
 from alur.flow.nodes.ring_group import RingGroupNode
 from alur.flow.nodes.set import SetNode
 from alur.flow.nodes.split import SplitNode
+from alur.flow.nodes.survey import SurveyNode
 from alur.flow.nodes.transfer import TransferNode
 from alur.flow.nodes.voicemail import VoicemailNode
 
@@ -37,6 +38,7 @@ NODE_TYPES: dict[str, type[NodeBase]] = {
     "transfer": TransferNode,
     "ring_group": RingGroupNode,
     "voicemail": VoicemailNode,
+    "survey": SurveyNode,
     "goto_flow": GotoFlowNode,
     "hangup": HangupNode,
 }
@@ -56,6 +58,7 @@ Node = Annotated[
     | TransferNode
     | RingGroupNode
     | VoicemailNode
+    | SurveyNode
     | GotoFlowNode
     | HangupNode,
     Field(discriminator="type"),
@@ -77,6 +80,7 @@ __all__ = [
     "RingGroupNode",
     "SetNode",
     "SplitNode",
+    "SurveyNode",
     "TransferNode",
     "VoicemailNode",
 ]

@@ -13,6 +13,15 @@ main_menu:
   timeout_prompt: "Sorry, I did not hear a choice."
   fail: operator          # after the last try
   variable: choice        # optional: store the digits chosen in vars.choice
+
+Speech as well as keys: `input: [dtmf, speech]`, and per option the phrases that choose it in each
+language; a recognition less sure than `confidence` (0..1) counts as no match, which takes the same
+invalid path as a wrong key (silence takes the timeout path either way).
+
+  input: [dtmf, speech]
+  confidence: 0.3
+  options:
+    "1": {next: billing_queue, phrases: {en: [billing], id: [tagihan, satu]}}
 """
 
 from __future__ import annotations
@@ -21,7 +30,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from alur.core.events import DigitsCollected, MenuInputRejected, MenuOptionChosen
+from alur.core.channel import SpeechGrammar
+from alur.core.events import DigitsCollected, MenuInputRejected, MenuOptionChosen, SpeechRecognized
 from alur.flow.fastevents import constructor
 from alur.flow.model import NodeBase, PromptSpec
 
@@ -33,10 +43,15 @@ _option_chosen = constructor(MenuOptionChosen)
 _input_rejected = constructor(MenuInputRejected)
 
 
+def _keys_only() -> list[Literal["dtmf", "speech"]]:
+    return ["dtmf"]
+
+
 class MenuOption(BaseModel):
     model_config = ConfigDict(extra="forbid")
     next: str | None = None
     label: str = ""
+    phrases: dict[str, list[str]] = Field(default_factory=dict)  # language -> what a caller may say
 
 
 class MenuNode(NodeBase):
@@ -51,6 +66,9 @@ class MenuNode(NodeBase):
     fail: str | None = None
     on_timeout: str | None = None
     variable: str | None = None
+    input: list[Literal["dtmf", "speech"]] = Field(default_factory=_keys_only, min_length=1)
+    confidence: float = Field(0.3, ge=0, le=1)
+    _grammars: dict[str, SpeechGrammar | None] = PrivateAttr(default_factory=dict)
     _routes: dict[str, MenuOption] = PrivateAttr(default_factory=dict)
     _max: int = PrivateAttr(1)
 
@@ -68,7 +86,25 @@ class MenuNode(NodeBase):
             k: (o if isinstance(o, MenuOption) else MenuOption(next=o)) for k, o in self.options.items()
         }
         self._max = max((len(k) for k in self.options), default=1)
+        if "speech" in self.input and not any(r.phrases for r in self._routes.values()):
+            raise ValueError("input includes speech, but no option has 'phrases' a caller could say")
         return self
+
+    def grammar(self, language: str) -> SpeechGrammar | None:
+        """What to listen for in `language` (its base language's phrases, else the first given)."""
+        if "speech" not in self.input:
+            return None
+        if language not in self._grammars:
+            base = language.split("-")[0]
+            pairs = []
+            for key, route in self._routes.items():
+                if route.phrases:
+                    lang = next(
+                        (x for x in (language, base) if x in route.phrases), next(iter(route.phrases))
+                    )
+                    pairs += [(phrase, key) for phrase in route.phrases[lang]]
+            self._grammars[language] = SpeechGrammar(tuple(pairs), language, self.confidence)
+        return self._grammars[language]
 
     def option_target(self, key: str) -> str | None:
         return self._routes[key].next
@@ -96,21 +132,39 @@ class MenuNode(NodeBase):
         terminator = "#" if self._max > 1 and not any("#" in k for k in self.options) else None
         while True:
             await call.play(self.prompt)
-            result = await call.channel.collect_digits(
-                self._max,
-                timeout=self.timeout,
-                inter_digit_timeout=self.inter_digit_timeout,
-                terminator=terminator,
-            )
+            grammar = self.grammar(call.language)
+            if grammar is None:  # keys only: any Channel, also one that cannot listen for speech
+                result = await call.channel.collect_digits(
+                    self._max,
+                    timeout=self.timeout,
+                    inter_digit_timeout=self.inter_digit_timeout,
+                    terminator=terminator,
+                )
+            else:
+                result = await call.channel.collect_digits(
+                    self._max,
+                    timeout=self.timeout,
+                    inter_digit_timeout=self.inter_digit_timeout,
+                    terminator=terminator,
+                    speech=grammar,
+                )
             now = call.now()
-            call.log(_digits_collected(now, call.call_id, call.node_id, result.digits, result.ended_by))
+            if result.ended_by in ("speech", "no_match"):
+                option = result.digits or None
+                call.log(
+                    SpeechRecognized(
+                        now, call.call_id, call.node_id, result.speech, result.confidence, option
+                    )
+                )
+            else:
+                call.log(_digits_collected(now, call.call_id, call.node_id, result.digits, result.ended_by))
             route = self._routes.get(result.digits)
             if route is not None:
                 call.log(_option_chosen(now, call.call_id, call.flow.name, call.node_id, result.digits))
                 if self.variable:
                     call.set_var(self.variable, result.digits)
                 return route.next
-            reason = "timeout" if not result.digits else "invalid"
+            reason = "timeout" if not result.digits and result.ended_by != "no_match" else "invalid"
             call.log(_input_rejected(now, call.call_id, call.node_id, result.digits, reason))
             tries += 1
             if tries > self.retries:

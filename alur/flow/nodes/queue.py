@@ -25,6 +25,7 @@ ends (`how` = queue_<outcome>).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, PrivateAttr, field_validator
@@ -175,6 +176,8 @@ class QueueNode(NodeBase):
 
     async def run(self, call: Call) -> str | None:
         request = self.request(call)
+        if request.caller_language != call.language:
+            request = replace(request, caller_language=call.language)
         call.queue_request = request
         if self.prompt is not None:
             await call.play(self.prompt)

@@ -1,0 +1,235 @@
+"""Speech recognisers for menus: what a caller said, as text with a confidence, from 8 kHz call audio.
+
+`Recognizer` is the one interface (`recognize(pcm, grammar)`); three implementations:
+- `PocketSphinxRecognizer`, the embedded default: offline, from pip (its wheel ships a US English
+  model). It searches a grammar of the menu's phrases only; words the English dictionary lacks
+  (Indonesian "tagihan", "satu") get pronunciations from their spelling, which Indonesian writes
+  almost phonetically. Its confidence compares the grammar's best path with a free phone loop over
+  the same audio: a caller who says something outside the grammar fits the loop better.
+- `VoskRecognizer`: a Vosk model directory the project provides (`pip install vosk`).
+- `HttpRecognizer`: a speech service the project runs (e.g. its own Whisper server): POST a WAV,
+  get `{"text": ..., "confidence": ...}` back.
+Decoding is CPU work: callers run it through `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import numpy as np
+from scipy.signal import resample_poly
+
+from alur.core.channel import SpeechGrammar
+from alur.core.errors import AlurError
+
+
+class SpeechError(AlurError):
+    code = "speech_error"
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    text: str  # "" when nothing was recognised
+    confidence: float  # 0..1
+
+
+class Recognizer(Protocol):
+    def recognize(self, pcm: bytes, grammar: SpeechGrammar) -> Recognition:
+        """`pcm`: s16le mono 8 kHz, one utterance (voice-activity detection already cut it)."""
+        ...
+
+
+#: Indonesian letters (and digraphs) -> CMU phones of the US English acoustic model
+_ID_PHONES = {
+    "ng": "NG", "ny": "N Y", "sy": "SH", "kh": "HH", "ai": "AY", "au": "AW", "oi": "OY",
+    "a": "AA", "b": "B", "c": "CH", "d": "D", "e": "EH", "f": "F", "g": "G", "h": "HH", "i": "IY",
+    "j": "JH", "k": "K", "l": "L", "m": "M", "n": "N", "o": "OW", "p": "P", "q": "K", "r": "R",
+    "s": "S", "t": "T", "u": "UW", "v": "F", "w": "W", "x": "K S", "y": "Y", "z": "Z",
+}  # fmt: skip
+
+
+def spelled_pronunciation(word: str) -> str:
+    """CMU phones for a word spelled the Indonesian way: 'tagihan' -> 'T AA G IY HH AA N'."""
+    phones: list[str] = []
+    i = 0
+    w = word.lower()
+    while i < len(w):
+        if w[i : i + 2] in _ID_PHONES:
+            phones.append(_ID_PHONES[w[i : i + 2]])
+            i += 2
+        elif w[i] in _ID_PHONES:
+            phones.append(_ID_PHONES[w[i]])
+            i += 1
+        else:
+            i += 1  # a hyphen, an apostrophe: not spoken
+    return " ".join(phones)
+
+
+def trim_silence(pcm: bytes, threshold: float = 400.0, margin: float = 0.15) -> bytes:
+    """The voiced part of an utterance (20 ms frames whose mean level passes `threshold`), with
+    `margin` seconds either side: silence around a word only blurs the confidence."""
+    samples = np.abs(np.frombuffer(pcm[: len(pcm) // 320 * 320], dtype="<i2").astype(np.int32))
+    if not len(samples):
+        return b""
+    voiced = np.flatnonzero(samples.reshape(-1, 160).mean(axis=1) > threshold)
+    if not len(voiced):
+        return b""
+    pad = int(margin / 0.02)
+    first, last = max(0, voiced[0] - pad), voiced[-1] + 1 + pad
+    return pcm[first * 320 : last * 320]
+
+
+def to_16k(pcm: bytes) -> bytes:
+    samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32)
+    return np.clip(resample_poly(samples, 2, 1), -32768, 32767).astype("<i2").tobytes()
+
+
+class PocketSphinxRecognizer:
+    """Grammar search over a menu's phrases with the model the pocketsphinx wheel ships."""
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        try:
+            import pocketsphinx
+        except ImportError:
+            raise SpeechError(
+                "speech menus need pocketsphinx (pip install pocketsphinx), or another recogniser"
+            ) from None
+        model = model_dir or Path(pocketsphinx.get_model_path()) / "en-us"
+        self._decoder: Any = pocketsphinx.Decoder(
+            hmm=str(model / "en-us"),
+            dict=str(model / "cmudict-en-us.dict"),
+            lm=None,
+            samprate=16000,  # the model is wideband: call audio is resampled to it
+            loglevel="FATAL",
+        )
+        self._decoder.add_allphone_file("_phones", str(model / "en-us-phone.lm.bin"))
+        self._searches: dict[tuple[str, ...], str] = {}
+        self._lock = threading.Lock()  # one decoder: one utterance at a time
+
+    def _search(self, grammar: SpeechGrammar) -> str:
+        phrases = tuple(sorted({" ".join(p.lower().split()) for p, _ in grammar.phrases}))
+        name = self._searches.get(phrases)
+        if name is None:
+            for phrase in phrases:
+                for word in phrase.split():
+                    if not self._decoder.lookup_word(word):
+                        self._decoder.add_word(word, spelled_pronunciation(word), True)
+            name = f"g{len(self._searches)}"
+            rule = " | ".join(phrases)
+            self._decoder.add_jsgf_string(name, f"#JSGF V1.0; grammar {name}; public <choice> = {rule} ;")
+            self._searches[phrases] = name
+        return name
+
+    def _decode(self, search: str, pcm: bytes) -> tuple[str, float]:
+        d = self._decoder
+        d.activate_search(search)
+        d.start_utt()
+        d.process_raw(pcm, False, True)
+        d.end_utt()
+        hyp = d.hyp()
+        return (hyp.hypstr, float(hyp.best_score)) if hyp is not None else ("", 0.0)
+
+    def recognize(self, pcm: bytes, grammar: SpeechGrammar) -> Recognition:
+        pcm = trim_silence(pcm)
+        if not grammar.phrases or len(pcm) < 3200:  # less than 0.2 s is no word
+            return Recognition("", 0.0)
+        wide = to_16k(pcm)
+        with self._lock:
+            text, fit = self._decode(self._search(grammar), wide)
+            _, loop_fit = self._decode("_phones", wide)
+        if not text:
+            return Recognition("", 0.0)
+        # per-frame path scores: the grammar's best path against any sequence of phones
+        confidence = min(1.0, max(0.0, 0.5 + 5.0 * (fit - loop_fit)))
+        return Recognition(text, confidence)
+
+
+class VoskRecognizer:
+    """A Vosk model directory (e.g. a small Indonesian or English model), limited to the phrases."""
+
+    def __init__(self, model_dir: Path) -> None:
+        try:
+            import vosk
+        except ImportError:
+            raise SpeechError("the vosk recogniser needs the vosk package (pip install vosk)") from None
+        if not model_dir.is_dir():
+            raise SpeechError(f"vosk model directory {str(model_dir)!r} does not exist", value=str(model_dir))
+        self._vosk = vosk
+        self._model = vosk.Model(str(model_dir))
+
+    def recognize(self, pcm: bytes, grammar: SpeechGrammar) -> Recognition:
+        phrases = [p.lower() for p, _ in grammar.phrases] + ["[unk]"]
+        rec = self._vosk.KaldiRecognizer(self._model, 8000, json.dumps(phrases))
+        rec.SetWords(True)
+        rec.AcceptWaveform(pcm)
+        result = json.loads(rec.FinalResult())
+        words = result.get("result") or []
+        text = " ".join(w["word"] for w in words if w.get("word") != "[unk]")
+        confidence = min((float(w.get("conf", 0.0)) for w in words), default=0.0)
+        return Recognition(text, confidence if text else 0.0)
+
+
+class HttpRecognizer:
+    """POST the utterance as a WAV (with the phrases and language as form fields) to a service of the
+    project's own; it answers `{"text": "...", "confidence": 0.93}`."""
+
+    def __init__(self, url: str, timeout: float = 5.0) -> None:
+        self.url = url
+        self.timeout = timeout
+
+    def recognize(self, pcm: bytes, grammar: SpeechGrammar) -> Recognition:
+        buf = io.BytesIO()
+        with wave.open(buf, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(8000)
+            w.writeframes(pcm)
+        data = {"language": grammar.language, "phrases": json.dumps([p for p, _ in grammar.phrases])}
+        try:
+            response = httpx.post(
+                self.url, files={"audio": ("utterance.wav", buf.getvalue(), "audio/wav")}, data=data,
+                timeout=self.timeout,
+            )  # fmt: skip
+            response.raise_for_status()
+            body = response.json()
+            return Recognition(str(body.get("text", "")), float(body.get("confidence", 1.0)))
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            raise SpeechError(f"speech service {self.url}: {exc}", value=self.url) from None
+
+
+class LazyRecognizer:
+    """The recogniser a project's `server.speech` settings name, built on first use (loading a model
+    takes a moment and most flows never listen): {recognizer: pocketsphinx | vosk | http, model_dir, url}."""
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        self.settings = dict(settings or {})
+        kind = self.settings.get("recognizer", "pocketsphinx")
+        if kind not in ("pocketsphinx", "vosk", "http"):
+            raise SpeechError(
+                f"server.speech.recognizer {kind!r} is not one of pocketsphinx, vosk, http", value=kind
+            )
+        if kind == "vosk" and not self.settings.get("model_dir"):
+            raise SpeechError("server.speech: the vosk recogniser needs 'model_dir'")
+        if kind == "http" and not self.settings.get("url"):
+            raise SpeechError("server.speech: the http recogniser needs 'url'")
+        self._built: Recognizer | None = None
+        self._lock = threading.Lock()
+
+    def recognize(self, pcm: bytes, grammar: SpeechGrammar) -> Recognition:
+        with self._lock:
+            if self._built is None:
+                kind = self.settings.get("recognizer", "pocketsphinx")
+                if kind == "vosk":
+                    self._built = VoskRecognizer(Path(self.settings["model_dir"]))
+                elif kind == "http":
+                    self._built = HttpRecognizer(self.settings["url"], float(self.settings.get("timeout", 5)))
+                else:
+                    self._built = PocketSphinxRecognizer()
+        return self._built.recognize(pcm, grammar)

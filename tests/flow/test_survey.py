@@ -1,0 +1,71 @@
+"""The post-call survey: answers logged one by one with the agent and queue they rate, kept when the
+caller hangs up mid-survey, counted per agent and queue by the KPIs."""
+
+from __future__ import annotations
+
+from flowkit import TUESDAY_10, flow, project_from, run_call
+
+from alur.core.events import PromptPlayed, SurveyAnswered
+from alur.metrics.kpis import kpis_of
+from alur.testing.channel import Press, ScriptedQueue, Silence
+
+SURVEY = flow(
+    """
+start:
+  type: queue
+  queue: support
+  answered: survey
+survey:
+  type: survey
+  questions:
+    - id: satisfaction
+      prompt: {en: "How satisfied were you?", id: "Seberapa puas Anda?"}
+    - id: resolved
+      prompt: "Solved? 1 yes, 2 no."
+      scale: 2
+  timeout: 5
+  retries: 1
+  next: bye
+bye: {type: hangup}
+"""
+)
+
+
+def answers(run) -> list[tuple[str, int | None, str | None, str | None]]:  # type: ignore[no-untyped-def]
+    return [(a.question, a.score, a.agent_id, a.queue) for a in run.kinds(SurveyAnswered)]
+
+
+def test_answers_are_logged_with_agent_and_queue(tmp_path):
+    run = run_call(project_from(tmp_path, SURVEY), [Press("4"), Press("9"), Press("1")])
+    assert answers(run) == [("satisfaction", 4, "agent", "support"), ("resolved", 1, "agent", "support")]
+    said = [p.announcement for p in run.kinds(PromptPlayed) if p.announcement]
+    assert said == ["survey.intro", "system.invalid", "survey.thanks"]  # 9 is off the 1..2 scale
+    kpis = kpis_of(run.events)
+    assert kpis.queues["support"].survey_answers == 2 and kpis.agents["agent"].survey_answers == 2
+    assert kpis.queues["support"].survey_score == 2.5
+    assert kpis.as_dict()["agents"]["agent"]["survey_score"] == 2.5
+
+
+def test_a_caller_who_hangs_up_mid_survey_keeps_the_answers_given(tmp_path):
+    project = project_from(tmp_path, SURVEY)
+    talk_over = 5 + 30  # ScriptedQueue: answered after 5 s, talk 30 s
+    run = run_call(
+        project,
+        [Press("5", after=0.5), Silence()],
+        queue=ScriptedQueue("answered", after=5, talk=30),
+        hangup_after=talk_over + 12,
+    )
+    assert answers(run) == [("satisfaction", 5, "agent", "support")]
+    assert run.result.how == "caller_hangup"
+    assert run.result.ended < TUESDAY_10 + talk_over + 13
+
+
+def test_survey_speaks_the_callers_language(tmp_path):
+    indonesian = project_from(tmp_path, SURVEY.replace("language: en", "language: id"))
+    run = run_call(indonesian, [Press("3"), Press("2")])
+    intro = [p for p in run.kinds(PromptPlayed) if p.announcement == "survey.intro"][0]
+    assert (intro.language, intro.prompt) == (
+        "id",
+        "Mohon tetap di saluran untuk survei singkat tentang panggilan Anda.",
+    )
+    assert answers(run) == [("satisfaction", 3, "agent", "support"), ("resolved", 2, "agent", "support")]

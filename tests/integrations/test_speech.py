@@ -1,0 +1,88 @@
+"""The embedded recogniser on real speech: espeak-ng says menu words at telephone quality (8 kHz),
+PocketSphinx finds them among the menu's phrases, and an off-menu word is no match."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from alur.core.channel import SpeechGrammar
+from alur.integrations.speech import (
+    LazyRecognizer,
+    PocketSphinxRecognizer,
+    SpeechError,
+    spelled_pronunciation,
+)
+
+pytest.importorskip("pocketsphinx")
+needs_tools = pytest.mark.skipif(
+    not (shutil.which("espeak-ng") and shutil.which("sox")), reason="needs espeak-ng and sox"
+)
+
+MENU = SpeechGrammar(
+    (
+        ("billing", "1"),
+        ("technical support", "2"),
+        ("operator", "0"),
+        ("tagihan", "1"),
+        ("satu", "1"),
+        ("bantuan teknis", "2"),
+        ("dua", "2"),
+    )
+)
+
+
+def speak(tmp: Path, text: str, voice: str = "en") -> bytes:
+    """`text` spoken by espeak-ng, as call audio: s16le mono 8 kHz with some silence around it."""
+    wav, raw = tmp / f"{text}-{voice}.wav", tmp / f"{text}-{voice}.raw"
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), text], check=True)
+    sox = ["sox", str(wav), "-t", "raw", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", "-L"]
+    subprocess.run([*sox, str(raw), "pad", "0.2", "0.3"], check=True)
+    return raw.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> PocketSphinxRecognizer:
+    return PocketSphinxRecognizer()
+
+
+@needs_tools
+@pytest.mark.parametrize(
+    ("text", "voice", "option"),
+    [("billing", "en", "1"), ("technical support", "en", "2"), ("tagihan", "id", "1"), ("dua", "id", "2")],
+)
+def test_menu_words_are_recognised(recognizer, tmp_path, text, voice, option) -> None:
+    heard = recognizer.recognize(speak(tmp_path, text, voice), MENU)
+    assert heard.text == text and heard.confidence > 0
+    assert MENU.option(heard.text) == option
+
+
+@needs_tools
+@pytest.mark.parametrize("text", ["pizza", "elephant"])
+def test_a_word_off_the_menu_is_no_match(recognizer, tmp_path, text) -> None:
+    heard = recognizer.recognize(speak(tmp_path, text), MENU)
+    assert heard.text == "" or heard.confidence < MENU.confidence
+
+
+def test_silence_and_short_noise_are_nothing(recognizer) -> None:
+    assert recognizer.recognize(b"\x00\x00" * 8000, MENU).confidence < MENU.confidence
+    assert recognizer.recognize(b"\x10\x00" * 100, MENU).text == ""
+
+
+def test_indonesian_words_get_pronunciations_from_their_spelling() -> None:
+    assert spelled_pronunciation("tagihan") == "T AA G IY HH AA N"
+    assert spelled_pronunciation("bangun") == "B AA NG UW N"
+    assert spelled_pronunciation("nyanyi") == "N Y AA N Y IY"
+
+
+def test_phrase_matching_and_bad_settings() -> None:
+    assert MENU.option("Billing") == "1"
+    assert MENU.option("uh technical support please") == "2"
+    assert MENU.option("pizza") is None
+    with pytest.raises(SpeechError, match="'whisper' is not one of pocketsphinx, vosk, http"):
+        LazyRecognizer({"recognizer": "whisper"})
+    with pytest.raises(SpeechError, match="needs 'model_dir'"):
+        LazyRecognizer({"recognizer": "vosk"})
