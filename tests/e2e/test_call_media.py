@@ -267,14 +267,14 @@ async def test_recording_holds_caller_left_and_agent_right(env: Env, tmp_path: P
         pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, 2)
     middle = pcm[len(pcm) // 4 : len(pcm) // 2]  # both are talking here
     left, right = middle[:, 0], middle[:, 1]
-    assert tone_power(left, 500) > 0.5 and tone_power(left, 1100) < 0.05
-    assert tone_power(right, 1100) > 0.5 and tone_power(right, 500) < 0.05
+    assert tone_power(left, 500) > 0.25 and tone_power(left, 1100) < 0.02
+    assert tone_power(right, 1100) > 0.25 and tone_power(right, 500) < 0.02
 
 
 async def test_invite_flood_gets_503_while_a_call_keeps_its_packet_timing(env: Env, tmp_path: Path) -> None:
     """A caller waits in the queue hearing music; meanwhile an INVITE flood arrives. New calls past the
     limit are refused at once (503 + Retry-After) and the waiting caller's packets keep their pace."""
-    server = await env.start(backlog_kb=32, lag_ms=20, cpu=50, max_wait=60, ring_timeout=30)
+    server = await env.start(backlog_kb=32, lag_ms=20, max_wait=60, ring_timeout=30)
     caller_media = free_port()
     c_pcap = pcap(tmp_path / "c.pcap", tone_frames(500, 12), digit="1")
     call = asyncio.create_task(caller(env, tmp_path, c_pcap, caller_media, 12000))
