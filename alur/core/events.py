@@ -440,3 +440,47 @@ class ServerStarted(Event):
     agents_restored: int = 0
     calls_closed: int = 0
     callbacks_restored: int = 0
+
+
+# --- media: recordings and supervision --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingSaved(Event):
+    """A conversation's recording was written: found with the call (`call_id`) in the store."""
+
+    KIND: ClassVar[str] = "call.recording_saved"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    path: str
+    seconds: float
+    mode: str  # "stereo" (caller left, agent right) | "mixed"
+    queue: str = ""
+    agent_id: str = ""
+    paused_seconds: float = 0.0  # time left out at the agent's request (card numbers...)
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisionStarted(Event):
+    """A supervisor joined an agent's call: `mode` is "monitor" (listen), "whisper" (the agent hears
+    the supervisor, the caller does not) or "barge" (all three hear each other)."""
+
+    KIND: ClassVar[str] = "supervision.started"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    supervisor: str
+    agent_id: str
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisionEnded(Event):
+    KIND: ClassVar[str] = "supervision.ended"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    supervisor: str
+    agent_id: str
+    mode: str

@@ -1,8 +1,10 @@
-"""One RTP audio stream per call leg: paced prompt playout, RFC 4733 DTMF in, packet relay for bridges,
-recording, and a silence watchdog.
+"""One RTP audio stream per call leg: prompt playout on the shared media clock, RFC 4733 DTMF in,
+packet relay for bridges, listeners (recording, supervision), and a silence watchdog.
 
-This is the one media interface (`MediaSession`) that the SIP channel uses; a later shared-clock packet
-relay replaces this module without touching flows or routing. Packets are parsed and built with aiortp.
+This is the one media interface (`RtpStream`) that the SIP channel uses. Reads drain the socket in
+batches on each readiness callback; a bridged packet is relayed at once with this leg's own SSRC and
+its sequence and timestamp mapped onto this leg's timeline (so other frame lengths and RFC 4733
+events keep their timing), transcoded between PCMU and PCMA when the legs differ.
 """
 
 from __future__ import annotations
@@ -10,28 +12,50 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
+import struct
 import time
 from collections.abc import Callable
 
 from aiortp.dtmf import DtmfEvent
-from aiortp.packet import RtpPacket, is_rtcp
 
-from alur.media.prompts import CODECS, FRAME_SAMPLES
+from alur.media.clock import MediaClock
+from alur.media.mix import Mix
+from alur.media.prompts import CODECS
 
 log = logging.getLogger("alur.media")
 
-PTIME = 0.020
+RTP_RCVBUF = 256 * 1024  # a few hundred packets of burst (the kernel counts ~1-2 KB per datagram)
+READ_BATCH = 64  # datagrams read per readiness callback before yielding to the loop
+_HEADER = struct.Struct("!BBHII")
+_SEQ_TS_SSRC = struct.Struct("!HII")
+
+Listener = Callable[["RtpStream", bytes], None]
 
 
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, stream: RtpStream) -> None:
-        self.stream = stream
+class Playout:
+    """Frames being played on a stream; its position survives pauses (music on hold resumes where it
+    stopped rather than from the start)."""
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        self.stream._received(data, addr)
+    def __init__(self, frames: list[bytes], *, loop: bool = False) -> None:
+        self.frames = frames
+        self.loop = loop
+        self.pos = 0
+        self.first = True
+        self.waiter: asyncio.Future[None] | None = None
 
-    def error_received(self, exc: Exception) -> None:
-        log.debug("RTP socket error: %s", exc)
+    def next(self) -> bytes | None:
+        if self.pos >= len(self.frames):
+            if not self.loop or not self.frames:
+                return None
+            self.pos = 0
+        frame = self.frames[self.pos]
+        self.pos += 1
+        return frame
+
+    def finish(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
 
 
 class RtpStream:
@@ -41,35 +65,53 @@ class RtpStream:
     source of incoming packets (symmetric RTP), which keeps NATed phones working.
     """
 
-    def __init__(self, local_host: str, announce_host: str | None = None) -> None:
+    def __init__(self, local_host: str, announce_host: str | None = None, clock: MediaClock | None = None):
         self.local_host = local_host  # where the socket listens (may be 0.0.0.0)
         self.announce_host = announce_host or local_host  # the address written in SDP
+        self.clock = clock
         self.local_port = 0
         self.remote: tuple[str, int] | None = None
         self.codec = "PCMU"
         self.payload_type = 0
         self.dtmf_pt: int | None = 101
-        self.sock: asyncio.DatagramTransport | None = None
+        self.sock: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.ssrc = random.getrandbits(32)
         self.seq = random.getrandbits(16)
         self.ts = random.getrandbits(32)
+        self._samples = 0  # samples in the last frame sent: where the next timestamp lands
         self.packets_in = 0
         self.packets_out = 0
         self.last_rx = time.monotonic()
         self.on_dtmf: Callable[[str], None] = lambda d: None
         self.peer: RtpStream | None = None  # bridged: incoming audio is relayed to the peer
+        self.listeners: list[Listener] = []  # hear this stream's decoded audio (recording, supervisors)
+        self.mix: Mix | None = None  # set: what this stream sends is mixed from several sources
+        self._relay_from: int | None = None  # SSRC being relayed to us, and its mapping onto our timeline
+        self._ts_off = 0
+        self._seq_off = 0
         self._dtmf_ts: int | None = None
         self._recording: bytearray | None = None
-        self._play_task: asyncio.Task[None] | None = None
+        self._playout: Playout | None = None
         self._closed = False
         self.on_hold = False  # the far end holds us: it sends no RTP, which is not a dead call
 
     async def open(self) -> int:
-        loop = asyncio.get_running_loop()
-        self.sock, _ = await loop.create_datagram_endpoint(
-            lambda: _Protocol(self), local_addr=(self.local_host, 0)
-        )
-        self.local_port = self.sock.get_extra_info("sockname")[1]
+        family = socket.AF_INET6 if ":" in self.local_host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RTP_RCVBUF)
+            sock.bind((self.local_host, 0))
+            sock.setblocking(False)
+            self._loop = asyncio.get_running_loop()
+            self._loop.add_reader(sock.fileno(), self._readable)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+        if self.clock is None:
+            self.clock = MediaClock()  # a stream on its own (tests, tools); servers share one
+        self.local_port = sock.getsockname()[1]
         return self.local_port
 
     def configure(self, remote: tuple[str, int], codec: str, payload_type: int, dtmf_pt: int | None) -> None:
@@ -81,78 +123,168 @@ class RtpStream:
 
     # --- receive ---------------------------------------------------------------------------------
 
+    def _readable(self) -> None:
+        sock = self.sock
+        for _ in range(READ_BATCH):
+            if sock is None or self._closed:
+                return
+            try:
+                data, addr = sock.recvfrom(2048)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. ICMP port unreachable reported on the socket
+                log.debug("RTP socket error: %s", exc)
+                return
+            try:
+                self._received(data, addr)
+            except Exception:  # one bad packet must not stop the reader
+                log.exception("RTP packet from %s could not be handled", addr)
+
     def _received(self, data: bytes, addr: tuple[str, int]) -> None:
-        if len(data) < 12 or is_rtcp(data):
+        if len(data) < 12 or data[0] >> 6 != 2 or 192 <= data[1] <= 208:  # not RTP, or RTCP
             return
-        try:
-            packet = RtpPacket.parse(data)
-        except ValueError:
+        first = data[0]
+        offset = 12 + 4 * (first & 0x0F)
+        if first & 0x10:  # header extension
+            if len(data) < offset + 4:
+                return
+            offset += 4 + 4 * struct.unpack_from("!H", data, offset + 2)[0]
+        end = len(data) - (data[-1] if first & 0x20 else 0)
+        if end < offset:
             return
         self.packets_in += 1
         self.last_rx = time.monotonic()
         if self.remote != addr and self.remote is not None:
             self.remote = addr
-        if self.dtmf_pt is not None and packet.payload_type == self.dtmf_pt:
-            self._dtmf(packet)
-            return
-        if packet.payload_type != self.payload_type:
-            return
-        if self._recording is not None:
-            self._recording += CODECS[self.codec].decode(packet.payload)
+        pt = data[1] & 0x7F
+        marker = data[1] >> 7
+        seq, ts, ssrc = _SEQ_TS_SSRC.unpack_from(data, 2)
+        payload = data[offset:end]
         peer = self.peer
-        if peer is not None:
-            payload = packet.payload
+        if self.dtmf_pt is not None and pt == self.dtmf_pt:
+            self._dtmf(payload, ts)
+            if peer is not None and peer.dtmf_pt is not None:  # RFC 4733 passed through
+                peer.relay(ssrc, seq, ts, payload, marker, peer.dtmf_pt, audio=False)
+            return
+        if pt != self.payload_type:
+            return
+        if self.listeners or self._recording is not None:
+            pcm = CODECS[self.codec].decode(payload)
+            if self._recording is not None:
+                self._recording += pcm
+            for listener in self.listeners:
+                listener(self, pcm)
+        if peer is not None and peer.mix is None:
             if peer.codec != self.codec:
                 payload = CODECS[peer.codec].encode(CODECS[self.codec].decode(payload))
-            peer.send_frame(payload, marker=packet.marker)
+            peer.relay(ssrc, seq, ts, payload, marker, peer.payload_type, audio=True)
 
-    def _dtmf(self, packet: RtpPacket) -> None:
+    def _dtmf(self, payload: bytes, ts: int) -> None:
         try:
-            event = DtmfEvent.parse(packet.payload)
+            event = DtmfEvent.parse(payload)
         except ValueError:
             return
-        if event.end and packet.timestamp != self._dtmf_ts:
-            self._dtmf_ts = packet.timestamp
+        if event.end and ts != self._dtmf_ts:
+            self._dtmf_ts = ts
             digit = event.digit
             if digit != "?":
                 self.on_dtmf(digit)
 
     # --- send ------------------------------------------------------------------------------------
 
-    def send_frame(self, payload: bytes, *, marker: int = 0, payload_type: int | None = None) -> None:
+    def _send(self, packet: bytes) -> None:
         if self.sock is None or self.remote is None or self._closed:
             return
-        self.seq = (self.seq + 1) & 0xFFFF
-        self.ts = (self.ts + FRAME_SAMPLES) & 0xFFFFFFFF
-        pkt = RtpPacket(
-            payload_type=self.payload_type if payload_type is None else payload_type,
-            marker=marker,
-            sequence_number=self.seq,
-            timestamp=self.ts,
-            ssrc=self.ssrc,
-            payload=payload,
-        )
-        self.sock.sendto(pkt.serialize(), self.remote)
+        try:
+            self.sock.sendto(packet, self.remote)
+        except OSError as exc:  # full socket buffer or unreachable: this packet is lost, as on a wire
+            log.debug("RTP send to %s failed: %s", self.remote, exc)
+            return
         self.packets_out += 1
 
-    async def play(self, frames: list[bytes], *, loop: bool = False) -> None:
-        """Send frames every 20 ms against an absolute schedule (no drift); cancel to stop."""
-        aio = asyncio.get_running_loop()
-        start = aio.time()
-        i = k = 0
-        while not self._closed and frames:
-            if i >= len(frames):
-                if not loop:
-                    return
-                i = 0
-            self.send_frame(frames[i], marker=1 if k == 0 else 0)
-            i += 1
-            k += 1
-            delay = start + k * PTIME - aio.time()
-            if delay < -0.2:  # the loop stalled: resynchronise rather than send a burst
-                start = aio.time() - k * PTIME
-                delay = 0.0
-            await asyncio.sleep(max(0.0, delay))
+    def send_frame(self, payload: bytes, *, marker: int = 0, payload_type: int | None = None) -> None:
+        """Send our own audio (a prompt, music, a mix) on this leg's timeline."""
+        self.seq = (self.seq + 1) & 0xFFFF
+        self.ts = (self.ts + self._samples) & 0xFFFFFFFF
+        self._samples = len(payload)  # G.711: one byte per sample
+        self._relay_from = None  # a relay after our own audio starts a new mapping
+        pt = self.payload_type if payload_type is None else payload_type
+        self._send(_HEADER.pack(0x80, (marker << 7) | pt, self.seq, self.ts, self.ssrc) + payload)
+
+    def relay(
+        self, ssrc: int, seq: int, ts: int, payload: bytes, marker: int, pt: int, *, audio: bool
+    ) -> None:
+        """Send a bridged packet: our SSRC, its sequence and timestamp shifted onto our timeline, so
+        the far end sees one continuous stream whatever frame length or source it came from."""
+        if ssrc != self._relay_from:
+            self._relay_from = ssrc
+            self._ts_off = (self.ts + self._samples - ts) & 0xFFFFFFFF
+            self._seq_off = (self.seq + 1 - seq) & 0xFFFF
+            marker = 1
+        out_seq = (seq + self._seq_off) & 0xFFFF
+        out_ts = (ts + self._ts_off) & 0xFFFFFFFF
+        if (out_seq - self.seq) & 0xFFFF < 0x8000:  # newest so far (a late packet keeps its number)
+            self.seq = out_seq
+            if audio:
+                self.ts = out_ts
+                self._samples = len(payload)
+        self._send(_HEADER.pack(0x80, (marker << 7) | pt, out_seq, out_ts, self.ssrc) + payload)
+
+    # --- the media clock ---------------------------------------------------------------------------
+
+    def tick(self, marker: bool) -> bool:
+        """One 20 ms frame from the mix or the current playout; False once there is nothing to send."""
+        if self._closed:
+            return False
+        if self.mix is not None:
+            self.send_frame(CODECS[self.codec].encode(self.mix.pull()), marker=int(marker))
+            return True
+        playout = self._playout
+        if playout is None:
+            return False
+        frame = playout.next()
+        if frame is None:
+            self._playout = None
+            playout.finish()
+            return False
+        self.send_frame(frame, marker=int(marker or playout.first))
+        playout.first = False
+        return True
+
+    async def play(self, frames: list[bytes] | Playout, *, loop: bool = False) -> None:
+        """Send frames every 20 ms on the shared clock until they end (cancel to stop). A `Playout`
+        resumes from its own position."""
+        playout = frames if isinstance(frames, Playout) else Playout(frames, loop=loop)
+        if self._closed or not playout.frames:
+            return
+        previous = self._playout
+        if previous is not None:
+            previous.finish()
+        playout.first = True
+        playout.waiter = asyncio.get_running_loop().create_future()
+        self._playout = playout
+        assert self.clock is not None, "open() the stream first"
+        self.clock.add(self)
+        try:
+            await playout.waiter
+        finally:
+            if self._playout is playout:
+                self._playout = None
+                if self.mix is None:
+                    self.clock.remove(self)
+
+    def start_mix(self) -> Mix:
+        """From now on this stream sends the sum of what its mix hears (supervision)."""
+        if self.mix is None:
+            self.mix = Mix()
+            assert self.clock is not None
+            self.clock.add(self)
+        return self.mix
+
+    def stop_mix(self) -> None:
+        self.mix = None
+        if self._playout is None and self.clock is not None:
+            self.clock.remove(self)
 
     def start_recording(self) -> None:
         self._recording = bytearray()
@@ -173,9 +305,21 @@ class RtpStream:
         return time.monotonic() - self.last_rx
 
     def close(self) -> None:
+        if self._closed:
+            return
         self._closed = True
         self.peer = None
-        if self.sock is not None:
+        self.listeners = []
+        if self._playout is not None:
+            self._playout.finish()
+            self._playout = None
+        if self.clock is not None:
+            self.clock.remove(self)
+        if self.sock is not None and self._loop is not None:
+            try:
+                self._loop.remove_reader(self.sock.fileno())
+            except (RuntimeError, ValueError):  # closed after the loop stopped
+                pass
             self.sock.close()
 
 

@@ -84,6 +84,19 @@ class RingNoAnswer(_Model):
     retry_same_agent_after: float = Field(default=30.0, ge=1)
 
 
+class RecordingSettings(_Model):
+    """Recording of a queue's conversations (caller and agent), written beside the project.
+
+    mode            `off` (default), `stereo` (caller left, agent right) or `mixed` (one channel)
+    retention_days  recordings older than this are deleted (kept forever when unset)
+    pause_code      DTMF the agent dials to pause and resume recording (card numbers, ...)
+    """
+
+    mode: Literal["off", "stereo", "mixed"] = "off"
+    retention_days: int | None = Field(default=None, ge=1)
+    pause_code: str | None = Field(default="*1", pattern=r"^[0-9*#]{1,4}$")
+
+
 class QueueConfig(_Model):
     """A queue: its strategy, targets, limits and escalation ladder (one `queues/<name>.yaml`).
 
@@ -105,6 +118,8 @@ class QueueConfig(_Model):
     ring_no_answer        what an unanswered offer does to the agent (see RingNoAnswer)
     expected_handle_time  starting value of the average handle time used for estimated wait
     lookahead             how many waiting calls one dispatch pass considers (skill-based skipping)
+    music_on_hold         file played (looped) to callers waiting here, unless their flow names one
+    recording             record answered calls (see RecordingSettings)
     """
 
     name: str = Field(pattern=NAME)
@@ -126,6 +141,8 @@ class QueueConfig(_Model):
     ring_no_answer: RingNoAnswer = Field(default_factory=RingNoAnswer)
     expected_handle_time: float = Field(default=180.0, gt=0)
     lookahead: int = Field(default=32, ge=1)
+    music_on_hold: str | None = None
+    recording: RecordingSettings = Field(default_factory=RecordingSettings)
 
     @field_validator("strategy")
     @classmethod

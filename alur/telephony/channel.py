@@ -28,7 +28,7 @@ from alur.core.channel import (
 from alur.core.errors import CallerHungUp
 from alur.integrations.speech import Recognizer
 from alur.media.prompts import BEEP, PromptError, PromptLibrary, level, write_wav
-from alur.media.rtp import RtpStream
+from alur.media.rtp import Playout, RtpStream
 from alur.telephony.listen import listen
 from alur.telephony.sip.sdp import SdpError, answer_params, build_answer
 from alur.telephony.sip.server_call import ServerCall
@@ -179,7 +179,9 @@ class SipChannel:
         frames = await self.race(self.frames(prompt))
         await self.play_frames(frames, barge_in=barge_in)
 
-    async def play_frames(self, frames: list[bytes], *, barge_in: bool = False, loop: bool = False) -> None:
+    async def play_frames(
+        self, frames: list[bytes] | Playout, *, barge_in: bool = False, loop: bool = False
+    ) -> None:
         playing = asyncio.ensure_future(self.media.play(frames, loop=loop))
         waits: set[asyncio.Future[Any]] = {playing, asyncio.ensure_future(self.hung_up.wait())}
         if barge_in:

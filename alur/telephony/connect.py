@@ -13,8 +13,10 @@ from alur.core.channel import ConnectOutcome
 from alur.core.clock import Clock
 from alur.core.errors import AlurError
 from alur.core.events import CallTransferred, Event
+from alur.media.clock import MediaClock
 from alur.media.rtp import RtpStream, bridge, unbridge
 from alur.service.commands import Command, DirectCallAnswered, DirectCallEnd, DirectCallStart
+from alur.telephony.recording import Recordings
 from alur.telephony.sip.client_call import ClientCall
 from alur.telephony.sip.message import parse_uri
 from alur.telephony.sip.sdp import SdpError, answer_from_offer_reply, build_offer
@@ -123,8 +125,13 @@ class Connector:
         emit: Callable[[Event], None],
         bind_host: str | None = None,
         execute: Callable[[Command], None] | None = None,
+        media_clock: MediaClock | None = None,
+        recordings: Recordings | None = None,
     ) -> None:
         self.execute = execute
+        self.media_clock = media_clock
+        self.recordings = recordings
+        self.talks: dict[str, tuple[object, OutboundLeg]] = {}  # agent id -> (caller, leg) while bridged
         self.ua = ua
         self.media_host = media_host
         self.bind_host = bind_host or media_host
@@ -143,7 +150,7 @@ class Connector:
         if address is None:
             log.warning("cannot ring %s: no address for host %r", target.label, host)
             address = host  # the INVITE is lost and times out: the leg ends as no answer
-        media = RtpStream(self.bind_host, self.media_host)
+        media = RtpStream(self.bind_host, self.media_host, self.media_clock)
         port = await media.open()
         call = self.ua.invite(
             target.uri,
@@ -201,6 +208,11 @@ class Connector:
         while True:
             bridge(channel.media, leg.media)
             channel.connected_to = leg.target.label
+            talker = leg.target.agent_id or leg.target.label
+            self.talks[talker] = (channel, leg)
+            recording = (
+                self.recordings.begin(channel.call_id, channel.media, leg.media) if self.recordings else None
+            )
             silent = False
             waits = {
                 asyncio.ensure_future(channel.hung_up.wait()),
@@ -222,6 +234,10 @@ class Connector:
             finally:
                 for w in waits:
                     w.cancel()
+                if self.talks.get(talker, (None, None))[1] is leg:
+                    del self.talks[talker]
+                if recording is not None and self.recordings is not None:
+                    await self.recordings.end(recording)
             unbridge(channel.media, leg.media)
             channel.connected_to = None
             channel.stats["agent_rtp_in"] += leg.media.packets_in

@@ -20,7 +20,7 @@ from alur.core.envelope import Envelope
 from alur.core.errors import AlurError, CallerHungUp
 from alur.core.events import CallbackAttempted, OfferDeclined, Offered, PromptPlayed, WaitEnded
 from alur.media.prompts import default_music_on_hold
-from alur.media.rtp import bridge
+from alur.media.rtp import Playout, bridge
 from alur.routing.engine import Router
 from alur.service import commands as cmd
 from alur.service.center import ContactCenter
@@ -128,11 +128,15 @@ class LiveQueues:
     async def _hold(
         self, channel: SipChannel, request: QueueRequest, done: asyncio.Future[QueueOutcome]
     ) -> None:
-        """Music on hold, interrupted every `announce_every` seconds by position / wait news."""
-        if request.music_on_hold:
-            music = await channel.frames(Prompt(file=request.music_on_hold))
+        """Music on hold (the flow's file, else the queue's, else a generated tune), interrupted every
+        `announce_every` seconds by position / wait news; the music resumes where it stopped."""
+        queue = self.center.project.queues.get(request.queue)
+        file = request.music_on_hold or (queue.music_on_hold if queue is not None else None)
+        if file:
+            frames = await channel.frames(Prompt(file=file))
         else:
-            music = channel.prompts.tone_frames("moh", default_music_on_hold(), channel.media.codec)
+            frames = channel.prompts.tone_frames("moh", default_music_on_hold(), channel.media.codec)
+        music = Playout(frames or [b"\xff" * 160], loop=True)
         first = True
         while not done.done():
             announces = request.announce_position or request.announce_wait or request.offer_callback
@@ -149,9 +153,7 @@ class LiveQueues:
             first = False
             if done.done():
                 break
-            await _until(
-                channel.play_frames(music or [b"\xff" * 160], loop=True), done, timeout=request.announce_every
-            )
+            await _until(channel.play_frames(music), done, timeout=request.announce_every)
 
     async def _watch_callback(self, channel: SipChannel, done: asyncio.Future[QueueOutcome]) -> None:
         """Pressing 1 while waiting asks for a callback: the call keeps its place, the caller may go."""

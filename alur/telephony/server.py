@@ -18,6 +18,7 @@ from alur.core.announcements import Announcements
 from alur.core.errors import AlurError, CallerHungUp
 from alur.core.events import Event, PhoneRegistered
 from alur.integrations.speech import LazyRecognizer
+from alur.media.clock import MediaClock
 from alur.media.prompts import PromptLibrary
 from alur.media.rtp import RtpStream
 from alur.service.center import ContactCenter
@@ -26,6 +27,8 @@ from alur.service.state import PhoneView
 from alur.telephony.channel import SipChannel
 from alur.telephony.connect import Connector, Target
 from alur.telephony.live import LiveQueues
+from alur.telephony.overload import OverloadGuard
+from alur.telephony.recording import Recordings
 from alur.telephony.sip.legs import ServerLegState
 from alur.telephony.sip.message import parse_uri
 from alur.telephony.sip.registrar import Binding, Registrar
@@ -33,6 +36,7 @@ from alur.telephony.sip.sdp import SdpError, answer_params, build_answer, build_
 from alur.telephony.sip.stack import SipStack
 from alur.telephony.sip.transport import SipTransports
 from alur.telephony.sip.ua import ServerCall, UserAgent
+from alur.telephony.supervision import DEFAULT_FEATURES, Supervision
 
 log = logging.getLogger("alur.server")
 
@@ -52,6 +56,12 @@ class ServerOptions:
     phones: dict[str, str] = field(default_factory=dict)  # SIP user (extension/agent id) -> password
     recordings_dir: Path | None = None
     cache_dir: Path | None = None
+    max_loop_lag: float = 0.1  # seconds of event-loop lag past which new INVITEs get 503
+    max_sip_backlog: int = 512 * 1024  # bytes waiting at the SIP socket past which likewise
+    max_cpu: float = 0.9  # share of one core past which likewise
+    retry_after: int = 5  # seconds, in those 503s
+    supervisors: set[str] = field(default_factory=set)  # SIP users allowed to monitor/whisper/barge
+    features: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FEATURES))
 
     @classmethod
     def from_settings(cls, server: dict[str, Any], root: Path) -> ServerOptions:
@@ -74,6 +84,12 @@ class ServerOptions:
             "http_port",
             "database",
             "speech",
+            "max_loop_lag_ms",
+            "max_sip_backlog_kb",
+            "retry_after",
+            "max_cpu_percent",
+            "supervisors",
+            "features",
         }
         unknown = sorted(set(server) - known)
         if unknown:
@@ -132,6 +148,20 @@ class ServerOptions:
             )
         opts.phones = {str(k): str(v) for k, v in phones.items()}
         opts.phones.update(read_phones(root / "phones.yaml", missing_ok=True))
+        opts.max_loop_lag = number("max_loop_lag_ms", float, opts.max_loop_lag * 1000, 1) / 1000
+        opts.max_sip_backlog = int(number("max_sip_backlog_kb", float, opts.max_sip_backlog / 1024, 1) * 1024)
+        opts.retry_after = number("retry_after", int, opts.retry_after, 1)
+        opts.max_cpu = number("max_cpu_percent", float, opts.max_cpu * 100, 1) / 100
+        opts.supervisors = {str(s) for s in server.get("supervisors") or []}
+        features = server.get("features") or {}
+        if not isinstance(features, dict) or set(features) - set(DEFAULT_FEATURES):
+            raise AlurError(
+                f"alur.yaml: server.features maps {sorted(DEFAULT_FEATURES)} to dial codes "
+                f"(got {features!r})",
+                code="config_error",
+                value=features,
+            )
+        opts.features.update({k: str(v) for k, v in features.items()})
         opts.recordings_dir = root / str(server.get("recordings_dir", "recordings"))
         opts.cache_dir = Path(server["cache_dir"]) if "cache_dir" in server else default_cache_dir()
         return opts
@@ -197,6 +227,10 @@ class SipServer:
         self.media_host = options.media_host or (
             local_address() if options.host in ("0.0.0.0", "::", "") else options.host
         )
+        self.media_clock = MediaClock()  # one 20 ms clock sends every call's audio
+        self.overload = OverloadGuard(
+            max_loop_lag=options.max_loop_lag, max_sip_backlog=options.max_sip_backlog
+        )
 
     def emit(self, event: Event) -> None:
         self.center.publish(event)
@@ -207,7 +241,12 @@ class SipServer:
         self.clock = self.center.clock
         opts = self.options
         self.stack = SipStack(
-            self.clock, self.media_host, opts.port, max_pending_invites=opts.max_pending_invites
+            self.clock,
+            self.media_host,
+            opts.port,
+            max_pending_invites=opts.max_pending_invites,
+            overloaded=self.overload.overloaded,
+            retry_after=opts.retry_after,
         )
         self.transports = SipTransports(self.stack)
         self.registrar = Registrar(self.clock, dict(opts.phones), on_change=self._binding_changed)
@@ -215,6 +254,7 @@ class SipServer:
             self.registrar.restore(phone.user, phone.contact, phone.transport, phone.expires_at)
         self.ua = UserAgent(self.stack, self.clock, self.transports.peer_for, registrar=self.registrar)
         self.ua.on_invite = self._on_invite
+        self.recordings = Recordings(self.center, (opts.recordings_dir or Path("recordings")) / "calls")
         root = Path(getattr(self.project, "root", "."))
         sounds = root / getattr(self.project.settings, "prompts_dir", "prompts")
         self.prompts = PromptLibrary(
@@ -228,6 +268,8 @@ class SipServer:
             emit=self.emit,
             bind_host=opts.host,
             execute=self.center.execute,
+            media_clock=self.media_clock,
+            recordings=self.recordings,
         )
         self.recognizer = LazyRecognizer(self.project.settings.server.get("speech"))
         self.queues = LiveQueues(
@@ -237,7 +279,16 @@ class SipServer:
             self.center.spawn,
             Announcements(self.project.settings.announcement_overrides()),
         )
+        self.supervision = Supervision(
+            self.center,
+            self.connector.talks,  # type: ignore[arg-type]
+            features=opts.features,
+            supervisors=opts.supervisors,
+            agent_for_extension=self._agent_id_for_user,
+            new_stream=lambda: RtpStream(opts.host, self.media_host, self.media_clock),
+        )
         await self.transports.start(opts.host, opts.port, tcp=opts.tcp)
+        self.overload.start(self.transports.udp_socket)
         if opts.port == 0:
             opts.port = self.transports.udp.get_extra_info("sockname")[1]  # type: ignore[union-attr]
             self.stack.local_port = opts.port
@@ -247,12 +298,19 @@ class SipServer:
         self._sweep()
 
     def _sweep(self) -> None:
-        """Every 10 s: expired phone registrations log their agents out."""
+        """Every 10 s: expired phone registrations log their agents out; every 6 h (and at start),
+        recordings past their retention are deleted."""
         self.registrar.sweep()
+        self._sweeps += 1
+        if self._sweeps % 2160 == 1:
+            self.center.spawn(self.recordings.cleanup(), "recording retention")
         self._sweeper = self.clock.call_later(10.0, self._sweep)
+
+    _sweeps = 0
 
     async def stop(self) -> None:
         self._sweeper.cancel()
+        self.overload.stop()
         for channel in list(self.channels.values()):
             await channel.hangup("shutdown")
         self.queues.hang_up_all()
@@ -262,6 +320,7 @@ class SipServer:
             leg.hangup()  # anything left (a callback's legs, a leg still ringing): BYE or CANCEL
         await self.transports.close()
         await self.ua.names.close()
+        self.media_clock.close()
 
     # --- agents ------------------------------------------------------------------------------------
 
@@ -290,6 +349,10 @@ class SipServer:
                 self.center.execute(Logout(agent.id))
         except AlurError as exc:
             log.warning("agent %s: %s", agent.id, exc.message)
+
+    def _agent_id_for_user(self, user: str) -> str | None:
+        agent = self._agent_for_user(user)
+        return agent.id if agent is not None else None
 
     def agent_target(self, agent_id: str) -> Target | None:
         agent = self.project.agents.get(agent_id)
@@ -350,7 +413,11 @@ class SipServer:
         from alur.flow.interpreter import NoFlowForNumber
 
         if len(self.channels) >= self.options.max_calls:
-            call.reject(503, headers={"Retry-After": "5"})
+            call.reject(503, headers={"Retry-After": str(self.options.retry_after)})
+            return
+        feature = self.supervision.feature(call.dialed)
+        if feature is not None:
+            self._supervise(call, *feature)
             return
         try:
             self.runner.flow_for(call.dialed)
@@ -371,8 +438,25 @@ class SipServer:
         self._calls.add(task)
         task.add_done_callback(self._calls.discard)
 
+    def _supervise(self, call: ServerCall, mode: str, extension: str) -> None:
+        user = call.caller
+        refused = self.supervision.refusal(user, self.registrar.lookup(user) is not None, extension)
+        if refused is not None:
+            log.info("supervisor %s dialled %s: %s", user, call.dialed, refused[1])
+            call.reject(*refused)
+            return
+        try:
+            params = answer_params(call.invite.text)
+        except SdpError as exc:
+            call.reject(488, headers={"Warning": f'304 alur "{exc.message[:100]}"'})
+            return
+        self.center.spawn(
+            self.supervision.serve(call, params, mode, extension, self.media_host),
+            f"supervise {call.call_id}",
+        )
+
     async def _run_call(self, call: ServerCall, params: Any) -> None:
-        media = RtpStream(self.options.host, self.media_host)
+        media = RtpStream(self.options.host, self.media_host, self.media_clock)
         try:
             port = await media.open()
         except OSError as exc:

@@ -23,6 +23,11 @@ server:
   trunk: "sip:127.0.0.1:{trunk}"
   phones:
     "2001": secret2001
+    "3001": secret3001
+  supervisors: ["3001"]
+  max_sip_backlog_kb: {backlog_kb}
+  max_loop_lag_ms: {lag_ms}
+  max_cpu_percent: {cpu}
 """
 
 SUPPORT = """\
@@ -146,11 +151,12 @@ wrap_up: {wrap_up}
 ring_no_answer:
   pause_agent: false
   retry_same_agent_after: 30
-"""
+{queue_extra}"""
 
 AGENTS = """\
 agents:
   - id: alice
+    extension: "1001"
     sip_uri: "sip:alice@127.0.0.1:{alice}"
     queues: [{{queue: support, penalty: 0}}]
   - id: bob
@@ -174,10 +180,16 @@ def make_project(
     silence: float = 30,
     strategy: str = "longest_idle",
     wrap_up: float = 0,
+    queue_extra: str = "",
+    backlog_kb: int = 512,
+    lag_ms: int = 100,
+    cpu: int = 90,
 ) -> Path:
     for d in ("flows", "queues", "agents", "calendars"):
         (root / d).mkdir(parents=True, exist_ok=True)
-    (root / "alur.yaml").write_text(ALUR_YAML.format(silence=silence, trunk=trunk))
+    (root / "alur.yaml").write_text(
+        ALUR_YAML.format(silence=silence, trunk=trunk, backlog_kb=backlog_kb, lag_ms=lag_ms, cpu=cpu)
+    )
     (root / "flows" / "support.yaml").write_text(
         SUPPORT.replace("{alice}", str(alice)).replace("{bob}", str(bob)).replace("{web}", str(web))
     )
@@ -185,7 +197,13 @@ def make_project(
     (root / "flows" / "crm.yaml").write_text(CRM.replace("{web}", str(web)))
     (root / "calendars" / "closed.yaml").write_text(CALENDAR)
     (root / "queues" / "support.yaml").write_text(
-        QUEUE.format(ring_timeout=ring_timeout, max_wait=max_wait, strategy=strategy, wrap_up=wrap_up)
+        QUEUE.format(
+            ring_timeout=ring_timeout,
+            max_wait=max_wait,
+            strategy=strategy,
+            wrap_up=wrap_up,
+            queue_extra=queue_extra,
+        )
     )
     (root / "agents" / "agents.yaml").write_text(AGENTS.format(alice=alice, bob=bob))
     return root

@@ -8,6 +8,7 @@ import struct
 import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from alur.core.channel import Prompt
@@ -52,7 +53,7 @@ def rtp(pt: int, seq: int, ts: int, payload: bytes) -> bytes:
     return struct.pack("!BBHII", 0x80, pt, seq, ts, 0x42) + payload
 
 
-async def test_rfc4733_digit_counted_once_and_bridge_relays_restamped() -> None:
+async def test_rfc4733_digit_counted_once_and_passed_through_with_audio_restamped() -> None:
     a, b = RtpStream("127.0.0.1"), RtpStream("127.0.0.1")
     await a.open()
     await b.open()
@@ -75,11 +76,106 @@ async def test_rfc4733_digit_counted_once_and_bridge_relays_restamped() -> None:
         flags = 0x80 if k >= 3 else 0
         phone.sendto(rtp(96, k, 8000, struct.pack("!BBH", 5, flags | 10, 160 * (k + 1))), dest)
     phone.sendto(rtp(0, 10, 9000, b"\xaa" * 160), dest)
-    relayed = await asyncio.wait_for(got.get(), 2)
+    relayed = [await asyncio.wait_for(got.get(), 2) for _ in range(7)]
     assert digits == ["5"]
-    assert relayed[12:] == b"\xaa" * 160 and relayed[8:12] == struct.pack("!I", b.ssrc)  # b's own SSRC
-    assert got.empty()  # DTMF was consumed, not relayed as audio
+    events, audio = relayed[:6], relayed[6]
+    assert all(p[1] & 0x7F == 101 for p in events)  # the event, in the far leg's payload type
+    assert len({p[4:8] for p in events}) == 1  # one event keeps one timestamp
+    assert [p[12:] for p in events] == [
+        struct.pack("!BBH", 5, (0x80 if k >= 3 else 0) | 10, 160 * (k + 1)) for k in range(6)
+    ]
+    assert audio[12:] == b"\xaa" * 160 and audio[8:12] == struct.pack("!I", b.ssrc)  # b's own SSRC
+    event_ts = struct.unpack("!I", events[0][4:8])[0]
+    assert struct.unpack("!I", audio[4:8])[0] == (event_ts + 1000) & 0xFFFFFFFF  # 9000 - 8000 apart
     for t in (sink, phone):
         t.close()
     a.close()
     b.close()
+
+
+async def test_relay_keeps_30ms_timestamps_and_transcodes() -> None:
+    """sipp's g711a.pcap sends 30 ms frames: the relayed stream must advance 240 samples a packet."""
+    from alur.media.prompts import CODECS
+
+    a, b = RtpStream("127.0.0.1"), RtpStream("127.0.0.1")
+    await a.open()
+    await b.open()
+    loop = asyncio.get_running_loop()
+    got: asyncio.Queue[bytes] = asyncio.Queue()
+
+    class Sink(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+            got.put_nowait(data)
+
+    sink, _ = await loop.create_datagram_endpoint(Sink, local_addr=("127.0.0.1", 0))
+    phone, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0))
+    a.configure(phone.get_extra_info("sockname"), "PCMA", 8, None)
+    b.configure(sink.get_extra_info("sockname"), "PCMU", 0, None)
+    bridge(a, b)
+    pcm = tone((440.0,), 0.03)
+    frame = CODECS["PCMA"].encode(pcm)
+    for k in range(5):
+        phone.sendto(
+            struct.pack("!BBHII", 0x80, 8, 100 + k, 5000 + 240 * k, 0x42) + frame, ("127.0.0.1", a.local_port)
+        )
+    out = [await asyncio.wait_for(got.get(), 2) for _ in range(5)]
+    stamps = [struct.unpack("!I", p[4:8])[0] for p in out]
+    seqs = [struct.unpack("!H", p[2:4])[0] for p in out]
+    assert [(s - stamps[0]) & 0xFFFFFFFF for s in stamps] == [0, 240, 480, 720, 960]
+    assert [(s - seqs[0]) & 0xFFFF for s in seqs] == [0, 1, 2, 3, 4]
+    assert all(p[1] & 0x7F == 0 and len(p) == 12 + 240 for p in out)
+    sent = np.frombuffer(CODECS["PCMA"].decode(frame), "<i2").astype(float)
+    heard = np.frombuffer(CODECS["PCMU"].decode(out[0][12:]), "<i2").astype(float)
+    assert np.corrcoef(sent, heard)[0, 1] > 0.999  # the same signal, up to G.711 quantisation
+    for t in (sink, phone):
+        t.close()
+    a.close()
+    b.close()
+
+
+async def test_one_clock_paces_many_streams_and_playout_resumes_where_it_paused() -> None:
+    from alur.media.clock import MediaClock
+    from alur.media.rtp import Playout
+
+    clock = MediaClock()
+    loop = asyncio.get_running_loop()
+    got: dict[int, list[tuple[float, bytes]]] = {}
+
+    class Sink(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+            got.setdefault(addr[1], []).append((loop.time(), data))
+
+    sink, _ = await loop.create_datagram_endpoint(Sink, local_addr=("127.0.0.1", 0))
+    streams = [RtpStream("127.0.0.1", clock=clock) for _ in range(20)]
+    for s in streams:
+        await s.open()
+        s.configure(sink.get_extra_info("sockname"), "PCMU", 0, None)
+    frames = [bytes([i]) * 160 for i in range(10)]
+    await asyncio.gather(*(s.play(frames) for s in streams))
+    assert clock.stats.streams == 0 and clock._timer is None  # idle: no timer left running
+    assert sorted(got) == sorted(s.local_port for s in streams)
+    for packets in got.values():
+        assert [p[12] for _, p in packets] == list(range(10))
+        stamps = [struct.unpack("!I", p[4:8])[0] for _, p in packets]
+        assert all((b - a) & 0xFFFFFFFF == 160 for a, b in zip(stamps, stamps[1:], strict=False))
+    # ticks: every stream went out in the same pass, ~10 passes in all (not 20 x 10 timers)
+    assert clock.stats.ticks <= 14
+    music = Playout(frames, loop=True)
+    one = streams[0]
+    got.clear()
+    task = asyncio.ensure_future(one.play(music))
+    while music.pos < 4:
+        await asyncio.sleep(0.005)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    stopped_at = music.pos
+    task = asyncio.ensure_future(one.play(music))
+    while len(got.get(one.local_port, [])) < stopped_at + 3:
+        await asyncio.sleep(0.005)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    sent = [p[12] for _, p in got[one.local_port]]
+    assert sent[: stopped_at + 3] == list(range(stopped_at + 3))  # resumed, not restarted
+    for s in streams:
+        s.close()
+    sink.close()

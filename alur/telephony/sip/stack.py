@@ -76,12 +76,16 @@ class SipStack:
         local_port: int,
         *,
         max_pending_invites: int = 200,
+        overloaded: Callable[[], bool] | None = None,
+        retry_after: int = 5,
     ) -> None:
         self.clock = clock
         self.local_host = local_host
         self.local_port = local_port
         self.core: Core | None = None
         self.max_pending_invites = max_pending_invites
+        self.overloaded = overloaded  # a measure of the whole process (loop lag, socket backlog)
+        self.retry_after = retry_after
         self.server_txns: dict[tuple[str, str, str], ServerTransaction] = {}
         self.client_txns: dict[tuple[str, str], ClientTransaction] = {}
         self.pending_invites = 0
@@ -140,10 +144,13 @@ class SipStack:
             self._new_server_txn(request, peer)
             self._dispatch(request, peer)
             return
-        if request.method == "INVITE" and self.pending_invites >= self.max_pending_invites:
+        if request.method == "INVITE" and (
+            self.pending_invites >= self.max_pending_invites
+            or (self.overloaded is not None and self.overloaded())
+        ):
             self.stats.rejected_overload += 1
             txn = self._new_server_txn(request, peer)
-            txn.reply(503, headers={"Retry-After": "5"})
+            txn.reply(503, headers={"Retry-After": str(self.retry_after)})
             return
         self._new_server_txn(request, peer)
         self._dispatch(request, peer)

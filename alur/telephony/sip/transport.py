@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from dataclasses import dataclass, field
 
 from alur.telephony.sip.stack import SipStack
@@ -15,6 +16,7 @@ from alur.telephony.sip.stack import SipStack
 log = logging.getLogger("alur.sip.transport")
 
 MAX_TCP_BUFFER = 256 * 1024
+SIP_RCVBUF = 4 * 1024 * 1024  # bursts of INVITEs wait in the kernel instead of being dropped
 
 
 @dataclass(slots=True, eq=False)
@@ -122,14 +124,23 @@ class SipTransports:
 
     stack: SipStack
     udp: asyncio.DatagramTransport | None = None
+    udp_socket: socket.socket | None = None  # the UDP listener itself, for its backlog figures
     tcp: asyncio.Server | None = None
     tcp_peers: dict[tuple[str, int], TcpPeer] = field(default_factory=dict)
 
     async def start(self, host: str, port: int, *, tcp: bool = True) -> None:
         loop = asyncio.get_running_loop()
-        self.udp, _ = await loop.create_datagram_endpoint(
-            lambda: _UdpProtocol(self.stack), local_addr=(host, port)
-        )
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SIP_RCVBUF)
+            sock.bind((host, port))
+            sock.setblocking(False)
+        except OSError:
+            sock.close()
+            raise
+        self.udp_socket = sock
+        self.udp, _ = await loop.create_datagram_endpoint(lambda: _UdpProtocol(self.stack), sock=sock)
         if tcp:
             self.tcp = await loop.create_server(lambda: _TcpProtocol(self.stack, self.tcp_peers), host, port)
 

@@ -1,0 +1,194 @@
+"""Media at contact-center load: `alur serve` driven by sipp, RTP captured with kernel timestamps.
+
+    sudo python benchmarks/sip_load.py [--prompt 100,300] [--bridged 100,300] [--rates 100,200]
+                                       [--hold 8] [--loop auto|uvloop|asyncio]
+
+Scenarios (each prints server CPU as a share of one core, inter-packet gap p50/p99/max of every
+stream Alur sends, and failed calls):
+  prompt   N concurrent callers hearing prompts (a long menu prompt paced by the media clock)
+  bridged  N concurrent callers bridged to N agents (one sipp UAS answering for all of them); the gaps
+           are those of the relayed packets as they reach each side
+  rate     call set-ups per second for 5 s, each call a short prompt; failed calls include 503s
+The capture needs CAP_NET_RAW (root), as sipp's pcap play does. sipp runs on the same machine and
+competes for the same cores, so figures are a floor, not a ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from rtpcapture import Capture  # noqa: E402
+from sip_setup import counters, cpu_seconds  # noqa: E402
+from sipp import audio_and_dtmf_pcap, free_port, run_sipp  # noqa: E402
+
+LONG_TEXT = " ".join(["Thank you for calling. Your call is important to us. Please stay on the line."] * 4)
+
+
+def project(root: Path, agents: int, agent_port: int) -> None:
+    files = {
+        "alur.yaml": (
+            'name: load\nnumbers:\n  "100": greet\n  "200": bridged\n'
+            "server:\n  silence_timeout: 60\n  max_calls: 5000\n"
+        ),
+        "flows/greet.yaml": (
+            "flow: greet\nstart: hello\nnodes:\n  hello:\n    type: menu\n"
+            f'    prompt: "{LONG_TEXT}"\n    timeout: 30\n    retries: 0\n'
+            '    options:\n      "1": done\n    fail: done\n  done:\n    type: hangup\n'
+        ),
+        "flows/bridged.yaml": (
+            "flow: bridged\nstart: q\nnodes:\n  q:\n    type: queue\n    queue: load\n"
+            "    announce_position: false\n    announce_wait: false\n"
+            "    answered: done\n    timeout: done\n    fail: done\n  done:\n    type: hangup\n"
+        ),
+        "queues/load.yaml": "name: load\nring_timeout: 10\nmax_wait: 60\n",
+        "agents/agents.yaml": "agents:\n"
+        + "".join(
+            f'  - id: a{i}\n    sip_uri: "sip:a{i}@127.0.0.1:{agent_port}"\n    queues: [load]\n'
+            for i in range(agents)
+        ),
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def gap_figures(packets: list, exclude_ssrc: set[int]) -> tuple[float, float, float, int]:
+    """p50/p99/max inter-packet gap (ms) over every stream Alur sent (grouped by SSRC)."""
+    streams: dict[int, list[float]] = defaultdict(list)
+    for p in packets:
+        if len(p.data) >= 12 and p.data[0] >> 6 == 2 and p.pt in (0, 8) and p.ssrc not in exclude_ssrc:
+            streams[p.ssrc].append(p.at)
+    gaps = [np.diff(np.array(t)) * 1000 for t in streams.values() if len(t) > 10]
+    if not gaps:
+        return 0.0, 0.0, 0.0, 0
+    every = np.concatenate(gaps)
+    return (
+        float(np.percentile(every, 50)),
+        float(np.percentile(every, 99)),
+        float(every.max()),
+        len(streams),
+    )
+
+
+async def start_server(
+    work: Path, loop: str, agents: int, agent_port: int
+) -> tuple[asyncio.subprocess.Process, int]:
+    project(work / "project", agents, agent_port)
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "alur.cli", "serve", str(work / "project"), "--sip-port", str(port),
+        "--db", str(work / "events.db"), "--loop", loop,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "XDG_CACHE_HOME": str(work / "cache")},
+    )  # fmt: skip
+    assert proc.stdout is not None
+    while True:
+        line = (await proc.stdout.readline()).decode()
+        if not line:
+            raise SystemExit("alur serve did not start")
+        if line.startswith("Alur is answering"):
+            print(line.strip())
+        if line.startswith("Press Ctrl-C"):
+            break
+    asyncio.get_running_loop().create_task(_drain(proc))
+    return proc, port
+
+
+async def _drain(proc: asyncio.subprocess.Process) -> None:
+    assert proc.stdout is not None
+    while await proc.stdout.readline():
+        pass
+
+
+async def scenario(
+    name: str, n: int, port: int, pid: int, work: Path, pcap: Path, hold: float, *, service: str,
+    rate: float, agent_pcap: Path | None = None, agent_port: int = 0,
+) -> None:  # fmt: skip
+    media = free_port()
+    agent_media = free_port()
+    cap = Capture()
+    agent_task = None
+    if agent_pcap is not None:
+        agent_task = asyncio.create_task(
+            run_sipp(
+                "agent_answer.xml", "", port=agent_port, media_port=agent_media, workdir=work,
+                keys={"pcap": str(agent_pcap)}, calls=n, timeout=hold + n / rate + 60,
+                extra=["-l", str(n + 10), "-max_socket", "5000"],
+            )
+        )  # fmt: skip
+        await asyncio.sleep(0.5)
+    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    try:
+        res = await run_sipp(
+            "caller.xml", f"127.0.0.1:{port}", port=free_port(), media_port=media, workdir=work,
+            service=service, keys={"pcap": str(pcap)}, params={"wait_ms": 0, "talk_ms": int(hold * 1000)},
+            calls=n, rate=rate, timeout=hold + n / rate + 60,
+            extra=["-l", str(n + 10), "-max_socket", "5000"],
+        )  # fmt: skip
+        if agent_task is not None:
+            await agent_task
+    finally:
+        cap.stop()
+    cpu, wall = cpu_seconds(pid) - cpu0, time.monotonic() - t0
+    c = counters(res.stdout)
+    p50, p99, worst, streams = gap_figures(cap.packets, {0x1234, 0x9999})
+    print(
+        f"{name:>8} {n:>6} {cpu / wall:>8.0%} {p50:>8.1f} {p99:>8.1f} {worst:>8.1f} "
+        f"{streams:>8} {c.get('Successful call', 0):>6} {c.get('Failed call', 0):>6}"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--prompt", default="100,300")
+    parser.add_argument("--bridged", default="100,300")
+    parser.add_argument("--rates", default="100,200")
+    parser.add_argument("--hold", type=float, default=8.0)
+    parser.add_argument("--loop", default="auto")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="alur-load-"))
+    most = max([0, *[int(x) for x in args.bridged.split(",") if x]])
+    agent_port = free_port()
+    proc, port = await start_server(work, args.loop, most, agent_port)
+    pcap = audio_and_dtmf_pcap(work / "caller.pcap", audio_seconds=args.hold)
+    agent_pcap = audio_and_dtmf_pcap(work / "agent.pcap", audio_seconds=args.hold + 5, ssrc=0x9999)
+    await run_sipp(  # warm the speech cache, as a running server would have it
+        "caller.xml", f"127.0.0.1:{port}", port=free_port(), media_port=free_port(), workdir=work,
+        keys={"pcap": str(pcap)}, params={"wait_ms": 0, "talk_ms": 1000}, timeout=60,
+    )  # fmt: skip
+    print(
+        f"{'scenario':>8} {'calls':>6} {'cpu':>8} {'gap p50':>8} {'gap p99':>8} {'gap max':>8} "
+        f"{'streams':>8} {'ok':>6} {'failed':>6}"
+    )
+    for n in [int(x) for x in args.prompt.split(",") if x]:
+        await scenario("prompt", n, port, proc.pid, work, pcap, args.hold, service="100", rate=max(20, n / 3))
+        await asyncio.sleep(2)
+    for n in [int(x) for x in args.bridged.split(",") if x]:
+        await scenario(
+            "bridged", n, port, proc.pid, work, pcap, args.hold, service="200", rate=max(20, n / 3),
+            agent_pcap=agent_pcap, agent_port=agent_port,
+        )  # fmt: skip
+        await asyncio.sleep(2)
+    for rate in [float(x) for x in args.rates.split(",") if x]:
+        await scenario("rate", int(rate * 5), port, proc.pid, work, pcap, 2.0, service="100", rate=rate)
+        await asyncio.sleep(2)
+    proc.send_signal(signal.SIGINT)
+    await proc.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

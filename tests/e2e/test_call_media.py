@@ -1,0 +1,311 @@
+"""Media with real peers: sipp plays known signals (pcap), a kernel-timestamped capture on the loopback
+sees what Alur sends; bridged and transcoded relay, whisper/barge, recording, and an INVITE flood."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import struct
+import wave
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from aiortp.codecs.g711 import PcmaCodec, PcmuCodec
+from e2e_env import Env
+from rtpcapture import Capture, can_capture, gaps_ms, longest_run, tone_power
+from sipp import DTMF_EVENTS, _rtp, free_port, run_sipp, write_pcap
+
+from alur.core.events import CallQueued, RecordingSaved, SupervisionEnded, SupervisionStarted
+
+pytestmark = pytest.mark.skipif(not can_capture(), reason="capturing RTP needs CAP_NET_RAW")
+
+CODEC = {"PCMU": PcmuCodec(), "PCMA": PcmaCodec()}
+PT = {"PCMU": 0, "PCMA": 8}
+
+
+def noise_frames(seed: int, n: int, codec: str = "PCMU", samples: int = 160) -> list[bytes]:
+    """Frames of random audio: every frame differs, so where each one went can be traced."""
+    rng = np.random.default_rng(seed)
+    pcm = (rng.standard_normal(n * samples) * 3000).clip(-32000, 32000).astype("<i2").tobytes()
+    encoded = CODEC[codec].encode(pcm)
+    return [encoded[i : i + samples] for i in range(0, len(encoded), samples)]
+
+
+def tone_frames(freq: float, seconds: float, codec: str = "PCMU") -> list[bytes]:
+    n = int(seconds * 8000)
+    pcm = b"".join(struct.pack("<h", int(5000 * math.sin(2 * math.pi * freq * i / 8000))) for i in range(n))
+    encoded = CODEC[codec].encode(pcm)
+    return [encoded[i : i + 160] for i in range(0, len(encoded), 160)]
+
+
+def pcap(
+    path: Path, frames: list[bytes], *, codec: str = "PCMU", digit: str = "", ssrc: int = 0x1234
+) -> Path:
+    """RTP of `frames` (their length sets the packet time: 160 bytes = 20 ms, 240 = 30 ms), with an
+    RFC 4733 `digit` at 0.1 s."""
+    packets: list[tuple[float, bytes]] = []
+    seq = 1
+    ts = 0
+    for i, frame in enumerate(frames):
+        packets.append((ts / 8000, _rtp(PT[codec], seq, ts, frame, marker=int(i == 0), ssrc=ssrc)))
+        seq += 1
+        ts += len(frame)
+    if digit:
+        for k in range(5):
+            end = k >= 3
+            payload = struct.pack("!BBH", DTMF_EVENTS[digit], (0x80 if end else 0) | 10, 160 * (k + 1))
+            packets.append((0.1 + k * 0.02, _rtp(101, seq, 800, payload, marker=int(k == 0), ssrc=ssrc)))
+            seq += 1
+    packets.sort(key=lambda p: p[0])
+    return write_pcap(path, packets)
+
+
+async def until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
+    """Wait for a condition (polling), failing with a clear message on timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (value := check()):
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+    return value
+
+
+def caller(env: Env, tmp_path: Path, pcap_file: Path, media_port: int, talk_ms: int, **kw: Any) -> Any:
+    return run_sipp(
+        "caller.xml",
+        f"127.0.0.1:{env.sip_port}",
+        port=free_port(),
+        media_port=media_port,
+        workdir=tmp_path,
+        keys={"pcap": str(pcap_file)},
+        params={"wait_ms": 300, "talk_ms": talk_ms},
+        timeout=40,
+        **kw,
+    )
+
+
+def agent(env: Env, tmp_path: Path, pcap_file: Path, media_port: int, codec: str = "PCMU") -> Any:
+    return run_sipp(
+        "agent_answer_codec.xml",
+        "",
+        port=env.alice,
+        media_port=media_port,
+        workdir=tmp_path,
+        keys={"pcap": str(pcap_file)},
+        params={"pt": PT[codec], "codec": codec},
+        timeout=40,
+    )
+
+
+def check_run(packets: list[Any], sent: list[bytes], at_least: int) -> list[Any]:
+    """The sent frames arrive in order, unaltered, up to the last one; returns the packets of that run."""
+    run, start = longest_run([p.payload for p in packets], sent)
+    assert run >= at_least, f"only {run} consecutive frames of {len(sent)} arrived unaltered"
+    got = packets[start : start + run]
+    assert got[-1].payload == sent[-1]  # the stream ran to its end
+    return got
+
+
+def check_restamped(got: list[Any], samples: int) -> None:
+    """One SSRC (ours, not the sender's), sequence +1 and timestamp + frame length on every packet."""
+    assert len({p.ssrc for p in got}) == 1 and got[0].ssrc != 0x1234
+    assert all((b.seq - a.seq) & 0xFFFF == 1 for a, b in zip(got, got[1:], strict=False))
+    assert all((b.ts - a.ts) & 0xFFFFFFFF == samples for a, b in zip(got, got[1:], strict=False))
+
+
+async def test_bridged_audio_arrives_unaltered_at_each_end(env: Env, tmp_path: Path) -> None:
+    await env.start()
+    caller_frames, agent_frames = noise_frames(1, 450), noise_frames(2, 200)
+    caller_media, agent_media = free_port(), free_port()
+    cap = Capture({caller_media, agent_media})
+    try:
+        phone = asyncio.create_task(
+            agent(env, tmp_path, pcap(tmp_path / "a.pcap", agent_frames), agent_media)
+        )
+        await asyncio.sleep(0.3)
+        c = await caller(
+            env, tmp_path, pcap(tmp_path / "c.pcap", caller_frames, digit="1"), caller_media, 9500
+        )
+        a = await phone
+    finally:
+        cap.stop()
+    assert c.ok, c.errors or c.stderr
+    assert a.ok, a.errors or a.stderr
+    to_agent = check_run(cap.to(agent_media, 0), caller_frames, at_least=200)  # >= 4 s of the caller
+    to_caller = check_run(cap.to(caller_media, 0), agent_frames, at_least=150)  # the agent, bar set-up
+    check_restamped(to_agent, 160)
+    check_restamped(to_caller, 160)
+
+
+async def test_transcoded_call_decodes_to_the_same_signal_with_30ms_frames(env: Env, tmp_path: Path) -> None:
+    """Caller PCMU 20 ms, agent PCMA 30 ms (as sipp's g711a.pcap): each hears the other's signal."""
+    await env.start()
+    caller_frames = noise_frames(3, 450)
+    agent_frames = noise_frames(4, 130, "PCMA", samples=240)
+    caller_media, agent_media = free_port(), free_port()
+    cap = Capture({caller_media, agent_media})
+    try:
+        agent_pcap = pcap(tmp_path / "a.pcap", agent_frames, codec="PCMA")
+        phone = asyncio.create_task(agent(env, tmp_path, agent_pcap, agent_media, codec="PCMA"))
+        await asyncio.sleep(0.3)
+        c = await caller(
+            env, tmp_path, pcap(tmp_path / "c.pcap", caller_frames, digit="1"), caller_media, 9500
+        )
+        a = await phone
+    finally:
+        cap.stop()
+    assert c.ok, c.errors or c.stderr
+    assert a.ok, a.errors or a.stderr
+    u, al = CODEC["PCMU"], CODEC["PCMA"]
+    as_pcma = [al.encode(u.decode(f)) for f in caller_frames]
+    as_pcmu = [u.encode(al.decode(f)) for f in agent_frames]
+    to_agent = check_run(cap.to(agent_media, 8), as_pcma, at_least=200)
+    to_caller = check_run(cap.to(caller_media, 0), as_pcmu, at_least=100)
+    check_restamped(to_agent, 160)
+    check_restamped(to_caller, 240)  # 30 ms frames keep 30 ms timestamps
+    for got, expected, sent, codec, sent_codec in (
+        (to_caller, as_pcmu, agent_frames, u, al),
+        (to_agent, as_pcma, caller_frames, al, u),
+    ):
+        first = expected.index(got[0].payload)
+        heard = np.frombuffer(b"".join(codec.decode(p.payload) for p in got), "<i2").astype(float)
+        said = b"".join(sent_codec.decode(f) for f in sent[first : first + len(got)])
+        assert np.corrcoef(heard, np.frombuffer(said, "<i2").astype(float))[0, 1] > 0.99
+
+
+def decoded(packets: list[Any], since: float, until_t: float) -> np.ndarray:
+    pcm = b"".join(CODEC["PCMU"].decode(p.payload) for p in packets if since <= p.at <= until_t)
+    return np.frombuffer(pcm, "<i2")
+
+
+@pytest.mark.parametrize("mode", ["whisper", "barge"])
+async def test_whisper_reaches_only_the_agent_and_barge_reaches_both(
+    env: Env, tmp_path: Path, mode: str
+) -> None:
+    server = await env.start()
+    reg = await run_sipp(
+        "register.xml",
+        f"127.0.0.1:{env.sip_port}",
+        port=free_port(),
+        media_port=free_port(),
+        workdir=tmp_path,
+        service="3001",
+        params={"contact_port": free_port(), "user": "3001", "password": "secret3001"},
+        timeout=10,
+    )
+    assert reg.ok, reg.errors or reg.stderr
+    caller_media, agent_media, sup_media = free_port(), free_port(), free_port()
+    cap = Capture({caller_media, agent_media, sup_media})
+    try:
+        phone = asyncio.create_task(
+            agent(env, tmp_path, pcap(tmp_path / "a.pcap", tone_frames(1100, 14)), agent_media)
+        )
+        await asyncio.sleep(0.3)
+        c_pcap = pcap(tmp_path / "c.pcap", tone_frames(500, 14), digit="1")
+        call = asyncio.create_task(caller(env, tmp_path, c_pcap, caller_media, 14000))
+        await until(lambda: "alice" in server.connector.talks)
+        code = {"whisper": "*52", "barge": "*53"}[mode]
+        sup = await run_sipp(
+            "supervisor.xml",
+            f"127.0.0.1:{env.sip_port}",
+            port=free_port(),
+            media_port=sup_media,
+            workdir=tmp_path,
+            service=f"{code}1001",
+            keys={"pcap": str(pcap(tmp_path / "s.pcap", tone_frames(1700, 4)))},
+            params={"wait_ms": 0, "talk_ms": 4500, "user": "3001"},
+            timeout=20,
+        )
+        c, a = await call, await phone
+    finally:
+        cap.stop()
+    assert sup.ok, sup.errors or sup.stderr
+    assert c.ok, c.errors or c.stderr
+    assert a.ok, a.errors or a.stderr
+    started = [e for e in server.events if isinstance(e, SupervisionStarted)]
+    ended = [e for e in server.events if isinstance(e, SupervisionEnded)]
+    assert [(e.supervisor, e.agent_id, e.mode) for e in started] == [("3001", "alice", mode)]
+    assert [(e.supervisor, e.agent_id, e.mode) for e in ended] == [("3001", "alice", mode)]
+    since, upto = started[0].at + 0.5, started[0].at + 3.5  # while the supervisor speaks
+    at_agent = decoded(cap.to(agent_media, 0), since, upto)
+    at_caller = decoded(cap.to(caller_media, 0), since, upto)
+    at_sup = decoded(cap.to(sup_media, 0), since, upto)
+    assert len(at_agent) > 16000 and len(at_caller) > 16000 and len(at_sup) > 16000
+    assert tone_power(at_sup, 500) > 0.2 and tone_power(at_sup, 1100) > 0.2  # the supervisor hears both
+    assert tone_power(at_agent, 1700) > 0.2 and tone_power(at_agent, 500) > 0.2
+    if mode == "whisper":
+        assert tone_power(at_caller, 1700) < 0.01  # the caller never hears a whisper
+    else:
+        assert tone_power(at_caller, 1700) > 0.2
+    assert tone_power(at_caller, 1100) > 0.2
+    after = decoded(cap.to(caller_media, 0), ended[0].at + 0.3, ended[0].at + 1.5)
+    assert tone_power(after, 1700) < 0.01 and tone_power(after, 1100) > 0.5  # back to the agent alone
+
+
+async def test_recording_holds_caller_left_and_agent_right(env: Env, tmp_path: Path) -> None:
+    server = await env.start(queue_extra="recording:\n  mode: stereo\n  retention_days: 30\n")
+    caller_media, agent_media = free_port(), free_port()
+    phone = asyncio.create_task(
+        agent(env, tmp_path, pcap(tmp_path / "a.pcap", tone_frames(1100, 6)), agent_media)
+    )
+    await asyncio.sleep(0.3)
+    c = await caller(
+        env, tmp_path, pcap(tmp_path / "c.pcap", tone_frames(500, 8), digit="1"), caller_media, 8000
+    )
+    a = await phone
+    assert c.ok, c.errors or c.stderr
+    assert a.ok, a.errors or a.stderr
+    saved = await until(lambda: [e for e in server.events if isinstance(e, RecordingSaved)])
+    rec = saved[0]
+    assert (rec.mode, rec.queue, rec.agent_id) == ("stereo", "support", "alice")
+    assert rec.call_id == server.finished[0].call_id and rec.seconds > 3
+    with wave.open(rec.path) as w:
+        assert (w.getnchannels(), w.getframerate()) == (2, 8000)
+        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, 2)
+    middle = pcm[len(pcm) // 4 : len(pcm) // 2]  # both are talking here
+    left, right = middle[:, 0], middle[:, 1]
+    assert tone_power(left, 500) > 0.25 and tone_power(left, 1100) < 0.02
+    assert tone_power(right, 1100) > 0.25 and tone_power(right, 500) < 0.02
+
+
+async def test_invite_flood_gets_503_while_a_call_keeps_its_packet_timing(env: Env, tmp_path: Path) -> None:
+    """A caller waits in the queue hearing music; meanwhile an INVITE flood arrives. New calls past the
+    limit are refused at once (503 + Retry-After) and the waiting caller's packets keep their pace."""
+    server = await env.start(backlog_kb=32, lag_ms=20, max_wait=60, ring_timeout=30)
+    caller_media = free_port()
+    c_pcap = pcap(tmp_path / "c.pcap", tone_frames(500, 12), digit="1")
+    call = asyncio.create_task(caller(env, tmp_path, c_pcap, caller_media, 12000))
+    await until(lambda: any(isinstance(e, CallQueued) for e in server.events))
+    cap = Capture({caller_media})
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    try:
+        flood = await run_sipp(
+            "flood.xml",
+            f"127.0.0.1:{env.sip_port}",
+            port=free_port(),
+            media_port=free_port(),
+            workdir=tmp_path,
+            service="100",
+            calls=3000,
+            rate=1000,
+            timeout=30,
+        )
+        flood_seconds = loop.time() - t0
+    finally:
+        cap.stop()
+    c = await call
+    assert c.ok, c.errors or c.stderr  # the call in progress was not lost
+    assert server.stack.stats.rejected_overload > 0, flood.stdout[-2000:]
+    refused = server.overload.figures()["invites_refused"]
+    assert refused > 0
+    packets = cap.to(caller_media, 0)
+    assert len(packets) >= 0.8 * flood_seconds * 50  # the music kept flowing
+    gaps = gaps_ms(packets)
+    assert 15 <= float(np.median(gaps)) <= 25, np.percentile(gaps, [50, 99, 100])
+    late = gaps[gaps > 40]
+    assert len(late) <= max(2, 0.03 * len(gaps)), late  # a rare stall, not a degraded call
+    assert float(gaps.max()) < 300, late
