@@ -30,7 +30,7 @@ from alur.core.errors import AlurError, ConfigError
 from alur.core.timezones import TimeZoneName
 from alur.flow.calendars import Calendar
 from alur.flow.model import Flow
-from alur.routing.model import AgentConfig, QueueConfig, check_references
+from alur.routing.model import AgentConfig, QueueConfig, check_references, unique_codes
 
 
 class ProjectInvalid(AlurError):
@@ -73,7 +73,14 @@ class ProjectSettings(BaseModel):
     directory: DirectorySettings = DirectorySettings()
     prompts_dir: str = "prompts"
     server: dict[str, Any] = Field(default_factory=dict)  # read by `alur serve`
+    pause_reasons: tuple[str, ...] = ()  # the reasons agents may pause with (any when empty)
     simulation: dict[str, Any] = Field(default_factory=dict)  # read by `alur simulate`
+
+
+    @field_validator("pause_reasons")
+    @classmethod
+    def _pause_codes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return unique_codes(v, "pause reason")
 
 
 class Customer(BaseModel):

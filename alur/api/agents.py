@@ -1,0 +1,9 @@
+"""Routes: agents."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def register(router: APIRouter) -> None:
+    pass

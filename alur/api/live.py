@@ -1,0 +1,13 @@
+"""Routes: live."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def register(router: APIRouter) -> None:
+    pass
+
+
+def install(app: object) -> None:
+    pass

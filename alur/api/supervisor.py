@@ -1,0 +1,9 @@
+"""Routes: supervisor."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def register(router: APIRouter) -> None:
+    pass
