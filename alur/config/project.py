@@ -76,7 +76,6 @@ class ProjectSettings(BaseModel):
     pause_reasons: tuple[str, ...] = ()  # the reasons agents may pause with (any when empty)
     simulation: dict[str, Any] = Field(default_factory=dict)  # read by `alur simulate`
 
-
     @field_validator("pause_reasons")
     @classmethod
     def _pause_codes(cls, v: tuple[str, ...]) -> tuple[str, ...]:

@@ -33,7 +33,7 @@ def test_pause_reasons_and_dispositions_load(tmp_path: Path) -> None:
         ),
         (
             {"alur.yaml": "default_flow: main\npause_reasons: ['coffee break']\n"},
-            "alur.yaml:2: pause_reasons: pause reason code 'coffee break' must be letters, digits, '_' or '-'",
+            "alur.yaml:2: pause_reasons: pause reason code 'coffee break' must be letters, digits",
         ),
         (
             {"queues/billing.yaml": "disposition_required: true\n"},
