@@ -31,7 +31,7 @@ class LastCall:
     disposition: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Listener:
     """One WebSocket: its own bounded queue; `overflowed` when it fell too far behind."""
 
