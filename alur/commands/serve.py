@@ -166,7 +166,7 @@ def _http_address(server: dict[str, Any], host: str | None, port: int | None) ->
 
 
 async def _serve(
-    project: Any, options: Any, database: str, loop_name: str, http: tuple[str, int] | None
+    project: Any, options: Any, database: str, loop_name: str, api_address: tuple[str, int] | None
 ) -> None:
     import httpx
 
@@ -187,18 +187,18 @@ async def _serve(
             server = SipServer(center, options)
             await server.start(center.restored_phones)
             api = None
-            if http is not None:
+            if api_address is not None:
                 from alur.api.server import ApiServer
 
-                api = ApiServer(center, *http)
+                api = ApiServer(center, *api_address)
                 try:
                     await api.start()
                 except OSError as exc:
                     await server.stop()
                     raise ApiUnavailable(str(exc)) from None
-            _print_banner(project, server, store.url, loop_name)
             if api is not None:
                 print(f"HTTP API on {api.url} (docs: {api.url}/docs; tokens: alur token create)", flush=True)
+            _print_banner(project, server, store.url, loop_name)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
