@@ -14,6 +14,10 @@ import typer
 MAX_PORT = 65_535  # UDP and TCP ports are 16 bits: a larger number would silently bind another port
 
 
+class ApiUnavailable(Exception):
+    """The HTTP API could not listen (its port is taken...)."""
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `alur` app."""
 
@@ -56,6 +60,18 @@ def register(app: typer.Typer) -> None:
                 help="Event log database (file path or SQLAlchemy URL) (default: PROJECT/alur.db).",
             ),
         ] = None,
+        http_host: Annotated[
+            str | None,
+            typer.Option(
+                "--http-host",
+                help="Address of the HTTP API (default: alur.yaml server.http_host, else 127.0.0.1).",
+            ),
+        ] = None,
+        http_port: Annotated[
+            int | None,
+            typer.Option("--http-port", help="Port of the HTTP API (default: server.http_port, else 8080)."),
+        ] = None,
+        no_http: Annotated[bool, typer.Option("--no-http", help="Do not serve the HTTP API.")] = False,
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each SIP event.")] = False,
         loop: Annotated[
             str,
@@ -108,6 +124,7 @@ def register(app: typer.Typer) -> None:
         if no_tcp:
             options.tcp = False
         database = db or loaded.settings.server.get("database") or str(loaded.root / "alur.db")
+        http = None if no_http else _http_address(loaded.settings.server, http_host, http_port)
         if loop not in ("auto", "uvloop", "asyncio"):
             typer.echo(f"error: --loop must be auto, uvloop or asyncio (got {loop!r})", err=True)
             raise typer.Exit(2)
@@ -125,9 +142,12 @@ def register(app: typer.Typer) -> None:
                     )
                     raise typer.Exit(2) from None
         try:
-            runner(_serve(loaded, options, database, loop_name))
+            runner(_serve(loaded, options, database, loop_name, http))
         except KeyboardInterrupt:
             pass
+        except ApiUnavailable as exc:
+            typer.echo(f"error: {exc} (is another server running? try --http-port or --no-http)", err=True)
+            raise typer.Exit(1) from None
         except OSError as exc:
             typer.echo(
                 f"error: cannot listen on {options.host}:{options.port}: {exc.strerror or exc} "
@@ -137,7 +157,23 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
 
 
-async def _serve(project: Any, options: Any, database: str, loop_name: str) -> None:
+def _http_address(server: dict[str, Any], host: str | None, port: int | None) -> tuple[str, int]:
+    """The API's address from the options, else alur.yaml `server.http_host/http_port`; bad values exit 2."""
+    host = host or server.get("http_host") or "127.0.0.1"
+    value = port if port is not None else server.get("http_port", 8080)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+        where = "--http-port" if port is not None else "alur.yaml: server.http_port"
+        typer.echo(f"error: {where} must be a port number from 0 to 65535 (got {value!r})", err=True)
+        raise typer.Exit(2)
+    if not isinstance(host, str):
+        typer.echo(f"error: alur.yaml: server.http_host must be an address (got {host!r})", err=True)
+        raise typer.Exit(2)
+    return host, value
+
+
+async def _serve(
+    project: Any, options: Any, database: str, loop_name: str, api_address: tuple[str, int] | None
+) -> None:
     import httpx
 
     from alur.core.clock import RealClock
@@ -156,6 +192,18 @@ async def _serve(project: Any, options: Any, database: str, loop_name: str) -> N
         async with center:
             server = SipServer(center, options)
             await server.start(center.restored_phones)
+            api = None
+            if api_address is not None:
+                from alur.api.server import ApiServer
+
+                api = ApiServer(center, *api_address)
+                try:
+                    await api.start()
+                except OSError as exc:
+                    await server.stop()
+                    raise ApiUnavailable(str(exc)) from None
+            if api is not None:
+                print(f"HTTP API on {api.url} (docs: {api.url}/docs; tokens: alur token create)", flush=True)
             _print_banner(project, server, store.url, loop_name)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
@@ -168,6 +216,8 @@ async def _serve(project: Any, options: Any, database: str, loop_name: str) -> N
                 await stop.wait()
             finally:
                 print("stopping: ending calls...", file=sys.stderr, flush=True)
+                if api is not None:
+                    await api.stop()
                 await server.stop()
     await asyncio.to_thread(store.close)
 

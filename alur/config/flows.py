@@ -274,3 +274,28 @@ def _prompt_exists(root: Path, prompts_dir: str, name: str) -> bool:
     if candidate.is_absolute():
         return candidate.exists()
     return (root / prompts_dir / candidate).exists() or (root / candidate).exists()
+
+
+def check_flow_text(project: Any, text: str, display: str) -> tuple[Flow | None, list[Problem]]:
+    """Load and check one flow's YAML text against a loaded project, as `alur validate` checks its files.
+
+    The flow may replace one of the project's flows (same name) or be new; other flows, queues and
+    calendars are the project's. Returns the flow (None when it has problems) and every problem.
+    """
+    from alur.config.yamlsrc import YamlFileError, load_yaml_text
+
+    problems: list[Problem] = []
+    try:
+        data = load_yaml_text(text, display)
+    except YamlFileError as error:
+        return None, [error.problem]
+    flow, source = load_flow(data, display, problems)
+    if flow is None:
+        return None, problems
+    flows = {**project.flows, flow.name: flow}
+    problems += check_project_flows(
+        [(flow, source)], flows, set(project.queues), set(project.calendars), project.root,
+        project.settings.prompts_dir,
+    )  # fmt: skip
+    problems.sort(key=lambda p: p.line or 0)
+    return (None if problems else flow), problems

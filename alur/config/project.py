@@ -31,7 +31,7 @@ from alur.core.errors import AlurError
 from alur.core.timezones import TimeZoneName
 from alur.flow.calendars import Calendar
 from alur.flow.model import Flow
-from alur.routing.model import AgentConfig, QueueConfig
+from alur.routing.model import AgentConfig, QueueConfig, unique_codes
 from alur.routing.references import listed_agent_problems, reference_problems
 
 
@@ -82,9 +82,15 @@ class ProjectSettings(BaseModel):
     directory: DirectorySettings = DirectorySettings()
     prompts_dir: str = "prompts"
     server: dict[str, Any] = Field(default_factory=dict)  # read by `alur serve`
+    pause_reasons: tuple[str, ...] = ()  # the reasons agents may pause with (any when empty)
     simulation: dict[str, Any] = Field(default_factory=dict)  # read by `alur simulate`
     #: announcement id -> language -> own wording (text) or recording ({file: ...})
     announcements: dict[str, dict[str, str | RecordedAnnouncement]] = Field(default_factory=dict)
+
+    @field_validator("pause_reasons")
+    @classmethod
+    def _pause_codes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return unique_codes(v, "pause reason")
 
     @field_validator("announcements")
     @classmethod

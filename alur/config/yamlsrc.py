@@ -48,6 +48,11 @@ def load_yaml(path: Path, display: str) -> Any:
         raise YamlFileError(Problem(display, None, "file not found", code="missing_file")) from None
     except (OSError, UnicodeDecodeError) as error:
         raise YamlFileError(Problem(display, None, f"cannot read file: {error}", code="unreadable")) from None
+    return load_yaml_text(text, display)
+
+
+def load_yaml_text(text: str, display: str) -> Any:
+    """Parse YAML text (a file's, or one uploaded) keeping positions; YamlFileError names `display:line`."""
     yaml = YAML(typ="rt")
     try:
         return yaml.load(text)

@@ -484,3 +484,55 @@ class SupervisionEnded(Event):
     supervisor: str
     agent_id: str
     mode: str
+
+
+# --- people working through the API ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpScheduled(Event):
+    """An agent promised to come back to a customer: listed back to the agent once `due_at` comes."""
+
+    KIND: ClassVar[str] = "agent.follow_up_scheduled"
+    VERSION: ClassVar[int] = 1
+
+    follow_up_id: str
+    agent_id: str
+    call_id: str
+    due_at: float
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpDone(Event):
+    KIND: ClassVar[str] = "agent.follow_up_done"
+    VERSION: ClassVar[int] = 1
+
+    follow_up_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRequested(Event):
+    """An agent asks for help with a call: from a supervisor of the queue, or another queue's agents."""
+
+    KIND: ClassVar[str] = "agent.escalation_requested"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    agent_id: str
+    queue: str  # the queue the call came through
+    target: str  # "supervisor" or "queue:<name>"
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FlowPublished(Event):
+    """A version of a flow became the one new calls run (version 0: the project's own file)."""
+
+    KIND: ClassVar[str] = "flow.published"
+    VERSION: ClassVar[int] = 1
+
+    flow: str
+    version: int
+    by: str = ""

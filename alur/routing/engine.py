@@ -34,6 +34,7 @@ from alur.core.events import (
 from alur.routing.agents import Agent, AgentState, AgentStatus, States, status_of
 from alur.routing.calls import Explanation, Line, Offer, WaitingCall
 from alur.routing.errors import RoutingError
+from alur.routing.escalation import supervisor_move, supervisor_priority
 from alur.routing.model import AgentConfig, QueueConfig
 from alur.routing.queues import Queue, QueueStats
 from alur.routing.references import check_references
@@ -228,6 +229,17 @@ class Router(Restoring):
             return False
         self._leave(call, "abandoned")
         return True
+
+    def move_call(self, call_id: str, queue: str, *, by: str = "") -> None:
+        """Move a waiting call to another queue (a supervisor's decision); it keeps its arrival time."""
+        call, to = self._call(call_id), self._queue(queue)
+        if call.queue == queue:
+            raise RoutingError(f"call {call_id!r} already waits in {queue!r}", code="same_queue", value=queue)
+        supervisor_move(self, call, to, by)
+
+    def set_priority(self, call_id: str, priority: int, *, by: str = "") -> None:
+        """Set a waiting call's priority (a supervisor's decision); higher is served first."""
+        supervisor_priority(self, self._call(call_id), priority, by)
 
     # --- offers ----------------------------------------------------------------------------------
 

@@ -84,3 +84,29 @@ def move(router: Dispatcher, call: WaitingCall, to: Queue) -> None:
     router._schedule_step(call, to)
     router._dirty[old.name] = None
     router._kick(to.name)
+
+
+def supervisor_move(router: Dispatcher, call: WaitingCall, to: Queue, by: str) -> None:
+    """A person moves the call: logged as a `move_queue` escalation outside the ladder (step kept)."""
+    old = call.queue
+    now = router.clock.now()
+    detail = f"moved to {to.name} by {by or 'supervisor'}"
+    router._emit(Escalated(now, call.call_id, old, call.step, "move_queue", detail, call.priority, to.name))
+    router._explain(
+        call, "escalation", "supervisor: move_queue", f"{by or 'a supervisor'} moved it {old} -> {to.name}"
+    )
+    move(router, call, to)
+
+
+def supervisor_priority(router: Dispatcher, call: WaitingCall, priority: int, by: str) -> None:
+    """A person sets the call's priority: its place in line changes at once."""
+    q = router.queues[call.queue]
+    q.line.remove(call)
+    call.priority = priority
+    q.line.add(call)
+    detail = f"priority set to {priority} by {by or 'supervisor'}, place {q.line.position(call)}"
+    router._emit(
+        Escalated(router.clock.now(), call.call_id, q.name, call.step, "raise_priority", detail, priority)
+    )
+    router._explain(call, "escalation", "supervisor: priority", detail)
+    router._kick(q.name)

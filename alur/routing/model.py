@@ -21,6 +21,7 @@ from alur.core.errors import ConfigError
 from alur.core.timezones import TimeZoneName
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+CODE = r"[A-Za-z0-9][A-Za-z0-9_\-]{0,63}"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -120,6 +121,8 @@ class QueueConfig(_Model):
     lookahead             how many waiting calls one dispatch pass considers (skill-based skipping)
     music_on_hold         file played (looped) to callers waiting here, unless their flow names one
     recording             record answered calls (see RecordingSettings)
+    dispositions          the wrap-up codes agents choose from for this queue's calls
+    disposition_required  an agent must enter one of `dispositions` before leaving wrap-up
     """
 
     name: str = Field(pattern=NAME)
@@ -143,6 +146,8 @@ class QueueConfig(_Model):
     lookahead: int = Field(default=32, ge=1)
     music_on_hold: str | None = None
     recording: RecordingSettings = Field(default_factory=RecordingSettings)
+    dispositions: tuple[str, ...] = ()
+    disposition_required: bool = False
 
     @field_validator("strategy")
     @classmethod
@@ -163,6 +168,17 @@ class QueueConfig(_Model):
                 create(self.strategy, self.strategy_options, StrategyContext(queue=self.name))
             except ConfigError as err:
                 raise ValueError(err.message) from None
+        return self
+
+    @field_validator("dispositions")
+    @classmethod
+    def _codes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return unique_codes(v, "disposition")
+
+    @model_validator(mode="after")
+    def _required_needs_codes(self) -> QueueConfig:
+        if self.disposition_required and not self.dispositions:
+            raise ValueError("disposition_required needs a 'dispositions' list of codes to choose from")
         return self
 
     @field_validator("required_skills")
@@ -307,6 +323,18 @@ class AgentConfig(_Model):
         if dupes:
             raise ValueError(f"agent {self.id!r} lists queue(s) {dupes} more than once")
         return self
+
+
+def unique_codes(v: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """Codes people pick from a list (dispositions, pause reasons): plain names, each once."""
+    seen: set[str] = set()
+    for code in v:
+        if not re.fullmatch(CODE, code):
+            raise ValueError(f"{what} code {code!r} must be letters, digits, '_' or '-' (at most 64)")
+        if code in seen:
+            raise ValueError(f"{what} code {code!r} is listed twice")
+        seen.add(code)
+    return v
 
 
 def _check_levels(v: dict[str, int], what: str) -> dict[str, int]:

@@ -32,6 +32,8 @@ from alur.metrics.kpis import KpiFold
 from alur.routing.engine import Router
 from alur.service import commands as cmd
 from alur.service.bus import EventBus
+from alur.service.devices import Devices
+from alur.service.flows import FlowCatalog
 from alur.service.rebuild import Rebuilt, rebuild
 from alur.service.state import LiveState, PhoneView
 
@@ -84,6 +86,8 @@ class ContactCenter:
 
             self.writer = StoreWriter(store)
             self.bus.subscribe("store", self.writer.handle)
+        self.devices = Devices()
+        self.flows = FlowCatalog(self)
         self.rebuilt = Rebuilt(0, 0, 0)
         self.restored_phones: list[PhoneView] = []  # registrations from the log, for the SIP adapter
         self._group: asyncio.TaskGroup | None = None
@@ -98,6 +102,7 @@ class ContactCenter:
             state = await asyncio.to_thread(self.read_state)
             self.rebuilt = rebuild(state, self.router, self.clock, self.publish)
             self.restored_phones = list(state.phones.values())
+            await self.flows.restore()
         r = self.rebuilt
         self.publish(
             ev.ServerStarted(
@@ -206,10 +211,17 @@ class ContactCenter:
                 r.pause(agent_id, reason)
             case cmd.Ready(agent_id):
                 r.ready(agent_id)
-            case cmd.WrapUp(agent_id, call_id, disposition, resolved, notes, ready):
-                r.observe(ev.Disposition(self.clock.now(), call_id, agent_id, disposition, resolved, notes))
+            case cmd.WrapUp(agent_id, call_id, disposition, resolved, notes, ready, summary):
+                extra = {"summary": summary} if summary else {}
+                r.observe(
+                    ev.Disposition(self.clock.now(), call_id, agent_id, disposition, resolved, notes, extra)
+                )
                 if ready and r.agent_state(agent_id) == "wrap_up":
                     r.ready(agent_id)
+            case cmd.MoveCall(call_id, queue, by):
+                r.move_call(call_id, queue, by=by)
+            case cmd.SetPriority(call_id, priority, by):
+                r.set_priority(call_id, priority, by=by)
             case _:
                 raise cmd.BadCommand(f"unknown command {command!r}", value=repr(command))
 

@@ -127,6 +127,28 @@ class WrapUp(Command):
     resolved: bool = True
     notes: str = ""
     ready: bool = False
+    summary: str = ""
+
+
+# --- supervisors ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MoveCall(Command):
+    """A supervisor moves a waiting call to another queue; it keeps its arrival time."""
+
+    call_id: str
+    queue: str
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SetPriority(Command):
+    """A supervisor sets a waiting call's priority (higher is served first)."""
+
+    call_id: str
+    priority: int
+    by: str = ""
 
 
 COMMANDS: dict[str, type[Command]] = {

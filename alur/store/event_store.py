@@ -85,12 +85,19 @@ class EventStore:
         kinds: Iterable[str] | None = None,
         call_id: str | None = None,
         agent_id: str | None = None,
+        server: str | None = None,
+        after_seq: int | None = None,
     ) -> Iterator[tuple[int, Envelope]]:
         """(row id, envelope) in the order they were stored, streamed; an unstamped event comes back
-        with seq 0, server "" and stamped_at = its own `at`."""
+        with seq 0, server "" and stamped_at = its own `at`. `server` + `after_seq`: one server's
+        events after a sequence number (a live stream resuming)."""
         query = select(_T.id, _T.kind, _T.data, _T.seq, _T.server, _T.stamped_at).order_by(_T.id)
         if after_id is not None:
             query = query.where(_T.id > after_id)
+        if server is not None:
+            query = query.where(_T.server == _key(server))
+        if after_seq is not None:
+            query = query.where(_T.seq > after_seq)
         if kinds is not None:
             query = query.where(_T.kind.in_(stored_names(kinds)))
         if call_id is not None:

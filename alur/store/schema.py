@@ -6,7 +6,7 @@ what queries are built from, and matches the newest migration.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Float, Index, Integer, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Column, Float, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -30,4 +30,32 @@ events = Table(
     Index("ix_events_at", "at"),
     Index("ix_events_kind_id", "kind", "id"),
     Index("ix_events_server_seq", "server", "seq", unique=True),
+)
+
+#: API tokens: only a hash of each token is kept (the token itself is shown once, when created)
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),  # the first characters, to recognise a token in lists
+    Column("role", String(16), nullable=False),
+    Column("agent_id", String(128), nullable=True),
+    Column("queues", JSON, nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)
+
+#: every uploaded version of a flow (its YAML text); which one is live is told by `flow.published` events
+flow_versions = Table(
+    "flow_versions",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("flow", String(128), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Index("ix_flow_versions_flow_version", "flow", "version", unique=True),
 )

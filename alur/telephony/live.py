@@ -66,7 +66,7 @@ class LiveQueues:
             if isinstance(event, Offered):
                 self.spawn(self._ring(event), f"ring {event.agent_id} for {event.call_id}")
             elif isinstance(event, OfferDeclined):
-                leg = self.ringing.pop(event.reservation_id, None)
+                leg = self._stop_ringing(event.reservation_id)
                 if leg is not None:
                     leg.hangup()  # withdrawn (caller left, lost race, agent paused...): stop ringing
             elif isinstance(event, WaitEnded):
@@ -115,7 +115,10 @@ class LiveQueues:
                 done = True
                 self._do(cmd.Hangup(call_id, ended_by))
 
-        ended_by = await self.connector.talk(channel, leg, on_transfer=lambda: talk_ended("transfer"))
+        try:
+            ended_by = await self.connector.talk(channel, leg, on_transfer=lambda: talk_ended("transfer"))
+        finally:
+            self.center.devices.hangups.pop(call_id, None)
         talk_ended(ended_by)
         return QueueOutcome(outcome.result, outcome.agent_id, outcome.wait, outcome.target, ended_by)
 
@@ -193,7 +196,7 @@ class LiveQueues:
 
         leg.on_ringing = ringing
         result = await leg.result
-        self.ringing.pop(offer.reservation_id, None)
+        self._stop_ringing(offer.reservation_id)
         if result == "cancelled":
             return
         if result != "answered":
@@ -206,6 +209,8 @@ class LiveQueues:
         if not self._do(cmd.Answer(offer.reservation_id)):
             self.answered.pop(offer.call_id, None)
             leg.hangup()
+            return
+        self.center.devices.hangups[offer.call_id] = leg.hangup  # a desktop's hang-up ends this leg
 
     async def _start_ringing(self, offer: Offered, target: Target, caller_id: str) -> OutboundLeg | None:
         """Ring the phone; if the offer was withdrawn while the leg was being set up (its RTP port
@@ -216,6 +221,7 @@ class LiveQueues:
             leg.hangup()
             return None
         self.ringing[offer.reservation_id] = leg
+        self.center.devices.ringing[offer.reservation_id] = f"{offer.agent_id}'s SIP phone"
         return leg
 
     async def _call_back(self, offer: Offered) -> None:
@@ -229,7 +235,7 @@ class LiveQueues:
         if agent is None:
             return
         result = await agent.result
-        self.ringing.pop(offer.reservation_id, None)
+        self._stop_ringing(offer.reservation_id)
         if result == "cancelled":
             return
         if result != "answered":
@@ -259,10 +265,16 @@ class LiveQueues:
         self.center.publish(CallbackAttempted(now, offer.call_id, offer.queue, offer.agent_id, reached))
         self._do(cmd.Hangup(offer.call_id, ended_by))
 
+    def _stop_ringing(self, reservation_id: str) -> OutboundLeg | None:
+        self.center.devices.ringing.pop(reservation_id, None)
+        return self.ringing.pop(reservation_id, None)
+
     def hang_up_all(self) -> None:
         """Shutdown: stop every phone still ringing."""
         for leg in list(self.ringing.values()):
             leg.hangup()
+        for reservation_id in self.ringing:
+            self.center.devices.ringing.pop(reservation_id, None)
         self.ringing.clear()
 
 

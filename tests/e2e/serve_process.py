@@ -9,10 +9,10 @@ from pathlib import Path
 
 
 async def start_serve(
-    project: Path, port: int, db: Path, home: Path
+    project: Path, port: int, db: Path, home: Path, *, http_port: int | None = None
 ) -> tuple[asyncio.subprocess.Process, str]:
-    """Start `alur serve PROJECT` on `port` with the event log in `db`; return once it says it is
-    ready, with the banner it printed."""
+    """Start `alur serve PROJECT` on SIP `port` (and HTTP `http_port`, or no HTTP API) with the event
+    log in `db`; return once it says it is ready, with the banner it printed."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -23,6 +23,7 @@ async def start_serve(
         str(port),
         "--db",
         str(db),
+        *(["--http-port", str(http_port)] if http_port else ["--no-http"]),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "XDG_CACHE_HOME": str(home / "cache")},

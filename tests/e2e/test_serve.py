@@ -6,6 +6,7 @@ import asyncio
 import signal
 from pathlib import Path
 
+import httpx
 from serve_process import start_serve
 from sipp import audio_and_dtmf_pcap, free_port, run_sipp
 
@@ -13,12 +14,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_alur_serve_support_example_answers_a_call_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port = free_port()
+    port, http_port = free_port(), free_port()
     db = tmp_path / "events.db"
-    proc, text = await start_serve(ROOT / "examples" / "support", port, db, tmp_path)
+    proc, text = await start_serve(ROOT / "examples" / "support", port, db, tmp_path, http_port=http_port)
     try:
         assert f"sip:127.0.0.1:{port} (UDP+TCP" in text
         assert "dial 1000" in text and "-> flow main" in text
+        assert f"HTTP API on http://127.0.0.1:{http_port}" in text
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}") as client:
+            assert (await client.get("/openapi.json")).status_code == 200
+            assert (await client.get("/queues")).status_code == 401
         pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=2)
         caller = await run_sipp(
             "caller.xml",

@@ -1,0 +1,105 @@
+"""Admin routes: flows — validate an upload (the same messages as `alur validate`), publish it as a new
+version, list versions, roll back. Publishing takes effect for new calls at once; calls in progress
+finish on the version they started with. A flow with problems changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from alur.api.agents import ctx_of
+from alur.api.auth import ADMIN, principal_of, route
+from alur.api.errors import ApiError
+from alur.service.flows import FlowRejected
+
+
+class RollbackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=0, description="The version to make live again (0: the project's own file).")
+
+
+async def yaml_text(request: Request) -> str:
+    raw = await request.body()
+    if not raw.strip():
+        raise ApiError(422, "invalid_request", "body: send the flow's YAML text", field="body")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(422, "invalid_request", "body: the flow must be UTF-8 text", field="body") from None
+
+
+def problems_of(problems: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {"file": p.file, "line": p.line, "node": p.node, "message": p.message, "code": p.code, "text": str(p)}
+        for p in problems
+    ]
+
+
+def register(router: APIRouter) -> None:
+    @route(router, "GET", "/flows", ADMIN, tags=["admin"])
+    async def flows(request: Request) -> dict[str, Any]:
+        """Every flow and the version new calls run (0: the project's own file)."""
+        catalog = ctx_of(request).center.flows
+        names = sorted(set(catalog.live) | set(ctx_of(request).center.project.flows))
+        return {"flows": [{"flow": n, "live_version": catalog.live.get(n, 0)} for n in names]}
+
+    @route(router, "POST", "/flows/validate", ADMIN, tags=["admin"], openapi_extra={"requestBody": {
+        "content": {"application/yaml": {"schema": {"type": "string"}}}, "required": True}})  # fmt: skip
+    async def validate(request: Request) -> dict[str, Any]:
+        """Check a flow without publishing it: `valid` and the problems, as `alur validate` words them."""
+        text = await yaml_text(request)
+        flow, problems = ctx_of(request).center.flows.check(text)
+        return {
+            "valid": flow is not None,
+            "flow": flow.name if flow else None,
+            "problems": problems_of(problems),
+        }
+
+    @route(router, "POST", "/flows", ADMIN, tags=["admin"], status_code=201, openapi_extra={"requestBody": {
+        "content": {"application/yaml": {"schema": {"type": "string"}}}, "required": True}})  # fmt: skip
+    async def publish(request: Request) -> dict[str, Any]:
+        """Check the flow and publish it as the next version of its name; 422 with the problems if not."""
+        text = await yaml_text(request)
+        try:
+            stored = await ctx_of(request).center.flows.upload(text, principal_of(request).name)
+        except FlowRejected as rejected:
+            raise _rejected(rejected) from None
+        return {"flow": stored.flow, "version": stored.version, "live": True}
+
+    @route(router, "GET", "/flows/{flow}/versions", ADMIN, tags=["admin"])
+    async def versions(request: Request, flow: str) -> dict[str, Any]:
+        catalog = ctx_of(request).center.flows
+        stored = await asyncio.to_thread(catalog.versions, flow)
+        if not stored and flow not in catalog.files:
+            raise ApiError(404, "unknown_flow", f"unknown flow {flow!r} (flows: {sorted(catalog.live)})")
+        live = catalog.live.get(flow)
+        rows = [{"flow": flow, "version": 0, "created_at": None, "created_by": "project file",
+                 "live": live == 0}] if flow in catalog.files else []  # fmt: skip
+        return {"flow": flow, "live_version": live, "versions": rows + [v.as_dict(live) for v in stored]}
+
+    @route(router, "GET", "/flows/{flow}/versions/{version}", ADMIN, tags=["admin"])
+    async def source(request: Request, flow: str, version: int) -> dict[str, Any]:
+        """One stored version's YAML text."""
+        stored = await asyncio.to_thread(ctx_of(request).center.flows.version, flow, version)
+        if stored is None:
+            raise ApiError(404, "unknown_version", f"flow {flow!r} has no stored version {version}")
+        return {**stored.as_dict(ctx_of(request).center.flows.live.get(flow)), "source": stored.source}
+
+    @route(router, "POST", "/flows/{flow}/rollback", ADMIN, tags=["admin"])
+    async def rollback(request: Request, flow: str, body: RollbackBody) -> dict[str, Any]:
+        """Make an earlier version live again (checked again against the project first)."""
+        catalog = ctx_of(request).center.flows
+        try:
+            await catalog.rollback(flow, body.version, principal_of(request).name)
+        except FlowRejected as rejected:
+            raise _rejected(rejected) from None
+        return {"flow": flow, "live_version": catalog.live[flow]}
+
+
+def _rejected(rejected: FlowRejected) -> ApiError:
+    error = ApiError(422, "flow_invalid", rejected.message, field="body")
+    error.problems = rejected.problems  # type: ignore[attr-defined]
+    return error

@@ -1,0 +1,211 @@
+"""The live side: a WebSocket streaming events (filtered by role, resumable from a sequence number) and
+Prometheus metrics.
+
+WebSocket `/ws?token=...&after_seq=N`: each message is one event, `{"seq", "server", "stamped_at",
+"kind", "event"}`. With `after_seq`, the events logged after N come first (from the store), then live
+ones, with no gap and no repeat. An agent gets its own events (offers, calls, state); a supervisor those
+of its queues and their agents; admin everything. A listener too slow to keep up is closed (code 1013)
+and may resume from the last seq it got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from alur.api.auth import ALL, STAFF, Principal, route, sees_queue, websocket_principal
+from alur.api.context import ApiContext, Listener
+from alur.api.errors import ApiError
+from alur.core.codec import event_kind, event_to_dict
+from alur.core.envelope import Envelope
+
+
+def register(router: APIRouter) -> None:
+    @route(router, "GET", "/metrics", STAFF, tags=["live"])
+    async def metrics(request: Request) -> Response:
+        """Prometheus text: calls waiting and connected, agents per state, events, store writes..."""
+        registry: CollectorRegistry = request.app.state.registry
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def stream(websocket: WebSocket) -> None:
+        await live_stream(websocket)
+
+    stream.roles = ALL  # type: ignore[attr-defined]
+    router.add_api_websocket_route("/ws", stream)
+
+
+def install(app: FastAPI) -> None:
+    """Metrics for this app (its own registry: two servers in one process never mix figures)."""
+    registry = CollectorRegistry()
+    registry.register(CenterCollector(app.state.ctx))
+    latency = Histogram(
+        "alur_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry,
+        buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+    )  # fmt: skip
+    app.state.registry = registry
+
+    @app.middleware("http")
+    async def timed(request: Request, call_next: Callable[[Request], Any]) -> Any:
+        start = time.perf_counter()
+        response = await call_next(request)
+        found = request.scope.get("route")
+        latency.labels(request.method, getattr(found, "path", "unmatched")).observe(
+            time.perf_counter() - start
+        )
+        return response
+
+
+class CenterCollector:
+    """Reads the contact center at scrape time: nothing is counted twice or kept between scrapes."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    def collect(self) -> Any:
+        center = self.ctx.center
+        router = center.router
+        waiting = GaugeMetricFamily("alur_calls_waiting", "Calls waiting in a queue", labels=["queue"])
+        longest = GaugeMetricFamily(
+            "alur_longest_wait_seconds", "Longest wait in a queue now", labels=["queue"]
+        )
+        now = center.clock.now()
+        for name in router.queues:
+            ids = router.waiting(name)
+            waiting.add_metric([name], len(ids))
+            longest.add_metric([name], max((now - router.calls[i].first_at for i in ids), default=0.0))
+        yield waiting
+        yield longest
+        yield GaugeMetricFamily(
+            "alur_calls_connected", "Calls talking with an agent", value=len(router.connected)
+        )
+        states = GaugeMetricFamily("alur_agents", "Agents per state", labels=["state"])
+        counts: dict[str, int] = {}
+        for agent in router.agents.values():
+            counts[agent.state.value] = counts.get(agent.state.value, 0) + 1
+        for state in ("offline", "available", "reserved", "ringing", "busy", "wrap_up", "paused"):
+            states.add_metric([state], counts.get(state, 0))
+        yield states
+        yield CounterMetricFamily(
+            "alur_events_published", "Events published on the bus", value=center.bus.seq
+        )
+        dropped = CounterMetricFamily(
+            "alur_bus_dropped", "Events a slow subscriber missed", labels=["subscriber"]
+        )
+        failures = CounterMetricFamily(
+            "alur_bus_failures", "Subscriber batches that raised", labels=["subscriber"]
+        )
+        for sub in center.bus.subscriptions:
+            dropped.add_metric([sub.name], sub.dropped)
+            failures.add_metric([sub.name], sub.failures)
+        yield dropped
+        yield failures
+        writer = center.writer
+        if writer is not None:
+            yield CounterMetricFamily(
+                "alur_store_events_written", "Events written to the store", value=writer.written
+            )
+            failed = writer.failed_attempts
+            yield CounterMetricFamily("alur_store_write_failures", "Store writes that failed", value=failed)
+        yield GaugeMetricFamily(
+            "alur_websocket_listeners", "Open WebSocket streams", value=len(self.ctx.listeners)
+        )
+
+
+def accepts(principal: Principal, ctx: ApiContext) -> Callable[[Envelope], bool]:
+    """Which events this token's stream carries."""
+    if principal.role == "admin" or (principal.role == "supervisor" and "*" in principal.queues):
+        return lambda envelope: True
+    if principal.role == "agent":
+        me = principal.agent_id
+        return lambda envelope: getattr(envelope.event, "agent_id", None) == me
+
+    def supervisor(envelope: Envelope) -> bool:
+        event = envelope.event
+        queue = getattr(event, "queue", None)
+        if queue is not None:
+            return sees_queue(principal, queue)
+        agent = getattr(event, "agent_id", None)
+        return agent is not None and any(sees_queue(principal, q) for q in ctx.agent_queues(agent))
+
+    return supervisor
+
+
+def message(envelope: Envelope) -> dict[str, Any]:
+    return {"seq": envelope.seq, "server": envelope.server, "stamped_at": envelope.stamped_at,
+            "kind": event_kind(envelope.event), "event": event_to_dict(envelope.event)}  # fmt: skip
+
+
+async def live_stream(websocket: WebSocket) -> None:
+    ctx: ApiContext = websocket.app.state.ctx
+    await websocket.accept()
+    try:
+        principal = await websocket_principal(websocket)
+        after = websocket.query_params.get("after_seq")
+        after_seq = int(after) if after is not None else None
+        if after_seq is not None and after_seq < 0:
+            raise ValueError
+    except ApiError as refused:
+        await websocket.send_json({"error": refused.code, "message": refused.message})
+        await websocket.close(code=4401 if refused.status == 401 else 4403, reason=refused.message[:120])
+        return
+    except ValueError:
+        text = f"after_seq: expected a sequence number >= 0 (got {websocket.query_params.get('after_seq')!r})"
+        await websocket.send_json({"error": "invalid_request", "message": text, "field": "after_seq"})
+        await websocket.close(code=4422, reason=text[:120])
+        return
+    listener = Listener(accepts(principal, ctx))
+    ctx.listeners.add(listener)
+    try:
+        last = after_seq if after_seq is not None else ctx.center.bus.seq
+        if after_seq is not None and ctx.center.store is not None:
+            await ctx.center.settle()  # everything published before we listened is in the log now
+            backlog = await asyncio.to_thread(_backlog, ctx, after_seq)
+            for envelope in backlog:
+                if listener.accepts(envelope):
+                    await websocket.send_json(message(envelope))
+                last = max(last, envelope.seq)
+        await _pump(websocket, listener, last)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        ctx.listeners.discard(listener)
+
+
+def _backlog(ctx: ApiContext, after_seq: int) -> list[Envelope]:
+    store = ctx.center.store
+    assert store is not None
+    return [e for _row, e in store.envelopes(server=ctx.center.server_id, after_seq=after_seq)]
+
+
+async def _pump(websocket: WebSocket, listener: Listener, last: int) -> None:
+    received = asyncio.ensure_future(websocket.receive())  # a client closing ends the stream
+    getter: asyncio.Future[Envelope] | None = None
+    try:
+        while True:
+            getter = asyncio.ensure_future(listener.queue.get())
+            done, _ = await asyncio.wait({getter, received}, return_when=asyncio.FIRST_COMPLETED)
+            if received in done:
+                if received.result().get("type") == "websocket.disconnect":
+                    return
+                received = asyncio.ensure_future(websocket.receive())  # what a client sends is ignored
+            if getter not in done:
+                getter.cancel()
+                continue
+            envelope = getter.result()
+            if envelope.seq > last:
+                await websocket.send_json(message(envelope))
+                last = envelope.seq
+            if listener.overflowed and listener.queue.empty():
+                await websocket.close(code=1013, reason=f"too slow: resume with after_seq={last}")
+                return
+    finally:
+        received.cancel()
+        if getter is not None:
+            getter.cancel()

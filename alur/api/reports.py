@@ -1,0 +1,148 @@
+"""Reports of real calls from the event log: the same KPI fold as the wallboard and the simulator
+(`alur.metrics.kpis.KpiFold`) over `store.events(since, until)`, per interval, queue or agent; JSON or CSV.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from alur.api.agents import ctx_of
+from alur.api.auth import STAFF, check_queue, principal_of, route
+from alur.api.errors import ApiError, bad_field
+from alur.core import events as ev
+from alur.metrics.kpis import KpiFold
+
+INTERVALS = {"15m": 900.0, "30m": 1800.0, "60m": 3600.0, "day": 86400.0}
+COLUMNS = ["offered", "answered", "abandoned", "service_level", "asa", "aht", "abandonment_rate", "occupancy"]
+
+
+def fold_report(store: Any, since: float, until: float, interval: float, thresholds: dict[str, float],
+                queue: str | None) -> tuple[KpiFold, dict[str, int]]:  # fmt: skip
+    """Fold the log's events in [since, until); with `queue`, only the calls that joined it (blocking)."""
+    keep: set[str] | None = None
+    if queue is not None:
+        keep = {e.call_id for e in store.events(since=since, until=until)
+                if isinstance(e, ev.CallQueued) and e.queue == queue}  # fmt: skip
+    fold = KpiFold(interval, 20.0, thresholds)
+    dispositions: dict[str, int] = {}
+    for event in store.events(since=since, until=until):
+        call_id = getattr(event, "call_id", None)
+        if keep is not None and call_id is not None and call_id not in keep:
+            continue
+        if keep is not None and call_id is None:
+            continue  # agent-only events (state changes) belong to no queue
+        fold.apply(event)
+        if isinstance(event, ev.Disposition):
+            dispositions[event.code] = dispositions.get(event.code, 0) + 1
+    return fold, dispositions
+
+
+def parse_time(value: str | None, field: str, default: datetime) -> datetime:
+    if value is None:
+        return default
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise bad_field(
+            field,
+            f"expected an ISO 8601 date or time such as 2026-01-31 or 2026-01-31T08:00Z (got {value!r})",
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=default.tzinfo)
+
+
+def register(router: APIRouter) -> None:
+    @route(router, "GET", "/reports/{by}", STAFF, tags=["reports"])
+    async def report(
+        request: Request,
+        by: Literal["interval", "queue", "agent"],
+        since: str | None = Query(
+            None, description="Start (ISO 8601; default: today 00:00 in the project's time zone)."
+        ),
+        until: str | None = Query(None, description="End, excluded (ISO 8601; default: now)."),
+        interval: Literal["15m", "30m", "60m", "day"] = Query("30m"),
+        queue: str | None = Query(None, description="Only calls that joined this queue."),
+        format: Literal["json", "csv"] = Query("json"),
+    ) -> Any:
+        """Offered, answered, abandoned, service level, ASA, AHT (and more) per interval, queue or agent,
+        from the calls in the event log; `format=csv` for a spreadsheet."""
+        ctx, who = ctx_of(request), principal_of(request)
+        center = ctx.center
+        if center.store is None:
+            raise ApiError(409, "no_store", "reports are read from the event log")
+        if queue is not None:
+            if queue not in center.router.queues:
+                raise bad_field(
+                    "queue", f"unknown queue {queue!r} (queues: {', '.join(sorted(center.router.queues))})"
+                )
+            check_queue(who, queue)
+        elif who.role == "supervisor" and "*" not in who.queues:
+            raise ApiError(
+                403,
+                "forbidden",
+                f"a supervisor of {', '.join(who.queues)} asks for one of its queues (?queue=...)",
+            )
+        now = datetime.now(center.zone)
+        start = parse_time(since, "since", now.replace(hour=0, minute=0, second=0, microsecond=0))
+        end = parse_time(until, "until", now + timedelta(seconds=1))
+        if end <= start:
+            raise bad_field("until", f"must be after since ({start.isoformat()})")
+        await center.settle()  # what happened until now is in the log
+        thresholds = {n: q.service_level.seconds for n, q in center.project.queues.items()}
+        fold, dispositions = await asyncio.to_thread(
+            fold_report,
+            center.store,
+            start.timestamp(),
+            end.timestamp(),
+            INTERVALS[interval],
+            thresholds,
+            queue,
+        )
+        snap = fold.snapshot(min(end.timestamp(), center.clock.now()))
+        if by == "interval":
+            rows = [
+                {"start": datetime.fromtimestamp(k, UTC).isoformat(), **v.as_dict()}
+                for k, v in sorted(snap.intervals.items())
+            ]
+        elif by == "queue":
+            rows = [
+                {"queue": k, **v.as_dict()}
+                for k, v in sorted(snap.queues.items())
+                if queue is None or k == queue
+            ]
+        else:
+            rows = [{"agent_id": k, **v.as_dict()} for k, v in sorted(snap.agents.items())]
+        if format == "csv":
+            disposition = {"Content-Disposition": f'attachment; filename="alur-{by}.csv"'}
+            return Response(to_csv(rows), media_type="text/csv", headers=disposition)
+        return no_nan({
+            "since": start.isoformat(), "until": end.isoformat(), "interval": interval, "queue": queue,
+            "by": by, "total": snap.total.as_dict(), "rows": rows, "dispositions": dispositions,
+        })  # fmt: skip
+
+
+def no_nan(value: Any) -> Any:
+    """JSON has no NaN: a ratio of nothing (service level with no calls offered) is null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: no_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [no_nan(v) for v in value]
+    return value
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if isinstance(v, float) and v != v else v) for k, v in row.items()})
+    return out.getvalue()
