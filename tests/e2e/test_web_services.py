@@ -74,7 +74,7 @@ async def test_post_call_step_runs_when_the_caller_hangs_up_first(
     """The queue's `answered` path (a CRM update here) runs after the talk even when the caller ends
     it: only the steps that need the caller (a prompt) find them gone."""
     server = await env.start()
-    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=8, ssrc=7)
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=12, ssrc=7)
     agent = asyncio.create_task(
         run_sipp(
             "agent_answer.xml",
@@ -96,13 +96,14 @@ async def test_post_call_step_runs_when_the_caller_hangs_up_first(
         media_port=free_port(),
         workdir=tmp_path,
         keys={"pcap": str(pcap)},
-        params={"wait_ms": 500, "talk_ms": 3000},
+        params={"wait_ms": 500, "talk_ms": 6000},  # ample time to be answered first
         timeout=30,
     )
     assert caller.ok, caller.errors or caller.stderr  # the caller hung up (BYE) while talking
     assert (await agent).ok
     await server.until(lambda: any(isinstance(e, CallEnded) for e in server.events))
-    assert billing == ["/crm/6281234"]
+    story = [(type(e).__name__, getattr(e, "how", getattr(e, "node", ""))) for e in server.events]
+    assert billing == ["/crm/6281234"], story
     (talk,) = [e for e in server.events if isinstance(e, TalkEnded)]
     assert talk.ended_by == "caller"
     (ended,) = [e for e in server.events if isinstance(e, CallEnded)]
