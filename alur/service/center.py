@@ -91,6 +91,7 @@ class ContactCenter:
         self.rebuilt = Rebuilt(0, 0, 0)
         self.restored_phones: list[PhoneView] = []  # registrations from the log, for the SIP adapter
         self._group: asyncio.TaskGroup | None = None
+        self._spawned: set[asyncio.Task[Any]] = set()  # adapters' tasks still running
 
     # --- life ----------------------------------------------------------------------------------------
 
@@ -113,6 +114,12 @@ class ContactCenter:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        """Stop: what adapters still run (a phone still ringing...) is cancelled, then the bus
+        delivers what was published and its subscribers end."""
+        for task in list(self._spawned):
+            task.cancel()
+        if self._spawned:
+            await asyncio.gather(*self._spawned, return_exceptions=True)
         await self.bus.stop()
         group, self._group = self._group, None
         if group is not None:
@@ -135,7 +142,10 @@ class ContactCenter:
         logged, never spread to the other tasks."""
         if self._group is None:
             raise RuntimeError("the contact center is not running (use `async with center`)")
-        return self._group.create_task(_logged(coro, name), name=name)
+        task = self._group.create_task(_logged(coro, name), name=name)
+        self._spawned.add(task)
+        task.add_done_callback(self._spawned.discard)
+        return task
 
     # --- events --------------------------------------------------------------------------------------
 
