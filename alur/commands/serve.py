@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
         """Answer phone calls with the project's flows and route them to agents' phones."""
         from alur.config.project import ProjectInvalid, load_project
         from alur.core.errors import AlurError
-        from alur.telephony.server import ServerOptions, read_phones
+        from alur.telephony.options import ServerOptions, read_phones
 
         logging.basicConfig(
             level=logging.INFO if verbose else logging.WARNING,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from e2e_env import make_project
 from serve_process import start_serve
-from sipp import audio_and_dtmf_pcap, free_port, run_sipp
+from sipp import audio_and_dtmf_pcap, free_port, listening, run_sipp
 
 from alur.core import events as ev
 from alur.store.event_store import EventStore
@@ -127,3 +127,62 @@ async def test_kill_9_then_restart_closes_calls_and_restores_agents(moment: str,
         assert states[agent] == "wrap_up"  # the after-call work goes on
         assert f"agent {agent:<10}" in banner and "[wrap_up]" in banner
     assert boot.agents_restored == 2  # alice and bob (carol's phone never registered)
+
+
+async def test_a_registered_phone_is_rung_after_a_restart_without_registering_again(tmp_path: Path) -> None:
+    """Registrations are in the log: after `kill -9` and a restart, the agent's phone is rung at the
+    Contact it registered before, without waiting for its next REGISTER."""
+    sip, phone_port = free_port(), free_port()
+    root = make_project(
+        tmp_path / "project", alice=free_port(), bob=free_port(), trunk=free_port(), ring_timeout=10
+    )
+    (root / "agents" / "agents.yaml").write_text(
+        'agents:\n  - {id: carol, extension: "2001", queues: [support]}\n'
+    )
+    db = tmp_path / "events.db"
+    proc, _ = await start_serve(root, sip, db, tmp_path)
+    restarted = None
+    try:
+        reg = await run_sipp(
+            "register.xml",
+            f"127.0.0.1:{sip}",
+            port=free_port(),
+            media_port=free_port(),
+            workdir=tmp_path,
+            service="2001",
+            params={"contact_port": phone_port, "user": "2001", "password": "secret2001"},
+            timeout=10,
+        )
+        assert reg.ok, reg.errors or reg.stderr
+        await until_logged(db, ev.PhoneRegistered)
+        proc.kill()
+        await proc.wait()
+        restarted, banner = await start_serve(root, sip, db, tmp_path)
+        assert "agent carol" in banner and "[available]" in banner  # logged in again from the log
+        agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=7)
+        carol = asyncio.create_task(
+            run_sipp("agent_answer.xml", "", port=phone_port, media_port=free_port(), workdir=tmp_path,
+                     keys={"pcap": str(agent_pcap)}, timeout=30)
+        )  # fmt: skip
+        await listening(phone_port)
+        pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=4, digits="1", digit_at=0.1)
+        caller = await run_sipp(
+            "caller.xml",
+            f"127.0.0.1:{sip}",
+            port=free_port(),
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(pcap)},
+            params={"wait_ms": 1500, "talk_ms": 4000},
+            timeout=30,
+        )
+        phone = await carol
+        assert caller.ok, caller.errors or caller.stderr
+        assert phone.ok, phone.errors or phone.stderr  # rung, answered, and hung up at the end
+        answered = await until_logged(db, ev.Answered)
+        assert answered.agent_id == "carol"  # type: ignore[attr-defined]
+    finally:
+        for p in (proc, restarted):
+            if p is not None and p.returncode is None:
+                p.send_signal(signal.SIGINT)
+                await asyncio.wait_for(p.wait(), 15)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from alur.core.errors import AlurError
-from alur.telephony.server import ServerOptions, read_phones
+from alur.telephony.options import ServerOptions, read_phones
 
 
 def test_defaults_and_values(tmp_path: Path) -> None:
