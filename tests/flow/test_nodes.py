@@ -296,7 +296,9 @@ def test_branch_runtime_error_ends_call_cleanly(tmp_path):
     run = run_call(p, caller_id="+1555", at=jakarta(2026, 11, 24, 15))
     assert run.result.how == "error"
     assert "missing" in run.result.error
-    assert run.kinds(CallEnded)[-1].how == "error"
+    ended = run.kinds(CallEnded)[-1]
+    assert ended.how == "error"
+    assert ended.node == "start" and ended.error == run.result.error  # the log says where and what
 
 
 def test_split_is_exact_over_time(tmp_path):
