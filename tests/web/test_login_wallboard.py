@@ -16,6 +16,7 @@ async def test_each_role_lands_on_its_page_and_a_bad_token_is_refused(browser: A
     await expect(page).to_have_url(f"{api.url}/ui/agent.html")
     page = await logged_in(browser, api, "supervisor")
     await expect(page).to_have_url(f"{api.url}/ui/supervisor.html")
+    page = await (await browser.new_context()).new_page()
     await page.goto(f"{api.url}/ui/")
     await page.fill("#token", "alur_not_a_token")
     await page.click("button[type=submit]")
