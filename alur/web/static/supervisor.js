@@ -5,6 +5,7 @@
   const me = await Alur.page(["supervisor", "admin"]);
   if (!me) return;
   const $ = (x) => document.getElementById(x);
+  $("designer-link").hidden = me.role !== "admin";
   const settings = await Alur.api("GET", "/settings");
   const all = me.role === "admin" || (me.queues || []).includes("*");
   const myQueues = all ? Object.keys(settings.queues) : me.queues;
