@@ -5,15 +5,19 @@ finish on the version they started with. A flow with problems changes nothing.""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
+import yaml
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from alur.api.agents import ctx_of
 from alur.api.auth import ADMIN, principal_of, route
 from alur.api.errors import ApiError
+from alur.core.errors import AlurError
 from alur.service.flows import FlowRejected
+from alur.web.diagram import flow_svg
 
 
 class RollbackBody(BaseModel):
@@ -58,6 +62,21 @@ def register(router: APIRouter) -> None:
             "problems": problems_of(problems),
         }
 
+    @route(router, "POST", "/flows/diagram", ADMIN, tags=["admin"], openapi_extra={"requestBody": {
+        "content": {"application/yaml": {"schema": {"type": "string"}}}, "required": True}})  # fmt: skip
+    async def diagram(request: Request) -> dict[str, Any]:
+        """Check a flow and draw it (SVG by Graphviz) when it is valid: what the flow designer shows."""
+        text = await yaml_text(request)
+        flow, problems = ctx_of(request).center.flows.check(text)
+        svg = None
+        if flow is not None:
+            try:
+                svg = await asyncio.to_thread(flow_svg, flow)
+            except AlurError as error:
+                raise ApiError(503, error.code, error.message) from None
+        return {"valid": flow is not None, "flow": flow.name if flow else None,
+                "problems": problems_of(problems), "svg": svg}  # fmt: skip
+
     @route(router, "POST", "/flows", ADMIN, tags=["admin"], status_code=201, openapi_extra={"requestBody": {
         "content": {"application/yaml": {"schema": {"type": "string"}}}, "required": True}})  # fmt: skip
     async def publish(request: Request) -> dict[str, Any]:
@@ -83,7 +102,14 @@ def register(router: APIRouter) -> None:
     @route(router, "GET", "/flows/{flow}/versions/{version}", ADMIN, tags=["admin"])
     async def source(request: Request, flow: str, version: int) -> dict[str, Any]:
         """One stored version's YAML text."""
-        stored = await asyncio.to_thread(ctx_of(request).center.flows.version, flow, version)
+        center = ctx_of(request).center
+        if version == 0 and flow in center.flows.files:
+            text = await asyncio.to_thread(project_file_text, center.project.root, flow)
+            if text is not None:
+                live = center.flows.live.get(flow) == 0
+                return {"flow": flow, "version": 0, "created_at": None, "created_by": "project file",
+                        "live": live, "source": text}  # fmt: skip
+        stored = await asyncio.to_thread(center.flows.version, flow, version)
         if stored is None:
             raise ApiError(404, "unknown_version", f"flow {flow!r} has no stored version {version}")
         return {**stored.as_dict(ctx_of(request).center.flows.live.get(flow)), "source": stored.source}
@@ -103,3 +129,16 @@ def _rejected(rejected: FlowRejected) -> ApiError:
     error = ApiError(422, "flow_invalid", rejected.message, field="body")
     error.problems = rejected.problems  # type: ignore[attr-defined]
     return error
+
+
+def project_file_text(root: Path, flow: str) -> str | None:
+    """Version 0 of a flow: the text of the project's file that declares it (blocking)."""
+    for path in sorted((root / "flows").glob("*.y*ml")):
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue
+        if isinstance(data, dict) and data.get("flow") == flow:
+            return text
+    return None

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from alur import __version__
 from alur.api import errors
@@ -18,6 +20,7 @@ from alur.api.auth import ALL, TokenCache, principal_of, route
 from alur.api.context import ApiContext
 from alur.service.center import ContactCenter
 from alur.store.tokens import TokenRecord
+from alur.web import STATIC
 
 DESCRIPTION = """Agents, supervisors and admins run the contact center over HTTP.
 
@@ -37,7 +40,17 @@ def create_app(center: ContactCenter, tokens: Callable[[str], TokenRecord | None
     errors.install(app)
     app.include_router(build_router())
     live.install(app)
+    _pages(app)
     return app
+
+
+def _pages(app: FastAPI) -> None:
+    """The web pages under /ui/ (static files; the data comes from the API with the person's token)."""
+    app.mount("/ui", StaticFiles(directory=STATIC, html=True), name="ui")
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/ui/")
 
 
 def build_router() -> APIRouter:
@@ -46,6 +59,7 @@ def build_router() -> APIRouter:
 
     router = APIRouter()
     _whoami(router)
+    _settings(router)
     for area in (agents, supervisor, admin, reports, live):
         area.register(router)
     return router
@@ -56,3 +70,21 @@ def _whoami(router: APIRouter) -> None:
     async def me(request: Request) -> dict[str, Any]:
         """The token's role and scope."""
         return principal_of(request).as_dict()
+
+
+def _settings(router: APIRouter) -> None:
+    @route(router, "GET", "/settings", ALL, tags=["auth"])
+    async def settings(request: Request) -> dict[str, Any]:
+        """What the pages offer to choose from: pause reasons and each queue's wrap-up codes."""
+        center = request.app.state.ctx.center
+        queues = {
+            name: {
+                "dispositions": list(q.config.dispositions),
+                "disposition_required": q.config.disposition_required,
+                "wrap_up": q.config.wrap_up,
+            }
+            for name, q in center.router.queues.items()
+        }
+        s = center.project.settings
+        reasons = list(s.pause_reasons)
+        return {"name": s.name, "timezone": s.timezone, "pause_reasons": reasons, "queues": queues}

@@ -1,0 +1,94 @@
+// Flow designer: flows and their versions, the YAML in a textarea checked as you type (the problems
+// sit next to the node at fault in the diagram and in a list), the diagram redrawn, publish, roll back.
+"use strict";
+(async () => {
+  const me = await Alur.page(["admin"]);
+  if (!me) return;
+  const $ = (x) => document.getElementById(x);
+  let current = null, timer = null;
+
+  async function loadFlows() {
+    const data = await Alur.api("GET", "/flows");
+    $("flows").replaceChildren(...data.flows.map((f) => Alur.el("li", {},
+      Alur.el("button", { type: "button", "data-flow": f.flow, text: f.flow + " (v" + f.live_version + ")", onclick: () => openFlow(f.flow) }))));
+    if (!current && data.flows.length) await openFlow(data.flows[0].flow);
+  }
+
+  async function openFlow(name) {
+    current = name;
+    const data = await Alur.api("GET", "/flows/" + encodeURIComponent(name) + "/versions");
+    $("versions").tBodies[0].replaceChildren(...data.versions.map((v) => Alur.el("tr", { "data-version": v.version },
+      Alur.el("td", { text: "v" + v.version + (v.live ? " ★ " + Alur.t("fd.live") : "") }),
+      Alur.el("td", { text: v.created_by || "" }),
+      Alur.el("td", { class: "buttons" },
+        Alur.el("button", { type: "button", "data-action": "open", text: Alur.t("fd.open"), onclick: () => openVersion(name, v.version) }),
+        v.live ? null : Alur.el("button", { type: "button", "data-action": "rollback", text: Alur.t("fd.rollback"), onclick: () => rollback(name, v.version) })))));
+    await openVersion(name, data.live_version ?? 0);
+  }
+
+  async function openVersion(name, version) {
+    const data = await Alur.api("GET", "/flows/" + encodeURIComponent(name) + "/versions/" + version);
+    $("editing").textContent = name + " v" + version;
+    $("source").value = data.source;
+    await check();
+  }
+
+  // The problems next to their node: a label on the node in the diagram, and the list under the editor.
+  function showProblems(problems) {
+    $("problems").replaceChildren(...problems.map((p) => Alur.el("li", { class: "bad", "data-node": p.node || "" },
+      (p.node ? p.node + " · " : "") + (p.line ? Alur.t("fd.line") + " " + p.line + ": " : "") + p.message)));
+    document.querySelectorAll("#diagram g.node").forEach((g) => {
+      const id = g.querySelector("title")?.textContent;
+      const mine = problems.filter((p) => p.node === id);
+      g.classList.toggle("fault", mine.length > 0);
+      g.querySelector("text.problem")?.remove();
+      if (mine.length) {
+        const shape = g.querySelector("polygon, ellipse, path");
+        const box = shape.getBBox();
+        const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
+        label.setAttribute("class", "problem");
+        label.setAttribute("x", box.x + box.width + 6);
+        label.setAttribute("y", box.y + box.height / 2);
+        label.textContent = "⚠ " + mine.map((p) => p.message).join("; ");
+        g.append(label);
+      }
+    });
+    // Widen the drawing so the labels beside the nodes are inside it.
+    const svg = document.querySelector("#diagram svg");
+    if (svg) {
+      const box = svg.getBBox();
+      svg.setAttribute("viewBox", `${box.x - 4} ${box.y - 4} ${box.width + 8} ${box.height + 8}`);
+      svg.setAttribute("width", box.width + 8 + "pt");
+      svg.setAttribute("height", box.height + 8 + "pt");
+    }
+  }
+
+  async function check() {
+    const data = await Alur.api("POST", "/flows/diagram", $("source").value);
+    if (data.svg) $("diagram").innerHTML = data.svg;  // drawn by the server's Graphviz from our own flow
+    $("diagram").classList.toggle("stale", !data.valid);
+    showProblems(data.problems);
+    return data;
+  }
+
+  async function publish() {
+    try {
+      const data = await Alur.api("POST", "/flows", $("source").value);
+      Alur.say(Alur.t("fd.published", { flow: data.flow, version: data.version }));
+      await loadFlows();
+      await openFlow(data.flow);
+    } catch (e) {
+      if (e.body && e.body.problems) showProblems(e.body.problems);
+      Alur.say(e.message, "error");
+    }
+  }
+
+  async function rollback(name, version) {
+    try { await Alur.api("POST", "/flows/" + encodeURIComponent(name) + "/rollback", { version }); await loadFlows(); await openFlow(name); }
+    catch (e) { Alur.say(e.message, "error"); }
+  }
+
+  $("source").addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => check().catch((e) => Alur.say(e.message, "error")), 500); });
+  $("publish").addEventListener("click", publish);
+  await loadFlows();
+})();

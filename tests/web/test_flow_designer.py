@@ -1,0 +1,50 @@
+"""The flow designer in a real browser: the project's flow opens with its diagram; a dangling target
+shows its message on the node at fault; the fixed flow publishes as version 1, and version 0 can be
+made live again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from apikit import MAIN, Api
+from playwright.async_api import expect
+from webkit import TV, logged_in, shot
+
+
+async def test_an_error_shows_on_its_node_and_the_fixed_flow_publishes(
+    browser: Any, api: Api, tmp_path: Path
+) -> None:
+    page = await logged_in(browser, api, "admin", TV)
+    await page.goto(f"{api.url}/ui/designer.html")
+    await expect(page.locator("#source")).to_have_value(MAIN)
+    queue_node = page.locator("#diagram g.node", has=page.locator("title", has_text="queue"))
+    await expect(queue_node).to_have_count(1)
+
+    await page.fill("#source", MAIN.replace("answered: bye", "answered: nowhere"))
+    await expect(page.locator("#problems li[data-node=queue]")).to_contain_text("nowhere")
+    await expect(queue_node.locator("text.problem")).to_contain_text("nowhere")
+    await expect(page.locator("#diagram")).to_have_class("stale")
+    await shot(page, tmp_path, "designer-error-1920")
+    await page.click("#publish")
+    await expect(page.locator("#message")).to_contain_text("nowhere")
+    assert api.center.flows.live["main"] == 0  # refused whole
+
+    fixed = (
+        MAIN.replace("answered: bye", "answered: thanks")
+        + "  thanks:\n    type: play\n    say: Thanks\n    next: bye\n"
+    )
+    await page.fill("#source", fixed)
+    await expect(page.locator("#problems li")).to_have_count(0)
+    await expect(page.locator("#diagram g.node", has=page.locator("title", has_text="thanks"))).to_have_count(
+        1
+    )
+    await page.click("#publish")
+    await expect(page.locator("#message")).to_have_text("Published main version 1.")
+    assert api.center.flows.live["main"] == 1
+    await expect(page.locator("#flows [data-flow=main]")).to_have_text("main (v1)")
+    await shot(page, tmp_path, "designer-published-1920")
+
+    await page.locator("#versions [data-version='0'] [data-action=rollback]").click()
+    await expect(page.locator("#versions [data-version='0']")).to_contain_text("live")
+    assert api.center.flows.live["main"] == 0
