@@ -109,12 +109,15 @@ class Simulation:
         self.progress = progress
         agents, self.staff = self._agents()
         # the log sink is the hottest path: without a kept log or a warm-up, events go straight to the fold
-        sink = self._emit if keep_events or scenario.warmup > 0 else self.fold.apply
+        direct = not keep_events and scenario.warmup <= 0
+        sink = self.fold.apply if direct else self._emit
         self.router = Router.from_config(
             project.queues.values(),
             agents,
             clock=self.clock,
             emit=sink,
+            # and its commonest facts as plain fields: no event object is built when no log is kept
+            facts=self.fold.fact if direct else None,
             on_offer=self._offer,
             on_cancel=self._offer_cancelled,
             on_outcome=self._outcome,
