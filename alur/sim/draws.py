@@ -50,6 +50,10 @@ class Column:
         values = self._last_values if b == self._last else self._block(b)
         return values[(i & (BLOCK - 1)) * self.width + k]
 
+    def block(self, b: int) -> list[Any]:
+        """The values of calls b * BLOCK onwards (`width` per call), as a flat list."""
+        return self._last_values if b == self._last else self._block(b)
+
     def _block(self, b: int) -> list[Any]:
         values = self._blocks.get(b)
         if values is None:

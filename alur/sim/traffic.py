@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from alur.sim import draws
 from alur.sim.draws import Column, at, digits, plain, uniform
 from alur.sim.limits import check_size
 from alur.sim.scenario import Distribution, Scenario
@@ -143,37 +144,44 @@ class _CallerMix:
         self.langs = list(mix.languages.items())
         self.dialed = list(traffic.scenario.arrivals.dialed.items())
         self.default_dialed = default_dialed
+        self._blocks: dict[int, list[tuple[str, str | None, str | None, str]]] = {}
 
     def __call__(self, i: int) -> tuple[str, str | None, str | None, str]:
-        u_known, u_vip, u_pick, u_lang, u_dial = (column(i) for column in self.columns)
-        mix = self.mix
-        record: dict[str, Any] | None = None
-        cid: str | None = None
-        if self.phoned and u_known < mix.known_share:
-            pool = self.vips if self.vips and u_vip < mix.vip_share else self.regular
-            cid, record = pool[int(u_pick * len(pool))]
-        if record is not None:
-            caller = _phone(record)
-        else:
-            caller = _fill(mix.numbers, [self.digits(i, k) for k in range(self.width)])
-        language = (record.get("language") if record else None) or _pick(self.langs, u_lang)
-        return caller, cid, language, _pick(self.dialed, u_dial) or self.default_dialed
+        b = i >> draws.BLOCK_SHIFT
+        found = self._blocks.get(b)
+        if found is None:
+            found = self._blocks[b] = self._block(b)
+            if len(self._blocks) > draws.KEEP:
+                del self._blocks[min(self._blocks)]
+        return found[i & (draws.BLOCK - 1)]
+
+    def _block(self, b: int) -> list[tuple[str, str | None, str | None, str]]:
+        """Every call of block b, in one pass (a call at a time costs several times more)."""
+        mix, width = self.mix, self.width
+        u_known, u_vip, u_pick, u_lang, u_dial = (column.block(b) for column in self.columns)
+        numbers = "".join(map(str, self.digits.block(b))) if width else ""
+        template = mix.numbers.replace("{", "{{").replace("}", "}}").replace("#", "{}")
+        phoned, vips, regular, langs, dialed = self.phoned, self.vips, self.regular, self.langs, self.dialed
+        known_share, vip_share, default_dialed = mix.known_share, mix.vip_share, self.default_dialed
+        out = []
+        for j in range(len(u_known)):
+            record: dict[str, Any] | None = None
+            cid: str | None = None
+            if phoned and u_known[j] < known_share:
+                pool = vips if vips and u_vip[j] < vip_share else regular
+                cid, record = pool[int(u_pick[j] * len(pool))]
+            if record is not None:
+                caller = _phone(record)
+            else:
+                caller = template.format(*numbers[j * width : (j + 1) * width])
+            language = (record.get("language") if record else None) or _pick(langs, u_lang[j])
+            out.append((caller, cid, language, _pick(dialed, u_dial[j]) or default_dialed))
+        return out
 
 
 def _phone(record: dict[str, Any]) -> str:
     phones = record.get("phones") or ([record["phone"]] if record.get("phone") else [])
     return str(phones[0]) if phones else ""
-
-
-def _fill(pattern: str, digits: list[int]) -> str:
-    out, k = [], 0
-    for ch in pattern:
-        if ch == "#":
-            out.append(str(int(digits[k])))
-            k += 1
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def _pick(shares: list[tuple[str, float]], u: float) -> Any:

@@ -13,7 +13,7 @@ from alur.config.project import load_project
 from alur.sim import draws
 from alur.sim.runner import Simulation
 from alur.sim.scenario import load_scenario
-from alur.sim.traffic import IVR_DRAWS, Traffic, _fill, _phone, _pick, stream
+from alur.sim.traffic import IVR_DRAWS, Traffic, _phone, _pick, stream
 
 HERE = Path(__file__).parent
 IVR = HERE / "projects" / "ivr"
@@ -64,6 +64,17 @@ def eager(traffic: Traffic, default_dialed: str) -> dict[str, list]:
         "reach": cb.random(n).tolist(),
         "talk": scenario.handle_time["default"].sample(stream(seed, "handle:default"), n).tolist(),
     }
+
+
+def _fill(pattern: str, digits: list[int]) -> str:
+    out, k = [], 0
+    for ch in pattern:
+        if ch == "#":
+            out.append(str(int(digits[k])))
+            k += 1
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 @pytest.mark.parametrize("shift", [0, 3, 11])
