@@ -9,10 +9,13 @@ as the center grows.
 2. Scale: 12 -> 1,200 agents at the same 85% occupancy, the same number of calls per size, with the
    `longest_idle` and `skills` strategies: CPU microseconds per simulated call, and the ratio to the
    smallest center (flat means a decision does not grow with the number of agents).
+3. Memory: the peak of Python allocations (tracemalloc) of M/M/50 runs of 10,000, 100,000 and
+   300,000 calls, building included; flat means nothing is kept per call.
 
     python benchmarks/simulate.py                  # both parts
     python benchmarks/simulate.py --calls 20000 --repeat 3 --scale-calls 20000
     python benchmarks/simulate.py --profile        # the hottest functions of the Alur M/M/50 run
+    python benchmarks/simulate.py --only memory    # peak memory of 10,000, 100,000 and 300,000-call runs
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import random
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 AGENTS = 50
@@ -58,7 +62,11 @@ def scenario_text(calls: int, agents: int) -> str:
 
 
 def run_alur(
-    calls: int, agents: int = AGENTS, strategy: str = "longest_idle", profile: bool = False
+    calls: int,
+    agents: int = AGENTS,
+    strategy: str = "longest_idle",
+    profile: bool = False,
+    traced: bool = False,
 ) -> tuple[int, float, float]:
     """(calls, CPU seconds building, CPU seconds running)."""
     from alur.config.project import load_project
@@ -71,6 +79,8 @@ def run_alur(
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(text)
         (root / "scenario.yaml").write_text(scenario_text(calls, agents))
+        if traced:
+            tracemalloc.start()
         cpu0 = time.process_time()
         sim = Simulation(load_project(root), load_scenario(root / "scenario.yaml"), seed=1)
         cpu1 = time.process_time()
@@ -81,6 +91,10 @@ def run_alur(
         if profiler:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        if traced:
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            return result.calls, peak, 0.0
         return result.calls, cpu1 - cpu0, time.process_time() - cpu1
 
 
@@ -157,6 +171,14 @@ def scale(calls: int) -> None:
             print(f"{strategy:<14}{agents:>7}{n:>9,}{per_call:>13.0f}{per_call / first:>12.2f}", flush=True)
 
 
+def memory(sizes: tuple[int, ...]) -> None:
+    print("\nmemory: M/M/50 runs of growing length, peak of Python allocations (tracemalloc)")
+    print(f"{'calls':>9}{'peak MB':>9}")
+    for calls in sizes:
+        n, peak, _ = run_alur(calls, traced=True)
+        print(f"{n:>9,}{peak / 1e6:>9.1f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -165,12 +187,17 @@ def main() -> None:
     parser.add_argument("--scale-calls", type=int, default=30_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each model; the best one counts")
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--only", choices=("compare", "scale"))
+    parser.add_argument(
+        "--memory-calls", default="10000,100000,300000", help="run lengths for the memory table"
+    )
+    parser.add_argument("--only", choices=("compare", "scale", "memory"))
     args = parser.parse_args()
-    if args.only != "scale":
+    if args.only in (None, "compare"):
         compare(args.calls, max(1, args.repeat), args.profile)
-    if args.only != "compare":
+    if args.only in (None, "scale"):
         scale(args.scale_calls)
+    if args.only in (None, "memory"):
+        memory(tuple(int(c) for c in args.memory_calls.split(",")))
 
 
 if __name__ == "__main__":

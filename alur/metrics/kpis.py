@@ -209,6 +209,13 @@ class KpiFold:
             ev.CallEnded: self._call_ended,
         }
         self._handler_for: Callable[[type], Callable[[Any], None] | None] = self._handlers.get
+        # the same facts as plain fields (`fact`), for producers that build no event object
+        self._fact_handlers: dict[type, Callable[..., None]] = {
+            ev.CallQueued: self.queued,
+            ev.Answered: self.answered,
+            ev.AgentStateChanged: self.agent_changed,
+        }
+        self._fact_for = self._fact_handlers.get
 
     # --- feeding -------------------------------------------------------------------------------
 
@@ -219,6 +226,16 @@ class KpiFold:
         handler = self._handler_for(event.__class__)
         if handler is not None:
             handler(event)
+
+    def fact(self, cls: type[ev.Event], at: float, *fields: Any) -> None:
+        """Count the fact `cls(at, *fields)` would be, without building it."""
+        if at > self._last:
+            self._last = at
+        handler = self._fact_for(cls)
+        if handler is not None:
+            handler(at, *fields)
+        elif cls in self._handlers:
+            self._handlers[cls](cls(at, *fields))
 
     def apply_all(self, events: Iterable[ev.Event]) -> KpiFold:
         for event in events:
@@ -268,12 +285,15 @@ class KpiFold:
         tally.arrived += 1
 
     def _queued(self, e: ev.CallQueued) -> None:
-        call = self._calls.get(e.call_id)
+        self.queued(e.at, e.call_id, e.queue)
+
+    def queued(self, at: float, call_id: str, queue: str, *_: Any) -> None:
+        """A call entered `queue` (the fields of `CallQueued`, in order)."""
+        call = self._calls.get(call_id)
         first = call is None or not call.queues
         if call is None or not call.queues:
-            call = self._calls[e.call_id] = _CallState((e.at // self.interval) * self.interval)
-            call.queued_at = e.at
-        queue = e.queue
+            call = self._calls[call_id] = _CallState((at // self.interval) * self.interval)
+            call.queued_at = at
         call.waiting_in = queue
         if queue not in call.queues:
             call.queues.add(queue)
@@ -294,20 +314,23 @@ class KpiFold:
             call.left_waited = -1
 
     def _answered(self, e: ev.Answered) -> None:
-        call = self._calls.get(e.call_id)
+        self.answered(e.at, e.call_id, e.agent_id, e.queue, e.wait)
+
+    def answered(self, at: float, call_id: str, agent_id: str, queue_name: str, wait: float) -> None:
+        """An agent answered a queued call (the fields of `Answered`, in order)."""
+        call = self._calls.get(call_id)
         if call is None:
-            call = self._calls[e.call_id] = _CallState((e.at // self.interval) * self.interval)
+            call = self._calls[call_id] = _CallState((at // self.interval) * self.interval)
         call.waiting_in = None
         call.answered = True
-        wait = e.wait
-        within = wait <= self.thresholds.get(e.queue, self.sl_threshold)
+        within = wait <= self.thresholds.get(queue_name, self.sl_threshold)
         waited = wait > 0
         interval = self.intervals.get(call.slot)
         if interval is None:
             interval = self.intervals[call.slot] = Tally()
-        queue = self.queues.get(e.queue)
+        queue = self.queues.get(queue_name)
         if queue is None:
-            queue = self.queues[e.queue] = Tally()
+            queue = self.queues[queue_name] = Tally()
         for t in (self.total, interval, queue):
             t.answered += 1
             t.waited += waited
@@ -316,9 +339,9 @@ class KpiFold:
                 t.longest_wait = wait
             if within:
                 t.within_sl += 1
-        agent = self.agents.get(e.agent_id)
+        agent = self.agents.get(agent_id)
         if agent is None:
-            agent = self.agents[e.agent_id] = AgentTally()
+            agent = self.agents[agent_id] = AgentTally()
         agent.answered += 1
 
     def _abandoned(self, e: ev.Abandoned) -> None:
@@ -408,7 +431,10 @@ class KpiFold:
             self._agent(e.agent_id).offers_missed += 1
 
     def _agent_changed(self, e: ev.AgentStateChanged) -> None:
-        agent_id, end = e.agent_id, e.at
+        self.agent_changed(e.at, e.agent_id, e.old, e.new)
+
+    def agent_changed(self, end: float, agent_id: str, old: str, new: str, *_: Any) -> None:
+        """An agent's state changed (the fields of `AgentStateChanged`, in order)."""
         previous = self._agent_state.get(agent_id)
         if previous is not None:
             state, start = previous
@@ -435,7 +461,7 @@ class KpiFold:
                         tally.working_time += length
         elif agent_id not in self.agents:
             self.agents[agent_id] = AgentTally()
-        self._agent_state[agent_id] = (e.new, end)
+        self._agent_state[agent_id] = (new, end)
 
     def _span(self, agent_id: str, state: str, start: float, end: float) -> None:
         """Add time in `state` to the agent and to every interval the span overlaps."""

@@ -51,7 +51,9 @@ class Router(Restoring):
 
     `Router(clock, *, emit, on_offer, on_cancel, on_outcome, rng, explanations)`: every argument but
     the clock is optional; `rng` is the seeded generator random strategies draw from; `explanations`
-    is how many calls' explanations are kept (0: none are built, the cheapest decisions).
+    is how many calls' explanations are kept (0: none are built, the cheapest decisions). `facts`,
+    when given, receives the commonest facts as `facts(EventClass, *fields)` instead of `emit`
+    receiving built events (a simulator that only counts them skips building the objects).
     """
 
     @classmethod
@@ -62,6 +64,7 @@ class Router(Restoring):
         *,
         clock: Clock,
         emit: Callable[[Event], None] | None = None,
+        facts: Callable[..., None] | None = None,
         on_offer: Callable[[Offer], None] | None = None,
         on_cancel: Callable[[Offer, str], None] | None = None,
         on_outcome: Callable[[str, QueueOutcome], None] | None = None,
@@ -74,6 +77,7 @@ class Router(Restoring):
         router = cls(
             clock,
             emit=emit,
+            facts=facts,
             on_offer=on_offer,
             on_cancel=on_cancel,
             on_outcome=on_outcome,
@@ -160,17 +164,16 @@ class Router(Restoring):
             request.max_wait,
             base_skills=asked,
         )
-        self._emit(
-            CallQueued(
-                now,
-                call_id,
-                q.name,
-                priority,
-                tuple(sorted(skills.items())) if skills else (),
-                request.language,
-                request.vip,
-                request.call_type,
-            )
+        self._fact(
+            CallQueued,
+            now,
+            call_id,
+            q.name,
+            priority,
+            tuple(sorted(skills.items())) if skills else (),
+            request.language,
+            request.vip,
+            request.call_type,
         )
         if q.config.max_length is not None and len(q.line) >= q.config.max_length:
             self._refuse(call, q, "full")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from alur.core.channel import QueueOutcome
 from alur.core.clock import Clock
@@ -37,6 +39,7 @@ class RouterState:
         clock: Clock,
         *,
         emit: Callable[[Event], None] | None = None,
+        facts: Callable[..., None] | None = None,
         on_offer: Callable[[Offer], None] | None = None,
         on_cancel: Callable[[Offer, str], None] | None = None,
         on_outcome: Callable[[str, QueueOutcome], None] | None = None,
@@ -46,6 +49,9 @@ class RouterState:
         self.clock = clock
         # the sink itself, not a method wrapping it: every state change and decision emits
         self._emit: Callable[[Event], None] = emit if emit is not None else _ignore
+        # the commonest facts (agent state changes, queued, offered, answered) go out as
+        # `facts(EventClass, *fields)`: a driver that only counts them builds no event object
+        self._fact: Callable[..., None] = facts if facts is not None else partial(_build, self._emit)
         self.on_offer = on_offer
         self.on_cancel = on_cancel
         self.on_outcome = on_outcome
@@ -104,7 +110,7 @@ class RouterState:
             step = -1 if new in UNSTAFFED else 1
             for m in agent.memberships:
                 self.queues[m].staffed += step
-        self._emit(AgentStateChanged(now, agent.id, _NAMES[old], _NAMES[new], reason))
+        self._fact(AgentStateChanged, now, agent.id, _NAMES[old], _NAMES[new], reason)
 
     def _after_work(self, agent: Agent) -> None:
         """The agent is free: honour a pending logout or pause, else available."""
@@ -194,3 +200,8 @@ def raise_illegal(agent: Agent, action: str, needs: str) -> None:
         f"agent {agent.id!r} cannot {action} while {agent.state.value} (must be {needs})",
         value=agent.state.value,
     )
+
+
+def _build(emit: Callable[[Event], None], cls: Callable[..., Event], *fields: Any) -> None:
+    """The fact as an event, for drivers that keep or publish events."""
+    emit(cls(*fields))

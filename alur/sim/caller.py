@@ -68,6 +68,7 @@ class SimCaller:
         "call_id",
         "caller_id",
         "language",
+        "dialed",
         "customer",
         "flow",
         "node_id",
@@ -88,9 +89,7 @@ class SimCaller:
         self.sim = sim
         self.index = index
         self.call_id = f"{sim.call_prefix}{index + 1}"
-        self.caller_id = traffic.caller_ids[index]
-        self.language = traffic.languages[index]
-        cid = traffic.customer_ids[index]
+        self.caller_id, cid, self.language, self.dialed = traffic.caller(index)
         self.customer = traffic.customers.get(cid) if cid else None
         self.flow = ""
         self.node_id = ""
@@ -112,7 +111,7 @@ class SimCaller:
             sim.clock,
             call_id=self.call_id,
             caller_id=self.caller_id,
-            dialed=sim.traffic.dialed[self.index],
+            dialed=self.dialed,
             caller=self,
             queue=_queue,
             record_seconds=RECORD_SECONDS,
@@ -157,14 +156,14 @@ class SimCaller:
         node_key = self.node_key
         behaviour = sim.behaviour_for(node_key)
         if behaviour is not None and behaviour.response_time is not None:
-            delay = float(traffic.node_response_times(node_key, behaviour.response_time)[i, k])
+            delay = traffic.node_response_time(node_key, behaviour.response_time, i, k)
         else:
-            delay = float(traffic.ivr_time[i, k])
+            delay = float(traffic.ivr_time(i, k))
         wrong = sim.scenario.ivr.wrong_digits
         if behaviour is not None and behaviour.wrong_digits is not None:
             wrong = behaviour.wrong_digits
-        u = float(traffic.ivr_choice[i, k])
-        wrong_u = float(traffic.ivr_wrong[i, k])
+        u = float(traffic.ivr_choice(i, k))
+        wrong_u = float(traffic.ivr_wrong(i, k))
         if lap:
             u = (u + GOLDEN * lap) % 1.0
             wrong_u = (wrong_u + GOLDEN * lap) % 1.0

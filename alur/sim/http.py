@@ -10,11 +10,10 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from alur.core.clock import VirtualClock
 from alur.core.tasks import Future
 from alur.flow.services import HttpResponse
+from alur.sim.draws import Column, at, plain, uniform
 from alur.sim.scenario import HttpStub
 from alur.sim.traffic import Traffic, stream
 
@@ -33,17 +32,17 @@ class SimHttp:
         self.clock = clock
         self.traffic = traffic
         self.current: SimCaller | None = None
-        self._draws: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._draws: dict[int, tuple[Column, Column]] = {}
         self._examples: dict[str, str] = {}  # node -> first request there that no stub answers
 
-    def _draw(self, k: int, stub: HttpStub) -> tuple[np.ndarray, np.ndarray]:
-        """(latency, failure u) for every call, lazily, one stream per stub URL."""
+    def _draw(self, k: int, stub: HttpStub) -> tuple[Column, Column]:
+        """(latency, failure u) of every call, drawn as asked, one stream per stub URL."""
         draws = self._draws.get(k)
         if draws is None:
-            n = self.traffic.n
-            rng = stream(self.traffic.seed, f"http:{stub.url}")
-            failure = rng.random((n, HTTP_DRAWS))
-            latency = stub.latency.sample(rng, n * HTTP_DRAWS).reshape(n, HTTP_DRAWS)
+            n, seed = self.traffic.n, self.traffic.seed
+            failure = Column(stream(seed, f"http:{stub.url}"), n, uniform, HTTP_DRAWS)
+            after = at(stream(seed, f"http:{stub.url}"), n * HTTP_DRAWS)  # the failures come first
+            latency = Column(after, n, plain(stub.latency.sample), HTTP_DRAWS)
             draws = self._draws[k] = (latency, failure)
         return draws
 
@@ -63,8 +62,8 @@ class SimHttp:
         if caller is not None:
             caller.http_asks += 1
         latency_draws, failure_draws = self._draw(k, stub)
-        latency = float(latency_draws[i, j % HTTP_DRAWS])
-        if float(failure_draws[i, j % HTTP_DRAWS]) < stub.failure:
+        latency = float(latency_draws(i, j % HTTP_DRAWS))
+        if float(failure_draws(i, j % HTTP_DRAWS)) < stub.failure:
             response, delay = (
                 HttpResponse(None, None, f"timed out after {timeout:g}s (simulated failure)"),
                 timeout,

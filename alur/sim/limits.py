@@ -1,8 +1,8 @@
 """How big one simulation run may be: bounds checked before any call is drawn.
 
-A run draws every random number its calls need up front (about half a gigabyte per million calls), so a
-typo such as `calls: [2000000000]` must be an error naming the scenario file and field, not a process
-that grows until the machine runs out of memory.
+A run draws its calls' random numbers as it goes, but one arrival interval's times are drawn (and sorted)
+together and a run's time grows with its calls, so a typo such as `calls: [2000000000]` must be an error
+naming the scenario file and field, not a process that runs for days or runs out of memory.
 """
 
 from __future__ import annotations

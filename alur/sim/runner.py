@@ -109,12 +109,15 @@ class Simulation:
         self.progress = progress
         agents, self.staff = self._agents()
         # the log sink is the hottest path: without a kept log or a warm-up, events go straight to the fold
-        sink = self._emit if keep_events or scenario.warmup > 0 else self.fold.apply
+        direct = not keep_events and scenario.warmup <= 0
+        sink = self.fold.apply if direct else self._emit
         self.router = Router.from_config(
             project.queues.values(),
             agents,
             clock=self.clock,
             emit=sink,
+            # and its commonest facts as plain fields: no event object is built when no log is kept
+            facts=self.fold.fact if direct else None,
             on_offer=self._offer,
             on_cancel=self._offer_cancelled,
             on_outcome=self._outcome,
@@ -129,12 +132,12 @@ class Simulation:
         self.http = SimHttp(scenario.http, self.clock, self.traffic)  # the scenario's canned web services
         self.flows = FlowRunner(project, clock=self.clock, log=sink, http=self.http)
         self.calls: dict[str, SimCaller] = {}
-        # per-call draws as Python floats: indexing a numpy array per event costs more than the event
-        self._times: list[float] = self.traffic.times.tolist()
-        self._patience: list[float] = self.traffic.patience.tolist()
-        self._callback_accept: list[float] = self.traffic.callback_accept.tolist()
-        self._callback_reach: list[float] = self.traffic.callback_reach.tolist()
-        self._handle: dict[str, list[float]] = {}
+        # arrivals come one interval at a time; every other draw is read per call, as the run asks
+        self._arrivals = self.traffic.arrival_times()
+        self._patience = self.traffic.patience_of
+        self._callback_accept = self.traffic.callback_accept
+        self._callback_reach = self.traffic.callback_reach
+        self._handle_time = self.traffic.handle_time
         self._answer_timers: dict[str, Any] = {}
         self._agent_rng = stream(seed, "agents")
         self._behaviours = {**scenario.ivr.nodes}
@@ -218,18 +221,12 @@ class Simulation:
             behaviours[node_key] = found  # type: ignore[assignment]
         return found
 
-    def _handle_times(self, call_type: str) -> list[float]:
-        out = self._handle.get(call_type)
-        if out is None:
-            out = self._handle[call_type] = self.traffic.handle_times(call_type).tolist()
-        return out
-
-    def _arrive(self, index: int) -> None:
-        times = self._times
-        if index + 1 < len(times):
-            self.clock.call_at(times[index + 1], partial(self._arrive, index + 1))
+    def _arrive(self, index: int, at: float) -> None:
+        following = next(self._arrivals, None)
+        if following is not None:
+            self.clock.call_at(following, partial(self._arrive, index + 1, following))
         caller = SimCaller(self, index)
-        if times[index] < self._warm_until:
+        if at < self._warm_until:
             self._warm.add(caller.call_id)
         self.calls[caller.call_id] = caller
         task = Task(self.flows.run_call(caller.dial()))
@@ -268,14 +265,14 @@ class Simulation:
         caller.queue_future = future
         caller.request = request
         now = self.clock.now()
-        patience = self._patience[caller.index]
+        patience = self._patience(caller.index)
         if patience != INF:
             if caller.patience_deadline is None:
                 caller.patience_deadline = now + patience  # one deadline over all queues of the call
             deadline = caller.patience_deadline
             self.clock.call_at(deadline, partial(self._patience_over, caller, future))
         cb = self.scenario.callback
-        if request.offer_callback and cb.accept > 0 and self._callback_accept[caller.index] < cb.accept:
+        if request.offer_callback and cb.accept > 0 and self._callback_accept(caller.index) < cb.accept:
             self.clock.call_at(now + cb.after, partial(self._take_callback, caller, future))
         self.router.enqueue(caller.call_id, request)
         return future
@@ -338,12 +335,12 @@ class Simulation:
         request = caller.request
         call_type = (request.call_type or request.queue) if request is not None else ""
         if caller.callback_timer is not None:  # an agent rings the customer back
-            reached = self._callback_reach[i] < self.scenario.callback.reach
+            reached = self._callback_reach(i) < self.scenario.callback.reach
             queue = request.queue if request is not None else ""
             self._emit(CallbackAttempted(self.clock.now(), call_id, queue, outcome.agent_id or "", reached))
-            talk = self._handle_times(call_type)[i] if reached else CALLBACK_RING
+            talk = self._handle_time(call_type, i) if reached else CALLBACK_RING
         else:
-            talk = self._handle_times(call_type)[i]
+            talk = self._handle_time(call_type, i)
         caller.talk_timer = self.clock.call_later(talk, partial(self._talk_over, caller, outcome))
 
     def _talk_over(self, caller: SimCaller, outcome: QueueOutcome) -> None:
@@ -382,8 +379,9 @@ class Simulation:
         self._schedule_shifts()
         if self._closing:
             self.clock.call_at(traffic.end, self._close, priority=1)
-        if traffic.n:
-            self.clock.call_at(float(traffic.times[0]), partial(self._arrive, 0))
+        first = next(self._arrivals, None)
+        if first is not None:
+            self.clock.call_at(first, partial(self._arrive, 0, first))
         if self.scenario.warmup > 0:
             self.clock.call_at(self._warm_until, self._end_warmup, priority=-2)
         until = traffic.end + self.scenario.drain

@@ -1,4 +1,4 @@
-"""Synthetic traffic: every random number a simulated call will need, drawn before the run starts.
+"""Synthetic traffic: every random number a simulated call will need, drawn as the run goes.
 
 Common random numbers: each purpose (arrivals, caller mix, patience, handle time per call type, IVR
 answers, callbacks) has its own seeded stream, and draws are indexed by call number, not by the order
@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
+from alur.sim import draws
+from alur.sim.draws import Column, at, digits, plain, uniform
 from alur.sim.limits import check_size
 from alur.sim.scenario import Distribution, Scenario
 
@@ -29,7 +32,12 @@ def stream(seed: int, purpose: str) -> np.random.Generator:
 
 
 class Traffic:
-    """Arrival times and per-call draws for one scenario and seed."""
+    """Arrival times and per-call draws for one scenario and seed, drawn as the run asks for them.
+
+    Only the number of calls is worked out up front (a pass over the arrival stream that skips the
+    arrival times themselves); every per-call value is read through a `Column` and is the same number
+    whatever order, and however often, the run asks for it. One Traffic serves every variant.
+    """
 
     def __init__(
         self,
@@ -44,99 +52,136 @@ class Traffic:
         start = scenario.start_epoch
         self.start = start
         self.end = start + scenario.arrivals.duration_seconds
-        self.times = self._arrival_times(start)
-        n = self.n = len(self.times)
-        self._callers(customers or {}, default_dialed)
+        n = self.n = self._count_arrivals()
+        self.customers = customers or {}
+        self._default_dialed = default_dialed
+        self._mix = _CallerMix(self, self.customers, default_dialed)
         patience = scenario.patience
-        self.patience = (
-            patience.sample(stream(seed, "patience"), n) if patience is not None else np.full(n, math.inf)
+        self.patience: Column | None = (
+            Column(stream(seed, "patience"), n, plain(patience.sample)) if patience is not None else None
         )
-        ivr = stream(seed, "ivr")
-        self.ivr_choice = ivr.random((n, IVR_DRAWS))
-        self.ivr_wrong = ivr.random((n, IVR_DRAWS))
-        self.ivr_time = scenario.ivr.response_time.sample(stream(seed, "ivr-time"), n * IVR_DRAWS).reshape(
-            n, IVR_DRAWS
+        self.ivr_choice = Column(stream(seed, "ivr"), n, uniform, IVR_DRAWS)
+        self.ivr_wrong = Column(at(stream(seed, "ivr"), n * IVR_DRAWS), n, uniform, IVR_DRAWS)
+        self.ivr_time = Column(
+            stream(seed, "ivr-time"), n, plain(scenario.ivr.response_time.sample), IVR_DRAWS
         )
-        cb = stream(seed, "callback")
-        self.callback_accept = cb.random(n)
-        self.callback_reach = cb.random(n)
-        self._handle: dict[str, np.ndarray] = {}
-        self._node_times: dict[str, np.ndarray] = {}
+        self.callback_accept = Column(stream(seed, "callback"), n, uniform)
+        self.callback_reach = Column(at(stream(seed, "callback"), n), n, uniform)
+        self._handle: dict[str, Column] = {}
+        self._node_times: dict[str, Column] = {}
 
-    def _arrival_times(self, start: float) -> np.ndarray:
-        """Poisson arrivals, piecewise constant per interval: a Poisson count, then uniform times."""
-        rng = stream(self.seed, "arrivals")
+    def _intervals(self) -> list[tuple[float, float, float]]:
         arrivals = self.scenario.arrivals
-        out = []
-        for i, mean in enumerate(arrivals.rates()):
-            begin = start + i * arrivals.interval
-            length = min(arrivals.interval, arrivals.duration_seconds - i * arrivals.interval)
-            count = rng.poisson(mean)
-            out.append(np.sort(rng.uniform(begin, begin + length, count)))
-        return np.concatenate(out) if out else np.empty(0)
+        return [
+            (
+                self.start + i * arrivals.interval,
+                min(arrivals.interval, arrivals.duration_seconds - i * arrivals.interval),
+                mean,
+            )
+            for i, mean in enumerate(arrivals.rates())
+        ]
 
-    def _callers(self, customers: dict[str, dict[str, Any]], default_dialed: str) -> None:
-        n, mix = self.n, self.scenario.callers
-        rng = stream(self.seed, "callers")
-        u_known, u_vip, u_pick, u_lang, u_dial = (rng.random(n) for _ in range(5))
-        digits = rng.integers(0, 10, size=(n, mix.numbers.count("#")))
+    def _count_arrivals(self) -> int:
+        """How many calls arrive: each interval's Poisson count, skipping over its arrival times."""
+        rng = stream(self.seed, "arrivals")
+        n = 0
+        for _, _, mean in self._intervals():
+            count = int(rng.poisson(mean))
+            at(rng, count)  # skip the uniform times drawn next: one 64-bit draw each
+            n += count
+        return n
+
+    def arrival_times(self) -> Iterator[float]:
+        """Poisson arrivals, piecewise constant per interval: a Poisson count, then uniform times.
+
+        One interval's times are drawn (and sorted) when the run reaches it.
+        """
+        rng = stream(self.seed, "arrivals")
+        for begin, length, mean in self._intervals():
+            count = rng.poisson(mean)
+            yield from np.sort(rng.uniform(begin, begin + length, count)).tolist()
+
+    def caller(self, i: int) -> tuple[str, str | None, str | None, str]:
+        """(caller id, customer id, language, number dialled) of call i."""
+        return self._mix(i)
+
+    def patience_of(self, i: int) -> float:
+        return math.inf if self.patience is None else float(self.patience(i))
+
+    def handle_time(self, call_type: str, i: int) -> float:
+        """Talk time of call i if it is of `call_type` (one stream per type)."""
+        key = call_type if call_type in self.scenario.handle_time else "default"
+        column = self._handle.get(key)
+        if column is None:
+            dist: Distribution = self.scenario.handle_time[key]
+            column = self._handle[key] = Column(
+                stream(self.seed, f"handle:{key}"), self.n, plain(dist.sample)
+            )
+        return float(column(i))
+
+    def node_response_time(self, node: str, dist: Distribution, i: int, k: int) -> float:
+        column = self._node_times.get(node)
+        if column is None:
+            column = self._node_times[node] = Column(
+                stream(self.seed, f"ivr-time:{node}"), self.n, plain(dist.sample), IVR_DRAWS
+            )
+        return float(column(i, k))
+
+
+class _CallerMix:
+    """Who calls: caller id, customer, language and number dialled of each call, a block at a time."""
+
+    def __init__(self, traffic: Traffic, customers: dict[str, dict[str, Any]], default_dialed: str) -> None:
+        n, seed = traffic.n, traffic.seed
+        self.mix = mix = traffic.scenario.callers
+        self.columns = [Column(at(stream(seed, "callers"), j * n), n, uniform) for j in range(5)]
+        self.width = mix.numbers.count("#")
+        self.digits = Column(at(stream(seed, "callers"), 5 * n), n, digits, self.width)
         phoned = [(cid, rec) for cid, rec in sorted(customers.items()) if _phone(rec)]
-        vips = [p for p in phoned if p[1].get("vip")]
-        regular = [p for p in phoned if not p[1].get("vip")] or phoned
-        langs = list(mix.languages.items())
-        dialed = list(self.scenario.arrivals.dialed.items())
-        self.caller_ids: list[str] = []
-        self.customer_ids: list[str | None] = []
-        self.languages: list[str | None] = []
-        self.dialed: list[str] = []
-        for i in range(n):
+        self.phoned = phoned
+        self.vips = [p for p in phoned if p[1].get("vip")]
+        self.regular = [p for p in phoned if not p[1].get("vip")] or phoned
+        self.langs = list(mix.languages.items())
+        self.dialed = list(traffic.scenario.arrivals.dialed.items())
+        self.default_dialed = default_dialed
+        self._blocks: dict[int, list[tuple[str, str | None, str | None, str]]] = {}
+
+    def __call__(self, i: int) -> tuple[str, str | None, str | None, str]:
+        b = i >> draws.BLOCK_SHIFT
+        found = self._blocks.get(b)
+        if found is None:
+            found = self._blocks[b] = self._block(b)
+            if len(self._blocks) > draws.KEEP:
+                del self._blocks[min(self._blocks)]
+        return found[i & (draws.BLOCK - 1)]
+
+    def _block(self, b: int) -> list[tuple[str, str | None, str | None, str]]:
+        """Every call of block b, in one pass (a call at a time costs several times more)."""
+        mix, width = self.mix, self.width
+        u_known, u_vip, u_pick, u_lang, u_dial = (column.block(b) for column in self.columns)
+        numbers = "".join(map(str, self.digits.block(b))) if width else ""
+        template = mix.numbers.replace("{", "{{").replace("}", "}}").replace("#", "{}")
+        phoned, vips, regular, langs, dialed = self.phoned, self.vips, self.regular, self.langs, self.dialed
+        known_share, vip_share, default_dialed = mix.known_share, mix.vip_share, self.default_dialed
+        out = []
+        for j in range(len(u_known)):
             record: dict[str, Any] | None = None
             cid: str | None = None
-            if phoned and u_known[i] < mix.known_share:
-                pool = vips if vips and u_vip[i] < mix.vip_share else regular
-                cid, record = pool[int(u_pick[i] * len(pool))]
+            if phoned and u_known[j] < known_share:
+                pool = vips if vips and u_vip[j] < vip_share else regular
+                cid, record = pool[int(u_pick[j] * len(pool))]
             if record is not None:
                 caller = _phone(record)
             else:
-                caller = _fill(mix.numbers, digits[i])
-            self.caller_ids.append(caller)
-            self.customer_ids.append(cid)
-            language = record.get("language") if record else None
-            self.languages.append(language or _pick(langs, u_lang[i]))
-            self.dialed.append(_pick(dialed, u_dial[i]) or default_dialed)
-        self.customers = customers
-
-    def handle_times(self, call_type: str) -> np.ndarray:
-        """Talk time of every call if it were of `call_type` (lazily drawn, one stream per type)."""
-        key = call_type if call_type in self.scenario.handle_time else "default"
-        out = self._handle.get(key)
-        if out is None:
-            dist: Distribution = self.scenario.handle_time[key]
-            out = self._handle[key] = dist.sample(stream(self.seed, f"handle:{key}"), self.n)
-        return out
-
-    def node_response_times(self, node: str, dist: Distribution) -> np.ndarray:
-        out = self._node_times.get(node)
-        if out is None:
-            rng = stream(self.seed, f"ivr-time:{node}")
-            out = self._node_times[node] = dist.sample(rng, self.n * IVR_DRAWS).reshape(self.n, IVR_DRAWS)
+                caller = template.format(*numbers[j * width : (j + 1) * width])
+            language = (record.get("language") if record else None) or _pick(langs, u_lang[j])
+            out.append((caller, cid, language, _pick(dialed, u_dial[j]) or default_dialed))
         return out
 
 
 def _phone(record: dict[str, Any]) -> str:
     phones = record.get("phones") or ([record["phone"]] if record.get("phone") else [])
     return str(phones[0]) if phones else ""
-
-
-def _fill(pattern: str, digits: np.ndarray) -> str:
-    out, k = [], 0
-    for ch in pattern:
-        if ch == "#":
-            out.append(str(int(digits[k])))
-            k += 1
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def _pick(shares: list[tuple[str, float]], u: float) -> Any:

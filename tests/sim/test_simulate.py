@@ -369,3 +369,21 @@ def test_bad_seed_and_out_are_one_line_errors(tmp_path: Path) -> None:
         assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output
         assert len(result.output.strip().splitlines()) == 1
     assert taken.read_text() == "an earlier report"
+
+
+@pytest.mark.parametrize(
+    ("project", "scenario"),
+    [
+        (IVR, HERE / "ivr.yaml"),
+        (HERE.parent.parent / "examples" / "support", None),
+        (HERE.parent.parent / "examples" / "small-business", None),
+    ],
+)
+def test_fold_fed_facts_equals_fold_fed_events(project: Path, scenario: Path | None) -> None:
+    # without --events the router hands the fold plain fields instead of event objects
+    scenario = scenario or next((project / "scenarios").glob("*.yaml"))
+    for seed in (1, 2):
+        kept = run(seed, project=project, scenario=scenario, keep=True)
+        direct = run(seed, project=project, scenario=scenario, keep=False)
+        assert direct.events is None and kept.events
+        assert direct.kpis.as_dict() == kept.kpis.as_dict()
