@@ -280,6 +280,10 @@ class CallbackRequested(Event):
 
 @dataclass(frozen=True, slots=True)
 class CallbackAttempted(Event):
+    """One try at calling a customer back. `outcome` is how the try ended (`answered`, `no_answer`,
+    `busy`, `failed`, `agent_no_answer`); an unreached try names when the next one is due
+    (`retry_at`), or none when the callback is given up (then `CallbackFailed` follows)."""
+
     KIND: ClassVar[str] = "callback.attempted"
     VERSION: ClassVar[int] = 1
 
@@ -287,6 +291,22 @@ class CallbackAttempted(Event):
     queue: str
     agent_id: str
     reached: bool
+    attempt: int = 1
+    outcome: str = ""
+    retry_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackFailed(Event):
+    """A promised callback is given up: `reason` is `attempts_exhausted` or `cancelled`."""
+
+    KIND: ClassVar[str] = "callback.failed"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    queue: str
+    attempts: int
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

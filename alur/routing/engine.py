@@ -224,6 +224,8 @@ class Router(Restoring):
         self._run()
 
     def cancel_callback(self, call_id: str) -> bool:
+        if self.drop_retry(call_id):
+            return True
         call = self.calls.get(call_id)
         if call is None or call.callback_number is None:
             return False
@@ -282,6 +284,7 @@ class Router(Restoring):
                 f"call {call_id!r} is not connected to an agent", code="unknown_call", value=call_id
             )
         agent_id, queue, answered_at = conn
+        self.dialing.pop(call_id, None)
         agent, q, now = self.agents[agent_id], self.queues[queue], self.clock.now()
         talk = now - answered_at
         agent.roll_day(now)

@@ -203,6 +203,8 @@ class ContactCenter:
                     r.abandon(call_id)
             case cmd.RequestCallback(call_id, number):
                 r.request_callback(call_id, number)
+            case cmd.CallbackAttempt(call_id, reached, outcome):
+                r.callback_attempted(call_id, reached, outcome)
             case cmd.Transfer(call_id, destination, kind):
                 self.publish(ev.CallTransferred(self.clock.now(), call_id, destination, kind))
                 if call_id in r.connected:

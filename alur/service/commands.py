@@ -62,6 +62,17 @@ class RequestCallback(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class CallbackAttempt(Command):
+    """A try at reaching the customer of a callback (taken by an agent) ended: `reached`, or not
+    (`outcome` says how: no_answer, busy, failed, agent_no_answer); an unreached try ends the
+    agent's part and the callback waits for its next try or is given up, per the queue."""
+
+    call_id: str
+    reached: bool
+    outcome: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Transfer(Command):
     """A connected call is handed on (blind): its talk with the agent ends; when the destination is an
     agent, that agent is taken out of routing while their phone rings (see DirectCall*)."""
