@@ -270,12 +270,16 @@ class Escalated(Event):
 
 @dataclass(frozen=True, slots=True)
 class CallbackRequested(Event):
+    """The caller left `number`; with `not_before`, the callback is made from then on (the queue's
+    callback hours were closed), keeping its place in line."""
+
     KIND: ClassVar[str] = "callback.requested"
     VERSION: ClassVar[int] = 1
 
     call_id: str
     queue: str
     number: str
+    not_before: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

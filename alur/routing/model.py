@@ -107,12 +107,15 @@ class CallbackSettings(_Model):
     attempts               tries before the callback is given up
     retry_after            seconds between an unanswered try and the next
     customer_ring_timeout  seconds the customer's phone rings on each try
+    calendar               the project calendar of the hours callbacks are made in: one asked for
+                           while it is closed is made from its next opening (the caller is told when)
     """
 
     ring_first: Literal["agent", "customer"] = "agent"
     attempts: int = Field(default=3, ge=1, le=20)
     retry_after: float = Field(default=300.0, ge=0)
     customer_ring_timeout: float = Field(default=30.0, gt=0)
+    calendar: str | None = None
 
 
 class QueueConfig(_Model):

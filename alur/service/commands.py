@@ -57,8 +57,11 @@ class Hangup(Command):
 
 @dataclass(frozen=True, slots=True)
 class RequestCallback(Command):
+    """The caller leaves `number`; `not_before` (see `ContactCenter.callback_opens`) defers it."""
+
     call_id: str
     number: str
+    not_before: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,6 +196,7 @@ class LiveState:
         self.callbacks[e.call_id] = CallbackView(
             e.call_id, e.queue, e.number, view.first_queued or e.at, view.queued, view.priority, view.order
         )
+        self.callbacks[e.call_id].retry_at = e.not_before
         if view is not None:
             view.waiting = False
             view.offers.clear()

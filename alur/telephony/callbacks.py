@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alur.core.announcements import Announcements
 from alur.core.errors import AlurError
@@ -45,13 +47,7 @@ async def ask_number(
     by #). A caller who keys nothing keeps the caller ID; None when there is no usable number."""
 
     async def say(announcement: str, **values: int | str) -> None:
-        prompt = announcements.prompt(announcement, language, **values)
-        center.publish(
-            PromptPlayed(
-                center.clock.now(), channel.call_id, "queue", prompt.describe(), prompt.language, announcement
-            )
-        )
-        await channel.play(prompt)
+        await _say(center, announcements, channel, language, announcement, values)
 
     number = dialable(channel.caller_id)
     if number:
@@ -69,6 +65,40 @@ async def ask_number(
             return got.digits
         await say("system.invalid")
     return None
+
+
+async def tell_window(
+    center: ContactCenter, announcements: Announcements, channel: SipChannel, language: str, queue: str
+) -> float | None:
+    """When the queue's callback hours are closed, tell the caller when the callback will be made
+    (the opening's local time) and return it; None when it can be made at once."""
+    opens = center.callback_opens(queue)
+    if opens is None:
+        return None
+    config = center.project.queues[queue]
+    calendar = center.project.calendars[config.callback.calendar or ""]
+    local = datetime.fromtimestamp(opens, ZoneInfo(calendar.timezone))
+    when = {"time": local.strftime("%H:%M")}
+    await _say(center, announcements, channel, language, "callback.closed_window", when, barge_in=False)
+    return opens
+
+
+async def _say(
+    center: ContactCenter,
+    announcements: Announcements,
+    channel: SipChannel,
+    language: str,
+    announcement: str,
+    values: Mapping[str, int | str],
+    *,
+    barge_in: bool = True,
+) -> None:
+    prompt = announcements.prompt(announcement, language, **values)
+    now = center.clock.now()
+    center.publish(
+        PromptPlayed(now, channel.call_id, "queue", prompt.describe(), prompt.language, announcement)
+    )
+    await channel.play(prompt, barge_in=barge_in)
 
 
 class CallbackDialer:

@@ -24,7 +24,7 @@ from alur.media.rtp import Playout
 from alur.routing.engine import Router
 from alur.service import commands as cmd
 from alur.service.center import ContactCenter
-from alur.telephony.callbacks import CallbackDialer, ask_number
+from alur.telephony.callbacks import CallbackDialer, ask_number, tell_window
 from alur.telephony.channel import SipChannel
 from alur.telephony.connect import Connector, OutboundLeg, Target
 
@@ -174,9 +174,11 @@ class LiveQueues:
                 raise CallerHungUp()
             if done.done() or not pressed.done() or pressed.cancelled() or not pressed.result():
                 continue
-            number = await ask_number(self.center, self.announcements, channel, request.caller_language)
+            language = request.caller_language
+            number = await ask_number(self.center, self.announcements, channel, language)
             if number and not done.done():
-                self._do(cmd.RequestCallback(channel.call_id, number))
+                opens = await tell_window(self.center, self.announcements, channel, language, request.queue)
+                self._do(cmd.RequestCallback(channel.call_id, number, opens))
 
     @staticmethod
     async def _pressed_one(channel: SipChannel, done: asyncio.Future[QueueOutcome]) -> bool:

@@ -643,6 +643,35 @@ async def test_callback_to_a_keyed_number_rings_the_customer_first_and_retries_a
     assert server.center.kpis.snapshot().total.callbacks_reached == 1
 
 
+async def test_callback_asked_outside_callback_hours_is_booked_for_the_opening(
+    env: Env, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from alur.core.events import CallbackRequested, PromptPlayed
+
+    opening = datetime.now(UTC) + timedelta(hours=2)  # open an hour a day, starting two hours from now
+    span = f"{opening:%H:%M}-{opening + timedelta(hours=1):%H:%M}"
+    server = await env.start(
+        queue_extra="callback: {calendar: later}\n",
+        calendars={"later": f"name: later\ntimezone: UTC\nhours:\n  mon-sun: ['{span}']\n"},
+    )
+    server.router.pause("alice")
+    server.router.pause("bob")
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="111", digit_at=0.1, gap=8.0)
+    caller = await run_sipp(
+        "caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500)
+    )
+    assert caller.ok, caller.errors or caller.stderr
+    await server.settle()
+    (told,) = [p for p in kinds(server.events, PromptPlayed) if p.announcement == "callback.closed_window"]
+    assert told.prompt == f"We are closed now. We will call you back after we open, at {opening:%H:%M}."
+    (asked,) = kinds(server.events, CallbackRequested)
+    assert asked.not_before is not None and abs(asked.not_before - opening.timestamp()) < 60
+    server.router.unpause("alice")  # free, yet not offered the callback before the opening
+    assert server.router.waiting("support") == [] and list(server.router.retrying) == [asked.call_id]
+
+
 async def test_ring_group_rings_all_and_bridges_the_one_that_answers(env: Env, tmp_path: Path) -> None:
     from alur.core.events import CallTransferred
 
