@@ -150,7 +150,34 @@ class CallTransferred(Event):
 
     call_id: str
     destination: str
-    kind: str = "external"  # "external" | "agent_blind" | "ring_group"
+    kind: str = "external"  # "external" | "agent_blind" | "agent_warm" | "ring_group"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultStarted(Event):
+    """Agent `agent_id` put the caller on hold and rings `destination` (an agent or number) to
+    consult before handing the call on (warm transfer) or joining a three-way conference."""
+
+    KIND: ClassVar[str] = "call.consult_started"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    agent_id: str
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultEnded(Event):
+    """How a consultation ended: `completed` (the caller is now with the destination), `cancelled`
+    (back with the agent), `no_answer` / `busy` / `failed`, or `conference` (three-way)."""
+
+    KIND: ClassVar[str] = "call.consult_ended"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    agent_id: str
+    destination: str
+    outcome: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -217,6 +217,15 @@ class ContactCenter:
                 r.request_callback(call_id, number, not_before)
             case cmd.CallbackAttempt(call_id, reached, outcome):
                 r.callback_attempted(call_id, reached, outcome)
+            case cmd.Consult(call_id, destination):
+                self.devices.consult(call_id, "consult", destination)
+            case cmd.ConsultStep(call_id, action):
+                if action not in ("complete", "cancel", "conference"):
+                    raise cmd.BadCommand(
+                        f"consultation step must be complete, cancel or conference (got {action!r})",
+                        value=action,
+                    )
+                self.devices.consult(call_id, action)
             case cmd.Transfer(call_id, destination, kind):
                 self.publish(ev.CallTransferred(self.clock.now(), call_id, destination, kind))
                 if call_id in r.connected:

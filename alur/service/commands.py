@@ -76,6 +76,22 @@ class CallbackAttempt(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class Consult(Command):
+    """The agent of a connected call puts the caller on hold and rings `destination` (warm transfer)."""
+
+    call_id: str
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultStep(Command):
+    """The next step of a consultation: `complete`, `cancel` or `conference`."""
+
+    call_id: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
 class Transfer(Command):
     """A connected call is handed on (blind): its talk with the agent ends; when the destination is an
     agent, that agent is taken out of routing while their phone rings (see DirectCall*)."""

@@ -27,6 +27,7 @@ from alur.service.center import ContactCenter
 from alur.telephony.callbacks import CallbackDialer, ask_number, tell_window
 from alur.telephony.channel import SipChannel
 from alur.telephony.connect import Connector, OutboundLeg, Target
+from alur.telephony.consult import ConsultControl
 
 log = logging.getLogger("alur.live")
 
@@ -109,10 +110,15 @@ class LiveQueues:
                 done = True
                 self._do(cmd.Hangup(call_id, ended_by))
 
+        control = ConsultControl()
+        self.center.devices.consults[call_id] = control.request
         try:
-            ended_by = await self.connector.talk(channel, leg, on_transfer=lambda: talk_ended("transfer"))
+            ended_by = await self.connector.talk(
+                channel, leg, on_transfer=lambda: talk_ended("transfer"), control=control
+            )
         finally:
             self.center.devices.hangups.pop(call_id, None)
+            self.center.devices.consults.pop(call_id, None)
         talk_ended(ended_by)
         return QueueOutcome(outcome.result, outcome.agent_id, outcome.wait, outcome.target, ended_by)
 
