@@ -110,7 +110,7 @@ async def test_consultation_by_service_commands_becomes_a_three_way_conference(
         )
     )
     router = server.router
-    await server.until(lambda: router.agent_state("bob").value == "busy")
+    await server.until(lambda: "bob" in server.connector.talks)  # bridged: the talk takes commands
     (call_id,) = list(router.connected)
     router.ready("alice")
     server.center.execute(cmd.Consult(call_id, "alice"))
