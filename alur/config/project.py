@@ -394,4 +394,11 @@ def _load_routing(project: Project, problems: list[Problem]) -> set[str]:
             message += f" (first at {other_display}:{node_line(other_record, 1)})"
         line = line_at(record, problem.field, node_line(record, 1))
         problems.append(Problem(display, line, message, code=problem.code))
+    for item, display, record in queues:
+        wanted = item.callback.calendar
+        if wanted is not None and wanted not in project.calendars:
+            known = ", ".join(sorted(project.calendars)) or "none"
+            message = f"queue '{item.name}': callback calendar '{wanted}' is not defined (calendars: {known})"
+            line = line_at(record, ("callback", "calendar"), node_line(record, 1))
+            problems.append(Problem(display, line, message, code="unknown_calendar"))
     return seen

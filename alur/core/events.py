@@ -150,7 +150,34 @@ class CallTransferred(Event):
 
     call_id: str
     destination: str
-    kind: str = "external"  # "external" | "agent_blind" | "ring_group"
+    kind: str = "external"  # "external" | "agent_blind" | "agent_warm" | "ring_group"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultStarted(Event):
+    """Agent `agent_id` put the caller on hold and rings `destination` (an agent or number) to
+    consult before handing the call on (warm transfer) or joining a three-way conference."""
+
+    KIND: ClassVar[str] = "call.consult_started"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    agent_id: str
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultEnded(Event):
+    """How a consultation ended: `completed` (the caller is now with the destination), `cancelled`
+    (back with the agent), `no_answer` / `busy` / `failed`, or `conference` (three-way)."""
+
+    KIND: ClassVar[str] = "call.consult_ended"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    agent_id: str
+    destination: str
+    outcome: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,16 +297,24 @@ class Escalated(Event):
 
 @dataclass(frozen=True, slots=True)
 class CallbackRequested(Event):
+    """The caller left `number`; with `not_before`, the callback is made from then on (the queue's
+    callback hours were closed), keeping its place in line."""
+
     KIND: ClassVar[str] = "callback.requested"
     VERSION: ClassVar[int] = 1
 
     call_id: str
     queue: str
     number: str
+    not_before: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CallbackAttempted(Event):
+    """One try at calling a customer back. `outcome` is how the try ended (`answered`, `no_answer`,
+    `busy`, `failed`, `agent_no_answer`); an unreached try names when the next one is due
+    (`retry_at`), or none when the callback is given up (then `CallbackFailed` follows)."""
+
     KIND: ClassVar[str] = "callback.attempted"
     VERSION: ClassVar[int] = 1
 
@@ -287,6 +322,22 @@ class CallbackAttempted(Event):
     queue: str
     agent_id: str
     reached: bool
+    attempt: int = 1
+    outcome: str = ""
+    retry_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackFailed(Event):
+    """A promised callback is given up: `reason` is `attempts_exhausted` or `cancelled`."""
+
+    KIND: ClassVar[str] = "callback.failed"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    queue: str
+    attempts: int
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ A project's `calendars/<name>.yaml`:
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -113,6 +113,26 @@ class Calendar(BaseModel):
             if start <= now and (now < end or end == time.max):
                 return "open"
         return "closed"
+
+    def next_open(self, at: float, *, days: int = 14) -> float | None:
+        """The first moment from `at` on when the calendar is open (`at` itself when open now);
+        None when it stays closed for `days` days."""
+        if self.state(at) == "open":
+            return at
+        local = datetime.fromtimestamp(at, self._zone)
+        for ahead in range(days + 1):
+            day = local.date() + timedelta(days=ahead)
+            if day in self._special:
+                spans = self._special[day]
+            elif day in self._holidays:
+                continue
+            else:
+                spans = self._week[DAYS[day.weekday()]]
+            for start, _end in sorted(spans):
+                opens = datetime.combine(day, start, self._zone)
+                if opens.timestamp() > at:
+                    return opens.timestamp()
+        return None
 
     def holiday_name(self, at: float) -> str | None:
         return self._holidays.get(datetime.fromtimestamp(at, self._zone).date())

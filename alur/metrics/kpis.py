@@ -45,6 +45,7 @@ class Tally:
     wrap_time: float = 0.0
     callbacks_requested: int = 0
     callbacks_reached: int = 0
+    callbacks_failed: int = 0  # given up after the queue's tries (or cancelled between tries)
     working_time: float = 0.0
     staffed_time: float = 0.0
     survey_answers: int = 0  # scored survey answers (see `survey_score`)
@@ -95,6 +96,7 @@ class Tally:
             "longest_wait": self.longest_wait,
             "callbacks_requested": self.callbacks_requested,
             "callbacks_reached": self.callbacks_reached,
+            "callbacks_failed": self.callbacks_failed,
             "handled": self.handled,
             "staffed_hours": self.staffed_time / 3600.0,
             "survey_answers": self.survey_answers,
@@ -202,6 +204,7 @@ class KpiFold:
             ev.WrapUpDone: self._wrap_done,
             ev.CallbackRequested: self._callback_requested,
             ev.CallbackAttempted: self._callback_attempted,
+            ev.CallbackFailed: self._callback_failed,
             ev.MenuOptionChosen: self._menu_option,
             ev.SurveyAnswered: self._survey_answered,
             ev.AgentStateChanged: self._agent_changed,
@@ -407,6 +410,11 @@ class KpiFold:
             call = self._call(e.call_id, e.at)
             for t in self._slices(call, e.queue):
                 t.callbacks_reached += 1
+
+    def _callback_failed(self, e: ev.CallbackFailed) -> None:
+        call = self._call(e.call_id, e.at)
+        for t in self._slices(call, e.queue):
+            t.callbacks_failed += 1
 
     def _survey_answered(self, e: ev.SurveyAnswered) -> None:
         if e.score is None:

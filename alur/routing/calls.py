@@ -22,7 +22,7 @@ class WaitingCall:
     __slots__ = (
         "call_id", "queue", "seq", "first_at", "entered_at", "priority", "skills", "language", "vip",
         "call_type", "attributes", "extra_pools", "step", "reservations", "excluded", "max_wait_timer",
-        "step_timer", "callback_number", "max_wait", "base_skills",
+        "step_timer", "callback_number", "max_wait", "base_skills", "attempts",
     )  # fmt: skip
 
     def __init__(
@@ -60,6 +60,7 @@ class WaitingCall:
         self.max_wait_timer: TimerHandle | None = None
         self.step_timer: TimerHandle | None = None
         self.callback_number: str | None = None
+        self.attempts = 0  # tries at calling back so far
         self.max_wait = max_wait
 
     @property

@@ -216,6 +216,8 @@ class Dispatcher(RouterState):
     def _connect(self, call: WaitingCall, agent: Agent, q: Queue, now: float) -> None:
         """The call is answered by `agent`: out of line, the agent busy, the wait's outcome told."""
         self._forget(call)
+        if call.callback_number is not None:
+            self.dialing[call.call_id] = call  # kept for `callback_attempted` (a retry needs it)
         agent.roll_day(now)
         agent.calls_today += 1
         agent.misses = 0

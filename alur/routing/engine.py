@@ -205,9 +205,10 @@ class Router(Restoring):
 
     hangup = abandon
 
-    def request_callback(self, call_id: str, number: str) -> None:
+    def request_callback(self, call_id: str, number: str, not_before: float | None = None) -> None:
         """The caller leaves a number and hangs up; the call keeps its place in line and, when its
-        turn comes, is offered to an agent with `Offer.callback_number` set."""
+        turn comes, is offered to an agent with `Offer.callback_number` set. With `not_before` (the
+        queue's callback hours are closed), it leaves the line until then, keeping its sequence."""
         call = self._call(call_id)
         now = self.clock.now()
         for rid in list(call.reservations):  # a phone ringing for the live caller: ring again, for a callback
@@ -216,17 +217,24 @@ class Router(Restoring):
         if call.max_wait_timer is not None:
             call.max_wait_timer.cancel()
             call.max_wait_timer = None
-        self._emit(CallbackRequested(now, call_id, call.queue, number))
+        later = not_before if not_before is not None and not_before > now else None
+        self._emit(CallbackRequested(now, call_id, call.queue, number, later))
         self._explain(
             call,
             "outcome",
             "callback",
-            f"caller chose a callback to {number}; keeps place {self.position(call_id)}",
+            f"caller chose a callback to {number}; keeps place {self.position(call_id)}"
+            + (f", from {later:.0f}" if later is not None else ""),
         )
+        if later is not None:
+            self._forget(call)
+            self._retry_at(call, later)
         self._outcome(call_id, QueueOutcome("callback", wait=now - call.first_at))
         self._run()
 
     def cancel_callback(self, call_id: str) -> bool:
+        if self.drop_retry(call_id):
+            return True
         call = self.calls.get(call_id)
         if call is None or call.callback_number is None:
             return False
@@ -285,6 +293,7 @@ class Router(Restoring):
                 f"call {call_id!r} is not connected to an agent", code="unknown_call", value=call_id
             )
         agent_id, queue, answered_at = conn
+        self.dialing.pop(call_id, None)
         agent, q, now = self.agents[agent_id], self.queues[queue], self.clock.now()
         talk = now - answered_at
         agent.roll_day(now)

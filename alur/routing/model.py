@@ -98,6 +98,26 @@ class RecordingSettings(_Model):
     pause_code: str | None = Field(default="*1", pattern=r"^[0-9*#]{1,4}$")
 
 
+class CallbackSettings(_Model):
+    """How a queue calls back a caller who left a number (the callback keeps its place in line).
+
+    ring_first             `agent` (default): the agent's phone rings, then the customer is dialled;
+                           `customer`: the customer is dialled first, the agent's phone rings once
+                           they answer (no agent time lost on unanswered numbers)
+    attempts               tries before the callback is given up
+    retry_after            seconds between an unanswered try and the next
+    customer_ring_timeout  seconds the customer's phone rings on each try
+    calendar               the project calendar of the hours callbacks are made in: one asked for
+                           while it is closed is made from its next opening (the caller is told when)
+    """
+
+    ring_first: Literal["agent", "customer"] = "agent"
+    attempts: int = Field(default=3, ge=1, le=20)
+    retry_after: float = Field(default=300.0, ge=0)
+    customer_ring_timeout: float = Field(default=30.0, gt=0)
+    calendar: str | None = None
+
+
 class QueueConfig(_Model):
     """A queue: its strategy, targets, limits and escalation ladder (one `queues/<name>.yaml`).
 
@@ -123,6 +143,7 @@ class QueueConfig(_Model):
     recording             record answered calls (see RecordingSettings)
     dispositions          the wrap-up codes agents choose from for this queue's calls
     disposition_required  an agent must enter one of `dispositions` before leaving wrap-up
+    callback              how callbacks are dialled, retried and given up (see CallbackSettings)
     """
 
     name: str = Field(pattern=NAME)
@@ -148,6 +169,7 @@ class QueueConfig(_Model):
     recording: RecordingSettings = Field(default_factory=RecordingSettings)
     dispositions: tuple[str, ...] = ()
     disposition_required: bool = False
+    callback: CallbackSettings = Field(default_factory=CallbackSettings)
 
     @field_validator("strategy")
     @classmethod

@@ -14,8 +14,8 @@ from functools import partial
 
 from alur.core.events import AgentStateChanged
 from alur.routing.agents import Agent, AgentState, States
+from alur.routing.callbacks import CallingBack
 from alur.routing.calls import WaitingCall
-from alur.routing.dispatch import Dispatcher
 from alur.routing.errors import RoutingError
 from alur.routing.state import raise_illegal
 
@@ -23,7 +23,7 @@ S = States
 RESTORED = "restored"
 
 
-class Restoring(Dispatcher):
+class Restoring(CallingBack):
     """The restore half of `Router`'s API."""
 
     def restore_agent(
@@ -109,11 +109,14 @@ class Restoring(Dispatcher):
         language: str | None = None,
         vip: bool = False,
         call_type: str = "",
+        attempts: int = 0,
+        not_before: float | None = None,
     ) -> None:
         """A promised callback goes back in line with its first arrival time, so it keeps its place
-        among the calls restored with it (restore them in their original order)."""
+        among the calls restored with it (restore them in their original order); one between two
+        tries returns at `not_before`."""
         q = self._queue(queue)
-        if call_id in self.calls:
+        if call_id in self.calls or call_id in self.retrying:
             raise RoutingError(f"call {call_id!r} is already queued", code="duplicate_call", value=call_id)
         self._seq += 1
         skills = dict(skills or {})
@@ -121,12 +124,8 @@ class Restoring(Dispatcher):
             call_id, q.name, self._seq, first_at, priority, skills, language, vip, call_type, {}, None
         )
         call.callback_number = number
-        self.calls[call_id] = call
-        q.line.add(call)
-        if q.config.escalation:
-            self._schedule_step(call, q)
-        self._dirty[q.name] = None
-        self._run()
+        call.attempts = attempts
+        self._retry_at(call, not_before if not_before is not None else first_at)
 
     def _place(self, agent: Agent, new: AgentState, since: float) -> None:
         """Offline -> busy or wrap-up without the steps between (they happened before the crash)."""

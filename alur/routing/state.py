@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from alur.core.channel import QueueOutcome
-from alur.core.clock import Clock
+from alur.core.clock import Clock, TimerHandle
 from alur.core.errors import IllegalTransition
 from alur.core.events import (
     AgentStateChanged,
@@ -61,6 +61,8 @@ class RouterState:
         self.calls: dict[str, WaitingCall] = {}  # waiting (incl. under offer and callbacks)
         self.reservations: dict[str, Reservation] = {}
         self.connected: dict[str, tuple[str, str, float]] = {}  # call -> (agent, queue, answered at)
+        self.dialing: dict[str, WaitingCall] = {}  # callbacks taken by an agent, customer not yet reached
+        self.retrying: dict[str, tuple[WaitingCall, TimerHandle]] = {}  # callbacks between two tries
         self.explanations = ExplanationLog(capacity=explanations)
         # explanations=0 (the simulator): decisions build no explanation at all
         self._explaining = explanations > 0

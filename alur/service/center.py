@@ -182,6 +182,18 @@ class ContactCenter:
     def _new_fold(self) -> KpiFold:
         return KpiFold(KPI_INTERVAL, 20.0, self._thresholds)
 
+    def callback_opens(self, queue: str) -> float | None:
+        """When a callback asked for now in `queue` can be made: None when at once (no callback
+        calendar, or it is open), else the calendar's next opening."""
+        config = self.project.queues.get(queue)
+        name = config.callback.calendar if config is not None else None
+        calendar = self.project.calendars.get(name) if name else None
+        if calendar is None:
+            return None
+        now = self.clock.now()
+        opens = calendar.next_open(now)
+        return opens if opens is not None and opens > now else None
+
     # --- commands ------------------------------------------------------------------------------------
 
     def execute(self, command: cmd.Command) -> None:
@@ -201,8 +213,19 @@ class ContactCenter:
                     r.talk_ended(call_id, ended_by=ended_by)
                 else:
                     r.abandon(call_id)
-            case cmd.RequestCallback(call_id, number):
-                r.request_callback(call_id, number)
+            case cmd.RequestCallback(call_id, number, not_before):
+                r.request_callback(call_id, number, not_before)
+            case cmd.CallbackAttempt(call_id, reached, outcome):
+                r.callback_attempted(call_id, reached, outcome)
+            case cmd.Consult(call_id, destination):
+                self.devices.consult(call_id, "consult", destination)
+            case cmd.ConsultStep(call_id, action):
+                if action not in ("complete", "cancel", "conference"):
+                    raise cmd.BadCommand(
+                        f"consultation step must be complete, cancel or conference (got {action!r})",
+                        value=action,
+                    )
+                self.devices.consult(call_id, action)
             case cmd.Transfer(call_id, destination, kind):
                 self.publish(ev.CallTransferred(self.clock.now(), call_id, destination, kind))
                 if call_id in r.connected:

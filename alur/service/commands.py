@@ -57,8 +57,38 @@ class Hangup(Command):
 
 @dataclass(frozen=True, slots=True)
 class RequestCallback(Command):
+    """The caller leaves `number`; `not_before` (see `ContactCenter.callback_opens`) defers it."""
+
     call_id: str
     number: str
+    not_before: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackAttempt(Command):
+    """A try at reaching the customer of a callback (taken by an agent) ended: `reached`, or not
+    (`outcome` says how: no_answer, busy, failed, agent_no_answer); an unreached try ends the
+    agent's part and the callback waits for its next try or is given up, per the queue."""
+
+    call_id: str
+    reached: bool
+    outcome: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Consult(Command):
+    """The agent of a connected call puts the caller on hold and rings `destination` (warm transfer)."""
+
+    call_id: str
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultStep(Command):
+    """The next step of a consultation: `complete`, `cancel` or `conference`."""
+
+    call_id: str
+    action: str
 
 
 @dataclass(frozen=True, slots=True)

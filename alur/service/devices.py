@@ -10,11 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from alur.core.errors import AlurError
+
+
+class NoDevice(AlurError):
+    code = "no_device"
+
 
 class Devices:
     def __init__(self) -> None:
         self.ringing: dict[str, str] = {}  # reservation id -> the device ringing for it (e.g. "SIP phone")
         self.hangups: dict[str, Callable[[], None]] = {}  # call id -> ends the agent's side of the call
+        # call id -> asks the adapter carrying the talk to consult/complete/cancel/conference
+        self.consults: dict[str, Callable[[str, str], None]] = {}
+
+    def consult(self, call_id: str, action: str, destination: str = "") -> None:
+        """Ask the adapter carrying `call_id`'s talk for a consultation step; refused when none does."""
+        request = self.consults.get(call_id)
+        if request is None:
+            raise NoDevice(f"call {call_id!r} is not in a talk that can consult", value=call_id)
+        request(action, destination)
 
     def hang_up(self, call_id: str) -> bool:
         """End the agent's device side of a call, if an adapter carries it; False if none does."""

@@ -3,7 +3,8 @@
 Calls in progress when the process died cannot go on (their media went with it): each is closed with
 the honest outcome `server_lost`, its offers are released, and an agent who was talking goes through
 the normal end of the call (talk time, wrap-up, a pending pause or log-out). Agents return to the state
-they were in, with a pause's reason; promised callbacks return to their place in line.
+they were in, with a pause's reason; promised callbacks return to their place in line (one between
+two tries at its next try's time, one whose try died with the process at once).
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ def rebuild(state: LiveState, router: Router, clock: Clock, publish: Callable[[e
                 language=q.language if q else None,
                 vip=q.vip if q else False,
                 call_type=q.call_type if q else "",
+                attempts=cb.attempts,
+                not_before=cb.retry_at,  # a try cut short by the crash is made again at once
             )
             callbacks += 1
         except AlurError as exc:

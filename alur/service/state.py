@@ -53,6 +53,9 @@ class CallbackView:
     queued: ev.CallQueued | None
     priority: int = 0
     order: int = 0
+    attempts: int = 0  # tries at the customer so far
+    retry_at: float | None = None  # between two tries: when the next is due
+    dialling: bool = False  # an agent took it; the customer is being called
 
 
 @dataclass(slots=True)
@@ -84,6 +87,8 @@ class LiveState:
             ev.Abandoned: self._left,
             ev.Overflowed: self._left,
             ev.CallbackRequested: self._callback,
+            ev.CallbackAttempted: self._callback_tried,
+            ev.CallbackFailed: self._callback_failed,
             ev.TalkEnded: self._talk_ended,
             ev.CallEnded: self._ended,
             ev.AgentStateChanged: self._agent_changed,
@@ -116,7 +121,11 @@ class LiveState:
         keyed = [
             (-c.priority, c.order, c.call_id) for c in self.calls.values() if c.waiting and c.queue == queue
         ]
-        keyed += [(-c.priority, c.order, c.call_id) for c in self.callbacks.values() if c.queue == queue]
+        keyed += [
+            (-c.priority, c.order, c.call_id)
+            for c in self.callbacks.values()
+            if c.queue == queue and not c.dialling and c.retry_at is None
+        ]
         return [call_id for *_, call_id in sorted(keyed)]
 
     # --- calls ---------------------------------------------------------------------------------------
@@ -158,7 +167,9 @@ class LiveState:
             view.offers.pop(e.reservation_id, None)
 
     def _answered(self, e: ev.Answered) -> None:
-        self.callbacks.pop(e.call_id, None)
+        callback = self.callbacks.get(e.call_id)
+        if callback is not None:  # kept until a try reaches the customer: a crash mid-try retries it
+            callback.dialling, callback.retry_at = True, None
         agent = self.agent(e.agent_id)
         agent.call_id, agent.queue, agent.answered_at, agent.direct = e.call_id, e.queue, e.at, False
         view = self.calls.get(e.call_id)
@@ -185,9 +196,22 @@ class LiveState:
         self.callbacks[e.call_id] = CallbackView(
             e.call_id, e.queue, e.number, view.first_queued or e.at, view.queued, view.priority, view.order
         )
+        self.callbacks[e.call_id].retry_at = e.not_before
         if view is not None:
             view.waiting = False
             view.offers.clear()
+
+    def _callback_tried(self, e: ev.CallbackAttempted) -> None:
+        callback = self.callbacks.get(e.call_id)
+        if callback is None:
+            return
+        if e.reached or e.retry_at is None:
+            del self.callbacks[e.call_id]
+            return
+        callback.attempts, callback.retry_at, callback.dialling = e.attempt, e.retry_at, False
+
+    def _callback_failed(self, e: ev.CallbackFailed) -> None:
+        self.callbacks.pop(e.call_id, None)
 
     def _talk_ended(self, e: ev.TalkEnded) -> None:
         view = self.calls.get(e.call_id)

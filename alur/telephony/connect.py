@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from alur.core.channel import ConnectOutcome
 from alur.core.clock import Clock
@@ -16,6 +17,7 @@ from alur.core.events import CallTransferred, Event
 from alur.media.clock import MediaClock
 from alur.media.rtp import RtpStream, bridge, unbridge
 from alur.service.commands import Command, DirectCallAnswered, DirectCallEnd, DirectCallStart
+from alur.telephony.consult import Consultation, ConsultControl
 from alur.telephony.recording import Recordings
 from alur.telephony.sip.client_call import ClientCall
 from alur.telephony.sip.message import parse_uri
@@ -197,6 +199,7 @@ class Connector:
         leg: OutboundLeg,
         *,
         on_transfer: Callable[[], None] | None = None,
+        control: ConsultControl | None = None,
     ) -> str:
         """Bridge caller and leg until one side hangs up or goes silent; follow REFER blind transfers
         (`on_transfer` is told when the agent hands the call on). Returns who ended it: 'caller',
@@ -214,11 +217,17 @@ class Connector:
                 self.recordings.begin(channel.call_id, channel.media, leg.media) if self.recordings else None
             )
             silent = False
-            waits = {
+            waits: set[asyncio.Future[Any]] = {
                 asyncio.ensure_future(channel.hung_up.wait()),
                 asyncio.ensure_future(leg.ended.wait()),
                 asyncio.ensure_future(leg.refer_event.wait()),
             }
+            keys = leg.media.on_dtmf
+            asked: asyncio.Future[tuple[str, str]] | None = None
+            if control is not None:
+                leg.media.on_dtmf = control.keypad(keys)
+                asked = asyncio.ensure_future(control.requests.get())
+                waits.add(asked)
             try:
                 while not any(w.done() for w in waits):
                     await asyncio.wait(waits, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
@@ -234,6 +243,7 @@ class Connector:
             finally:
                 for w in waits:
                     w.cancel()
+                leg.media.on_dtmf = keys
                 if self.talks.get(talker, (None, None))[1] is leg:
                     del self.talks[talker]
                 if recording is not None and self.recordings is not None:
@@ -242,6 +252,21 @@ class Connector:
             channel.connected_to = None
             channel.stats["agent_rtp_in"] += leg.media.packets_in
             channel.stats["agent_rtp_out"] += leg.media.packets_out
+            if asked is not None and control is not None and asked.done() and not asked.cancelled():
+                action, destination = asked.result()
+                if action != "consult" or channel.hung_up.is_set() or leg.ended.is_set():
+                    continue  # complete/cancel/conference outside a consultation: nothing to do
+                after = await self._consult(channel, leg, destination, control)
+                if after is None:
+                    leg.hangup()
+                    return "transfer" if transferred else "caller"
+                if after is not leg:
+                    if not transferred and on_transfer is not None:
+                        on_transfer()
+                    transferred = True
+                    self.emit(CallTransferred(self.clock.now(), channel.call_id, destination, "agent_warm"))
+                    leg = after
+                continue
             if channel.hung_up.is_set():
                 leg.hangup()
                 return "transfer" if transferred else "caller"
@@ -266,6 +291,33 @@ class Connector:
             if result != "answered":
                 await channel.hangup("transfer_failed")
                 return "transfer"
+
+    async def _consult(
+        self, channel: Any, leg: OutboundLeg, destination: str, control: ConsultControl
+    ) -> OutboundLeg | None:
+        """The caller on hold while the agent consults `destination` (see alur.telephony.consult)."""
+
+        async def ring() -> OutboundLeg | None:
+            target = self.resolve(destination)
+            if target is None:
+                log.info("call %s: consultation with unknown destination %r", channel.call_id, destination)
+                return None
+            return await self.ring(
+                target, caller_id=channel.caller_id, timeout=30.0, call_id=channel.call_id, kind="consult"
+            )
+
+        consultation = Consultation(channel, leg, destination, control, self.emit, self.clock.now)
+        keys = leg.media.on_dtmf
+        leg.media.on_dtmf = control.keypad(keys)  # the agent's keys step the consultation on
+        talker = leg.target.agent_id or leg.target.label
+        self.talks[talker] = (channel, leg)  # still the agent's call (a supervisor may listen in)
+        try:
+            after: OutboundLeg | None = await consultation.run(ring)
+        finally:
+            leg.media.on_dtmf = keys
+            if self.talks.get(talker, (None, None))[1] is leg:
+                del self.talks[talker]
+        return after
 
     async def connect(
         self, channel: object, destinations: list[str], *, timeout: float, strategy: str = "ring_all"

@@ -18,14 +18,16 @@ from alur.core.announcements import Announcements
 from alur.core.channel import Prompt, QueueOutcome, QueueRequest
 from alur.core.envelope import Envelope
 from alur.core.errors import AlurError, CallerHungUp
-from alur.core.events import CallbackAttempted, OfferDeclined, Offered, PromptPlayed, WaitEnded
+from alur.core.events import OfferDeclined, Offered, PromptPlayed, WaitEnded
 from alur.media.prompts import default_music_on_hold
-from alur.media.rtp import Playout, bridge
+from alur.media.rtp import Playout
 from alur.routing.engine import Router
 from alur.service import commands as cmd
 from alur.service.center import ContactCenter
+from alur.telephony.callbacks import CallbackDialer, ask_number, tell_window
 from alur.telephony.channel import SipChannel
 from alur.telephony.connect import Connector, OutboundLeg, Target
+from alur.telephony.consult import ConsultControl
 
 log = logging.getLogger("alur.live")
 
@@ -49,6 +51,7 @@ class LiveQueues:
         self.waiting: dict[str, tuple[SipChannel, asyncio.Future[QueueOutcome]]] = {}
         self.ringing: dict[str, OutboundLeg] = {}  # reservation id -> leg
         self.answered: dict[str, OutboundLeg] = {}  # call id -> leg
+        self.dialer = CallbackDialer(center, connector, agent_target, self._start_ringing, self._stop_ringing)
         center.bus.subscribe("sip-queues", self.handle)
 
     def _do(self, command: cmd.Command) -> bool:
@@ -86,17 +89,9 @@ class LiveQueues:
         self.waiting[call_id] = (channel, future)
         try:
             self.center.execute(cmd.Enqueue(call_id, request))
-            watcher = (
-                loop.create_task(self._watch_callback(channel, future)) if request.offer_callback else None
-            )
-            try:
-                if not future.done():
-                    await channel.race(self._hold(channel, request, future))
-                outcome = await channel.race(future)
-            finally:
-                if watcher is not None:
-                    watcher.cancel()
-                    await asyncio.gather(watcher, return_exceptions=True)
+            if not future.done():
+                await channel.race(self._hold_and_offer(channel, request, future))
+            outcome = await channel.race(future)
         except CallerHungUp:
             self._abandon(call_id)
             raise
@@ -115,10 +110,15 @@ class LiveQueues:
                 done = True
                 self._do(cmd.Hangup(call_id, ended_by))
 
+        control = ConsultControl()
+        self.center.devices.consults[call_id] = control.request
         try:
-            ended_by = await self.connector.talk(channel, leg, on_transfer=lambda: talk_ended("transfer"))
+            ended_by = await self.connector.talk(
+                channel, leg, on_transfer=lambda: talk_ended("transfer"), control=control
+            )
         finally:
             self.center.devices.hangups.pop(call_id, None)
+            self.center.devices.consults.pop(call_id, None)
         talk_ended(ended_by)
         return QueueOutcome(outcome.result, outcome.agent_id, outcome.wait, outcome.target, ended_by)
 
@@ -158,14 +158,43 @@ class LiveQueues:
                 break
             await _until(channel.play_frames(music), done, timeout=request.announce_every)
 
-    async def _watch_callback(self, channel: SipChannel, done: asyncio.Future[QueueOutcome]) -> None:
-        """Pressing 1 while waiting asks for a callback: the call keeps its place, the caller may go."""
+    async def _hold_and_offer(
+        self, channel: SipChannel, request: QueueRequest, done: asyncio.Future[QueueOutcome]
+    ) -> None:
+        """The hold, and with a callback offer, a watch for 1: the music stops while the caller
+        confirms or keys the number; the call keeps its place, the caller may then go. A caller who
+        gives no usable number goes back to the music."""
+        while not done.done():
+            hold = asyncio.ensure_future(self._hold(channel, request, done))
+            if not request.offer_callback:
+                await hold
+                return
+            pressed = asyncio.ensure_future(self._pressed_one(channel, done))
+            try:
+                await asyncio.wait({hold, pressed}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in (hold, pressed):
+                    task.cancel()
+                await asyncio.gather(hold, pressed, return_exceptions=True)
+            if channel.hung_up.is_set():
+                raise CallerHungUp()
+            if done.done() or not pressed.done() or pressed.cancelled() or not pressed.result():
+                continue
+            language = request.caller_language
+            number = await ask_number(self.center, self.announcements, channel, language)
+            if number and not done.done():
+                opens = await tell_window(self.center, self.announcements, channel, language, request.queue)
+                self._do(cmd.RequestCallback(channel.call_id, number, opens))
+
+    @staticmethod
+    async def _pressed_one(channel: SipChannel, done: asyncio.Future[QueueOutcome]) -> bool:
+        """True once the waiting caller pressed 1 (asking for a callback)."""
         while not done.done() and not channel.hung_up.is_set():
             if "1" in channel.digits:
                 channel.digits.clear()
-                self._do(cmd.RequestCallback(channel.call_id, channel.caller_id))
-                return
+                return True
             await channel.next_digit()
+        return False
 
     def _announcements(self, call_id: str, request: QueueRequest) -> list[tuple[str, Prompt]]:
         return queue_announcements(self.center.router, self.announcements, call_id, request)
@@ -179,7 +208,7 @@ class LiveQueues:
         if not self._still_offered(offer.reservation_id):
             return  # withdrawn before we got to it
         if offer.callback_number is not None:
-            await self._call_back(offer)
+            await self.dialer.call_back(offer)
             return
         entry = self.waiting.get(offer.call_id)
         target = self.agent_target(offer.agent_id)
@@ -223,47 +252,6 @@ class LiveQueues:
         self.ringing[offer.reservation_id] = leg
         self.center.devices.ringing[offer.reservation_id] = f"{offer.agent_id}'s SIP phone"
         return leg
-
-    async def _call_back(self, offer: Offered) -> None:
-        """A callback's turn: ring the agent, then the customer (through the trunk), and bridge them."""
-        target = self.agent_target(offer.agent_id)
-        if target is None:
-            self._do(cmd.Decline(offer.reservation_id, "no_answer"))
-            return
-        number = offer.callback_number or ""
-        agent = await self._start_ringing(offer, target, number)
-        if agent is None:
-            return
-        result = await agent.result
-        self._stop_ringing(offer.reservation_id)
-        if result == "cancelled":
-            return
-        if result != "answered":
-            self._do(cmd.Decline(offer.reservation_id, _miss(result)))
-            return
-        if not self._do(cmd.Answer(offer.reservation_id)):
-            agent.hangup()
-            return
-        customer_target = self.connector.resolve(number)
-        reached = False
-        ended_by = "agent"
-        if customer_target is not None and not agent.ended.is_set():
-            customer = await self.connector.ring(customer_target, caller_id="", timeout=30.0)
-            reached = await customer.result == "answered"
-            if reached:
-                bridge(agent.media, customer.media)
-                ends = [asyncio.ensure_future(leg.ended.wait()) for leg in (agent, customer)]
-                try:
-                    await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    for e in ends:
-                        e.cancel()
-                ended_by = "caller" if customer.ended.is_set() else "agent"
-            customer.hangup()
-        agent.hangup()
-        now = self.center.clock.now()
-        self.center.publish(CallbackAttempted(now, offer.call_id, offer.queue, offer.agent_id, reached))
-        self._do(cmd.Hangup(offer.call_id, ended_by))
 
     def _stop_ringing(self, reservation_id: str) -> OutboundLeg | None:
         self.center.devices.ringing.pop(reservation_id, None)

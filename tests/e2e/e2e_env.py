@@ -184,6 +184,7 @@ def make_project(
     backlog_kb: int = 512,
     lag_ms: int = 100,
     cpu: int = 90,
+    calendars: dict[str, str] | None = None,
 ) -> Path:
     for d in ("flows", "queues", "agents", "calendars"):
         (root / d).mkdir(parents=True, exist_ok=True)
@@ -196,6 +197,8 @@ def make_project(
     (root / "flows" / "after_hours.yaml").write_text(AFTER_HOURS)
     (root / "flows" / "crm.yaml").write_text(CRM.replace("{web}", str(web)))
     (root / "calendars" / "closed.yaml").write_text(CALENDAR)
+    for name, text in (calendars or {}).items():
+        (root / "calendars" / f"{name}.yaml").write_text(text)
     (root / "queues" / "support.yaml").write_text(
         QUEUE.format(
             ring_timeout=ring_timeout,

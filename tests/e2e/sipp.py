@@ -91,8 +91,10 @@ def audio_and_dtmf_pcap(
     dtmf_pt: int = 101,
     gap: float = 0.3,
     ssrc: int = 0x1234,
+    at: list[float] | None = None,
 ) -> Path:
-    """G.711 u-law tone for `audio_seconds`, with RFC 4733 `digits` starting at `digit_at`."""
+    """G.711 u-law tone for `audio_seconds`, with RFC 4733 `digits` starting at `digit_at`, `gap`
+    apart (or each at its own time in `at`)."""
     codec = PcmuCodec()
     packets: list[tuple[float, bytes]] = []
     n = int(audio_seconds / 0.02)
@@ -102,8 +104,8 @@ def audio_and_dtmf_pcap(
     for i in range(n):
         packets.append((i * 0.02, _rtp(0, seq, i * 160, frame, marker=int(i == 0), ssrc=ssrc)))
         seq += 1
-    t = digit_at
-    for digit in digits:
+    times = at if at is not None else [digit_at + i * gap for i in range(len(digits))]
+    for digit, t in zip(digits, times, strict=True):
         ev = DTMF_EVENTS[digit]
         ts = int(t * 8000)
         for k in range(5):
@@ -112,7 +114,6 @@ def audio_and_dtmf_pcap(
             payload = struct.pack("!BBH", ev, (0x80 if end else 0) | 10, dur)
             packets.append((t + k * 0.02, _rtp(dtmf_pt, seq, ts, payload, marker=int(k == 0), ssrc=ssrc)))
             seq += 1
-        t += gap
     packets.sort(key=lambda p: p[0])
     return write_pcap(path, packets)
 

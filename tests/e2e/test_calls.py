@@ -532,8 +532,9 @@ async def test_caller_asks_for_callback_agent_calls_back_through_trunk(env: Env,
     server = await env.start()
     server.router.pause("alice")
     server.router.pause("bob")
-    # "1" in the menu, then "1" again while waiting, once the first announcements offered the callback
-    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="11", digit_at=0.1, gap=8.0)
+    # "1" in the menu, "1" again while waiting, once the first announcements offered the callback, and
+    # "1" to confirm the caller ID read back as the number to call
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="111", digit_at=0.1, gap=8.0)
     caller = await run_sipp(
         "caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500)
     )
@@ -543,6 +544,8 @@ async def test_caller_asks_for_callback_agent_calls_back_through_trunk(env: Env,
     assert [(c.queue, c.number) for c in kinds(ev, CallbackRequested)] == [("support", "6281234")]
     offers = [p for p in kinds(ev, PromptPlayed) if p.announcement == "queue.callback_offer"]
     assert offers and offers[0].prompt == "To be called back instead, press one."
+    (confirm,) = [p for p in kinds(ev, PromptPlayed) if p.announcement == "callback.confirm_number"]
+    assert "six two eight one two three four" in confirm.prompt
     agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=3, ssrc=7)
     alice = asyncio.create_task(
         agent_phone(
@@ -575,6 +578,98 @@ async def test_caller_asks_for_callback_agent_calls_back_through_trunk(env: Env,
     attempted = kinds(server.events, CallbackAttempted)
     assert [(x.agent_id, x.reached) for x in attempted] == [("alice", True)]
     assert [(t.agent_id, t.ended_by) for t in kinds(server.events, TalkEnded)] == [("alice", "caller")]
+
+
+async def test_callback_to_a_keyed_number_rings_the_customer_first_and_retries_a_busy_line(
+    env: Env, tmp_path: Path
+) -> None:
+    from alur.core.events import CallbackAttempted, CallbackRequested
+
+    server = await env.start(queue_extra="callback: {ring_first: customer, attempts: 2, retry_after: 3}\n")
+    server.router.pause("alice")
+    server.router.pause("bob")
+    # menu "1"; "1" for a callback; "2" for another number than the caller ID; the number and "#"
+    times = [0.1, 8.1, 10.1] + [12.1 + 0.4 * i for i in range(7)]
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="112628555#", at=times)
+    caller = await run_sipp(
+        "caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500)
+    )
+    assert caller.ok, caller.errors or caller.stderr
+    await server.settle()
+    assert [(c.queue, c.number) for c in kinds(server.events, CallbackRequested)] == [("support", "628555")]
+    busy = asyncio.create_task(  # the first try finds the customer's line busy
+        run_sipp(
+            "agent_reject.xml",
+            "",
+            port=env.trunk,
+            media_port=free_port(),
+            workdir=tmp_path,
+            params={"status": 486, "reason": "Busy Here"},
+            timeout=20,
+        )
+    )
+    await listening(env.trunk)
+    server.router.unpause("alice")  # alice is taken for the callback; her phone stays quiet
+    assert (await busy).ok
+    agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=3, ssrc=7)
+    alice = asyncio.create_task(
+        agent_phone("agent_answer.xml", env.alice, tmp_path, keys={"pcap": str(agent_pcap)}, timeout=30)
+    )
+    customer = asyncio.create_task(
+        run_sipp(
+            "answer_hangup.xml",
+            "",
+            port=env.trunk,
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)},
+            params={"talk_ms": 2000},
+            timeout=30,
+        )
+    )
+    await listening(env.alice, env.trunk)  # before the second try, 3 s after the first
+    a, c = await alice, await customer
+    assert c.ok, c.errors or c.stderr  # the customer answered the second try, talked, hung up
+    assert a.ok, a.errors or a.stderr  # alice's phone rang once the customer was on the line
+    log = (tmp_path / f"answer_hangup-{env.trunk}-messages.log").read_text()
+    assert f"INVITE sip:628555@127.0.0.1:{env.trunk} SIP/2.0" in log
+    await server.settle()
+    tries = [(t.attempt, t.reached, t.outcome) for t in kinds(server.events, CallbackAttempted)]
+    assert tries == [(1, False, "busy"), (2, True, "answered")]
+    assert [(t.agent_id, t.ended_by) for t in kinds(server.events, TalkEnded)] == [
+        ("alice", "callback_unreached"),
+        ("alice", "caller"),
+    ]
+    assert server.center.kpis.snapshot().total.callbacks_reached == 1
+
+
+async def test_callback_asked_outside_callback_hours_is_booked_for_the_opening(
+    env: Env, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from alur.core.events import CallbackRequested, PromptPlayed
+
+    opening = datetime.now(UTC) + timedelta(hours=2)  # open an hour a day, starting two hours from now
+    span = f"{opening:%H:%M}-{opening + timedelta(hours=1):%H:%M}"
+    server = await env.start(
+        queue_extra="callback: {calendar: later}\n",
+        calendars={"later": f"name: later\ntimezone: UTC\nhours:\n  mon-sun: ['{span}']\n"},
+    )
+    server.router.pause("alice")
+    server.router.pause("bob")
+    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="111", digit_at=0.1, gap=8.0)
+    caller = await run_sipp(
+        "caller_wait_bye.xml", f"127.0.0.1:{env.sip_port}", **caller_args(env, tmp_path, pcap, 1500)
+    )
+    assert caller.ok, caller.errors or caller.stderr
+    await server.settle()
+    (told,) = [p for p in kinds(server.events, PromptPlayed) if p.announcement == "callback.closed_window"]
+    assert told.prompt == f"We are closed now. We will call you back after we open, at {opening:%H:%M}."
+    (asked,) = kinds(server.events, CallbackRequested)
+    assert asked.not_before is not None and abs(asked.not_before - opening.timestamp()) < 60
+    server.router.unpause("alice")  # free, yet not offered the callback before the opening
+    assert server.router.waiting("support") == [] and list(server.router.retrying) == [asked.call_id]
 
 
 async def test_ring_group_rings_all_and_bridges_the_one_that_answers(env: Env, tmp_path: Path) -> None:

@@ -111,3 +111,47 @@ async def test_pause_and_log_out_survive_a_restart(
         assert second.router.agents["ana"].pause_reason == "training"
         assert second.router.agent_state("budi").value == "offline"
         assert second.router.agent_state("citra").value == "offline"
+
+
+async def test_a_callback_keeps_its_tries_and_next_try_time_across_a_restart(
+    tmp_path: Path, open_store: Callable[[], EventStore]
+) -> None:
+    project = tiny_project(tmp_path)  # care: default callback settings, 3 tries 300 s apart
+    async with ContactCenter(project, clock=VirtualClock(T0), store=open_store()) as first:
+        do = first.execute
+        for call_id in ("c1", "c2"):
+            do(cmd.Enqueue(call_id, QueueRequest("care")))
+            do(cmd.RequestCallback(call_id, f"+62811{call_id}"))
+        do(cmd.Login("citra"))
+        do(cmd.Answer(offer_of(first, "c1")))
+        do(cmd.CallbackAttempt("c1", False, "no_answer"))  # next try at T0 + 300
+        do(cmd.Answer(offer_of(first, "c2")))  # the process dies while c2's customer rings
+        await first.settle()
+
+    seen: list[Envelope] = []
+
+    async def record(batch: list[Envelope]) -> None:
+        seen.extend(batch)
+
+    clock = VirtualClock(T0 + 10)
+    second = ContactCenter(project, clock=clock, store=open_store())
+    second.bus.subscribe("record", record)
+    async with second:
+        router = second.router
+        assert router.waiting("care") == ["c2"]  # the try cut short is made again at once
+        assert list(router.retrying) == ["c1"]
+        second.execute(cmd.Answer(offer_of(second, "c2")))
+        second.execute(cmd.CallbackAttempt("c2", True))
+        second.execute(cmd.Hangup("c2", "caller"))
+        clock.run(T0 + 300)
+        assert router.waiting("care") == ["c1"]
+        second.execute(cmd.Answer(offer_of(second, "c1")))
+        second.execute(cmd.CallbackAttempt("c1", False, "busy"))
+        await second.settle()
+    tries = [e.event for e in seen if isinstance(e.event, ev.CallbackAttempted)]
+    assert [(t.call_id, t.attempt, t.reached, t.retry_at) for t in tries] == [
+        ("c2", 1, True, None),
+        ("c1", 2, False, T0 + 600),
+    ]
+    (boot,) = [e.event for e in seen if isinstance(e.event, ev.ServerStarted)]
+    assert boot.callbacks_restored == 2

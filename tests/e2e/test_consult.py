@@ -1,0 +1,127 @@
+"""Warm (consult) transfer on real calls: the agent keys a feature code, the caller hears music on
+hold while the agent talks with a colleague, and completing hands the caller to the colleague; the
+router knows both agents' states throughout."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from e2e_env import Env
+from sipp import audio_and_dtmf_pcap, free_port, listening, run_sipp
+
+from alur.core.events import (
+    CallTransferred,
+    ConsultEnded,
+    ConsultStarted,
+    DirectCallEnded,
+    DirectCallStarted,
+    TalkEnded,
+)
+
+
+def kinds(events: list[Any], cls: type) -> list[Any]:
+    return [e for e in events if isinstance(e, cls)]
+
+
+def phone(scenario: str, port: int, workdir: Path, pcap: Path) -> Any:
+    return run_sipp(
+        scenario, "", port=port, media_port=free_port(), workdir=workdir, keys={"pcap": str(pcap)}, timeout=40
+    )
+
+
+async def test_warm_transfer_by_feature_code_ends_with_the_caller_bridged_to_the_colleague(
+    env: Env, tmp_path: Path
+) -> None:
+    server = await env.start()
+    server.router.pause("alice")  # bob takes the call; alice is free again before he consults her
+    # bob: "*7 1001 #" consults alice (extension 1001) two seconds in, "*8" completes once she answered
+    times = [2.0 + 0.3 * i for i in range(7)] + [7.0, 7.3]
+    bob_pcap = audio_and_dtmf_pcap(
+        tmp_path / "bob.pcap", audio_seconds=9, digits="*71001#*8", at=times, ssrc=7
+    )
+    alice_pcap = audio_and_dtmf_pcap(tmp_path / "alice.pcap", audio_seconds=3, ssrc=9)
+    bob = asyncio.create_task(phone("agent_answer.xml", env.bob, tmp_path, bob_pcap))
+    alice = asyncio.create_task(phone("agent_answer.xml", env.alice, tmp_path, alice_pcap))
+    await listening(env.alice, env.bob)
+    caller_pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=16, digits="1", digit_at=0.1)
+    caller = asyncio.create_task(
+        run_sipp(
+            "caller.xml",
+            f"127.0.0.1:{env.sip_port}",
+            port=free_port(),
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(caller_pcap)},
+            params={"wait_ms": 1500, "talk_ms": 16000},
+            timeout=40,
+        )
+    )
+    router = server.router
+    await server.until(lambda: router.agent_state("bob").value == "busy")
+    router.ready("alice")
+    await server.until(lambda: kinds(server.events, ConsultStarted) != [])
+    await server.until(lambda: router.agent_state("alice").value == "busy")  # talking with bob
+    assert router.agent_state("bob").value == "busy"
+    await server.until(lambda: kinds(server.events, ConsultEnded) != [])
+    await server.until(lambda: router.agent_state("bob").value == "available")  # his part is over
+    assert router.agent_state("alice").value == "busy"  # now with the caller
+    channel, leg = server.connector.talks["alice"]  # the caller's channel is bridged to alice's leg
+    assert channel.media.peer is leg.media and leg.media.peer is channel.media
+    c, a, b = await caller, await alice, await bob
+    assert c.ok, c.errors or c.stderr  # the caller talked on and hung up
+    assert a.ok, a.errors or a.stderr  # alice got the BYE when the caller hung up
+    assert b.ok, b.errors or b.stderr  # bob got the BYE when he completed
+    await server.settle()
+    ev = server.events
+    assert [(e.agent_id, e.destination) for e in kinds(ev, ConsultStarted)] == [("bob", "1001")]
+    assert [e.outcome for e in kinds(ev, ConsultEnded)] == ["completed"]
+    assert [(e.destination, e.kind) for e in kinds(ev, CallTransferred)] == [("1001", "agent_warm")]
+    assert [(t.agent_id, t.ended_by) for t in kinds(ev, TalkEnded)] == [("bob", "transfer")]
+    assert [(d.agent_id, d.kind) for d in kinds(ev, DirectCallStarted)] == [("alice", "consult")]
+    assert [(d.agent_id, d.answered) for d in kinds(ev, DirectCallEnded)] == [("alice", True)]
+    await server.until(lambda: router.agent_state("alice").value == "available")
+
+
+async def test_consultation_by_service_commands_becomes_a_three_way_conference(
+    env: Env, tmp_path: Path
+) -> None:
+    from alur.service import commands as cmd
+
+    server = await env.start()
+    server.router.pause("alice")
+    bob_pcap = audio_and_dtmf_pcap(tmp_path / "bob.pcap", audio_seconds=6, ssrc=7)
+    alice_pcap = audio_and_dtmf_pcap(tmp_path / "alice.pcap", audio_seconds=3, ssrc=9)
+    bob = asyncio.create_task(phone("agent_answer.xml", env.bob, tmp_path, bob_pcap))
+    alice = asyncio.create_task(phone("agent_answer.xml", env.alice, tmp_path, alice_pcap))
+    await listening(env.alice, env.bob)
+    caller_pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=12, digits="1", digit_at=0.1)
+    caller = asyncio.create_task(
+        run_sipp(
+            "caller.xml",
+            f"127.0.0.1:{env.sip_port}",
+            port=free_port(),
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(caller_pcap)},
+            params={"wait_ms": 1500, "talk_ms": 12000},
+            timeout=40,
+        )
+    )
+    router = server.router
+    await server.until(lambda: "bob" in server.connector.talks)  # bridged: the talk takes commands
+    (call_id,) = list(router.connected)
+    router.ready("alice")
+    server.center.execute(cmd.Consult(call_id, "alice"))
+    await server.until(lambda: router.agent_state("alice").value == "busy")
+    server.center.execute(cmd.ConsultStep(call_id, "conference"))
+    await server.until(lambda: [e.outcome for e in kinds(server.events, ConsultEnded)] == ["conference"])
+    channel = server.connector.talks["bob"][0]
+    assert channel.media.mix is not None  # the caller hears both agents
+    assert (router.agent_state("alice").value, router.agent_state("bob").value) == ("busy", "busy")
+    c, a, b = await caller, await alice, await bob
+    assert c.ok and a.ok and b.ok, (c.errors, a.errors, b.errors)  # the caller's hang-up ended all three
+    await server.settle()
+    assert [(t.agent_id, t.ended_by) for t in kinds(server.events, TalkEnded)] == [("bob", "caller")]
+    await server.until(lambda: router.agent_state("alice").value == "available")
