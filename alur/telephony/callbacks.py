@@ -109,14 +109,12 @@ class CallbackDialer:
         center: ContactCenter,
         connector: Connector,
         agent_target: Callable[[str], Target | None],
-        start_ringing: Callable[[Offered, Target, str], Awaitable[OutboundLeg | None]],
-        stop_ringing: Callable[[str], object],
+        ring_agent: Callable[[Offered, Target, str], Awaitable[OutboundLeg | None]],
     ) -> None:
         self.center = center
         self.connector = connector
         self.agent_target = agent_target
-        self.start_ringing = start_ringing
-        self.stop_ringing = stop_ringing
+        self.ring_agent = ring_agent
 
     def _do(self, command: cmd.Command) -> bool:
         try:
@@ -143,20 +141,8 @@ class CallbackDialer:
 
     async def _agent_first(self, offer: Offered, target: Target, settings: CallbackSettings) -> None:
         number = offer.callback_number or ""
-        agent = await self.start_ringing(offer, target, number)
+        agent = await self.ring_agent(offer, target, number)
         if agent is None:
-            return
-
-        def ringing() -> None:
-            self._do(cmd.Ringing(offer.reservation_id))
-
-        agent.on_ringing = ringing
-        result = await agent.result
-        self.stop_ringing(offer.reservation_id)
-        if result == "cancelled":
-            return
-        if result != "answered":
-            self._do(cmd.Decline(offer.reservation_id, _miss(result)))
             return
         if not self._do(cmd.Answer(offer.reservation_id)):
             agent.hangup()
@@ -235,7 +221,3 @@ async def _first(result: asyncio.Future[str], ended: asyncio.Event) -> str:
     finally:
         stop.cancel()
     return result.result() if result.done() and not result.cancelled() else "ended"
-
-
-def _miss(result: str) -> str:
-    return result if result in ("busy", "declined") else "no_answer"

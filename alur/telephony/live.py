@@ -51,7 +51,7 @@ class LiveQueues:
         self.waiting: dict[str, tuple[SipChannel, asyncio.Future[QueueOutcome]]] = {}
         self.ringing: dict[str, OutboundLeg] = {}  # reservation id -> leg
         self.answered: dict[str, OutboundLeg] = {}  # call id -> leg
-        self.dialer = CallbackDialer(center, connector, agent_target, self._start_ringing, self._stop_ringing)
+        self.dialer = CallbackDialer(center, connector, agent_target, self._ring_agent)
         center.bus.subscribe("sip-queues", self.handle)
 
     def _do(self, command: cmd.Command) -> bool:
@@ -216,20 +216,8 @@ class LiveQueues:
             self._do(cmd.Decline(offer.reservation_id, "no_answer"))
             return
         channel = entry[0]
-        leg = await self._start_ringing(offer, target, channel.caller_id)
+        leg = await self._ring_agent(offer, target, channel.caller_id)
         if leg is None:
-            return
-
-        def ringing() -> None:
-            self._do(cmd.Ringing(offer.reservation_id))
-
-        leg.on_ringing = ringing
-        result = await leg.result
-        self._stop_ringing(offer.reservation_id)
-        if result == "cancelled":
-            return
-        if result != "answered":
-            self._do(cmd.Decline(offer.reservation_id, _miss(result)))
             return
         if offer.call_id not in self.waiting or not self._still_offered(offer.reservation_id):
             leg.hangup()  # the caller left, or the offer expired, while the phone was answering
@@ -240,6 +228,26 @@ class LiveQueues:
             leg.hangup()
             return
         self.center.devices.hangups[offer.call_id] = leg.hangup  # a desktop's hang-up ends this leg
+
+    async def _ring_agent(self, offer: Offered, target: Target, caller_id: str) -> OutboundLeg | None:
+        """Ring the agent's phone for `offer` until it answers (the leg, not yet connected) or not
+        (None: withdrawn, or missed and declined to the router, which puts the call back in line)."""
+        leg = await self._start_ringing(offer, target, caller_id)
+        if leg is None:
+            return None
+
+        def ringing() -> None:
+            self._do(cmd.Ringing(offer.reservation_id))
+
+        leg.on_ringing = ringing
+        result = await leg.result
+        self._stop_ringing(offer.reservation_id)
+        if result == "cancelled":
+            return None
+        if result != "answered":
+            self._do(cmd.Decline(offer.reservation_id, _miss(result)))
+            return None
+        return leg
 
     async def _start_ringing(self, offer: Offered, target: Target, caller_id: str) -> OutboundLeg | None:
         """Ring the phone; if the offer was withdrawn while the leg was being set up (its RTP port
