@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from alur.commands import calls, flows, serve, simulate, tokens
+from alur.commands import calls, flows, report, serve, simulate, tokens
 
 app = typer.Typer(
     help="Alur: contact-center call flows (IVR) and call routing (ACD).",
@@ -27,7 +27,7 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for area in (flows, simulate, serve, calls, tokens):
+for area in (flows, simulate, serve, calls, tokens, report):
     area.register(app)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -23,25 +24,100 @@ INTERVALS = {"15m": 900.0, "30m": 1800.0, "60m": 3600.0, "day": 86400.0}
 COLUMNS = ["offered", "answered", "abandoned", "service_level", "asa", "aht", "abandonment_rate", "occupancy"]
 
 
+@dataclass
+class Folded:
+    """The log folded for a report: the KPIs, disposition counts, and the calls resolved first time."""
+
+    kpis: KpiFold
+    dispositions: dict[str, int] = field(default_factory=dict)
+    resolved: set[str] = field(default_factory=set)  # calls with a resolved disposition
+    resolved_by_agent: dict[str, set[str]] = field(default_factory=dict)
+    queue_of: dict[str, str] = field(default_factory=dict)  # answered call -> the queue it was answered in
+
+
 def fold_report(store: Any, since: float, until: float, interval: float, thresholds: dict[str, float],
-                queue: str | None) -> tuple[KpiFold, dict[str, int]]:  # fmt: skip
+                queue: str | None) -> Folded:  # fmt: skip
     """Fold the log's events in [since, until); with `queue`, only the calls that joined it (blocking)."""
     keep: set[str] | None = None
     if queue is not None:
         keep = {e.call_id for e in store.events(since=since, until=until)
                 if isinstance(e, ev.CallQueued) and e.queue == queue}  # fmt: skip
-    fold = KpiFold(interval, 20.0, thresholds)
-    dispositions: dict[str, int] = {}
+    out = Folded(KpiFold(interval, 20.0, thresholds))
     for event in store.events(since=since, until=until):
         call_id = getattr(event, "call_id", None)
         if keep is not None and call_id is not None and call_id not in keep:
             continue
         if keep is not None and call_id is None:
             continue  # agent-only events (state changes) belong to no queue
-        fold.apply(event)
-        if isinstance(event, ev.Disposition):
-            dispositions[event.code] = dispositions.get(event.code, 0) + 1
-    return fold, dispositions
+        out.kpis.apply(event)
+        if isinstance(event, ev.Answered):
+            out.queue_of[event.call_id] = event.queue
+        elif isinstance(event, ev.Disposition):
+            out.dispositions[event.code] = out.dispositions.get(event.code, 0) + 1
+            if event.resolved:
+                out.resolved.add(event.call_id)
+                out.resolved_by_agent.setdefault(event.agent_id, set()).add(event.call_id)
+    return out
+
+
+def fcr(resolved: int, handled: int) -> dict[str, Any]:
+    """First-contact resolution: calls with a resolved disposition among the calls agents handled."""
+    return {"resolved": resolved, "handled": handled, "rate": resolved / handled if handled else None}
+
+
+def ivr_popularity(options: dict[tuple[str, str, str], int]) -> list[dict[str, Any]]:
+    """Each menu option's count and its share of the choices made at that menu, most chosen first."""
+    per_menu: dict[tuple[str, str], int] = {}
+    for (flow, node, _), count in options.items():
+        per_menu[flow, node] = per_menu.get((flow, node), 0) + count
+    ranked = sorted(options.items(), key=lambda item: (item[0][0], item[0][1], -item[1], item[0][2]))
+    return [
+        {"flow": f, "node": n, "option": o, "count": c, "share": c / per_menu[f, n]}
+        for (f, n, o), c in ranked
+    ]
+
+
+def build_report(
+    store: Any,
+    start: datetime,
+    end: datetime,
+    interval: str,
+    thresholds: dict[str, float],
+    queue: str | None,
+    by: str,
+    now: float,
+) -> dict[str, Any]:
+    """The report of the log's calls in [start, end) per interval, queue or agent (blocking: off the loop)."""
+    folded = fold_report(store, start.timestamp(), end.timestamp(), INTERVALS[interval], thresholds, queue)
+    snap = folded.kpis.snapshot(min(end.timestamp(), now))
+    rows: list[dict[str, Any]]
+    if by == "interval":
+        rows = [
+            {"start": datetime.fromtimestamp(k, UTC).isoformat(), **v.as_dict()}
+            for k, v in sorted(snap.intervals.items())
+        ]
+    elif by == "queue":
+        resolved_in: dict[str, int] = {}
+        for call_id in folded.resolved:
+            name = folded.queue_of.get(call_id)
+            if name is not None:
+                resolved_in[name] = resolved_in.get(name, 0) + 1
+        rows = []
+        for k, v in sorted(snap.queues.items()):
+            if queue is None or k == queue:
+                first = fcr(resolved_in.get(k, 0), v.handled)
+                rows.append({"queue": k, **v.as_dict(), "resolved": first["resolved"], "fcr": first["rate"]})
+    else:
+        rows = []
+        for k, a in sorted(snap.agents.items()):
+            first = fcr(len(folded.resolved_by_agent.get(k, ())), a.answered)
+            rows.append({"agent_id": k, **a.as_dict(), "resolved": first["resolved"], "fcr": first["rate"]})
+    return no_nan({
+        "since": start.isoformat(), "until": end.isoformat(), "interval": interval, "queue": queue,
+        "by": by, "total": snap.total.as_dict(), "rows": rows, "dispositions": folded.dispositions,
+        "first_contact_resolution": fcr(len(folded.resolved), snap.total.handled),
+        "ivr_options": ivr_popularity(snap.ivr_options),
+    })  # fmt: skip
 
 
 def parse_time(value: str | None, field: str, default: datetime) -> datetime:
@@ -95,36 +171,13 @@ def register(router: APIRouter) -> None:
             raise bad_field("until", f"must be after since ({start.isoformat()})")
         await center.settle()  # what happened until now is in the log
         thresholds = {n: q.service_level.seconds for n, q in center.project.queues.items()}
-        fold, dispositions = await asyncio.to_thread(
-            fold_report,
-            center.store,
-            start.timestamp(),
-            end.timestamp(),
-            INTERVALS[interval],
-            thresholds,
-            queue,
+        report = await asyncio.to_thread(
+            build_report, center.store, start, end, interval, thresholds, queue, by, center.clock.now()
         )
-        snap = fold.snapshot(min(end.timestamp(), center.clock.now()))
-        if by == "interval":
-            rows = [
-                {"start": datetime.fromtimestamp(k, UTC).isoformat(), **v.as_dict()}
-                for k, v in sorted(snap.intervals.items())
-            ]
-        elif by == "queue":
-            rows = [
-                {"queue": k, **v.as_dict()}
-                for k, v in sorted(snap.queues.items())
-                if queue is None or k == queue
-            ]
-        else:
-            rows = [{"agent_id": k, **v.as_dict()} for k, v in sorted(snap.agents.items())]
         if format == "csv":
             disposition = {"Content-Disposition": f'attachment; filename="alur-{by}.csv"'}
-            return Response(to_csv(rows), media_type="text/csv", headers=disposition)
-        return no_nan({
-            "since": start.isoformat(), "until": end.isoformat(), "interval": interval, "queue": queue,
-            "by": by, "total": snap.total.as_dict(), "rows": rows, "dispositions": dispositions,
-        })  # fmt: skip
+            return Response(to_csv(report["rows"]), media_type="text/csv", headers=disposition)
+        return report
 
 
 def no_nan(value: Any) -> Any:

@@ -178,6 +178,7 @@ async def _serve(
 
     from alur.core.clock import RealClock
     from alur.integrations.services import live_services
+    from alur.integrations.webhooks import Webhooks
     from alur.service.center import ContactCenter
     from alur.service.console import CallConsole
     from alur.store.event_store import EventStore
@@ -190,6 +191,7 @@ async def _serve(
         center = ContactCenter(project, clock=clock, store=store, directory=directory, http=http)
         center.bus.subscribe("console", CallConsole(lambda line: print(line, flush=True)).handle)
         async with center:
+            Webhooks(project.settings.webhooks, web).start(center)
             server = SipServer(center, options)
             await server.start(center.restored_phones)
             api = None

@@ -69,6 +69,41 @@ class RecordedAnnouncement(BaseModel):
     file: str = Field(min_length=1)
 
 
+class WebhookSettings(BaseModel):
+    """`{url, events, secret}`: POST each event of these kinds to `url`, signed with `secret`."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    events: tuple[str, ...]
+    secret: str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http:// or https:// URL (got {v!r})")
+        return v
+
+    @field_validator("events")
+    @classmethod
+    def _kinds(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from alur.core.codec import EVENT_TYPES
+
+        if not v:
+            raise ValueError("list at least one event kind (e.g. [call.ended, agent.disposition])")
+        unknown = [kind for kind in v if kind not in EVENT_TYPES]
+        if unknown:
+            raise ValueError(f"unknown event kind(s) {unknown} (e.g. call.ended, agent.disposition)")
+        return v
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, v: str) -> str:
+        if not v:
+            raise ValueError("must not be empty: the receiver checks each post's signature with it")
+        return v
+
+
 class ProjectSettings(BaseModel):
     """The project's `alur.yaml`."""
 
@@ -84,6 +119,7 @@ class ProjectSettings(BaseModel):
     server: dict[str, Any] = Field(default_factory=dict)  # read by `alur serve`
     pause_reasons: tuple[str, ...] = ()  # the reasons agents may pause with (any when empty)
     simulation: dict[str, Any] = Field(default_factory=dict)  # read by `alur simulate`
+    webhooks: tuple[WebhookSettings, ...] = ()  # CRM endpoints sent events by `alur serve`
     #: announcement id -> language -> own wording (text) or recording ({file: ...})
     announcements: dict[str, dict[str, str | RecordedAnnouncement]] = Field(default_factory=dict)
 

@@ -8,6 +8,7 @@ import io
 
 from apikit import Api
 
+from alur.core import events as ev
 from alur.service import commands as cmd
 
 
@@ -66,3 +67,30 @@ async def test_report_scope_and_bad_input(api: Api) -> None:
     assert by.status_code == 422 and by.json()["field"] == "by"
     interval = await api.call("admin", "GET", "/reports/interval?interval=7m")
     assert interval.status_code == 422 and interval.json()["field"] == "interval"
+
+
+async def test_first_contact_resolution_and_ivr_option_popularity(api: Api) -> None:
+    await two_calls(api)  # r1: handled, disposition refund (resolved); r2: abandoned
+    await api.call("agent", "POST", "/agents/ayu/login")
+    api.place_call("r3")
+    await api.call("agent", "POST", "/agents/ayu/offer/accept")
+    await api.call("agent", "POST", "/agents/ayu/hangup")
+    body = {"disposition": "refund", "resolved": False, "ready": True}
+    assert (await api.call("agent", "POST", "/agents/ayu/wrap-up", json=body)).status_code == 200
+    now = api.center.clock.now()
+    for call_id, option in (("r1", "2"), ("r2", "1"), ("r3", "2")):
+        api.center.publish(ev.MenuOptionChosen(now, call_id, "main", "menu", option))
+    await api.settle()
+    report = (await api.call("admin", "GET", "/reports/queue")).json()
+    assert report["first_contact_resolution"] == {"resolved": 1, "handled": 2, "rate": 0.5}
+    [billing] = report["rows"]
+    assert (billing["queue"], billing["resolved"], billing["fcr"]) == ("billing", 1, 0.5)
+    assert report["ivr_options"] == [
+        {"flow": "main", "node": "menu", "option": "2", "count": 2, "share": 2 / 3},
+        {"flow": "main", "node": "menu", "option": "1", "count": 1, "share": 1 / 3},
+    ]
+    [ayu] = (await api.call("admin", "GET", "/reports/agent")).json()["rows"]
+    assert (ayu["agent_id"], ayu["answered"], ayu["resolved"], ayu["fcr"]) == ("ayu", 2, 1, 0.5)
+    nothing = (await api.call("admin", "GET", "/reports/queue?since=2001-01-01&until=2001-01-02")).json()
+    assert nothing["first_contact_resolution"] == {"resolved": 0, "handled": 0, "rate": None}
+    assert nothing["ivr_options"] == []

@@ -350,3 +350,40 @@ def test_announcement_overrides_are_read_and_checked(tmp_path):
     )
     (problem,) = problems(bad)
     assert "alur.yaml" in problem and "announcement 'queue.wait' (en) uses ['position']" in problem
+
+
+def test_webhook_problems_are_one_line_each_naming_the_line(tmp_path: Path) -> None:
+    root = make(
+        tmp_path,
+        {
+            "alur.yaml": """\
+            timezone: UTC
+            default_flow: main
+            webhooks:
+              - url: ftp://crm
+                events: [call.ended, call.endd]
+                secret: ""
+              - url: https://crm.example.com/hook
+                events: []
+                secret: s
+              - url: https://crm.example.com/hook
+                events: [call.ended]
+            """
+        },
+    )
+    assert problems(root) == [
+        "alur.yaml:4: webhooks.0.url: must be an http:// or https:// URL (got 'ftp://crm')",
+        "alur.yaml:5: webhooks.0.events: unknown event kind(s) ['call.endd'] "
+        "(e.g. call.ended, agent.disposition)",
+        "alur.yaml:6: webhooks.0.secret: must not be empty: "
+        "the receiver checks each post's signature with it",
+        "alur.yaml:8: webhooks.1.events: list at least one event kind (e.g. [call.ended, agent.disposition])",
+        "alur.yaml:10: webhooks.2.secret: required field is missing",
+    ]
+
+
+def test_webhooks_load(tmp_path: Path) -> None:
+    hook = "{url: 'https://crm/h', events: [survey.answered], secret: k}"
+    text = f"timezone: UTC\ndefault_flow: main\nwebhooks:\n  - {hook}\n"
+    loaded = load_project(make(tmp_path, {"alur.yaml": text}))
+    assert [(w.url, w.events) for w in loaded.settings.webhooks] == [("https://crm/h", ("survey.answered",))]
