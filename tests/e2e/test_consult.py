@@ -31,6 +31,29 @@ def phone(scenario: str, port: int, workdir: Path, pcap: Path) -> Any:
     )
 
 
+async def a_call_to_bob(
+    env: Env, tmp_path: Path, bob_pcap: Path, alice_pcap: Path, *, talk: int
+) -> tuple[asyncio.Task[Any], asyncio.Task[Any], asyncio.Task[Any]]:
+    """Bob's and Alice's phones up, then a caller who presses 1 and talks for `talk` seconds."""
+    bob = asyncio.create_task(phone("agent_answer.xml", env.bob, tmp_path, bob_pcap))
+    alice = asyncio.create_task(phone("agent_answer.xml", env.alice, tmp_path, alice_pcap))
+    await listening(env.alice, env.bob)
+    caller_pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=talk, digits="1", digit_at=0.1)
+    caller = asyncio.create_task(
+        run_sipp(
+            "caller.xml",
+            f"127.0.0.1:{env.sip_port}",
+            port=free_port(),
+            media_port=free_port(),
+            workdir=tmp_path,
+            keys={"pcap": str(caller_pcap)},
+            params={"wait_ms": 1500, "talk_ms": talk * 1000},
+            timeout=40,
+        )
+    )
+    return bob, alice, caller
+
+
 async def test_warm_transfer_by_feature_code_ends_with_the_caller_bridged_to_the_colleague(
     env: Env, tmp_path: Path
 ) -> None:
@@ -42,22 +65,7 @@ async def test_warm_transfer_by_feature_code_ends_with_the_caller_bridged_to_the
         tmp_path / "bob.pcap", audio_seconds=9, digits="*71001#*8", at=times, ssrc=7
     )
     alice_pcap = audio_and_dtmf_pcap(tmp_path / "alice.pcap", audio_seconds=3, ssrc=9)
-    bob = asyncio.create_task(phone("agent_answer.xml", env.bob, tmp_path, bob_pcap))
-    alice = asyncio.create_task(phone("agent_answer.xml", env.alice, tmp_path, alice_pcap))
-    await listening(env.alice, env.bob)
-    caller_pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=16, digits="1", digit_at=0.1)
-    caller = asyncio.create_task(
-        run_sipp(
-            "caller.xml",
-            f"127.0.0.1:{env.sip_port}",
-            port=free_port(),
-            media_port=free_port(),
-            workdir=tmp_path,
-            keys={"pcap": str(caller_pcap)},
-            params={"wait_ms": 1500, "talk_ms": 16000},
-            timeout=40,
-        )
-    )
+    bob, alice, caller = await a_call_to_bob(env, tmp_path, bob_pcap, alice_pcap, talk=16)
     router = server.router
     await server.until(lambda: router.agent_state("bob").value == "busy")
     router.ready("alice")
@@ -93,22 +101,7 @@ async def test_consultation_by_service_commands_becomes_a_three_way_conference(
     server.router.pause("alice")
     bob_pcap = audio_and_dtmf_pcap(tmp_path / "bob.pcap", audio_seconds=6, ssrc=7)
     alice_pcap = audio_and_dtmf_pcap(tmp_path / "alice.pcap", audio_seconds=3, ssrc=9)
-    bob = asyncio.create_task(phone("agent_answer.xml", env.bob, tmp_path, bob_pcap))
-    alice = asyncio.create_task(phone("agent_answer.xml", env.alice, tmp_path, alice_pcap))
-    await listening(env.alice, env.bob)
-    caller_pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=12, digits="1", digit_at=0.1)
-    caller = asyncio.create_task(
-        run_sipp(
-            "caller.xml",
-            f"127.0.0.1:{env.sip_port}",
-            port=free_port(),
-            media_port=free_port(),
-            workdir=tmp_path,
-            keys={"pcap": str(caller_pcap)},
-            params={"wait_ms": 1500, "talk_ms": 12000},
-            timeout=40,
-        )
-    )
+    bob, alice, caller = await a_call_to_bob(env, tmp_path, bob_pcap, alice_pcap, talk=12)
     router = server.router
     await server.until(lambda: "bob" in server.connector.talks)  # bridged: the talk takes commands
     (call_id,) = list(router.connected)
