@@ -95,7 +95,8 @@ def _show(store: Any, call_id: str, call_record: Any) -> None:
         raise typer.Exit(1)
     record = call_record(call_id, (e.event for e in envelopes))
     typer.echo(
-        f"call {call_id}: {record.caller_id or 'anonymous'} -> {record.dialed}, flow {record.flow}, "
+        f"call {call_id}: {record.caller_id or 'anonymous'} -> {record.dialed}, "
+        f"flow {record.flow} v{record.flow_version}, "
         f"{record.ended_how or 'in progress'}"
         + (f", queue {record.queue}" if record.queue else "")
         + (f", agent {record.agent_id}" if record.agent_id else "")

@@ -36,6 +36,7 @@ class CallArrived(Event):
     caller_id: str
     dialed: str
     flow: str
+    flow_version: int = 0  # the published version the call runs (0: the project's file)
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,7 +154,11 @@ class FlowRunner:
         call_id = call.call_id
         log, now = self.log, self.clock.now
         started = now()
-        log(_call_arrived(started, call_id, channel.caller_id, channel.dialed, current.name))
+        log(
+            _call_arrived(
+                started, call_id, channel.caller_id, channel.dialed, current.name, current.published
+            )
+        )
         entered: Callable[[str, str, Any], None] | None = getattr(channel, "node_entered", None)
         enter_path = call.path.append
         node_id: str | None = current.start

@@ -207,7 +207,7 @@ class FlowFile(_Model):
 class Flow:
     """A validated, compiled flow: `nodes` by id, entered at `start`."""
 
-    __slots__ = ("name", "version", "description", "language", "start", "nodes", "file")
+    __slots__ = ("name", "version", "description", "language", "start", "nodes", "file", "published")
 
     def __init__(
         self,
@@ -218,6 +218,7 @@ class Flow:
         start: str,
         nodes: dict[str, NodeBase],
         file: str,
+        published: int = 0,
     ) -> None:
         self.name = name
         self.version = version
@@ -226,3 +227,11 @@ class Flow:
         self.start = start
         self.nodes = nodes
         self.file = file
+        self.published = published  # the store's version number once published live (0: the file)
+
+    def as_published(self, number: int) -> Flow:
+        """This flow as published version `number`: what each call it runs records."""
+        if number == self.published:
+            return self
+        return Flow(self.name, self.version, self.description, self.language, self.start, self.nodes,
+                    self.file, number)  # fmt: skip

@@ -14,6 +14,7 @@ class CallRecord:
     caller_id: str = ""
     dialed: str = ""
     flow: str = ""
+    flow_version: int = 0
     arrived_at: float | None = None
     ended_at: float | None = None
     ended_how: str = ""
@@ -43,6 +44,7 @@ def call_record(call_id: str, events: Iterable[ev.Event]) -> CallRecord:
         match event:
             case ev.CallArrived():
                 record.caller_id, record.dialed, record.flow = event.caller_id, event.dialed, event.flow
+                record.flow_version = event.flow_version
                 record.arrived_at = event.at
             case ev.NodeEntered():
                 record.path.append(event.node)

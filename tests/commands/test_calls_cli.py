@@ -49,7 +49,7 @@ def test_one_calls_history_in_order(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["calls", str(db), "c1"])
     assert result.exit_code == 0, result.output
     out = result.output.splitlines()
-    assert out[0] == "call c1: +62811 -> 1000, flow main, caller_hangup, queue billing, agent ayu"
+    assert out[0] == "call c1: +62811 -> 1000, flow main v0, caller_hangup, queue billing, agent ayu"
     kinds = [line.split()[1] for line in out[1:]]
     assert kinds == [
         "call.arrived", "ivr.node_entered", "ivr.node_entered", "queue.joined", "offer.answered",
