@@ -41,6 +41,9 @@ if TYPE_CHECKING:
     from alur.config.project import Project
     from alur.store.event_store import EventStore
 
+#: how each kind of transfer destination is written for the adapter that rings it
+TRANSFER_PREFIX = {"agent": "agent:", "number": "tel:", "queue": ""}
+
 log = logging.getLogger("alur.service")
 
 KPI_INTERVAL = 900.0  # seconds per interval of today's live KPIs
@@ -226,10 +229,8 @@ class ContactCenter:
                         value=action,
                     )
                 self.devices.consult(call_id, action)
-            case cmd.Transfer(call_id, destination, kind):
-                self.publish(ev.CallTransferred(self.clock.now(), call_id, destination, kind))
-                if call_id in r.connected:
-                    r.talk_ended(call_id, ended_by="transfer")
+            case cmd.Transfer(call_id, destination, to):
+                self._transfer(call_id, destination, to)
             case cmd.DirectCallStart(agent_id, call_id, kind):
                 r.direct_call_started(agent_id, call_id, kind)
             case cmd.DirectCallAnswered(agent_id, call_id):
@@ -257,6 +258,26 @@ class ContactCenter:
                 r.set_priority(call_id, priority, by=by)
             case _:
                 raise cmd.BadCommand(f"unknown command {command!r}", value=repr(command))
+
+    def _transfer(self, call_id: str, destination: str, to: str) -> None:
+        """A blind transfer: the adapter carrying the talk hands the caller on; without one the talk
+        just ends as transferred."""
+        if to not in TRANSFER_PREFIX:
+            raise cmd.BadCommand(f"transfer to must be agent, number or queue (got {to!r})", value=to)
+        if to == "queue" and destination not in self.project.queues:
+            known = sorted(self.project.queues)
+            raise cmd.BadCommand(f"no queue {destination!r} (queues: {known})", value=destination)
+        if to == "agent" and destination not in self.project.agents:
+            raise cmd.BadCommand(f"no agent {destination!r}", value=destination)
+        if call_id in self.devices.consults:
+            action = "queue" if to == "queue" else "blind"
+            self.devices.consult(call_id, action, TRANSFER_PREFIX[to] + destination)
+            return
+        if call_id not in self.router.connected:
+            raise cmd.BadCommand(f"call {call_id!r} is not connected to an agent", value=call_id)
+        kind = {"agent": "agent_blind", "number": "external", "queue": "queue"}[to]
+        self.publish(ev.CallTransferred(self.clock.now(), call_id, destination, kind))
+        self.router.talk_ended(call_id, ended_by="transfer")
 
 
 async def _logged(coro: Any, name: str) -> Any:

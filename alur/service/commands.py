@@ -93,12 +93,13 @@ class ConsultStep(Command):
 
 @dataclass(frozen=True, slots=True)
 class Transfer(Command):
-    """A connected call is handed on (blind): its talk with the agent ends; when the destination is an
-    agent, that agent is taken out of routing while their phone rings (see DirectCall*)."""
+    """Hand a connected call on without staying (blind): to an agent or a number, or back to waiting
+    in a queue (`to` says which). The adapter carrying the talk rings the destination (the agent's
+    part ends as a transfer); a call no adapter carries (the simulator, tests) just ends its talk."""
 
     call_id: str
     destination: str
-    kind: str = "agent_blind"
+    to: str = "agent"  # "agent" | "number" | "queue"
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,7 +157,8 @@ class FlowCatalog:
     def _swap(self, name: str, flow: Flow | None, version: int) -> None:
         if flow is None:
             return
-        self.center.project.flows[name] = flow.as_published(version)  # the runner reads this same table for each new call
+        # the runner reads this same table for each new call
+        self.center.project.flows[name] = flow.as_published(version)
         self.live[name] = version
 
     def _store(self) -> Any:

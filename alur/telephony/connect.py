@@ -24,6 +24,9 @@ from alur.telephony.sip.message import parse_uri
 from alur.telephony.sip.sdp import SdpError, answer_from_offer_reply, build_offer
 from alur.telephony.sip.ua import UserAgent
 
+#: the requests that hand the talk on: a consultation, a blind transfer, back to a queue
+HANDOVERS = ("consult", "blind", "queue")
+
 log = logging.getLogger("alur.connect")
 
 FAILURES = {486: "busy", 600: "busy", 603: "declined", 408: "no_answer", 480: "no_answer", 487: "no_answer"}
@@ -252,28 +255,46 @@ class Connector:
             channel.connected_to = None
             channel.stats["agent_rtp_in"] += leg.media.packets_in
             channel.stats["agent_rtp_out"] += leg.media.packets_out
-            if asked is not None and control is not None and asked.done() and not asked.cancelled():
-                action, destination = asked.result()
-                if action != "consult" or channel.hung_up.is_set() or leg.ended.is_set():
+            request = asked.result() if asked is not None and asked.done() and not asked.cancelled() else None
+            blind_to: str | None = None
+            if request is not None and control is not None:
+                action, destination = request
+                if (
+                    channel.hung_up.is_set()
+                    or leg.ended.is_set()
+                    or action not in ("consult", "blind", "queue")
+                ):
                     continue  # complete/cancel/conference outside a consultation: nothing to do
-                after = await self._consult(channel, leg, destination, control)
-                if after is None:
+                if action == "queue":  # the caller goes back to waiting, in that queue
                     leg.hangup()
-                    return "transfer" if transferred else "caller"
-                if after is not leg:
                     if not transferred and on_transfer is not None:
                         on_transfer()
-                    transferred = True
-                    self.emit(CallTransferred(self.clock.now(), channel.call_id, destination, "agent_warm"))
-                    leg = after
-                continue
+                    control.to_queue = destination
+                    self.emit(CallTransferred(self.clock.now(), channel.call_id, destination, "queue"))
+                    return "transfer"
+                if action == "blind":
+                    blind_to = destination
+                else:
+                    after = await self._consult(channel, leg, destination, control)
+                    if after is None:
+                        leg.hangup()
+                        return "transfer" if transferred else "caller"
+                    if after is not leg:
+                        if not transferred and on_transfer is not None:
+                            on_transfer()
+                        transferred = True
+                        self.emit(
+                            CallTransferred(self.clock.now(), channel.call_id, destination, "agent_warm")
+                        )
+                        leg = after
+                    continue
             if channel.hung_up.is_set():
                 leg.hangup()
                 return "transfer" if transferred else "caller"
-            if silent or leg.refer_to is None or not leg.refer_event.is_set():
+            if blind_to is None and (silent or leg.refer_to is None or not leg.refer_event.is_set()):
                 leg.hangup()
                 return "transfer" if transferred else "agent"
-            destination = leg.refer_to
+            destination = blind_to or leg.refer_to or ""
             leg.hangup()
             if not transferred and on_transfer is not None:
                 on_transfer()

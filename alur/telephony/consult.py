@@ -33,10 +33,12 @@ class ConsultControl:
 
     def __init__(self) -> None:
         self.requests: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self.to_queue: str | None = None  # set when the agent handed the caller back to a queue
         self._keys = ""
 
     def request(self, action: str, destination: str = "") -> None:
-        """`consult` (with a destination), `complete`, `cancel` or `conference`."""
+        """`consult`, `blind` (a person or number) or `queue` (with a destination), `complete`,
+        `cancel` or `conference`."""
         self.requests.put_nowait((action, destination))
 
     def keypad(self, passed_on: Callable[[str], None]) -> Callable[[str], None]:

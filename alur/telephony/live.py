@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 from alur.core.announcements import Announcements
@@ -82,7 +83,18 @@ class LiveQueues:
 
     async def wait(self, channel: SipChannel, request: QueueRequest) -> QueueOutcome:
         """Queue the caller until the wait ends; after an answer, until the talk ends. The outcome
-        says who ended the talk: a caller who hung up still lets the flow run its post-call steps."""
+        says who ended the talk: a caller who hung up still lets the flow run its post-call steps.
+        An agent who hands the caller to another queue starts a new wait there."""
+        while True:
+            control = ConsultControl()
+            outcome = await self._wait_and_talk(channel, request, control)
+            if control.to_queue is None:
+                return outcome
+            request = replace(request, queue=control.to_queue)
+
+    async def _wait_and_talk(
+        self, channel: SipChannel, request: QueueRequest, control: ConsultControl
+    ) -> QueueOutcome:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[QueueOutcome] = loop.create_future()
         call_id = channel.call_id
@@ -110,7 +122,6 @@ class LiveQueues:
                 done = True
                 self._do(cmd.Hangup(call_id, ended_by))
 
-        control = ConsultControl()
         self.center.devices.consults[call_id] = control.request
         try:
             ended_by = await self.connector.talk(

@@ -118,3 +118,58 @@ async def test_consultation_by_service_commands_becomes_a_three_way_conference(
     await server.settle()
     assert [(t.agent_id, t.ended_by) for t in kinds(server.events, TalkEnded)] == [("bob", "caller")]
     await server.until(lambda: router.agent_state("alice").value == "available")
+
+
+async def test_blind_transfer_by_service_command_rings_the_colleague(env: Env, tmp_path: Path) -> None:
+    """What the desktop's transfer button sends: the caller is handed to alice, bob's part ends."""
+    from alur.service import commands as cmd
+
+    server = await env.start()
+    server.router.pause("alice")
+    bob_pcap = audio_and_dtmf_pcap(tmp_path / "bob.pcap", audio_seconds=6, ssrc=7)
+    alice_pcap = audio_and_dtmf_pcap(tmp_path / "alice.pcap", audio_seconds=3, ssrc=9)
+    bob, alice, caller = await a_call_to_bob(env, tmp_path, bob_pcap, alice_pcap, talk=10)
+    router = server.router
+    await server.until(lambda: "bob" in server.connector.talks)
+    (call_id,) = list(router.connected)
+    router.ready("alice")
+    server.center.execute(cmd.Transfer(call_id, "alice", "agent"))
+    await server.until(lambda: "alice" in server.connector.talks)
+    channel, leg = server.connector.talks["alice"]
+    assert channel.media.peer is leg.media  # the caller now talks with alice
+    assert router.agent_state("alice").value == "busy"
+    await server.until(lambda: router.agent_state("bob").value == "available")
+    c, a, b = await caller, await alice, await bob
+    assert c.ok and a.ok and b.ok, (c.errors, a.errors, b.errors)
+    await server.settle()
+    ev = server.events
+    assert [(e.destination, e.kind) for e in kinds(ev, CallTransferred)] == [("agent:alice", "agent_blind")]
+    assert [(t.agent_id, t.ended_by) for t in kinds(ev, TalkEnded)] == [("bob", "transfer")]
+
+
+async def test_transfer_to_a_queue_puts_the_caller_back_in_line_for_another_agent(
+    env: Env, tmp_path: Path
+) -> None:
+    from alur.core.events import Answered, CallQueued
+    from alur.service import commands as cmd
+
+    server = await env.start()
+    server.router.pause("alice")
+    bob_pcap = audio_and_dtmf_pcap(tmp_path / "bob.pcap", audio_seconds=6, ssrc=7)
+    alice_pcap = audio_and_dtmf_pcap(tmp_path / "alice.pcap", audio_seconds=3, ssrc=9)
+    bob, alice, caller = await a_call_to_bob(env, tmp_path, bob_pcap, alice_pcap, talk=12)
+    router = server.router
+    await server.until(lambda: "bob" in server.connector.talks)
+    (call_id,) = list(router.connected)
+    server.center.execute(cmd.Pause("bob", "after this call"))  # bob stops after this call
+    router.ready("alice")
+    server.center.execute(cmd.Transfer(call_id, "support", "queue"))
+    await server.until(lambda: "alice" in server.connector.talks)
+    assert router.agent_state("bob").value == "paused"
+    c, a, b = await caller, await alice, await bob
+    assert c.ok and a.ok and b.ok, (c.errors, a.errors, b.errors)
+    await server.settle()
+    ev = server.events
+    assert [(e.destination, e.kind) for e in kinds(ev, CallTransferred)] == [("support", "queue")]
+    assert [q.queue for q in kinds(ev, CallQueued)] == ["support", "support"]
+    assert [a.agent_id for a in kinds(ev, Answered)] == ["bob", "alice"]
