@@ -174,16 +174,20 @@ def register(router: APIRouter) -> None:  # noqa: C901 - one short handler per r
 
     @route(router, "POST", "/agents/{agent_id}/offer/accept", AGENT, tags=["agent"])
     async def accept(request: Request, agent_id: str, body: AcceptBody | None = None) -> dict[str, Any]:
-        """Take the offered call. An offer ringing on the agent's SIP phone is answered on the phone."""
+        """Take the offered call. An offer ringing on the agent's SIP phone is picked up by the phone
+        itself (rung again with auto-answer): the agent is busy once it has (`picking_up_on` says where)."""
         ctx = agent_in_scope(request, agent_id)
         found = the_offer(ctx, agent_id, body.reservation_id if body else None)
-        device = ctx.center.devices.ringing.get(found.reservation_id)
+        devices = ctx.center.devices
+        device = devices.ringing.get(found.reservation_id)
         if device is not None:
-            raise ApiError(
-                409,
-                "answer_on_phone",
-                f"offer {found.reservation_id} is ringing on {device}: answer it there",
-            )
+            if not devices.pick_up(found.reservation_id):
+                raise ApiError(
+                    409,
+                    "answer_on_phone",
+                    f"offer {found.reservation_id} is ringing on {device}: answer it there",
+                )
+            return {**status(ctx, agent_id), "picking_up_on": device}
         ctx.center.execute(cmd.Answer(found.reservation_id))
         return status(ctx, agent_id)
 

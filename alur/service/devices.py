@@ -1,9 +1,9 @@
 """What adapters tell the contact center about the devices they drive, so other adapters can act on them.
 
 The SIP adapter rings an agent's phone for an offer and carries the agent's leg of a call; the HTTP API
-lets the same agent act from a desktop. An offer ringing on a phone is answered on the phone (a SIP
-phone cannot be taken off hook from outside), and a call hung up from the desktop must end the phone's
-leg, not only the router's record of it.
+lets the same agent act from a desktop. An offer ringing on a phone and accepted on the desktop is
+picked up by the phone itself (rung again with auto-answer), and a call hung up from the desktop must
+end the phone's leg, not only the router's record of it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ class NoDevice(AlurError):
 class Devices:
     def __init__(self) -> None:
         self.ringing: dict[str, str] = {}  # reservation id -> the device ringing for it (e.g. "SIP phone")
+        # reservation id -> has the ringing device pick up by itself (the desktop's accept button)
+        self.pick_ups: dict[str, Callable[[], None]] = {}
         self.hangups: dict[str, Callable[[], None]] = {}  # call id -> ends the agent's side of the call
         # call id -> asks the adapter carrying the talk to consult/complete/cancel/conference
         self.consults: dict[str, Callable[[str, str], None]] = {}
@@ -30,6 +32,14 @@ class Devices:
         if request is None:
             raise NoDevice(f"call {call_id!r} is not in a talk that can consult", value=call_id)
         request(action, destination)
+
+    def pick_up(self, reservation_id: str) -> bool:
+        """Have the device ringing for the offer answer it; False if no adapter can do that."""
+        pick_up = self.pick_ups.pop(reservation_id, None)
+        if pick_up is None:
+            return False
+        pick_up()
+        return True
 
     def hang_up(self, call_id: str) -> bool:
         """End the agent's device side of a call, if an adapter carries it; False if none does."""

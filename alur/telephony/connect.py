@@ -24,6 +24,14 @@ from alur.telephony.sip.message import parse_uri
 from alur.telephony.sip.sdp import SdpError, answer_from_offer_reply, build_offer
 from alur.telephony.sip.ua import UserAgent
 
+#: asks a phone to pick up by itself: RFC 5373's Answer-Mode, and the Call-Info and Alert-Info forms
+#: that desk phones and softphones (Polycom, Yealink, Grandstream, Cisco, baresip...) follow when allowed
+AUTO_ANSWER = {
+    "Answer-Mode": "Auto",
+    "Call-Info": "<sip:auto-answer.invalid>;answer-after=0",
+    "Alert-Info": "<http://auto-answer.invalid>;info=alert-autoanswer",
+}
+
 #: the requests that hand the talk on: a consultation, a blind transfer, back to a queue
 HANDOVERS = ("consult", "blind", "queue")
 
@@ -145,7 +153,14 @@ class Connector:
         self.emit = emit
 
     async def ring(
-        self, target: Target, *, caller_id: str, timeout: float | None, call_id: str = "", kind: str = ""
+        self,
+        target: Target,
+        *,
+        caller_id: str,
+        timeout: float | None,
+        call_id: str = "",
+        kind: str = "",
+        headers: dict[str, str] | None = None,
     ) -> OutboundLeg:
         """Start ringing; await `leg.result` for 'answered' | 'busy' | 'no_answer' | 'declined' | 'failed'.
         With `kind` ("agent_blind", "ring_group"), an agent's phone rung outside the queues is reported
@@ -163,6 +178,7 @@ class Connector:
             target.transport,
             from_user=caller_id or "anonymous",
             sdp=build_offer(self.media_host, port),
+            headers=headers,
             credentials=target.credentials,
         )
         leg = OutboundLeg(call, media, target)

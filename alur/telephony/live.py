@@ -27,7 +27,7 @@ from alur.service import commands as cmd
 from alur.service.center import ContactCenter
 from alur.telephony.callbacks import CallbackDialer, ask_number, tell_window
 from alur.telephony.channel import SipChannel
-from alur.telephony.connect import Connector, OutboundLeg, Target
+from alur.telephony.connect import AUTO_ANSWER, Connector, OutboundLeg, Target
 from alur.telephony.consult import ConsultControl
 
 log = logging.getLogger("alur.live")
@@ -51,6 +51,7 @@ class LiveQueues:
         self.spawn = spawn
         self.waiting: dict[str, tuple[SipChannel, asyncio.Future[QueueOutcome]]] = {}
         self.ringing: dict[str, OutboundLeg] = {}  # reservation id -> leg
+        self.picking_up: set[str] = set()  # reservation ids accepted on a desktop while ringing
         self.answered: dict[str, OutboundLeg] = {}  # call id -> leg
         self.dialer = CallbackDialer(center, connector, agent_target, self._ring_agent)
         center.bus.subscribe("sip-queues", self.handle)
@@ -242,38 +243,56 @@ class LiveQueues:
 
     async def _ring_agent(self, offer: Offered, target: Target, caller_id: str) -> OutboundLeg | None:
         """Ring the agent's phone for `offer` until it answers (the leg, not yet connected) or not
-        (None: withdrawn, or missed and declined to the router, which puts the call back in line)."""
-        leg = await self._start_ringing(offer, target, caller_id)
-        if leg is None:
-            return None
+        (None: withdrawn, or missed and declined to the router, which puts the call back in line).
+        Accepted on the desktop meanwhile, the ringing stops and the phone is rung to pick up itself."""
+        headers: dict[str, str] | None = None
+        while True:
+            leg = await self._start_ringing(offer, target, caller_id, headers)
+            if leg is None:
+                return None
+            if headers is None:
+                leg.on_ringing = lambda: self._do(cmd.Ringing(offer.reservation_id))
+            result = await leg.result
+            self._stop_ringing(offer.reservation_id)
+            if result == "cancelled" and offer.reservation_id in self.picking_up and headers is None:
+                self.picking_up.discard(offer.reservation_id)
+                headers = AUTO_ANSWER
+                continue
+            self.picking_up.discard(offer.reservation_id)
+            if result == "cancelled":
+                return None
+            if result != "answered":
+                self._do(cmd.Decline(offer.reservation_id, _miss(result)))
+                return None
+            return leg
 
-        def ringing() -> None:
-            self._do(cmd.Ringing(offer.reservation_id))
-
-        leg.on_ringing = ringing
-        result = await leg.result
-        self._stop_ringing(offer.reservation_id)
-        if result == "cancelled":
-            return None
-        if result != "answered":
-            self._do(cmd.Decline(offer.reservation_id, _miss(result)))
-            return None
-        return leg
-
-    async def _start_ringing(self, offer: Offered, target: Target, caller_id: str) -> OutboundLeg | None:
+    async def _start_ringing(
+        self, offer: Offered, target: Target, caller_id: str, headers: dict[str, str] | None = None
+    ) -> OutboundLeg | None:
         """Ring the phone; if the offer was withdrawn while the leg was being set up (its RTP port
         opening), stop at once instead of leaving the phone ringing for nobody."""
         timeout = max(1.0, offer.expires_at - self.center.clock.now()) + 2.0  # the router expires first
-        leg = await self.connector.ring(target, caller_id=caller_id, timeout=timeout)
+        leg = await self.connector.ring(target, caller_id=caller_id, timeout=timeout, headers=headers)
         if not self._still_offered(offer.reservation_id):
             leg.hangup()
             return None
-        self.ringing[offer.reservation_id] = leg
-        self.center.devices.ringing[offer.reservation_id] = f"{offer.agent_id}'s SIP phone"
+        rid = offer.reservation_id
+        self.ringing[rid] = leg
+        self.center.devices.ringing[rid] = f"{offer.agent_id}'s SIP phone"
+        if headers is None:
+            self.center.devices.pick_ups[rid] = lambda: self._pick_up(rid)
         return leg
+
+    def _pick_up(self, reservation_id: str) -> None:
+        """Stop the ringing; `_ring_agent` rings again asking the phone to answer by itself."""
+        leg = self.ringing.get(reservation_id)
+        if leg is not None:
+            self.picking_up.add(reservation_id)
+            leg.hangup()
 
     def _stop_ringing(self, reservation_id: str) -> OutboundLeg | None:
         self.center.devices.ringing.pop(reservation_id, None)
+        self.center.devices.pick_ups.pop(reservation_id, None)
         return self.ringing.pop(reservation_id, None)
 
     def hang_up_all(self) -> None:

@@ -135,17 +135,22 @@ async def test_reject_puts_the_call_back_for_the_next_agent(api: Api) -> None:
     assert twice.status_code == 409 and twice.json()["error"] == "no_offer"
 
 
-async def test_an_offer_ringing_on_a_phone_is_answered_there(api: Api) -> None:
+async def test_an_offer_ringing_on_a_phone_is_picked_up_by_the_phone(api: Api) -> None:
+    """Accepted on the desktop, an offer ringing on a phone is picked up by that phone (the SIP adapter
+    rings it again with auto-answer: tests/e2e/test_calls.py); a device that cannot do that refuses."""
     await api.call("agent", "POST", "/agents/ayu/login")
     api.place_call("c3")
     offer = (await api.call("agent", "GET", "/agents/ayu/offer")).json()["offer"]
-    api.center.devices.ringing[offer["reservation_id"]] = "ayu's SIP phone"  # what the SIP adapter records
+    rid = offer["reservation_id"]
+    api.center.devices.ringing[rid] = "ayu's SIP phone"  # what the SIP adapter records
     refused = await api.call("agent", "POST", "/agents/ayu/offer/accept")
     assert refused.status_code == 409
-    assert (
-        refused.json()["message"]
-        == f"offer {offer['reservation_id']} is ringing on ayu's SIP phone: answer it there"
-    )
+    assert refused.json()["message"] == f"offer {rid} is ringing on ayu's SIP phone: answer it there"
+    picked: list[str] = []
+    api.center.devices.pick_ups[rid] = lambda: picked.append(rid)
+    accepted = await api.call("agent", "POST", "/agents/ayu/offer/accept")
+    assert accepted.status_code == 200 and accepted.json()["picking_up_on"] == "ayu's SIP phone"
+    assert picked == [rid] and accepted.json()["state"] != "busy"  # busy once the phone has answered
     hung: list[str] = []
     api.center.devices.ringing.clear()
     await api.call("agent", "POST", "/agents/ayu/offer/accept")
