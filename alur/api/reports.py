@@ -18,51 +18,49 @@ from alur.api.agents import ctx_of
 from alur.api.auth import STAFF, check_queue, principal_of, route
 from alur.api.errors import ApiError, bad_field
 from alur.core import events as ev
+from alur.metrics.fcr import DAY, FirstContactFold, fcr
 from alur.metrics.kpis import KpiFold
 
 INTERVALS = {"15m": 900.0, "30m": 1800.0, "60m": 3600.0, "day": 86400.0}
+CUSTOMER_FACTS = (ev.CallArrived, ev.CallerAuthenticated)  # who called, for first-contact resolution
 COLUMNS = ["offered", "answered", "abandoned", "service_level", "asa", "aht", "abandonment_rate", "occupancy"]
 
 
 @dataclass
 class Folded:
-    """The log folded for a report: the KPIs, disposition counts, and the calls resolved first time."""
+    """The log folded for a report: the KPIs, disposition counts, and first-contact resolution."""
 
     kpis: KpiFold
+    first_contact: FirstContactFold
     dispositions: dict[str, int] = field(default_factory=dict)
-    resolved: set[str] = field(default_factory=set)  # calls with a resolved disposition
-    resolved_by_agent: dict[str, set[str]] = field(default_factory=dict)
-    queue_of: dict[str, str] = field(default_factory=dict)  # answered call -> the queue it was answered in
 
 
 def fold_report(store: Any, since: float, until: float, interval: float, thresholds: dict[str, float],
-                queue: str | None) -> Folded:  # fmt: skip
-    """Fold the log's events in [since, until); with `queue`, only the calls that joined it (blocking)."""
+                queue: str | None, repeat_days: float) -> Folded:  # fmt: skip
+    """Fold the log's events in [since, until); with `queue`, only the calls that joined it (blocking).
+    First-contact resolution also reads the arrivals of the `repeat_days` after `until`."""
     keep: set[str] | None = None
     if queue is not None:
         keep = {e.call_id for e in store.events(since=since, until=until)
                 if isinstance(e, ev.CallQueued) and e.queue == queue}  # fmt: skip
-    out = Folded(KpiFold(interval, 20.0, thresholds))
+    out = Folded(KpiFold(interval, 20.0, thresholds), FirstContactFold(repeat_days))
     for event in store.events(since=since, until=until):
+        if isinstance(event, CUSTOMER_FACTS):
+            out.first_contact.apply(event)  # any call of the customer's, in whichever queue
         call_id = getattr(event, "call_id", None)
         if keep is not None and call_id is not None and call_id not in keep:
             continue
         if keep is not None and call_id is None:
             continue  # agent-only events (state changes) belong to no queue
         out.kpis.apply(event)
-        if isinstance(event, ev.Answered):
-            out.queue_of[event.call_id] = event.queue
-        elif isinstance(event, ev.Disposition):
+        if not isinstance(event, CUSTOMER_FACTS):
+            out.first_contact.apply(event)
+        if isinstance(event, ev.Disposition):
             out.dispositions[event.code] = out.dispositions.get(event.code, 0) + 1
-            if event.resolved:
-                out.resolved.add(event.call_id)
-                out.resolved_by_agent.setdefault(event.agent_id, set()).add(event.call_id)
+    for event in store.events(since=until, until=until + repeat_days * DAY):
+        if isinstance(event, CUSTOMER_FACTS):
+            out.first_contact.apply(event)  # the customer called again after the report's end
     return out
-
-
-def fcr(resolved: int, handled: int) -> dict[str, Any]:
-    """First-contact resolution: calls with a resolved disposition among the calls agents handled."""
-    return {"resolved": resolved, "handled": handled, "rate": resolved / handled if handled else None}
 
 
 def ivr_popularity(options: dict[tuple[str, str, str], int]) -> list[dict[str, Any]]:
@@ -86,10 +84,15 @@ def build_report(
     queue: str | None,
     by: str,
     now: float,
+    repeat_days: float = 7.0,
 ) -> dict[str, Any]:
     """The report of the log's calls in [start, end) per interval, queue or agent (blocking: off the loop)."""
-    folded = fold_report(store, start.timestamp(), end.timestamp(), INTERVALS[interval], thresholds, queue)
+    folded = fold_report(
+        store, start.timestamp(), end.timestamp(), INTERVALS[interval], thresholds, queue, repeat_days
+    )
     snap = folded.kpis.snapshot(min(end.timestamp(), now))
+    first_contact = folded.first_contact
+    resolved = [first_contact.handled[c] for c in first_contact.resolved()]
     rows: list[dict[str, Any]]
     if by == "interval":
         rows = [
@@ -97,25 +100,20 @@ def build_report(
             for k, v in sorted(snap.intervals.items())
         ]
     elif by == "queue":
-        resolved_in: dict[str, int] = {}
-        for call_id in folded.resolved:
-            name = folded.queue_of.get(call_id)
-            if name is not None:
-                resolved_in[name] = resolved_in.get(name, 0) + 1
         rows = []
         for k, v in sorted(snap.queues.items()):
             if queue is None or k == queue:
-                first = fcr(resolved_in.get(k, 0), v.handled)
+                first = fcr(sum(h.queue == k for h in resolved), v.handled)
                 rows.append({"queue": k, **v.as_dict(), "resolved": first["resolved"], "fcr": first["rate"]})
     else:
         rows = []
         for k, a in sorted(snap.agents.items()):
-            first = fcr(len(folded.resolved_by_agent.get(k, ())), a.answered)
+            first = fcr(sum(h.agent_id == k for h in resolved), a.answered)
             rows.append({"agent_id": k, **a.as_dict(), "resolved": first["resolved"], "fcr": first["rate"]})
     return no_nan({
         "since": start.isoformat(), "until": end.isoformat(), "interval": interval, "queue": queue,
         "by": by, "total": snap.total.as_dict(), "rows": rows, "dispositions": folded.dispositions,
-        "first_contact_resolution": fcr(len(folded.resolved), snap.total.handled),
+        "first_contact_resolution": fcr(len(resolved), snap.total.handled),
         "ivr_options": ivr_popularity(snap.ivr_options),
     })  # fmt: skip
 
@@ -172,8 +170,9 @@ def register(router: APIRouter) -> None:
         await center.settle()  # what happened until now is in the log
         thresholds = {n: q.service_level.seconds for n, q in center.project.queues.items()}
         report = await asyncio.to_thread(
-            build_report, center.store, start, end, interval, thresholds, queue, by, center.clock.now()
-        )
+            build_report, center.store, start, end, interval, thresholds, queue, by, center.clock.now(),
+            center.project.settings.repeat_contact_days,
+        )  # fmt: skip
         if format == "csv":
             disposition = {"Content-Disposition": f'attachment; filename="alur-{by}.csv"'}
             return Response(to_csv(report["rows"]), media_type="text/csv", headers=disposition)

@@ -66,7 +66,8 @@ def register(app: typer.Typer) -> None:
             _fail(f"--until must be after --since ({start.isoformat()})")
         store = _open(url)
         try:
-            data = build_report(store, start, end, interval, thresholds, queue, by, time.time())
+            repeat_days = project.settings.repeat_contact_days if project is not None else 7.0
+            data = build_report(store, start, end, interval, thresholds, queue, by, time.time(), repeat_days)
         finally:
             store.close()
         _print(data)

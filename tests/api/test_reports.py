@@ -70,27 +70,40 @@ async def test_report_scope_and_bad_input(api: Api) -> None:
 
 
 async def test_first_contact_resolution_and_ivr_option_popularity(api: Api) -> None:
-    await two_calls(api)  # r1: handled, disposition refund (resolved); r2: abandoned
+    """A handled call is resolved at first contact unless the wrap-up says not, or the same customer
+    calls again within the project's repeat_contact_days (by number, or by directory id)."""
     await api.call("agent", "POST", "/agents/ayu/login")
-    api.place_call("r3")
-    await api.call("agent", "POST", "/agents/ayu/offer/accept")
-    await api.call("agent", "POST", "/agents/ayu/hangup")
-    body = {"disposition": "refund", "resolved": False, "ready": True}
-    assert (await api.call("agent", "POST", "/agents/ayu/wrap-up", json=body)).status_code == 200
+    callers = {"f1": "+628111", "f2": "+628222", "f3": "+628333", "f4": "+628444"}
+    resolved = {"f1": True, "f2": False, "f3": True, "f4": True}
+    for call_id, caller in callers.items():
+        api.place_call(call_id, caller_id=caller)
+        if call_id == "f4":
+            now = api.center.clock.now()
+            api.center.publish(ev.CallerAuthenticated(now, "f4", "100001", True, 1))
+        await api.call("agent", "POST", "/agents/ayu/offer/accept")
+        await api.call("agent", "POST", "/agents/ayu/hangup")
+        body = {"disposition": "refund", "resolved": resolved[call_id], "ready": True}
+        assert (await api.call("agent", "POST", "/agents/ayu/wrap-up", json=body)).status_code == 200
+    api.place_call("again1", caller_id="+628111")  # f1's customer calls back (and gives up)
+    api.center.execute(cmd.Hangup("again1"))
+    api.place_call("again4", caller_id="+628999")  # another phone, but f4's customer once identified
     now = api.center.clock.now()
-    for call_id, option in (("r1", "2"), ("r2", "1"), ("r3", "2")):
+    api.center.publish(ev.CallerAuthenticated(now, "again4", "100001", True, 1))
+    api.center.execute(cmd.Hangup("again4"))
+    for call_id, option in (("f1", "2"), ("f2", "1"), ("f3", "2")):
         api.center.publish(ev.MenuOptionChosen(now, call_id, "main", "menu", option))
     await api.settle()
     report = (await api.call("admin", "GET", "/reports/queue")).json()
-    assert report["first_contact_resolution"] == {"resolved": 1, "handled": 2, "rate": 0.5}
+    # f1: called again; f2: unresolved by the agent; f4: identified again; only f3 counts
+    assert report["first_contact_resolution"] == {"resolved": 1, "handled": 4, "rate": 0.25}
     [billing] = report["rows"]
-    assert (billing["queue"], billing["resolved"], billing["fcr"]) == ("billing", 1, 0.5)
+    assert (billing["queue"], billing["resolved"], billing["fcr"]) == ("billing", 1, 0.25)
     assert report["ivr_options"] == [
         {"flow": "main", "node": "menu", "option": "2", "count": 2, "share": 2 / 3},
         {"flow": "main", "node": "menu", "option": "1", "count": 1, "share": 1 / 3},
     ]
     [ayu] = (await api.call("admin", "GET", "/reports/agent")).json()["rows"]
-    assert (ayu["agent_id"], ayu["answered"], ayu["resolved"], ayu["fcr"]) == ("ayu", 2, 1, 0.5)
+    assert (ayu["agent_id"], ayu["answered"], ayu["resolved"], ayu["fcr"]) == ("ayu", 4, 1, 0.25)
     nothing = (await api.call("admin", "GET", "/reports/queue?since=2001-01-01&until=2001-01-02")).json()
     assert nothing["first_contact_resolution"] == {"resolved": 0, "handled": 0, "rate": None}
     assert nothing["ivr_options"] == []

@@ -18,9 +18,9 @@ T = 1_767_250_800.0  # 2026-01-01 07:00 UTC
 DAY = ["--since", "2026-01-01T00:00Z", "--until", "2026-01-02T00:00Z"]
 
 
-def handled(call_id: str, at: float, agent: str, resolved: bool) -> list[ev.Event]:
+def handled(call_id: str, at: float, agent: str, resolved: bool, caller: str) -> list[ev.Event]:
     return [
-        ev.CallArrived(at, call_id, "+62811", "1000", "main"),
+        ev.CallArrived(at, call_id, caller, "1000", "main"),
         ev.MenuOptionChosen(at + 1, call_id, "main", "menu", "1"),
         ev.CallQueued(at + 2, call_id, "billing"),
         ev.Answered(at + 12, call_id, agent, "billing", 10.0),
@@ -35,14 +35,16 @@ def day_log(path: Path) -> Path:
     store = EventStore(str(path))
     store.append_many(
         [
-            *handled("c1", T, "ayu", True),
-            *handled("c2", T + 600, "ayu", False),
-            *handled("c3", T + 1200, "budi", True),
+            *handled("c1", T, "ayu", True, "+62811"),
+            *handled("c2", T + 600, "ayu", False, "+62812"),  # marked unresolved in the wrap-up
+            *handled("c3", T + 1200, "budi", True, "+62813"),
             ev.CallArrived(T + 1800, "c4", "+62822", "1000", "main"),
             ev.MenuOptionChosen(T + 1801, "c4", "main", "menu", "2"),
             ev.CallQueued(T + 1802, "c4", "billing"),
             ev.Abandoned(T + 1830, "c4", "billing", 28.0),
             ev.CallEnded(T + 1830, "c4", "caller_hangup", "q"),
+            # c3's customer calls again the next day (after the report's end): c3 was not resolved
+            ev.CallArrived(T + 86_400 + 3600, "c5", "+62813", "1000", "main"),
         ]
     )
     store.close()
@@ -59,7 +61,7 @@ def test_report_per_queue_prints_the_api_figures_and_writes_the_same_csv(tmp_pat
     out = tmp_path / "queues.csv"
     code, text = run(str(db), *DAY, "--by", "queue", "--csv", str(out))
     assert code == 0, text
-    assert "first-contact resolution: 2 of 3 handled calls (67%)" in text
+    assert "first-contact resolution: 1 of 3 handled calls (33%)" in text
     assert "IVR main/menu option 1: 3 (75%)" in text and "dispositions: refund 3" in text
     [row] = list(csv.DictReader(out.open()))
     assert (row["queue"], row["offered"], row["answered"], row["abandoned"]) == ("billing", "4", "3", "1")
