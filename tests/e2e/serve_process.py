@@ -31,7 +31,7 @@ async def start_serve(
     assert proc.stdout is not None and proc.stderr is not None
     banner = []
     while True:
-        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
         assert line, (await proc.stderr.read()).decode()
         banner.append(line)
         if line.startswith("Press Ctrl-C"):
