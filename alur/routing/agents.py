@@ -71,7 +71,6 @@ class Agent:
     )  # fmt: skip
 
     def __init__(self, config: AgentConfig, order: int) -> None:
-        self.config = config
         self.id = config.id
         self.order = order  # position in the configuration: the stable tie-breaker
         self.state = AgentState.OFFLINE
@@ -81,7 +80,6 @@ class Agent:
         self.calls_today = 0
         self.talk_today = 0.0
         self._day_end = float("-inf")
-        self._tz = ZoneInfo(config.schedule.timezone)
         self.reservations: set[str] = set()
         self.call_id: str | None = None
         self.call_queue: str | None = None
@@ -91,6 +89,13 @@ class Agent:
         self.pending_logout = False
         self.wrap_timer: TimerHandle | None = None
         self.wrap_started = 0.0
+        self.configure(config)
+
+    def configure(self, config: AgentConfig) -> None:
+        """Take the agent's settings from `config` (at start, and when an admin edits them live);
+        the agent's state, call and counters stay as they are."""
+        self.config = config
+        self._tz = ZoneInfo(config.schedule.timezone)
         self.skills = dict(config.skills)
         self.languages = dict(config.languages)
         self.memberships: dict[str, QueueMembership] = {m.queue: m for m in config.queues}

@@ -39,7 +39,7 @@ from alur.routing.model import AgentConfig, QueueConfig
 from alur.routing.queues import Queue, QueueStats
 from alur.routing.references import check_references
 from alur.routing.restore import Restoring
-from alur.routing.state import MISSES, raise_illegal
+from alur.routing.state import MISSES, UNSTAFFED, raise_illegal
 from alur.routing.strategies import StrategyContext, create
 
 S = States
@@ -130,6 +130,61 @@ class Router(Restoring):
             self.queues[queue].members.remove(agent_id)
             self.queues[queue].strategy.members_changed()
         del self.agents[agent_id]
+
+    def configure_queue(self, config: QueueConfig) -> None:
+        """Add a queue, or give an existing one new settings live: its waiting calls and members stay;
+        its strategy starts afresh with the new options (e.g. a new round-robin turn)."""
+        q = self.queues.get(config.name)
+        if q is None:
+            self.add_queue(config)
+            return
+        ctx = StrategyContext(queue=config.name, members=q.members, rng=self.rng, notes=self._explaining)
+        strategy = create(config.strategy, config.strategy_options, ctx)
+        now = self.clock.now()
+        for agent in q.strategy.free.values():
+            strategy.add(agent, now)
+        q.strategy, q.config = strategy, config
+        self._kick(config.name)
+
+    def configure_agent(self, config: AgentConfig) -> None:
+        """Add an agent (offline), or give an existing one new settings live (queues, penalties, skills,
+        languages...): its state and current call stay; the next offers follow the new settings."""
+        agent = self.agents.get(config.id)
+        if agent is None:
+            self.add_agent(config)
+            return
+        missing = [m.queue for m in config.queues if m.queue not in self.queues]
+        if missing:
+            raise RoutingError(
+                f"agent {config.id!r} serves queue {missing[0]!r}, which does not exist",
+                code="unknown_queue",
+                value=missing[0],
+            )
+        free, staffed = agent.state is AgentState.AVAILABLE, agent.state not in UNSTAFFED
+        before = set(agent.memberships)
+        for name in before:  # withdraw the agent from everything its old settings put it in
+            q = self.queues[name]
+            q.strategy.remove(agent)
+            q.members.remove(agent.id)
+            q.staffed -= staffed
+        for pool in agent.pools:
+            self._pools.get(pool, {}).pop(agent.id, None)
+        agent.configure(config)
+        now = self.clock.now()
+        for name in agent.memberships:
+            q = self.queues[name]
+            bisect.insort(q.members, agent.id, key=partial(self._member_key, name))
+            q.staffed += staffed
+        for name in before | set(agent.memberships):
+            self.queues[name].strategy.members_changed()
+        if free:
+            for name in agent.memberships:
+                self.queues[name].strategy.add(agent, now)
+            for pool in agent.pools:
+                self._pools.setdefault(pool, {})[agent.id] = None
+                for queue in self._watchers.get(pool, ()):
+                    self._dirty[queue] = None
+        self._run()
 
     def _member_key(self, queue: str, agent_id: str) -> tuple[int, int]:
         agent = self.agents[agent_id]
