@@ -17,6 +17,7 @@ from alur.api.auth import ADMIN, principal_of, route
 from alur.api.errors import ApiError
 from alur.core.errors import AlurError
 from alur.service.flows import FlowRejected
+from alur.service.settings import SettingsRejected
 from alur.web.diagram import flow_svg
 
 
@@ -25,14 +26,14 @@ class RollbackBody(BaseModel):
     version: int = Field(ge=0, description="The version to make live again (0: the project's own file).")
 
 
-async def yaml_text(request: Request) -> str:
+async def yaml_text(request: Request, what: str = "flow") -> str:
     raw = await request.body()
     if not raw.strip():
-        raise ApiError(422, "invalid_request", "body: send the flow's YAML text", field="body")
+        raise ApiError(422, "invalid_request", f"body: send the {what}'s YAML text", field="body")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ApiError(422, "invalid_request", "body: the flow must be UTF-8 text", field="body") from None
+        raise ApiError(422, "invalid_request", f"body: the {what} must be UTF-8 text", field="body") from None
 
 
 def problems_of(problems: list[Any]) -> list[dict[str, Any]]:
@@ -85,7 +86,7 @@ def register(router: APIRouter) -> None:
         try:
             stored = await ctx_of(request).center.flows.upload(text, principal_of(request).name)
         except FlowRejected as rejected:
-            raise _rejected(rejected) from None
+            raise rejected_error(rejected) from None
         return {"flow": stored.flow, "version": stored.version, "live": True}
 
     @route(router, "GET", "/flows/{flow}/versions", ADMIN, tags=["admin"])
@@ -121,12 +122,12 @@ def register(router: APIRouter) -> None:
         try:
             await catalog.rollback(flow, body.version, principal_of(request).name)
         except FlowRejected as rejected:
-            raise _rejected(rejected) from None
+            raise rejected_error(rejected) from None
         return {"flow": flow, "live_version": catalog.live[flow]}
 
 
-def _rejected(rejected: FlowRejected) -> ApiError:
-    error = ApiError(422, "flow_invalid", rejected.message, field="body")
+def rejected_error(rejected: FlowRejected | SettingsRejected) -> ApiError:
+    error = ApiError(422, rejected.code, rejected.message, field="body")
     error.problems = rejected.problems  # type: ignore[attr-defined]
     return error
 

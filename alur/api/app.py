@@ -55,12 +55,12 @@ def _pages(app: FastAPI) -> None:
 
 def build_router() -> APIRouter:
     """Every route of the API, each with its allowed roles (`endpoint.roles`)."""
-    from alur.api import admin, agents, live, reports, supervisor, transfers
+    from alur.api import admin, agents, live, reports, settings_routes, supervisor, transfers
 
     router = APIRouter()
     _whoami(router)
     _settings(router)
-    for area in (agents, transfers, supervisor, admin, reports, live):
+    for area in (agents, transfers, supervisor, admin, settings_routes, reports, live):
         area.register(router)
     return router
 

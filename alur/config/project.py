@@ -120,7 +120,7 @@ class ProjectSettings(BaseModel):
     pause_reasons: tuple[str, ...] = ()  # the reasons agents may pause with (any when empty)
     #: first-contact resolution: a handled call is resolved at first contact when the same customer
     #: does not call again within this many days
-    repeat_contact_days: float = Field(7.0, gt=0, le=365)
+    repeat_contact_days: float = Field(default=7.0, gt=0, le=365)
     simulation: dict[str, Any] = Field(default_factory=dict)  # read by `alur simulate`
     webhooks: tuple[WebhookSettings, ...] = ()  # CRM endpoints sent events by `alur serve`
     #: announcement id -> language -> own wording (text) or recording ({file: ...})

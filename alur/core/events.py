@@ -588,3 +588,30 @@ class FlowPublished(Event):
     flow: str
     version: int
     by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsSaved(Event):
+    """An admin saved a queue's or an agent's settings as a new version (its YAML text, kept here)."""
+
+    KIND: ClassVar[str] = "settings.saved"
+    VERSION: ClassVar[int] = 1
+
+    kind: str  # "queue" | "agent"
+    name: str
+    version: int
+    source: str
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsPublished(Event):
+    """A version of a queue's or an agent's settings became live (version 0: the project's file)."""
+
+    KIND: ClassVar[str] = "settings.published"
+    VERSION: ClassVar[int] = 1
+
+    kind: str  # "queue" | "agent"
+    name: str
+    version: int
+    by: str = ""

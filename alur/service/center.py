@@ -35,6 +35,7 @@ from alur.service.bus import EventBus
 from alur.service.devices import Devices
 from alur.service.flows import FlowCatalog
 from alur.service.rebuild import Rebuilt, rebuild
+from alur.service.settings import SettingsCatalog
 from alur.service.state import LiveState, PhoneView
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class ContactCenter:
             self.bus.subscribe("store", self.writer.handle)
         self.devices = Devices()
         self.flows = FlowCatalog(self)
+        self.settings = SettingsCatalog(self)
         self.rebuilt = Rebuilt(0, 0, 0)
         self.restored_phones: list[PhoneView] = []  # registrations from the log, for the SIP adapter
         self._group: asyncio.TaskGroup | None = None
@@ -103,6 +105,7 @@ class ContactCenter:
         await self._group.__aenter__()
         self.bus.start(self._group)
         if self.store is not None:
+            await self.settings.restore()  # queues and agents as edited, before their calls come back
             state = await asyncio.to_thread(self.read_state)
             self.rebuilt = rebuild(state, self.router, self.clock, self.publish)
             self.restored_phones = list(state.phones.values())
