@@ -45,6 +45,7 @@ def install(app: FastAPI) -> None:
     """Metrics for this app (its own registry: two servers in one process never mix figures)."""
     registry = CollectorRegistry()
     registry.register(CenterCollector(app.state.ctx))
+    registry.register(AdapterCollectors(app.state.ctx.center))
     latency = Histogram(
         "alur_http_request_seconds", "HTTP request latency", ["method", "route"], registry=registry,
         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
@@ -60,6 +61,20 @@ def install(app: FastAPI) -> None:
             time.perf_counter() - start
         )
         return response
+
+
+class AdapterCollectors:
+    """The figures other adapters (the SIP server) keep, read through the contact center at scrape time."""
+
+    def __init__(self, center: Any) -> None:
+        self.center = center
+
+    def collect(self) -> Any:
+        for collector in list(self.center.collectors):
+            yield from collector.collect()
+
+    def describe(self) -> list[Any]:
+        return []  # names appear with the adapters that start later: not checked at registration
 
 
 class CenterCollector:

@@ -91,6 +91,7 @@ class ContactCenter:
             self.writer = StoreWriter(store)
             self.bus.subscribe("store", self.writer.handle)
         self.devices = Devices()
+        self.collectors: list[Any] = []  # adapters' Prometheus collectors, served by the HTTP API
         self.flows = FlowCatalog(self)
         self.settings = SettingsCatalog(self)
         self.rebuilt = Rebuilt(0, 0, 0)

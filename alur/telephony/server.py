@@ -26,6 +26,7 @@ from alur.service.state import PhoneView
 from alur.telephony.channel import SipChannel
 from alur.telephony.connect import Connector, Target
 from alur.telephony.live import LiveQueues
+from alur.telephony.metrics import SipCollector
 from alur.telephony.options import ServerOptions, default_cache_dir, local_address
 from alur.telephony.overload import OverloadGuard
 from alur.telephony.recording import Recordings
@@ -118,6 +119,7 @@ class SipServer:
         )
         await self.transports.start(opts.host, opts.port, tcp=opts.tcp)
         self.overload.start(self.transports.udp_socket)
+        self.center.collectors.append(SipCollector(self))  # served on the HTTP API's /metrics
         if opts.port == 0:
             opts.port = self.transports.udp.get_extra_info("sockname")[1]  # type: ignore[union-attr]
             self.stack.local_port = opts.port

@@ -106,6 +106,15 @@ async def test_publish_during_a_call_then_roll_back(
         assert back.json() == {"flow": "support", "live_version": 0}
         await call(3)
         await running.until(lambda: ended() == 3)
+        metrics = (await client.get("/metrics")).text  # the SIP adapter's figures beside the API's
+        figures = {
+            line.split()[0]: float(line.split()[1])
+            for line in metrics.splitlines()
+            if line.startswith("alur_")
+        }
+        assert figures['alur_sip_transactions_total{side="server"}'] == 3  # the three INVITEs
+        assert figures['alur_sip_transactions_total{side="client"}'] >= 3  # our BYEs to the callers
+        assert "alur_calls_in_progress 0.0" in metrics
     finally:
         await client.aclose()
         await api.stop()

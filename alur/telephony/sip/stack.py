@@ -60,6 +60,8 @@ class StackStats:
     malformed: int = 0
     retransmissions_absorbed: int = 0
     rejected_overload: int = 0
+    server_transactions: int = 0  # started since the stack began
+    client_transactions: int = 0
 
 
 class SipStack:
@@ -184,6 +186,7 @@ class SipStack:
 
         txn.on_terminated = done
         self.server_txns[key] = txn
+        self.stats.server_transactions += 1
         return txn
 
     def invite_txn_for_cancel(self, cancel: SipRequest) -> InviteServerTransaction | None:
@@ -246,6 +249,7 @@ class SipStack:
 
         txn.on_terminated = done
         self.client_txns[key] = txn
+        self.stats.client_transactions += 1
         txn.start()
         return txn
 
