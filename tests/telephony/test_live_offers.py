@@ -40,7 +40,9 @@ class SlowPhones:
         self.asked = asyncio.Event()
         self.legs: list[Leg] = []
 
-    async def ring(self, target: Target, *, caller_id: str, timeout: float | None) -> Leg:
+    async def ring(
+        self, target: Target, *, caller_id: str, timeout: float | None, headers: dict[str, str] | None = None
+    ) -> Leg:
         self.asked.set()
         await self.go.wait()
         leg = Leg()
