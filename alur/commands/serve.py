@@ -200,7 +200,7 @@ async def _serve(
             if api_address is not None:
                 from alur.api.server import ApiServer
 
-                api = ApiServer(center, *api_address)
+                api = ApiServer(center, *api_address, webhooks=webhooks)
                 try:
                     await api.start()
                 except OSError as exc:
