@@ -32,11 +32,14 @@ center's state does not allow it now, 422 for a bad field (the message names it)
 """
 
 
-def create_app(center: ContactCenter, tokens: Callable[[str], TokenRecord | None]) -> FastAPI:
+def create_app(
+    center: ContactCenter, tokens: Callable[[str], TokenRecord | None], webhooks: Any = None
+) -> FastAPI:
+    """`webhooks`: the server's `Webhooks`, woken when a dead letter is replayed."""
     from alur.api import live
 
     app = FastAPI(title="Alur", version=__version__, description=DESCRIPTION)
-    app.state.ctx = ApiContext(center, TokenCache(tokens))
+    app.state.ctx = ApiContext(center, TokenCache(tokens), webhooks)
     errors.install(app)
     app.include_router(build_router())
     live.install(app)
@@ -55,12 +58,12 @@ def _pages(app: FastAPI) -> None:
 
 def build_router() -> APIRouter:
     """Every route of the API, each with its allowed roles (`endpoint.roles`)."""
-    from alur.api import admin, agents, live, reports, settings_routes, supervisor, transfers
+    from alur.api import admin, agents, live, reports, settings_routes, supervisor, transfers, webhooks
 
     router = APIRouter()
     _whoami(router)
     _settings(router)
-    for area in (agents, transfers, supervisor, admin, settings_routes, reports, live):
+    for area in (agents, transfers, supervisor, admin, settings_routes, reports, live, webhooks):
         area.register(router)
     return router
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from alur.api.auth import TokenCache
 from alur.core import events as ev
 from alur.core.envelope import Envelope
+from alur.store.deliveries import DeliveryStore
 
 if TYPE_CHECKING:
     from alur.service.center import ContactCenter
@@ -41,9 +42,12 @@ class Listener:
 
 
 class ApiContext:
-    def __init__(self, center: ContactCenter, tokens: TokenCache) -> None:
+    def __init__(self, center: ContactCenter, tokens: TokenCache, webhooks: Any = None) -> None:
         self.center = center
         self.tokens = tokens
+        self.webhooks = webhooks  # alur.integrations.webhooks.Webhooks, when this server posts them
+        self.deliveries = DeliveryStore(center.store.engine) if center.store is not None else None
+        self.delivery_counts: dict[str, int] = {}  # read when /metrics is scraped
         self.calls: dict[str, OpenCall] = {}
         self.last_calls: dict[str, LastCall] = {}
         self.listeners: set[Listener] = set()

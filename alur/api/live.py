@@ -32,6 +32,9 @@ def register(router: APIRouter) -> None:
     async def metrics(request: Request) -> Response:
         """Prometheus text: calls waiting and connected, agents per state, events, store writes..."""
         registry: CollectorRegistry = request.app.state.registry
+        ctx: ApiContext = request.app.state.ctx
+        if ctx.deliveries is not None:
+            ctx.delivery_counts = await asyncio.to_thread(ctx.deliveries.counts)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     async def stream(websocket: WebSocket) -> None:
@@ -131,6 +134,22 @@ class CenterCollector:
         yield GaugeMetricFamily(
             "alur_websocket_listeners", "Open WebSocket streams", value=len(self.ctx.listeners)
         )
+        yield from self._webhooks()
+
+    def _webhooks(self) -> Any:
+        deliveries = GaugeMetricFamily(
+            "alur_webhook_deliveries", "Webhook deliveries in the store per status", labels=["status"]
+        )
+        for status, count in self.ctx.delivery_counts.items():
+            deliveries.add_metric([status], count)
+        yield deliveries
+        hooks = self.ctx.webhooks.hooks if self.ctx.webhooks is not None else []
+        for name, text, attribute in (
+            ("alur_webhook_posts_delivered", "Webhook posts the endpoint accepted", "delivered"),
+            ("alur_webhook_posts_failed", "Webhook posts that failed (each retry counts)", "failures"),
+            ("alur_webhook_dead_letters", "Webhook deliveries that failed for good", "dead"),
+        ):
+            yield CounterMetricFamily(name, text, value=sum(getattr(h, attribute) for h in hooks))
 
 
 def accepts(principal: Principal, ctx: ApiContext) -> Callable[[Envelope], bool]:

@@ -35,13 +35,15 @@ class _Server(uvicorn.Server):
 
 
 class ApiServer:
-    def __init__(self, center: ContactCenter, host: str = "127.0.0.1", port: int = 8080) -> None:
+    def __init__(
+        self, center: ContactCenter, host: str = "127.0.0.1", port: int = 8080, *, webhooks: Any = None
+    ) -> None:
         if center.store is None:
             raise AlurError("the HTTP API needs the event log (its tokens live there)", code="no_store")
         self.center = center
         self.host = host
         self.port = port
-        self.app = create_app(center, TokenStore(center.store.engine).lookup)
+        self.app = create_app(center, TokenStore(center.store.engine).lookup, webhooks)
         config = uvicorn.Config(
             self.app, host=host, port=port, lifespan="off", log_config=None, access_log=False,
             ws="websockets-sansio", timeout_graceful_shutdown=5,

@@ -181,6 +181,7 @@ async def _serve(
     from alur.integrations.webhooks import Webhooks
     from alur.service.center import ContactCenter
     from alur.service.console import CallConsole
+    from alur.store.deliveries import DeliveryStore
     from alur.store.event_store import EventStore
     from alur.telephony.server import SipServer
 
@@ -191,14 +192,15 @@ async def _serve(
         center = ContactCenter(project, clock=clock, store=store, directory=directory, http=http)
         center.bus.subscribe("console", CallConsole(lambda line: print(line, flush=True)).handle)
         async with center:
-            Webhooks(project.settings.webhooks, web).start(center)
+            webhooks = Webhooks(project.settings.webhooks, web, DeliveryStore(store.engine))
+            webhooks.start(center)
             server = SipServer(center, options)
             await server.start(center.restored_phones)
             api = None
             if api_address is not None:
                 from alur.api.server import ApiServer
 
-                api = ApiServer(center, *api_address)
+                api = ApiServer(center, *api_address, webhooks=webhooks)
                 try:
                     await api.start()
                 except OSError as exc:

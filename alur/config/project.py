@@ -70,12 +70,25 @@ class RecordedAnnouncement(BaseModel):
 
 
 class WebhookSettings(BaseModel):
-    """`{url, events, secret}`: POST each event of these kinds to `url`, signed with `secret`."""
+    """`{url, calls, events, secret}`: POST to `url`, signed with `secret`, the call record when a call
+    ends and when its wrap-up is done (`calls: [ended, wrapped_up]`) and/or each event of these kinds."""
 
     model_config = ConfigDict(extra="forbid")
-    url: str
-    events: tuple[str, ...]
+    url: str = Field(max_length=500)
+    calls: tuple[Literal["ended", "wrapped_up"], ...] = ()
+    events: tuple[str, ...] = ()
     secret: str
+    attempts: int = Field(8, ge=1, le=100, description="posts tried before a delivery is a dead letter")
+    retry_delay: float = Field(0.5, gt=0, description="seconds before the first retry; doubles after")
+    max_retry_delay: float = Field(30.0, gt=0, description="the longest pause between two tries")
+
+    @model_validator(mode="after")
+    def _sends_something(self) -> WebhookSettings:
+        if not self.calls and not self.events:
+            raise ValueError(
+                "a webhook needs 'calls: [ended, wrapped_up]' (call records) and/or 'events: [kinds]'"
+            )
+        return self
 
     @field_validator("url")
     @classmethod
@@ -125,6 +138,15 @@ class ProjectSettings(BaseModel):
     webhooks: tuple[WebhookSettings, ...] = ()  # CRM endpoints sent events by `alur serve`
     #: announcement id -> language -> own wording (text) or recording ({file: ...})
     announcements: dict[str, dict[str, str | RecordedAnnouncement]] = Field(default_factory=dict)
+
+    @field_validator("webhooks")
+    @classmethod
+    def _one_webhook_per_url(cls, v: tuple[WebhookSettings, ...]) -> tuple[WebhookSettings, ...]:
+        urls = [w.url for w in v]
+        twice = sorted({u for u in urls if urls.count(u) > 1})
+        if twice:
+            raise ValueError(f"each URL may have one webhook (listed twice: {twice})")
+        return v
 
     @field_validator("pause_reasons")
     @classmethod

@@ -89,6 +89,7 @@ class ContactCenter:
             from alur.store.writer import StoreWriter
 
             self.writer = StoreWriter(store)
+            self.writer.stored_seq = last  # what the log already holds of this server's events
             self.bus.subscribe("store", self.writer.handle)
         self.devices = Devices()
         self.collectors: list[Any] = []  # adapters' Prometheus collectors, served by the HTTP API

@@ -59,3 +59,29 @@ flow_versions = Table(
     Column("created_by", String(128), nullable=False),
     Index("ix_flow_versions_flow_version", "flow", "version", unique=True),
 )
+
+#: CRM webhook deliveries: one row per post to make, kept until delivered or dead (a dead letter a
+#: supervisor can replay); `trigger_server` + `trigger_seq` name the event that caused it, so the same
+#: event never makes two deliveries to one webhook
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("delivery_id", String(36), nullable=False, unique=True),  # sent as X-Alur-Delivery
+    Column("url", String(512), nullable=False),
+    Column("kind", String(64), nullable=False),  # "call.ended", "call.wrapped_up" or a raw event kind
+    Column("call_id", String(128), nullable=True),
+    Column("queue", String(128), nullable=True),  # which supervisors see it
+    Column("trigger_server", String(128), nullable=False),
+    Column("trigger_seq", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),  # the exact JSON posted (and signed)
+    Column("status", String(16), nullable=False),  # pending | delivered | dead
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", Float, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_webhook_deliveries_url_status_id", "url", "status", "id"),
+    Index("ix_webhook_deliveries_status_id", "status", "id"),
+    Index("ix_webhook_deliveries_trigger", "url", "kind", "trigger_server", "trigger_seq", unique=True),
+)

@@ -35,6 +35,14 @@ class StoreWriter:
         self.written = 0  # events stored
         self.failed_attempts = 0  # writes that raised (each retry counts)
         self.last_error: str | None = None  # the latest failure, "ExceptionType: message"
+        self.stored_seq = 0  # the highest bus sequence number stored so far
+        self._progress = asyncio.Condition()
+
+    async def stored(self, seq: int) -> None:
+        """Wait until the events up to bus sequence `seq` are in the log (readers of the log that
+        must see what was just published, e.g. the webhooks' call records)."""
+        async with self._progress:
+            await self._progress.wait_for(lambda: self.stored_seq >= seq)
 
     async def handle(self, batch: Sequence[Envelope | Event]) -> None:
         """Store `batch`, retrying until it is stored; raises only CancelledError."""
@@ -43,6 +51,11 @@ class StoreWriter:
         while True:
             try:
                 self.written += await asyncio.to_thread(self._store.append_many, items)
+                seqs = [item.seq for item in items if isinstance(item, Envelope)]
+                if seqs and max(seqs) > self.stored_seq:
+                    async with self._progress:
+                        self.stored_seq = max(seqs)
+                        self._progress.notify_all()
                 return
             except Exception as error:  # anything but cancellation: log, wait, try again
                 self.failed_attempts += 1

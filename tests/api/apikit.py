@@ -4,7 +4,7 @@ store and one token per role; requests go through httpx to the real uvicorn serv
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,12 +12,14 @@ from typing import Any
 import httpx
 
 from alur.api.server import ApiServer
-from alur.config.project import load_project
+from alur.config.project import WebhookSettings, load_project
 from alur.core import events as ev
 from alur.core.channel import QueueRequest
 from alur.core.clock import RealClock
+from alur.integrations.webhooks import Webhooks
 from alur.service import commands as cmd
 from alur.service.center import ContactCenter
+from alur.store.deliveries import DeliveryStore
 from alur.store.event_store import EventStore
 from alur.store.tokens import TokenStore
 
@@ -91,6 +93,7 @@ class Api:
     store: EventStore
     tokens: dict[str, str]
     root: Path
+    webhooks: Webhooks
 
     @property
     def url(self) -> str:
@@ -114,7 +117,8 @@ class Api:
         await self.center.settle()
 
 
-async def start_api(root: Path, url: str) -> AsyncIterator[Api]:
+async def start_api(root: Path, url: str, webhooks: Sequence[WebhookSettings] = ()) -> AsyncIterator[Api]:
+    """The API over a running contact center on the store at `url`, with these CRM webhooks posting."""
     project = load_project(root)
     store = await asyncio.to_thread(EventStore, url)
     tokens_store = TokenStore(store.engine)
@@ -122,11 +126,13 @@ async def start_api(root: Path, url: str) -> AsyncIterator[Api]:
         name: tokens_store.create(role, agent_id=a, queues=q)[0] for name, (role, a, q) in GRANTS.items()
     }
     center = ContactCenter(project, clock=RealClock(asyncio.get_running_loop()), store=store)
-    async with center:
-        server = ApiServer(center, "127.0.0.1", 0)
+    async with httpx.AsyncClient() as web, center:
+        hooks = Webhooks(webhooks, web, DeliveryStore(store.engine))
+        hooks.start(center)
+        server = ApiServer(center, "127.0.0.1", 0, webhooks=hooks)
         await server.start()
         try:
-            yield Api(center, server, store, tokens, root)
+            yield Api(center, server, store, tokens, root, hooks)
         finally:
             await server.stop()
     store.close()

@@ -20,7 +20,7 @@ ROLE_TOKENS = {"admin": "admin", "supervisor": "supervisor", "agent": "agent"}
 #: values for path parameters that each role's token is in scope for
 PATH_VALUES = {"agent_id": "ayu", "queue": "billing", "call_id": "c-none", "flow": "main", "version": "0",
                "follow_up_id": "f-none", "by": "interval", "step": "cancel",
-               "section": "queues", "name": "billing"}  # fmt: skip
+               "section": "queues", "name": "billing", "delivery_id": "d-none"}  # fmt: skip
 
 
 def http_routes() -> list[tuple[str, str, frozenset[str]]]:

@@ -387,3 +387,26 @@ def test_webhooks_load(tmp_path: Path) -> None:
     text = f"timezone: UTC\ndefault_flow: main\nwebhooks:\n  - {hook}\n"
     loaded = load_project(make(tmp_path, {"alur.yaml": text}))
     assert [(w.url, w.events) for w in loaded.settings.webhooks] == [("https://crm/h", ("survey.answered",))]
+
+
+def test_a_webhook_sends_call_records_or_events_and_each_url_once(tmp_path: Path) -> None:
+    hooks = (
+        "  - {url: 'https://crm/a', calls: [ended, wrapped_up], secret: k, retry_delay: 2}\n"
+        "  - {url: 'https://crm/b', secret: k}\n"
+        "  - {url: 'https://crm/c', calls: [answered], secret: k}\n"
+    )
+    text = f"timezone: UTC\ndefault_flow: main\nwebhooks:\n{hooks}"
+    found = problems(make(tmp_path, {"alur.yaml": text}))
+    assert len(found) == 2
+    assert "webhooks.1: a webhook needs 'calls: [ended, wrapped_up]' (call records) and/or" in found[0]
+    assert "webhooks.2.calls.0:" in found[1] and "'ended' or 'wrapped_up'" in found[1]
+    twice = "  - {url: 'https://crm/a', calls: [ended], secret: k}\n"
+    found = problems(make(tmp_path / "twice", {"alur.yaml": f"timezone: UTC\nwebhooks:\n{twice}{twice}"}))
+    assert found == [
+        "alur.yaml:2: webhooks: each URL may have one webhook (listed twice: ['https://crm/a'])"
+    ], found
+    loaded = load_project(
+        make(tmp_path / "ok", {"alur.yaml": f"timezone: UTC\ndefault_flow: main\nwebhooks:\n{twice}"})
+    )
+    (hook,) = loaded.settings.webhooks
+    assert (hook.calls, hook.events, hook.attempts, hook.retry_delay) == (("ended",), (), 8, 0.5)
