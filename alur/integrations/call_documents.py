@@ -22,23 +22,7 @@ TRIGGERS: dict[type[ev.Event], str] = {ev.CallEnded: ENDED, ev.Disposition: WRAP
 CALL_DOCUMENTS = {"ended": ENDED, "wrapped_up": WRAPPED_UP}
 
 
-def flow_versions(published: Iterable[ev.Event]) -> list[tuple[float, str, int]]:
-    """(at, flow, version) of every flow publication, in log order: which version new calls ran."""
-    return [(e.at, e.flow, e.version) for e in published if isinstance(e, ev.FlowPublished)]
-
-
-def version_at(versions: list[tuple[float, str, int]], flow: str, at: float) -> int:
-    """The version of `flow` live at `at` (0: the project's own file)."""
-    live = 0
-    for published_at, name, version in versions:
-        if name == flow and published_at <= at:
-            live = version
-    return live
-
-
-def call_document(
-    kind: str, trigger: Envelope, history: Iterable[Envelope], versions: list[tuple[float, str, int]]
-) -> dict[str, Any]:
+def call_document(kind: str, trigger: Envelope, history: Iterable[Envelope]) -> dict[str, Any]:
     """The `kind` document (call.ended / call.wrapped_up) of the trigger's call, from its logged
     envelopes in log order; later events are left out, except the wrap-up's own follow-up."""
     call_id = str(getattr(trigger.event, "call_id", ""))
@@ -57,7 +41,7 @@ def call_document(
         "type": kind,
         "server": trigger.server,
         "seq": trigger.seq,
-        "call": fold.call(versions),
+        "call": fold.call(),
         "customer": fold.customer,
         "path": fold.path(),
         "wrap_up": fold.wrap_up,
@@ -70,7 +54,8 @@ class _Fold:
     def __init__(self, call_id: str) -> None:
         self.call_id = call_id
         self.c: dict[str, Any] = {
-            "id": call_id, "caller_id": None, "dialed": None, "arrived_at": None, "queue": None,
+            "id": call_id, "caller_id": None, "dialed": None, "flow_version": None, "arrived_at": None,
+            "queue": None,
             "queued_at": None, "agent_id": None, "answered_at": None, "wait": None, "talk_time": None,
             "ended_at": None, "ended_how": None, "duration": None, "outcome": None, "recordings": [],
             "transfers": [], "voicemail": None,
@@ -87,7 +72,7 @@ class _Fold:
         c = self.c
         match e:
             case ev.CallArrived():
-                c.update(caller_id=e.caller_id, dialed=e.dialed, arrived_at=e.at)
+                c.update(caller_id=e.caller_id, dialed=e.dialed, arrived_at=e.at, flow_version=e.flow_version)
                 self.flow = e.flow
             case ev.NodeEntered():
                 self.nodes.append({"flow": e.flow, "node": e.node, "type": e.node_type, "at": e.at})
@@ -126,11 +111,9 @@ class _Fold:
         if self.wrap_up is not None:
             self.wrap_up["follow_up"] = {"id": e.follow_up_id, "due_at": e.due_at, "note": e.note}
 
-    def call(self, versions: list[tuple[float, str, int]]) -> dict[str, Any]:
+    def call(self) -> dict[str, Any]:
         c = dict(self.c)
         c["flow"] = self.flow
-        arrived = c["arrived_at"]
-        c["flow_version"] = version_at(versions, self.flow, arrived) if self.flow and arrived else None
         c["outcome"] = self._outcome()
         return c
 

@@ -34,7 +34,7 @@ from alur.config.project import WebhookSettings
 from alur.core.codec import envelope_to_dict
 from alur.core.envelope import Envelope
 from alur.core.errors import AlurError
-from alur.integrations.call_documents import CALL_DOCUMENTS, TRIGGERS, call_document, flow_versions
+from alur.integrations.call_documents import CALL_DOCUMENTS, TRIGGERS, call_document
 
 log = logging.getLogger("alur.webhooks")
 
@@ -183,7 +183,6 @@ class Webhooks:
     def _rows(self, triggers: list[Envelope], floors: dict[str, int]) -> list[dict[str, Any]]:
         """The deliveries these events make (blocking: reads the log)."""
         store = self._center.store
-        versions: list[tuple[float, str, int]] | None = None
         histories: dict[str, list[Envelope]] = {}
         rows = []
         for envelope in triggers:
@@ -197,13 +196,9 @@ class Webhooks:
                     rows.append(_row(hook, event.KIND, envelope, envelope_to_dict(envelope), call_id,
                                      getattr(event, "queue", None)))  # fmt: skip
                 if document in hook.documents and call_id is not None:
-                    if versions is None:
-                        versions = flow_versions(
-                            e.event for _r, e in store.envelopes(kinds=["flow.published"])
-                        )
                     if call_id not in histories:
                         histories[call_id] = [e for _r, e in store.envelopes(call_id=call_id)]
-                    body = call_document(document, envelope, histories[call_id], versions)
+                    body = call_document(document, envelope, histories[call_id])
                     rows.append(_row(hook, document, envelope, body, call_id, body["call"]["queue"]))
         return rows
 
