@@ -124,7 +124,7 @@ start: menu
 nodes:
   menu:
     type: menu
-    prompt: {en: "Say billing or support.", id: "Sebutkan tagihan atau bantuan."}
+    prompt: {en: "{speech_prompt}", id: "Sebutkan tagihan atau bantuan."}
     input: [dtmf, speech]
     timeout: {speech_timeout}
     retries: 0
@@ -235,6 +235,7 @@ def make_project(
     cpu: int = 90,
     calendars: dict[str, str] | None = None,
     speech_timeout: float = 4,
+    speech_prompt: str = "Say billing or support.",
 ) -> Path:
     for d in ("flows", "queues", "agents", "calendars"):
         (root / d).mkdir(parents=True, exist_ok=True)
@@ -245,7 +246,8 @@ def make_project(
         SUPPORT.replace("{alice}", str(alice)).replace("{bob}", str(bob)).replace("{web}", str(web))
     )
     (root / "flows" / "after_hours.yaml").write_text(AFTER_HOURS)
-    (root / "flows" / "speech.yaml").write_text(SPEECH.replace("{speech_timeout}", str(speech_timeout)))
+    speech = SPEECH.replace("{speech_timeout}", str(speech_timeout)).replace("{speech_prompt}", speech_prompt)
+    (root / "flows" / "speech.yaml").write_text(speech)
     (root / "flows" / "speech_id.yaml").write_text(SPEECH_ID)
     (root / "flows" / "crm.yaml").write_text(CRM.replace("{web}", str(web)))
     (root / "calendars" / "closed.yaml").write_text(CALENDAR)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import os
 import socket
@@ -121,7 +122,7 @@ def audio_and_dtmf_pcap(
 
 def spoken(workdir: Path, text: str, voice: str = "en") -> bytes:
     """`text` said by espeak-ng, as a phone sends it: G.711 u-law at 8 kHz (converted by sox)."""
-    wav = workdir / f"say-{voice}-{'_'.join(text.split())}.wav"
+    wav = workdir / f"say-{voice}-{hashlib.sha1(text.encode()).hexdigest()[:12]}.wav"
     mulaw = wav.with_suffix(".ul")
     subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), text], check=True)
     subprocess.run(["sox", str(wav), "-t", "ul", "-r", "8000", "-c", "1", str(mulaw)], check=True)

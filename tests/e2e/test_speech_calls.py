@@ -86,3 +86,23 @@ async def test_silence_and_an_unknown_word_take_the_timeout_and_invalid_paths(
     assert goodbye in [p.prompt for p in kinds(ev, PromptPlayed)]
     assert not kinds(ev, CallQueued)
     assert kinds(ev, CallEnded)[0].how != "caller_hangup"
+
+
+async def test_speaking_over_the_menu_prompt_stops_it_and_chooses(env: Env, tmp_path: Path) -> None:
+    long_prompt = (
+        "Welcome to the support line. For billing, say billing. For technical support, say technical "
+        "support. You may also press a key at any time."
+    )
+    prompt_seconds = len(spoken(tmp_path, long_prompt)) / 8000
+    server = await env.start(speech_prompt=long_prompt)
+    said = [(0.8, "billing", "en")]  # while the prompt plays
+    caller = await call(env, tmp_path, number="400", said=said, talk_ms=6000, wait_bye=False)
+    assert caller.ok, caller.errors or caller.stderr
+    await server.settle()
+    ev = server.events
+    (heard,) = kinds(ev, SpeechRecognized)
+    assert (heard.text, heard.option) == ("billing", "1"), heard
+    assert [q.queue for q in kinds(ev, CallQueued)] == ["billing"]
+    (menu_prompt,) = [p for p in kinds(ev, PromptPlayed) if p.prompt == long_prompt]
+    assert prompt_seconds > 7
+    assert heard.at - menu_prompt.at < 4.0  # the prompt stopped: speech ended ~2 s in, not after it
