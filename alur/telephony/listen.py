@@ -25,7 +25,8 @@ VOICE_LEVEL = 400.0  # mean absolute amplitude above which a frame is voice
 SPEECH_STARTS = 3  # voiced frames in a row that start an utterance (60 ms)
 PRE_ROLL = 10  # frames kept before the voiced ones (200 ms): the soft start of a word
 END_SILENCE = 0.7  # seconds of quiet that end it
-MAX_UTTERANCE = 6.0
+MAX_UTTERANCE = 6.0  # a menu choice
+MAX_FREE_UTTERANCE = 15.0  # free speech: a name, the reason for the call
 POLL = 0.05
 
 
@@ -101,7 +102,8 @@ async def listen(
     """An utterance recognised ('speech' / 'no_match'), a timeout with no voice, or None when the
     caller pressed a key instead (the caller reads the digits then). `listening`: the one started
     during the prompt, whose speech may already have begun."""
-    heard = await hear(channel, recognizer, grammar, timeout, listening)
+    longest = MAX_UTTERANCE if grammar.phrases else MAX_FREE_UTTERANCE
+    heard = await hear(channel, recognizer, grammar, timeout, listening, max_utterance=longest)
     if heard is None or isinstance(heard, DigitsResult):
         return heard
     option = grammar.option(heard.text) if heard.confidence >= grammar.confidence else None
@@ -122,6 +124,7 @@ async def hear(
     """What the caller said (the recogniser's answer), a timeout, or None for a key pressed first."""
     listening = listening or Listening(channel.media, max_utterance=max_utterance)
     detector = listening.detector
+    detector.max_utterance = max_utterance
     started = time.monotonic()
     try:
         while True:
