@@ -108,7 +108,10 @@ class Channel(Protocol):
     caller_id: str
     dialed: str
 
-    async def play(self, prompt: Prompt, *, barge_in: bool = True) -> None: ...
+    async def play(self, prompt: Prompt, *, barge_in: bool = True, listen: bool = False) -> None:
+        """`listen`: a speech menu's prompt; a channel that hears speech stops it when the caller
+        starts speaking, and the next `collect_digits(speech=...)` recognises what they say."""
+        ...
 
     async def collect_digits(
         self,

@@ -344,7 +344,9 @@ class CallbackFailed(Event):
 @dataclass(frozen=True, slots=True)
 class SurveyAnswered(Event):
     """One answer of a post-call survey, logged as soon as it is given (a caller who hangs up
-    mid-survey keeps the answers before); `agent_id` and `queue` are those of the call it rates."""
+    mid-survey keeps the answers before); `agent_id` and `queue` are those of the call it rates.
+    It carries all a CRM needs without looking up the call: who answered (`caller_id`, the
+    authenticated `customer_id`), how (`via`) and, for a spoken answer, the words heard (`said`)."""
 
     KIND: ClassVar[str] = "survey.answered"
     VERSION: ClassVar[int] = 1
@@ -357,6 +359,9 @@ class SurveyAnswered(Event):
     agent_id: str | None
     queue: str | None
     via: str = "dtmf"  # "dtmf" | "speech"
+    caller_id: str | None = None
+    customer_id: str | None = None  # once the caller authenticated
+    said: str = ""  # what the recogniser heard, for a spoken answer
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,7 +176,7 @@ class Call:
             self._vars_version += 1
         self.log(VariableSet(self.now(), self.call_id, name, value))
 
-    async def play(self, spec: PromptSpec | None, *, barge_in: bool = True) -> None:
+    async def play(self, spec: PromptSpec | None, *, barge_in: bool = True, listen: bool = False) -> None:
         if spec is None:
             return
         prompt = spec.resolve(self)
@@ -184,7 +184,10 @@ class Call:
         self.prompts.append(text)
         runner = self.runner
         runner.log(_prompt_played(runner.clock.now(), self.call_id, self.node_id, text, prompt.language))
-        await self.channel.play(prompt, barge_in=barge_in)
+        if listen:
+            await self.channel.play(prompt, barge_in=barge_in, listen=True)
+        else:
+            await self.channel.play(prompt, barge_in=barge_in)
 
     async def announce(self, announcement: str, *, barge_in: bool = True, **values: int | str) -> None:
         """Play one of the system's announcements (`alur.core.announcements`) in the call's language."""

@@ -4,8 +4,8 @@
 - `PocketSphinxRecognizer`, the embedded default: offline, from pip (its wheel ships a US English
   model). It searches a grammar of the menu's phrases only; words the English dictionary lacks
   (Indonesian "tagihan", "satu") get pronunciations from their spelling, which Indonesian writes
-  almost phonetically. Its confidence compares the grammar's best path with a free phone loop over
-  the same audio: a caller who says something outside the grammar fits the loop better.
+  almost phonetically. Free speech (a grammar with no phrases) is searched with the wheel's English
+  language model: English only; Indonesian free speech needs Vosk or the HTTP service.
 - `VoskRecognizer`: a Vosk model directory the project provides (`pip install vosk`).
 - `HttpRecognizer`: a speech service the project runs (e.g. its own Whisper server): POST a WAV,
   get `{"text": ..., "confidence": ...}` back.
@@ -110,6 +110,7 @@ class PocketSphinxRecognizer:
             loglevel="FATAL",
         )
         self._decoder.add_allphone_file("_phones", str(model / "en-us-phone.lm.bin"))
+        self._decoder.add_lm_file("_free", str(model / "en-us.lm.bin"))
         self._searches: dict[tuple[str, ...], str] = {}
         self._lock = threading.Lock()  # one decoder: one utterance at a time
 
@@ -138,9 +139,11 @@ class PocketSphinxRecognizer:
 
     def recognize(self, pcm: bytes, grammar: SpeechGrammar) -> Recognition:
         pcm = trim_silence(pcm)
-        if not grammar.phrases or len(pcm) < 3200:  # less than 0.2 s is no word
+        if len(pcm) < 3200:  # less than 0.2 s is no word
             return Recognition("", 0.0)
         wide = to_16k(pcm)
+        if not grammar.phrases:
+            return self._free(wide, grammar.language)
         with self._lock:
             text, fit = self._decode(self._search(grammar), wide)
             _, loop_fit = self._decode("_phones", wide)
@@ -149,6 +152,18 @@ class PocketSphinxRecognizer:
         # per-frame path scores: the grammar's best path against any sequence of phones
         confidence = min(1.0, max(0.0, 0.5 + 5.0 * (fit - loop_fit)))
         return Recognition(text, confidence)
+
+    def _free(self, wide: bytes, language: str) -> Recognition:
+        """Free speech with the English language model (another language would come out as English
+        words that were never said: nothing, rather)."""
+        if language.split("-")[0] != "en":
+            return Recognition("", 0.0)
+        with self._lock:
+            self._decode("_free", wide)
+            hyp = self._decoder.hyp()
+        if hyp is None or not hyp.hypstr:
+            return Recognition("", 0.0)
+        return Recognition(hyp.hypstr, float(hyp.prob))  # the language model search's posterior
 
 
 class VoskRecognizer:
@@ -165,8 +180,11 @@ class VoskRecognizer:
         self._model = vosk.Model(str(model_dir))
 
     def recognize(self, pcm: bytes, grammar: SpeechGrammar) -> Recognition:
-        phrases = [p.lower() for p, _ in grammar.phrases] + ["[unk]"]
-        rec = self._vosk.KaldiRecognizer(self._model, 8000, json.dumps(phrases))
+        if grammar.phrases:
+            phrases = [p.lower() for p, _ in grammar.phrases] + ["[unk]"]
+            rec = self._vosk.KaldiRecognizer(self._model, 8000, json.dumps(phrases))
+        else:  # free speech: the model's own vocabulary
+            rec = self._vosk.KaldiRecognizer(self._model, 8000)
         rec.SetWords(True)
         rec.AcceptWaveform(pcm)
         result = json.loads(rec.FinalResult())

@@ -3,7 +3,8 @@
 Every wait races the caller's hang-up: when the caller goes (BYE, CANCEL, or silence for longer than
 `silence_timeout`), the pending method raises `CallerHungUp` and the interpreter ends the call.
 Digits (RFC 4733 or SIP INFO) are buffered, so digits pressed during a prompt reach the next
-`collect_digits` (barge-in).
+`collect_digits` (barge-in). A prompt played with `listen=True` (a menu that takes speech) also
+stops when the caller starts speaking, and the next `collect_digits` recognises what they say.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from alur.core.errors import CallerHungUp
 from alur.integrations.speech import Recognizer
 from alur.media.prompts import BEEP, PromptError, PromptLibrary, level, write_wav
 from alur.media.rtp import Playout, RtpStream
-from alur.telephony.listen import listen
+from alur.telephony.listen import Listening, listen
 from alur.telephony.sip.sdp import SdpError, answer_params, build_answer
 from alur.telephony.sip.server_call import ServerCall
 
@@ -83,6 +84,7 @@ class SipChannel:
         self.digits: deque[str] = deque()
         self._digit_event = asyncio.Event()
         self.connected_to: str | None = None  # agent or number while bridged
+        self.listening: Listening | None = None  # speech watched since a prompt, for the next collect
         self._watchdog: asyncio.Task[None] | None = None
         self.on_finished: Callable[[SipChannel], None] = lambda ch: None
         self.stats: dict[str, int] = {"agent_rtp_in": 0, "agent_rtp_out": 0}
@@ -171,13 +173,21 @@ class SipChannel:
 
     # --- Channel -----------------------------------------------------------------------------------
 
-    async def play(self, prompt: Prompt, *, barge_in: bool = True) -> None:
+    async def play(self, prompt: Prompt, *, barge_in: bool = True, listen: bool = False) -> None:
         if self.hung_up.is_set():
             raise CallerHungUp()
+        self._stop_listening()
         if barge_in and self.digits:
             return
+        if listen and barge_in and self.recognizer is not None:
+            self.listening = Listening(self.media)
         frames = await self.race(self.frames(prompt))
         await self.play_frames(frames, barge_in=barge_in)
+
+    def _stop_listening(self) -> None:
+        if self.listening is not None:
+            self.listening.stop()
+            self.listening = None
 
     async def play_frames(
         self, frames: list[bytes] | Playout, *, barge_in: bool = False, loop: bool = False
@@ -189,6 +199,8 @@ class SipChannel:
             if self.digits:
                 self._digit_event.set()
             waits.add(asyncio.ensure_future(self._digit_event.wait()))
+            if self.listening is not None:
+                waits.add(asyncio.ensure_future(self.listening.voice()))
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -206,10 +218,13 @@ class SipChannel:
         terminator: str | None = "#",
         speech: SpeechGrammar | None = None,
     ) -> DigitsResult:
+        listening, self.listening = self.listening, None
         if speech is not None and self.recognizer is not None and not self.digits:
-            heard = await self.race(listen(self, speech, self.recognizer, timeout))
+            heard = await self.race(listen(self, speech, self.recognizer, timeout, listening))
             if heard is not None:
                 return heard
+        elif listening is not None:
+            listening.stop()
         got = ""
         wait = timeout
         while True:
@@ -227,6 +242,7 @@ class SipChannel:
         """Record the caller until max_seconds, `silence_timeout` of quiet, '#', or hang-up."""
         if self.hung_up.is_set():
             raise CallerHungUp()
+        self._stop_listening()
         if beep:
             await self.play_frames(self.prompts.tone_frames("beep", BEEP, self.media.codec))
         self.digits.clear()

@@ -288,7 +288,7 @@ class SimChannel:
 
     # --- the Channel protocol --------------------------------------------------------------------
 
-    async def play(self, prompt: Prompt, *, barge_in: bool = True) -> None:
+    async def play(self, prompt: Prompt, *, barge_in: bool = True, listen: bool = False) -> None:
         self.played.append(prompt)
         seconds = self.prompt_seconds(prompt)
         barge = self._barge if self._buffered is None else None

@@ -18,6 +18,8 @@ numbers:
   "100": support
   "200": after_hours
   "300": crm
+  "400": speech
+  "401": speech_id
 server:
   silence_timeout: {silence}
   trunk: "sip:127.0.0.1:{trunk}"
@@ -116,6 +118,53 @@ nodes:
     prompt: "Goodbye."
 """
 
+SPEECH = """\
+flow: speech
+start: menu
+nodes:
+  menu:
+    type: menu
+    prompt: {en: "{speech_prompt}", id: "Sebutkan tagihan atau bantuan."}
+    input: [dtmf, speech]
+    timeout: {speech_timeout}
+    retries: 0
+    options:
+      "1": {next: billing, phrases: {en: [billing], id: [tagihan]}}
+      "2": {next: queue, phrases: {en: [technical support], id: [bantuan teknis]}}
+    on_timeout: silent
+    fail: unknown
+  billing:
+    type: queue
+    queue: billing
+    announce_every: 2
+    fail: bye
+  queue:
+    type: queue
+    queue: support
+    fail: bye
+  silent:
+    type: hangup
+    prompt: "Nothing heard."
+  unknown:
+    type: hangup
+    prompt: "Not understood."
+  bye:
+    type: hangup
+"""
+
+SPEECH_ID = """\
+flow: speech_id
+start: indonesian
+nodes:
+  indonesian:
+    type: set
+    vars: {language: id}
+    next: menu
+  menu:
+    type: goto_flow
+    flow: speech
+"""
+
 AFTER_HOURS = """\
 flow: after_hours
 start: hours
@@ -185,6 +234,8 @@ def make_project(
     lag_ms: int = 100,
     cpu: int = 90,
     calendars: dict[str, str] | None = None,
+    speech_timeout: float = 4,
+    speech_prompt: str = "Say billing or support.",
 ) -> Path:
     for d in ("flows", "queues", "agents", "calendars"):
         (root / d).mkdir(parents=True, exist_ok=True)
@@ -195,6 +246,9 @@ def make_project(
         SUPPORT.replace("{alice}", str(alice)).replace("{bob}", str(bob)).replace("{web}", str(web))
     )
     (root / "flows" / "after_hours.yaml").write_text(AFTER_HOURS)
+    speech = SPEECH.replace("{speech_timeout}", str(speech_timeout)).replace("{speech_prompt}", speech_prompt)
+    (root / "flows" / "speech.yaml").write_text(speech)
+    (root / "flows" / "speech_id.yaml").write_text(SPEECH_ID)
     (root / "flows" / "crm.yaml").write_text(CRM.replace("{web}", str(web)))
     (root / "calendars" / "closed.yaml").write_text(CALENDAR)
     for name, text in (calendars or {}).items():
@@ -207,6 +261,11 @@ def make_project(
             wrap_up=wrap_up,
             queue_extra=queue_extra,
         )
+    )
+    (root / "queues" / "billing.yaml").write_text(
+        QUEUE.format(
+            ring_timeout=ring_timeout, max_wait=max_wait, strategy=strategy, wrap_up=wrap_up, queue_extra=""
+        ).replace("name: support", "name: billing")
     )
     (root / "agents" / "agents.yaml").write_text(AGENTS.format(alice=alice, bob=bob))
     return root

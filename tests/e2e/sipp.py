@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import os
 import socket
 import struct
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,6 +117,31 @@ def audio_and_dtmf_pcap(
             packets.append((t + k * 0.02, _rtp(dtmf_pt, seq, ts, payload, marker=int(k == 0), ssrc=ssrc)))
             seq += 1
     packets.sort(key=lambda p: p[0])
+    return write_pcap(path, packets)
+
+
+def spoken(workdir: Path, text: str, voice: str = "en") -> bytes:
+    """`text` said by espeak-ng, as a phone sends it: G.711 u-law at 8 kHz (converted by sox)."""
+    wav = workdir / f"say-{voice}-{hashlib.sha1(text.encode()).hexdigest()[:12]}.wav"
+    mulaw = wav.with_suffix(".ul")
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), text], check=True)
+    subprocess.run(["sox", str(wav), "-t", "ul", "-r", "8000", "-c", "1", str(mulaw)], check=True)
+    return mulaw.read_bytes()
+
+
+def speech_pcap(path: Path, *, seconds: float, speech: list[tuple[float, bytes]], ssrc: int = 0x1234) -> Path:
+    """`seconds` of RTP (PCMU, 20 ms) from a caller who is quiet but for each u-law clip of `speech`,
+    starting at its time."""
+    n = int(seconds / 0.02)
+    audio = bytearray(b"\xff" * (n * 160))  # u-law silence
+    for at, clip in speech:
+        start = int(at * 8000)
+        audio[start : start + len(clip)] = clip[: len(audio) - start]
+    del audio[n * 160 :]
+    packets = [
+        (i * 0.02, _rtp(0, i + 1, i * 160, bytes(audio[i * 160 : (i + 1) * 160]), int(i == 0), ssrc))
+        for i in range(n)
+    ]
     return write_pcap(path, packets)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flowkit import TUESDAY_10, flow, project_from, run_call
 
-from alur.core.events import PromptPlayed, SurveyAnswered
+from alur.core.events import PromptPlayed, SpeechRecognized, SurveyAnswered
 from alur.metrics.kpis import kpis_of
-from alur.testing.channel import Press, ScriptedQueue, Silence
+from alur.testing.channel import Press, Say, ScriptedQueue, Silence
 
 SURVEY = flow(
     """
@@ -69,3 +69,25 @@ def test_survey_speaks_the_callers_language(tmp_path):
         "Mohon tetap di saluran untuk survei singkat tentang panggilan Anda.",
     )
     assert answers(run) == [("satisfaction", 3, "agent", "support"), ("resolved", 2, "agent", "support")]
+
+
+def test_spoken_scores_in_english_and_indonesian_carry_what_a_crm_needs(tmp_path):
+    spoken = SURVEY.replace("    timeout: 5\n", "    timeout: 5\n    input: [dtmf, speech]\n")
+    run = run_call(project_from(tmp_path / "en", spoken), [Say("four"), Say("pizza"), Press("1")])
+    got = [(a.question, a.score, a.via, a.said, a.caller_id) for a in run.kinds(SurveyAnswered)]
+    assert got == [
+        ("satisfaction", 4, "speech", "four", "+628100"),
+        ("resolved", 1, "dtmf", "", "+628100"),
+    ]
+    assert [s.option for s in run.kinds(SpeechRecognized)] == ["4", None]  # "pizza" is asked again
+    indonesian = project_from(tmp_path / "id", spoken.replace("language: en", "language: id"))
+    run = run_call(indonesian, [Say("lima"), Say("tiga"), Say("dua")])
+    got = [(a.question, a.score, a.via, a.said) for a in run.kinds(SurveyAnswered)]
+    # "tiga" (3) is off the yes/no scale of the second question: asked again, "dua" is 2
+    assert got == [("satisfaction", 5, "speech", "lima"), ("resolved", 2, "speech", "dua")]
+
+
+def test_a_survey_that_takes_keys_only_does_not_listen(tmp_path):
+    run = run_call(project_from(tmp_path, SURVEY), [Say("four"), Press("4"), Press("2")])
+    assert answers(run) == [("satisfaction", 4, "agent", "support"), ("resolved", 2, "agent", "support")]
+    assert not run.kinds(SpeechRecognized)

@@ -86,3 +86,13 @@ def test_phrase_matching_and_bad_settings() -> None:
         LazyRecognizer({"recognizer": "whisper"})
     with pytest.raises(SpeechError, match="needs 'model_dir'"):
         LazyRecognizer({"recognizer": "vosk"})
+
+
+@needs_tools
+def test_free_speech_uses_the_english_language_model_and_nothing_for_other_languages(
+    recognizer, tmp_path
+) -> None:
+    free_en, free_id = SpeechGrammar((), "en"), SpeechGrammar((), "id")
+    heard = recognizer.recognize(speak(tmp_path, "my internet is down"), free_en)
+    assert heard.text and 0.0 <= heard.confidence <= 1.0  # words of the model's vocabulary
+    assert recognizer.recognize(speak(tmp_path, "internet mati", "id"), free_id).text == ""

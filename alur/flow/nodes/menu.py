@@ -131,8 +131,8 @@ class MenuNode(NodeBase):
         tries = 0
         terminator = "#" if self._max > 1 and not any("#" in k for k in self.options) else None
         while True:
-            await call.play(self.prompt)
             grammar = self.grammar(call.language)
+            await call.play(self.prompt, listen=grammar is not None)  # speaking stops the prompt
             if grammar is None:  # keys only: any Channel, also one that cannot listen for speech
                 result = await call.channel.collect_digits(
                     self._max,

@@ -1,8 +1,10 @@
 """`survey`: a short post-call survey (1 to 5 questions, each answered with a key on a 1..scale
 scale), typically the queue's `answered` target so it runs once the agent hangs up.
 
-Every answer is logged at once as `SurveyAnswered` with the agent and queue of the call it rates, so a
-caller who hangs up mid-survey keeps the answers given; the reports count them per agent and queue.
+Every answer is logged at once as `SurveyAnswered` with the agent and queue of the call it rates, the
+caller and customer, and how it was given (key or speech, with the words heard), so a caller who
+hangs up mid-survey keeps the answers given; the reports count them per agent and queue, and a CRM
+webhook gets all it needs from the one event.
 
     survey:
       type: survey
@@ -15,6 +17,7 @@ caller who hangs up mid-survey keeps the answers given; the reports count them p
           scale: 2
       timeout: 6
       retries: 1                 # asks again once after silence or a key off the scale
+      input: [dtmf, speech]      # also a spoken score: "one".."five", "satu".."lima" (default: keys)
       next: goodbye              # after the last question (the built-in thanks is said first)
 """
 
@@ -24,11 +27,29 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alur.core.events import DigitsCollected, SurveyAnswered
+from alur.core.channel import DigitsResult, SpeechGrammar
+from alur.core.events import DigitsCollected, SpeechRecognized, SurveyAnswered
 from alur.flow.model import NODE_ID, NodeBase, PromptSpec
 
 if TYPE_CHECKING:
     from alur.flow.call import Call
+
+
+#: spoken scores, per language: the n-th word is n
+NUMBER_WORDS = {
+    "en": ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+    "id": ("satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"),
+}
+
+
+def score_grammar(scale: int, language: str) -> SpeechGrammar:
+    """The words for 1..scale in the call's language (English when Alur knows none for it)."""
+    words = NUMBER_WORDS.get(language.split("-")[0], NUMBER_WORDS["en"])
+    return SpeechGrammar(tuple((w, str(i + 1)) for i, w in enumerate(words[:scale])), language, 0.3)
+
+
+def _keys_only() -> list[Literal["dtmf", "speech"]]:
+    return ["dtmf"]
 
 
 class SurveyQuestion(BaseModel):
@@ -46,6 +67,8 @@ class SurveyNode(NodeBase):
     retries: int = Field(1, ge=0, le=5)
     thanks: PromptSpec | bool = True
     next: str | None = None
+    input: list[Literal["dtmf", "speech"]] = Field(default_factory=_keys_only, min_length=1)
+    confidence: float = Field(0.3, ge=0, le=1)  # a spoken score less sure than this is not taken
 
     can_end = True
 
@@ -74,34 +97,58 @@ class SurveyNode(NodeBase):
         outcome = call.queue_outcome
         agent_id = getattr(outcome, "agent_id", None)
         queue = call.queue_request.queue if call.queue_request is not None else None
+        customer_id = call.vars.get("customer_id", call.customer.get("id"))
         for question in self.questions:
-            score = await self._ask(call, question)
-            if score is not None:
+            answer = await self._ask(call, question)
+            if answer is not None:
                 call.log(
                     SurveyAnswered(
                         call.now(),
                         call.call_id,
                         call.node_id,
                         question.id,
-                        str(score),
-                        score,
+                        answer.digits,
+                        int(answer.digits),
                         agent_id,
                         queue,
+                        "speech" if answer.ended_by == "speech" else "dtmf",
+                        call.channel.caller_id,
+                        None if customer_id is None else str(customer_id),
+                        answer.speech,
                     )
                 )
         await _say(call, self.thanks, "survey.thanks")
         return self.next
 
-    async def _ask(self, call: Call, question: SurveyQuestion) -> int | None:
-        """The caller's score for one question, or None after the tries run out."""
+    async def _ask(self, call: Call, question: SurveyQuestion) -> DigitsResult | None:
+        """The caller's answer to one question (a key or a spoken score), or None after the tries
+        run out."""
+        grammar = None
+        if "speech" in self.input:
+            words = score_grammar(question.scale, call.language)
+            grammar = SpeechGrammar(words.phrases, words.language, self.confidence)
         for _ in range(self.retries + 1):
-            await call.play(question.prompt)
-            result = await call.channel.collect_digits(
-                1, timeout=self.timeout, inter_digit_timeout=self.timeout, terminator=None
-            )
-            call.log(DigitsCollected(call.now(), call.call_id, call.node_id, result.digits, result.ended_by))
+            await call.play(question.prompt, listen=grammar is not None)
+            if grammar is None:
+                result = await call.channel.collect_digits(
+                    1, timeout=self.timeout, inter_digit_timeout=self.timeout, terminator=None
+                )
+            else:
+                result = await call.channel.collect_digits(
+                    1, timeout=self.timeout, inter_digit_timeout=self.timeout, terminator=None, speech=grammar
+                )
+            now = call.now()
+            if result.ended_by in ("speech", "no_match"):
+                option = result.digits or None
+                call.log(
+                    SpeechRecognized(
+                        now, call.call_id, call.node_id, result.speech, result.confidence, option
+                    )
+                )
+            else:
+                call.log(DigitsCollected(now, call.call_id, call.node_id, result.digits, result.ended_by))
             if result.digits.isdigit() and 1 <= int(result.digits) <= question.scale:
-                return int(result.digits)
+                return result
             await call.announce("system.no_input" if not result.digits else "system.invalid")
         return None
 
