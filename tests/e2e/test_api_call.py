@@ -81,7 +81,7 @@ async def test_a_sipp_call_accepted_and_wrapped_up_through_the_api(tmp_path: Pat
     with (root / "alur.yaml").open("a") as config:
         config.write(
             f"webhooks:\n  - url: http://127.0.0.1:{crm}/hook\n"
-            f"    events: [call.ended, agent.disposition]\n    secret: {SECRET}\n"
+            f"    calls: [ended, wrapped_up]\n    secret: {SECRET}\n"
         )
     db = tmp_path / "events.db"
     agent = token(db, root, "--role", "agent", "--agent", "alice")
@@ -161,15 +161,23 @@ async def test_a_sipp_call_accepted_and_wrapped_up_through_the_api(tmp_path: Pat
         assert again["first_contact_resolution"] == {"resolved": 0, "handled": 1, "rate": 0.0}
 
         async def hooked() -> Any:
-            kinds = [json.loads(body)["kind"] for _headers, body in Crm.posts]
-            return kinds if {"call.ended", "agent.disposition"} <= set(kinds) else None
+            kinds = [json.loads(body)["type"] for _headers, body in Crm.posts]
+            return kinds if kinds.count("call.ended") == 2 and "call.wrapped_up" in kinds else None
 
         await until(hooked, "the CRM's webhook posts")
         for headers, body in Crm.posts:
             expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
             assert headers["X-Alur-Signature"] == expected
-        dispositions = [json.loads(b) for _h, b in Crm.posts if json.loads(b)["kind"] == "agent.disposition"]
-        assert dispositions[0]["fields"]["code"] == "paid"
+        [record] = [json.loads(b) for _h, b in Crm.posts if json.loads(b)["type"] == "call.wrapped_up"]
+        call = record["call"]
+        assert (call["agent_id"], call["queue"], call["outcome"], call["flow_version"]) == (
+            "alice",
+            "support",
+            "answered",
+            0,
+        )
+        assert (record["wrap_up"]["disposition"], record["wrap_up"]["notes"]) == ("paid", "card updated")
+        assert [c["option"] for c in record["path"]["choices"]] == ["1"]
     finally:
         await as_agent.aclose()
         await as_boss.aclose()
