@@ -9,13 +9,11 @@ import cel
 
 from alur.core.channel import Channel, QueueRequest
 from alur.core.events import Event, PromptPlayed, VariableSet
-from alur.flow.fastevents import constructor
 
 if TYPE_CHECKING:
     from alur.flow.interpreter import FlowRunner
     from alur.flow.model import Flow, PromptSpec
 
-_prompt_played = constructor(PromptPlayed)
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -183,7 +181,7 @@ class Call:
         text = prompt.file or prompt.text or ""  # Prompt.describe(), inlined: every prompt of every call
         self.prompts.append(text)
         runner = self.runner
-        runner.log(_prompt_played(runner.clock.now(), self.call_id, self.node_id, text, prompt.language))
+        runner.log(PromptPlayed(runner.clock.now(), self.call_id, self.node_id, text, prompt.language))
         if listen:
             await self.channel.play(prompt, barge_in=barge_in, listen=True)
         else:

@@ -24,15 +24,9 @@ from alur.core.events import CallArrived, CallEnded, Event, NodeEntered
 from alur.flow.calendars import Calendar
 from alur.flow.call import Call
 from alur.flow.expr import ExpressionError
-from alur.flow.fastevents import constructor
 from alur.flow.model import Flow
 from alur.flow.services import BuiltinDirectory, CustomerDirectory, HttpClient, NoHttp
 
-_call_arrived = constructor(CallArrived)
-_node_entered = constructor(NodeEntered)
-_call_ended = constructor(CallEnded)
-
-#: a call that enters this many nodes is stuck in a loop that never waits for the caller
 MAX_STEPS = 1000
 
 
@@ -154,11 +148,7 @@ class FlowRunner:
         call_id = call.call_id
         log, now = self.log, self.clock.now
         started = now()
-        log(
-            _call_arrived(
-                started, call_id, channel.caller_id, channel.dialed, current.name, current.published
-            )
-        )
+        log(CallArrived(started, call_id, channel.caller_id, channel.dialed, current.name, current.published))
         entered: Callable[[str, str, Any], None] | None = getattr(channel, "node_entered", None)
         enter_path = call.path.append
         node_id: str | None = current.start
@@ -175,7 +165,7 @@ class FlowRunner:
                 node = flow_now.nodes[node_id]
                 call.node_id = node_id
                 enter_path((flow_now.name, node_id))
-                log(_node_entered(now(), call_id, flow_now.name, node_id, node.type))
+                log(NodeEntered(now(), call_id, flow_now.name, node_id, node.type))
                 if entered is not None:
                     entered(flow_now.name, node_id, node)
                 node_id = await node.run(call)
@@ -199,7 +189,7 @@ class FlowRunner:
                 pass
         ended = now()
         how = call.ended or "flow_end"
-        log(_call_ended(ended, call_id, how, call.ended_node, call.error or ""))
+        log(CallEnded(ended, call_id, how, call.ended_node, call.error or ""))
         return CallResult(
             call_id,
             call.flow.name,

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from alur.core.channel import Prompt, QueueOutcome, QueueRequest
 from alur.core.tasks import Future
-from alur.flow.fastevents import constructor
 from alur.sim.traffic import IVR_DRAWS
 from alur.testing.channel import Press, Silence, SimChannel
 
@@ -27,7 +26,6 @@ GOLDEN = 0.6180339887498949
 DIGIT_SECONDS = 0.3  # time between key presses of a multi-digit entry
 RECORD_SECONDS = 20.0  # length of a voicemail message a synthetic caller leaves (capped by the node)
 ASKS_DIGITS = frozenset({"menu", "collect", "authenticate"})
-_press = constructor(Press)  # a synthetic caller makes one or two per digit entry
 _SILENCE = Silence()
 _FIELD = re.compile(r"\{customer\.([A-Za-z0-9_]+)\}")
 
@@ -137,11 +135,11 @@ class SimCaller:
         if self.node.type not in ASKS_DIGITS:
             return None
         digits, delay = self._respond(None)
-        return _press(digits, delay, DIGIT_SECONDS, barge_in=self.sim.scenario.ivr.barge_in, terminate=True)
+        return Press(digits, delay, DIGIT_SECONDS, barge_in=self.sim.scenario.ivr.barge_in, terminate=True)
 
     def respond(self, ask: DigitsAsk) -> Response:
         digits, delay = self._respond(ask.max_digits)
-        return _press(digits, delay, DIGIT_SECONDS, terminate=True) if digits else _SILENCE
+        return Press(digits, delay, DIGIT_SECONDS, terminate=True) if digits else _SILENCE
 
     # --- caller behaviour ------------------------------------------------------------------------
 

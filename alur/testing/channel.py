@@ -37,7 +37,6 @@ from alur.core.channel import (
 from alur.core.clock import VirtualClock
 from alur.core.errors import CallerHungUp
 from alur.core.tasks import Future, Task, with_deadline
-from alur.flow.fastevents import constructor
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +98,6 @@ class Say:
 Response = Press | Silence | HangUp | Say
 
 # made once or more per prompt and digit entry of every simulated call: fill the slots directly
-_press = constructor(Press)
-_digits_ask = constructor(DigitsAsk)
 
 
 class CallerBehaviour(Protocol):
@@ -296,11 +293,11 @@ class SimChannel:
         if press is not None:
             if barge_in and press.barge_in and press.digits and press.after < seconds:
                 # the digits cut the prompt short
-                self._buffered = _press(press.digits, 0.0, press.gap, terminate=press.terminate)
+                self._buffered = Press(press.digits, 0.0, press.gap, terminate=press.terminate)
                 await self.sleep(press.after)
                 return
             # the prompt plays to its end; the digits come that much later
-            self._buffered = _press(
+            self._buffered = Press(
                 press.digits, max(0.0, press.after - seconds), press.gap, terminate=press.terminate
             )
         await self.sleep(seconds)
@@ -321,7 +318,7 @@ class SimChannel:
             response, self._buffered = self._buffered, None
         else:
             response = self.caller.respond(
-                _digits_ask(
+                DigitsAsk(
                     self.flow,
                     self.node,
                     self.node_type,

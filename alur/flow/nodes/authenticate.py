@@ -25,15 +25,11 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from alur.core.events import CallerAuthenticated, DigitsCollected
-from alur.flow.fastevents import constructor
 from alur.flow.model import NodeBase, PromptSpec
 from alur.flow.services import DirectoryUnavailable
 
 if TYPE_CHECKING:
     from alur.flow.call import Call
-
-_digits_collected = constructor(DigitsCollected)
-_authenticated = constructor(CallerAuthenticated)
 
 
 class AuthenticateNode(NodeBase):
@@ -79,7 +75,7 @@ class AuthenticateNode(NodeBase):
             max_digits, timeout=self.timeout, inter_digit_timeout=self.inter_digit_timeout, terminator="#"
         )
         call.log(
-            _digits_collected(
+            DigitsCollected(
                 call.now(),
                 call.call_id,
                 call.node_id,
@@ -113,9 +109,9 @@ class AuthenticateNode(NodeBase):
                     record = await call.runner.directory.authenticate(customer_id, pin)
                 except DirectoryUnavailable as error:
                     call.error = error.message
-                    call.log(_authenticated(call.now(), call.call_id, customer_id, False, attempt))
+                    call.log(CallerAuthenticated(call.now(), call.call_id, customer_id, False, attempt))
                     return self.error or self.fail
-            call.log(_authenticated(call.now(), call.call_id, customer_id, record is not None, attempt))
+            call.log(CallerAuthenticated(call.now(), call.call_id, customer_id, record is not None, attempt))
             if record is not None:
                 call.customer = dict(record)
                 call.customer.setdefault("id", customer_id)

@@ -32,15 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from alur.core.channel import SpeechGrammar
 from alur.core.events import DigitsCollected, MenuInputRejected, MenuOptionChosen, SpeechRecognized
-from alur.flow.fastevents import constructor
 from alur.flow.model import NodeBase, PromptSpec
 
 if TYPE_CHECKING:
     from alur.flow.call import Call
-
-_digits_collected = constructor(DigitsCollected)
-_option_chosen = constructor(MenuOptionChosen)
-_input_rejected = constructor(MenuInputRejected)
 
 
 def _keys_only() -> list[Literal["dtmf", "speech"]]:
@@ -157,15 +152,15 @@ class MenuNode(NodeBase):
                     )
                 )
             else:
-                call.log(_digits_collected(now, call.call_id, call.node_id, result.digits, result.ended_by))
+                call.log(DigitsCollected(now, call.call_id, call.node_id, result.digits, result.ended_by))
             route = self._routes.get(result.digits)
             if route is not None:
-                call.log(_option_chosen(now, call.call_id, call.flow.name, call.node_id, result.digits))
+                call.log(MenuOptionChosen(now, call.call_id, call.flow.name, call.node_id, result.digits))
                 if self.variable:
                     call.set_var(self.variable, result.digits)
                 return route.next
             reason = "timeout" if not result.digits and result.ended_by != "no_match" else "invalid"
-            call.log(_input_rejected(now, call.call_id, call.node_id, result.digits, reason))
+            call.log(MenuInputRejected(now, call.call_id, call.node_id, result.digits, reason))
             tries += 1
             if tries > self.retries:
                 if reason == "timeout" and self.on_timeout:
