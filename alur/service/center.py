@@ -36,6 +36,7 @@ from alur.service.devices import Devices
 from alur.service.flows import FlowCatalog
 from alur.service.rebuild import Rebuilt, rebuild
 from alur.service.settings import SettingsCatalog
+from alur.service.snapshots import Snapshots, from_json, to_json
 from alur.service.state import LiveState, PhoneView
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ class ContactCenter:
         self.flows = FlowCatalog(self)
         self.settings = SettingsCatalog(self)
         self.rebuilt = Rebuilt(0, 0, 0)
+        self._snapshot_row = 0  # the log's row the start-up fold reached
         self.restored_phones: list[PhoneView] = []  # registrations from the log, for the SIP adapter
         self._group: asyncio.TaskGroup | None = None
         self._spawned: set[asyncio.Task[Any]] = set()  # adapters' tasks still running
@@ -111,6 +113,8 @@ class ContactCenter:
             state = await asyncio.to_thread(self.read_state)
             self.rebuilt = rebuild(state, self.router, self.clock, self.publish)
             self.restored_phones = list(state.phones.values())
+            kept = from_json(to_json(state))  # folded on from here while the center runs
+            self.spawn(Snapshots(self.store).keep(self._snapshot_row, kept), "state snapshots")
             await self.flows.restore()
         r = self.rebuilt
         self.publish(
@@ -134,11 +138,10 @@ class ContactCenter:
             await group.__aexit__(None, None, None)
 
     def read_state(self) -> LiveState:
-        """The log folded into the live state (blocking: call it off the loop)."""
-        state = LiveState()
-        if self.store is not None:
-            for _row, envelope in self.store.envelopes():
-                state.apply(envelope.event)
+        """The log folded into the live state, from the latest snapshot on (blocking: off the loop)."""
+        if self.store is None:
+            return LiveState()
+        self._snapshot_row, state = Snapshots(self.store).read()
         return state
 
     async def settle(self) -> None:

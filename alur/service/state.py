@@ -75,7 +75,7 @@ class LiveState:
         self.callbacks: dict[str, CallbackView] = {}
         self.phones: dict[str, PhoneView] = {}
         self.last_at = 0.0
-        self._order = 0
+        self.order = 0  # arrival order of queued calls so far
         self._handlers = {
             ev.Escalated: self._escalated,
             ev.CallArrived: self._arrived,
@@ -142,8 +142,8 @@ class LiveState:
     def _queued(self, e: ev.CallQueued) -> None:
         view = self._call(e.call_id, e.at)
         if view.queued is None:  # its place in line counts from the first queue
-            self._order += 1
-            view.order, view.first_queued = self._order, e.at
+            self.order += 1
+            view.order, view.first_queued = self.order, e.at
         view.queued, view.queue, view.priority = e, e.queue, e.priority
         view.waiting = True
 

@@ -85,3 +85,15 @@ webhook_deliveries = Table(
     Index("ix_webhook_deliveries_status_id", "status", "id"),
     Index("ix_webhook_deliveries_trigger", "url", "kind", "trigger_server", "trigger_seq", unique=True),
 )
+
+#: the live state folded from the log through row `through_row` (JSON, `format` says which layout), so
+#: that a start folds only the rows after it; the latest few are kept
+state_snapshots = Table(
+    "state_snapshots",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("through_row", BigInteger, nullable=False),
+    Column("format", Integer, nullable=False),
+    Column("taken_at", Float, nullable=False),
+    Column("state", Text, nullable=False),
+)
