@@ -15,9 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from alur.api.agents import ctx_of
 from alur.api.auth import ADMIN, principal_of, route
 from alur.api.errors import ApiError
-from alur.core.errors import AlurError
+from alur.core.errors import AlurError, Rejected
 from alur.service.flows import FlowRejected
-from alur.service.settings import SettingsRejected
 from alur.web.diagram import flow_svg
 
 
@@ -126,7 +125,7 @@ def register(router: APIRouter) -> None:
         return {"flow": flow, "live_version": catalog.live[flow]}
 
 
-def rejected_error(rejected: FlowRejected | SettingsRejected) -> ApiError:
+def rejected_error(rejected: Rejected) -> ApiError:
     error = ApiError(422, rejected.code, rejected.message, field="body")
     error.problems = rejected.problems  # type: ignore[attr-defined]
     return error

@@ -33,6 +33,18 @@ class ConfigError(AlurError):
         super().__init__(f"{location}: {message}" if location else message, code=code, value=value)
 
 
+class Rejected(AlurError):
+    """An upload (a flow, a queue, an agent) has problems and changed nothing; `problems` lists them
+    as `alur validate` words them."""
+
+    code = "invalid"
+    noun = "upload"
+
+    def __init__(self, problems: list[Any]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the {self.noun}: " + "; ".join(map(str, problems)))
+
+
 class IllegalTransition(AlurError):
     """A state machine was asked for a move its transition table does not allow."""
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import cel
 
 from alur.core.channel import Channel, QueueRequest
-from alur.core.events import Event, PromptPlayed, VariableSet
+from alur.core.events import DigitsCollected, Event, PromptPlayed, SpeechRecognized, VariableSet
 
 if TYPE_CHECKING:
     from alur.flow.interpreter import FlowRunner
@@ -72,6 +72,16 @@ class Call:
 
     def log(self, event: Event) -> None:
         self.runner.log(event)
+
+    def log_input(self, result: Any, option: str | None) -> None:
+        """What the caller gave at this node: words heard (with `option`, the choice they named) or keys."""
+        if result.ended_by in ("speech", "no_match"):
+            heard = SpeechRecognized(
+                self.now(), self.call_id, self.node_id, result.speech, result.confidence, option
+            )
+            self.log(heard)
+        else:
+            self.log(DigitsCollected(self.now(), self.call_id, self.node_id, result.digits, result.ended_by))
 
     def now(self) -> float:
         return self.runner.clock.now()

@@ -18,21 +18,16 @@ from sqlalchemy import func, insert, select
 from alur.config.flows import check_flow_text
 from alur.config.yamlsrc import Problem
 from alur.core import events as ev
-from alur.core.errors import AlurError
+from alur.core.errors import AlurError, Rejected
 from alur.flow.model import Flow
 
 if TYPE_CHECKING:
     from alur.service.center import ContactCenter
 
 
-class FlowRejected(AlurError):
-    """The uploaded flow has problems; `problems` lists them as `alur validate` would."""
-
+class FlowRejected(Rejected):
     code = "flow_invalid"
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the flow: " + "; ".join(map(str, problems)))
+    noun = "flow"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 from alur.config.routing_text import Kind, check_routing_text
 from alur.config.yamlsrc import Problem
 from alur.core import events as ev
-from alur.core.errors import AlurError
+from alur.core.errors import AlurError, Rejected
 from alur.routing.model import AgentConfig, QueueConfig
 
 if TYPE_CHECKING:
@@ -29,14 +29,9 @@ Key = tuple[str, str]  # (kind, name)
 Record = QueueConfig | AgentConfig
 
 
-class SettingsRejected(AlurError):
-    """The record has problems; `problems` lists them as `alur validate` would."""
-
+class SettingsRejected(Rejected):
     code = "settings_invalid"
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the settings: " + "; ".join(map(str, problems)))
+    noun = "settings"
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,19 @@ async def a_call_to_bob(
     return bob, alice, caller
 
 
+async def bob_talking(env: Env, tmp_path: Path, talk: int) -> tuple[Any, str, tuple[Any, Any, Any]]:
+    """Bob on a call (alice paused meanwhile, then ready): the server, the call, and the three sipp
+    tasks (bob, alice, caller) to await at the end."""
+    server = await env.start()
+    server.router.pause("alice")
+    bob_pcap = audio_and_dtmf_pcap(tmp_path / "bob.pcap", audio_seconds=6, ssrc=7)
+    alice_pcap = audio_and_dtmf_pcap(tmp_path / "alice.pcap", audio_seconds=3, ssrc=9)
+    phones = await a_call_to_bob(env, tmp_path, bob_pcap, alice_pcap, talk=talk)
+    await server.until(lambda: "bob" in server.connector.talks)  # bridged: the talk takes commands
+    (call_id,) = list(server.router.connected)
+    return server, call_id, phones
+
+
 async def test_warm_transfer_by_feature_code_ends_with_the_caller_bridged_to_the_colleague(
     env: Env, tmp_path: Path
 ) -> None:
@@ -97,14 +110,8 @@ async def test_consultation_by_service_commands_becomes_a_three_way_conference(
 ) -> None:
     from alur.service import commands as cmd
 
-    server = await env.start()
-    server.router.pause("alice")
-    bob_pcap = audio_and_dtmf_pcap(tmp_path / "bob.pcap", audio_seconds=6, ssrc=7)
-    alice_pcap = audio_and_dtmf_pcap(tmp_path / "alice.pcap", audio_seconds=3, ssrc=9)
-    bob, alice, caller = await a_call_to_bob(env, tmp_path, bob_pcap, alice_pcap, talk=12)
+    server, call_id, (bob, alice, caller) = await bob_talking(env, tmp_path, talk=12)
     router = server.router
-    await server.until(lambda: "bob" in server.connector.talks)  # bridged: the talk takes commands
-    (call_id,) = list(router.connected)
     router.ready("alice")
     server.center.execute(cmd.Consult(call_id, "alice"))
     await server.until(lambda: router.agent_state("alice").value == "busy")
@@ -124,14 +131,8 @@ async def test_blind_transfer_by_service_command_rings_the_colleague(env: Env, t
     """What the desktop's transfer button sends: the caller is handed to alice, bob's part ends."""
     from alur.service import commands as cmd
 
-    server = await env.start()
-    server.router.pause("alice")
-    bob_pcap = audio_and_dtmf_pcap(tmp_path / "bob.pcap", audio_seconds=6, ssrc=7)
-    alice_pcap = audio_and_dtmf_pcap(tmp_path / "alice.pcap", audio_seconds=3, ssrc=9)
-    bob, alice, caller = await a_call_to_bob(env, tmp_path, bob_pcap, alice_pcap, talk=10)
+    server, call_id, (bob, alice, caller) = await bob_talking(env, tmp_path, talk=10)
     router = server.router
-    await server.until(lambda: "bob" in server.connector.talks)
-    (call_id,) = list(router.connected)
     router.ready("alice")
     server.center.execute(cmd.Transfer(call_id, "alice", "agent"))
     await server.until(lambda: "alice" in server.connector.talks)
@@ -153,14 +154,8 @@ async def test_transfer_to_a_queue_puts_the_caller_back_in_line_for_another_agen
     from alur.core.events import Answered, CallQueued
     from alur.service import commands as cmd
 
-    server = await env.start()
-    server.router.pause("alice")
-    bob_pcap = audio_and_dtmf_pcap(tmp_path / "bob.pcap", audio_seconds=6, ssrc=7)
-    alice_pcap = audio_and_dtmf_pcap(tmp_path / "alice.pcap", audio_seconds=3, ssrc=9)
-    bob, alice, caller = await a_call_to_bob(env, tmp_path, bob_pcap, alice_pcap, talk=12)
+    server, call_id, (bob, alice, caller) = await bob_talking(env, tmp_path, talk=12)
     router = server.router
-    await server.until(lambda: "bob" in server.connector.talks)
-    (call_id,) = list(router.connected)
     server.center.execute(cmd.Pause("bob", "after this call"))  # bob stops after this call
     router.ready("alice")
     server.center.execute(cmd.Transfer(call_id, "support", "queue"))

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from alur.core.channel import SpeechGrammar
-from alur.core.events import DigitsCollected, SpeechRecognized
+from alur.core.events import DigitsCollected
 from alur.flow.intents import match_intent
 from alur.flow.model import NODE_ID, NodeBase, PromptSpec
 
@@ -163,15 +163,7 @@ class CollectNode(NodeBase):
             intent, _score = (
                 match_intent(said, self.intents(call.language), self.match) if said else (None, 0)
             )
-            now = call.now()
-            if result.ended_by in ("speech", "no_match"):
-                call.log(
-                    SpeechRecognized(
-                        now, call.call_id, call.node_id, result.speech, result.confidence, intent
-                    )
-                )
-            else:
-                call.log(DigitsCollected(now, call.call_id, call.node_id, result.digits, result.ended_by))
+            call.log_input(result, intent)
             if said:
                 call.set_var(self.variable, said)
                 if self.options:

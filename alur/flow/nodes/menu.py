@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from alur.core.channel import SpeechGrammar
-from alur.core.events import DigitsCollected, MenuInputRejected, MenuOptionChosen, SpeechRecognized
+from alur.core.events import MenuInputRejected, MenuOptionChosen
 from alur.flow.model import NodeBase, PromptSpec
 
 if TYPE_CHECKING:
@@ -143,16 +143,8 @@ class MenuNode(NodeBase):
                     terminator=terminator,
                     speech=grammar,
                 )
+            call.log_input(result, result.digits or None)
             now = call.now()
-            if result.ended_by in ("speech", "no_match"):
-                option = result.digits or None
-                call.log(
-                    SpeechRecognized(
-                        now, call.call_id, call.node_id, result.speech, result.confidence, option
-                    )
-                )
-            else:
-                call.log(DigitsCollected(now, call.call_id, call.node_id, result.digits, result.ended_by))
             route = self._routes.get(result.digits)
             if route is not None:
                 call.log(MenuOptionChosen(now, call.call_id, call.flow.name, call.node_id, result.digits))

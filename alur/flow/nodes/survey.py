@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alur.core.channel import DigitsResult, SpeechGrammar
-from alur.core.events import DigitsCollected, SpeechRecognized, SurveyAnswered
+from alur.core.events import SurveyAnswered
 from alur.flow.model import NODE_ID, NodeBase, PromptSpec
 
 if TYPE_CHECKING:
@@ -137,16 +137,7 @@ class SurveyNode(NodeBase):
                 result = await call.channel.collect_digits(
                     1, timeout=self.timeout, inter_digit_timeout=self.timeout, terminator=None, speech=grammar
                 )
-            now = call.now()
-            if result.ended_by in ("speech", "no_match"):
-                option = result.digits or None
-                call.log(
-                    SpeechRecognized(
-                        now, call.call_id, call.node_id, result.speech, result.confidence, option
-                    )
-                )
-            else:
-                call.log(DigitsCollected(now, call.call_id, call.node_id, result.digits, result.ended_by))
+            call.log_input(result, result.digits or None)
             if result.digits.isdigit() and 1 <= int(result.digits) <= question.scale:
                 return result
             await call.announce("system.no_input" if not result.digits else "system.invalid")
