@@ -15,16 +15,18 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from alur import __version__
-from alur.api import errors
+from alur.api import errors, login
 from alur.api.auth import ALL, TokenCache, principal_of, route
 from alur.api.context import ApiContext
+from alur.api.login import Sessions
 from alur.service.center import ContactCenter
 from alur.store.tokens import TokenRecord
 from alur.web import STATIC
 
 DESCRIPTION = """Agents, supervisors and admins run the contact center over HTTP.
 
-Send `Authorization: Bearer <token>` with every request (tokens come from `alur token create`).
+Send `Authorization: Bearer <token>` with every request (tokens come from `alur token create`, or
+from `POST /login` with a user's name and password: a session token, see `alur user create`).
 Roles: **admin** (everything), **supervisor** (its queues and their agents), **agent** (itself only).
 Refusals are JSON `{"error": code, "message": text}`: 401 without a valid token, 403 when the role or
 scope does not allow the request, 404 for an unknown agent, queue, call or flow, 409 when the contact
@@ -32,7 +34,10 @@ center's state does not allow it now, 422 for a bad field (the message names it)
 """
 
 
-def create_app(center: ContactCenter, tokens: Callable[[str], TokenRecord | None]) -> FastAPI:
+def create_app(
+    center: ContactCenter, tokens: Callable[[str], TokenRecord | None], sessions: Sessions | None = None
+) -> FastAPI:
+    """`sessions`: the name-and-password log-in (`POST /login`); without it only tokens are accepted."""
     from alur.api import live
 
     app = FastAPI(title="Alur", version=__version__, description=DESCRIPTION)
@@ -40,6 +45,8 @@ def create_app(center: ContactCenter, tokens: Callable[[str], TokenRecord | None
     errors.install(app)
     app.include_router(build_router())
     live.install(app)
+    if sessions is not None:
+        login.install(app, sessions)
     _pages(app)
     return app
 
@@ -60,7 +67,7 @@ def build_router() -> APIRouter:
     router = APIRouter()
     _whoami(router)
     _settings(router)
-    for area in (agents, supervisor, admin, reports, live):
+    for area in (agents, supervisor, admin, reports, live, login):
         area.register(router)
     return router
 
