@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from alur.api.agents import ctx_of
@@ -64,14 +64,19 @@ def register(router: APIRouter) -> None:
 
     @route(router, "POST", "/flows/diagram", ADMIN, tags=["admin"], openapi_extra={"requestBody": {
         "content": {"application/yaml": {"schema": {"type": "string"}}}, "required": True}})  # fmt: skip
-    async def diagram(request: Request) -> dict[str, Any]:
+    async def diagram(
+        request: Request,
+        version: int | None = Query(
+            None, ge=0, description="The stored version being edited, for the diagram's title (0: the file)."
+        ),
+    ) -> dict[str, Any]:
         """Check a flow and draw it (SVG by Graphviz) when it is valid: what the flow designer shows."""
         text = await yaml_text(request)
         flow, problems = ctx_of(request).center.flows.check(text)
         svg = None
         if flow is not None:
             try:
-                svg = await asyncio.to_thread(flow_svg, flow)
+                svg = await asyncio.to_thread(flow_svg, flow, version)
             except AlurError as error:
                 raise ApiError(503, error.code, error.message) from None
         return {"valid": flow is not None, "flow": flow.name if flow else None,

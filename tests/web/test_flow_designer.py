@@ -48,3 +48,18 @@ async def test_an_error_shows_on_its_node_and_the_fixed_flow_publishes(
     await page.locator("#versions [data-version='0'] [data-action=rollback]").click()
     await expect(page.locator("#versions [data-version='0']")).to_contain_text("live")
     assert api.center.flows.live["main"] == 0
+
+
+async def test_the_diagram_is_labelled_with_the_version_being_edited(browser: Any, api: Api) -> None:
+    page = await logged_in(browser, api, "admin")
+    await page.goto(f"{api.url}/ui/designer.html")
+    title = page.locator("#diagram svg g.graph > text")
+    await expect(page.locator("#editing")).to_have_text("main v0")
+    await expect(title).to_have_text("main (v0)")
+    await page.fill("#source", MAIN.replace("type: hangup", "type: hangup\n    reason: done"))
+    await page.click("#publish")
+    await expect(page.locator("#editing")).to_have_text("main v1")
+    await expect(title).to_have_text("main (v1)")
+    await page.locator("#versions [data-version='0'] [data-action=open]").click()
+    await expect(page.locator("#editing")).to_have_text("main v0")
+    await expect(title).to_have_text("main (v0)")

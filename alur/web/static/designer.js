@@ -5,7 +5,7 @@
   const me = await Alur.page(["admin"]);
   if (!me) return;
   const $ = (x) => document.getElementById(x);
-  let current = null, timer = null;
+  let current = null, timer = null, editing = null;  // the flow and the stored version in the editor
 
   async function loadFlows() {
     const data = await Alur.api("GET", "/flows");
@@ -29,6 +29,7 @@
   async function openVersion(name, version) {
     const data = await Alur.api("GET", "/flows/" + encodeURIComponent(name) + "/versions/" + version);
     $("editing").textContent = name + " v" + version;
+    editing = version;
     $("source").value = data.source;
     await check();
   }
@@ -64,7 +65,7 @@
   }
 
   async function check() {
-    const data = await Alur.api("POST", "/flows/diagram", $("source").value);
+    const data = await Alur.api("POST", "/flows/diagram" + (editing === null ? "" : "?version=" + editing), $("source").value);
     if (data.svg) $("diagram").innerHTML = data.svg;  // drawn by the server's Graphviz from our own flow
     $("diagram").classList.toggle("stale", !data.valid);
     showProblems(data.problems);
