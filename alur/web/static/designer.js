@@ -89,7 +89,45 @@
     catch (e) { Alur.say(e.message, "error"); }
   }
 
+  // New flows start from a template (fitted to the project's queue and calendar by the server).
+  let starters = [];
+  async function loadTemplates() {
+    starters = (await Alur.api("GET", "/flows/templates")).templates;
+    $("template").replaceChildren(...starters.map((t) => Alur.el("option", { value: t.id, text: t.description + " (" + t.flow + ")" })));
+  }
+  $("use-template").addEventListener("click", async () => {
+    const chosen = starters.find((t) => t.id === $("template").value);
+    if (!chosen) return;
+    current = chosen.flow; editing = null;
+    $("editing").textContent = chosen.flow + " · " + Alur.t("fd.new");
+    $("versions").tBodies[0].replaceChildren();
+    $("source").value = chosen.source;
+    $("source").focus();
+    await check().catch((e) => Alur.say(e.message, "error"));
+  });
+
+  // The project's flow tests (as `alur test-flow`), with the flow in the editor in place of its live version.
+  async function runTests() {
+    $("tests-summary").textContent = Alur.t("fd.testing");
+    $("test-results").replaceChildren();
+    try {
+      const data = await Alur.api("POST", "/flows/tests", $("source").value);
+      $("tests-summary").textContent = Alur.t("fd.tests_summary", { passed: data.passed, failed: data.failed });
+      $("tests-summary").className = data.failed || data.problems.length ? "bad" : "ok";
+      $("test-results").replaceChildren(
+        ...data.problems.map((p) => Alur.el("li", { class: "bad", text: p.text })),
+        ...data.results.map((r) => Alur.el("li", { "data-passed": String(r.passed) },
+          Alur.el("span", { class: r.passed ? "ok" : "bad", text: (r.passed ? "✔ " : "✘ ") + r.name }),
+          r.passed ? null : Alur.el("ul", {}, ...r.failures.map((f) => Alur.el("li", { text: f }))))));
+    } catch (e) {
+      $("tests-summary").textContent = "";
+      if (e.body && e.body.problems) showProblems(e.body.problems);
+      Alur.say(e.message, "error");
+    }
+  }
+  $("run-tests").addEventListener("click", runTests);
+
   $("source").addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => check().catch((e) => Alur.say(e.message, "error")), 500); });
   $("publish").addEventListener("click", publish);
-  await loadFlows();
+  await Promise.all([loadFlows(), loadTemplates()]);
 })();
