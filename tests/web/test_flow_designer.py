@@ -99,6 +99,8 @@ async def test_a_new_flow_from_a_template_is_tested_and_published(
     await page.click("#run-tests")
     await expect(page.locator("#tests-summary")).to_have_text("0 passed, 1 failed")
     await expect(page.locator("#test-results [data-passed=false] li").first).to_contain_text("path")
+    farewell = page.locator("#diagram g.node", has=page.locator("title", has_text="farewell"))
+    await expect(farewell).to_have_count(1)  # the diagram follows the edit
     await shot(page, tmp_path, "designer-tests-1920")
 
     await page.select_option("#template", "survey")
