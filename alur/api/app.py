@@ -62,12 +62,12 @@ def _pages(app: FastAPI) -> None:
 
 def build_router() -> APIRouter:
     """Every route of the API, each with its allowed roles (`endpoint.roles`)."""
-    from alur.api import admin, agents, live, reports, supervisor
+    from alur.api import activity, admin, agents, live, reports, supervisor
 
     router = APIRouter()
     _whoami(router)
     _settings(router)
-    for area in (agents, supervisor, admin, reports, live, login):
+    for area in (agents, supervisor, admin, activity, reports, live, login):
         area.register(router)
     return router
 

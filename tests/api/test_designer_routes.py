@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from apikit import MAIN, Api
 
+from alur.core import events as ev
+
 CASES = """\
 cases:
   - name: a caller is answered in billing
@@ -50,3 +52,21 @@ async def test_a_bad_test_file_is_a_problem_not_a_crash(api: Api) -> None:
     (api.root / "tests" / "main.yaml").write_text("cases:\n  - name: x\n    caller: [{jump: 1}]\n")
     run = (await api.call("admin", "POST", "/flows/tests")).json()
     assert run["results"] == [] and run["problems"][0]["file"].endswith("main.yaml")
+
+
+async def test_node_activity_counts_now_today_and_hang_ups(api: Api) -> None:
+    center, now = api.center, api.center.clock.now()
+    for call_id in ("a1", "a2", "a3"):
+        center.publish(ev.NodeEntered(now, call_id, "main", "queue", "queue"))
+    center.publish(ev.CallEnded(now, "a2", "caller_hangup", "queue"))
+    center.publish(ev.NodeEntered(now, "a3", "main", "bye", "hangup"))
+    center.publish(ev.CallEnded(now, "a3", "flow_hangup", "bye"))
+    center.publish(ev.NodeEntered(now, "o1", "other", "queue", "queue"))  # another flow: not counted
+    response = await api.call("admin", "GET", "/flows/main/activity")
+    assert response.status_code == 200
+    assert response.json()["nodes"] == {
+        "queue": {"now": 1, "today": 3, "hangups": 1},
+        "bye": {"now": 0, "today": 1, "hangups": 0},
+    }
+    assert (await api.call("admin", "GET", "/flows/nope/activity")).status_code == 404
+    assert (await api.call("supervisor", "GET", "/flows/main/activity")).status_code == 403

@@ -12,6 +12,8 @@ from apikit import MAIN, Api
 from playwright.async_api import expect
 from webkit import TV, logged_in, shot
 
+from alur.core import events as ev
+
 
 async def test_an_error_shows_on_its_node_and_the_fixed_flow_publishes(
     browser: Any, api: Api, tmp_path: Path
@@ -109,3 +111,23 @@ async def test_a_new_flow_from_a_template_is_tested_and_published(
     await expect(page.locator("#message")).to_have_text("Published survey_line version 1.")
     await expect(page.locator("#flows [data-flow=survey_line]")).to_have_text("survey_line (v1)")
     assert api.center.flows.live["survey_line"] == 1
+
+
+async def test_the_live_diagram_counts_callers_per_node(browser: Any, api: Api, tmp_path: Path) -> None:
+    center, now = api.center, api.center.clock.now()
+    for call_id in ("a1", "a2"):
+        center.publish(ev.NodeEntered(now, call_id, "main", "queue", "queue"))
+    center.publish(ev.CallEnded(now, "a2", "caller_hangup", "queue"))
+    page = await logged_in(browser, api, "admin", TV)
+    await page.goto(f"{api.url}/ui/designer.html")
+    queue_node = page.locator("#diagram g.node", has=page.locator("title", has_text="queue"))
+    await expect(queue_node.locator("text.activity")).to_have_text("▶ 1 ↳ 2 ✆ 1")
+    await expect(page.locator("#activity-note")).to_be_visible()
+    center.publish(ev.NodeEntered(now, "a3", "main", "queue", "queue"))  # a new caller: the page follows
+    await expect(queue_node.locator("text.activity")).to_have_text("▶ 2 ↳ 3 ✆ 1", timeout=15_000)
+    await shot(page, tmp_path, "designer-live-1920")
+    await page.fill("#source", MAIN.replace("type: hangup", "type: hangup\n    reason: done"))
+    await page.click("#publish")  # v1 is live now and has no calls yet
+    await page.locator("#versions [data-version='0'] [data-action=open]").click()
+    await expect(page.locator("#diagram text.activity")).to_have_count(0)  # v0 is not the live version
+    await expect(page.locator("#activity-note")).to_be_hidden()

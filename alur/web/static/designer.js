@@ -6,6 +6,7 @@
   if (!me) return;
   const $ = (x) => document.getElementById(x);
   let current = null, timer = null, editing = null;  // the flow and the stored version in the editor
+  let liveVersion = null, activity = null;  // the version new calls run; its counts per node
 
   async function loadFlows() {
     const data = await Alur.api("GET", "/flows");
@@ -23,13 +24,15 @@
       Alur.el("td", { class: "buttons" },
         Alur.el("button", { type: "button", "data-action": "open", text: Alur.t("fd.open"), onclick: () => openVersion(name, v.version) }),
         v.live ? null : Alur.el("button", { type: "button", "data-action": "rollback", text: Alur.t("fd.rollback"), onclick: () => rollback(name, v.version) })))));
-    await openVersion(name, data.live_version ?? 0);
+    liveVersion = data.live_version ?? 0;
+    await openVersion(name, liveVersion);
   }
 
   async function openVersion(name, version) {
     const data = await Alur.api("GET", "/flows/" + encodeURIComponent(name) + "/versions/" + version);
     $("editing").textContent = name + " v" + version;
     editing = version;
+    if (version === liveVersion) loadActivity();
     $("source").value = data.source;
     await check();
   }
@@ -69,8 +72,38 @@
     if (data.svg) $("diagram").innerHTML = data.svg;  // drawn by the server's Graphviz from our own flow
     $("diagram").classList.toggle("stale", !data.valid);
     showProblems(data.problems);
+    showActivity();
     return data;
   }
+
+  // On the live version's diagram: callers at each node now, entries today, callers who hung up there.
+  function showActivity() {
+    document.querySelectorAll("#diagram text.activity").forEach((t) => t.remove());
+    const shown = activity && activity.flow === current && editing === liveVersion;
+    $("activity-note").hidden = !shown;
+    if (!shown) return;
+    document.querySelectorAll("#diagram g.node").forEach((g) => {
+      const counts = activity.nodes[g.querySelector("title")?.textContent];
+      const shape = g.querySelector("polygon, ellipse, path");
+      if (!counts || !shape) return;
+      const box = shape.getBBox();
+      const label = document.createElementNS("http://www.w3.org/2000/svg", "text");
+      label.setAttribute("class", "activity");
+      label.setAttribute("x", box.x);
+      label.setAttribute("y", box.y - 3);
+      label.textContent = Alur.t("fd.activity", counts);
+      g.append(label);
+    });
+  }
+
+  async function loadActivity() {
+    if (!current || editing !== liveVersion) return;
+    try { activity = await Alur.api("GET", "/flows/" + encodeURIComponent(current) + "/activity"); showActivity(); }
+    catch (e) { if (e.status !== 404) Alur.say(e.message, "error"); }
+  }
+  // Re-read on the stream's events, at most every 5 s (the counts come from today's log).
+  let activityDue = null;
+  function activitySoon() { if (!activityDue) activityDue = setTimeout(() => { activityDue = null; loadActivity(); }, 5000); }
 
   async function publish() {
     try {
@@ -130,4 +163,5 @@
   $("source").addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => check().catch((e) => Alur.say(e.message, "error")), 500); });
   $("publish").addEventListener("click", publish);
   await Promise.all([loadFlows(), loadTemplates()]);
+  Alur.live(activitySoon, loadActivity);
 })();
