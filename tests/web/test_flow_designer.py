@@ -128,6 +128,7 @@ async def test_the_live_diagram_counts_callers_per_node(browser: Any, api: Api, 
     await shot(page, tmp_path, "designer-live-1920")
     await page.fill("#source", MAIN.replace("type: hangup", "type: hangup\n    reason: done"))
     await page.click("#publish")  # v1 is live now and has no calls yet
+    await expect(page.locator("#editing")).to_have_text("main v1")
     await page.locator("#versions [data-version='0'] [data-action=open]").click()
     await expect(page.locator("#diagram text.activity")).to_have_count(0)  # v0 is not the live version
     await expect(page.locator("#activity-note")).to_be_hidden()
