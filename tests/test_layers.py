@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "testing": {"core", "config", "flow", "routing", "metrics", "media", "integrations"},
     "web": {"core", "config", "flow", "routing", "metrics"},
     "telephony": ADAPTER,
-    "api": ADAPTER | {"web"},
+    "api": ADAPTER | {"web", "testing"},  # the flow designer runs the project's flow tests
     "sim": ADAPTER | {"testing"},
     "commands": ADAPTER | {"telephony", "api", "web", "sim", "testing"},
     "cli": ADAPTER | {"telephony", "api", "web", "sim", "testing", "commands"},

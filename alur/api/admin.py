@@ -5,11 +5,12 @@ finish on the version they started with. A flow with problems changes nothing.""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import yaml
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from alur.api.agents import ctx_of
@@ -17,7 +18,9 @@ from alur.api.auth import ADMIN, principal_of, route
 from alur.api.errors import ApiError
 from alur.core.errors import AlurError, Rejected
 from alur.service.flows import FlowRejected
+from alur.testing.flowtests import run_project_tests
 from alur.web.diagram import flow_svg
+from alur.web.flow_templates import templates
 
 
 class RollbackBody(BaseModel):
@@ -50,6 +53,40 @@ def register(router: APIRouter) -> None:
         names = sorted(set(catalog.live) | set(ctx_of(request).center.project.flows))
         return {"flows": [{"flow": n, "live_version": catalog.live.get(n, 0)} for n in names]}
 
+    @route(router, "GET", "/flows/templates", ADMIN, tags=["admin"])
+    async def flow_templates(request: Request) -> dict[str, Any]:
+        """Starting points for a new flow, fitted to the project (its first queue and calendar), each
+        with whether it checks clean here and its problems if not."""
+        center = ctx_of(request).center
+        project = center.project
+        found = await asyncio.to_thread(templates, list(project.queues), list(project.calendars))
+        for template in found:
+            flow, problems = center.flows.check(template["source"], f"template {template['id']}")
+            template["valid"], template["problems"] = flow is not None, problems_of(problems)
+        return {"templates": found}
+
+    @route(router, "POST", "/flows/tests", ADMIN, tags=["admin"], openapi_extra={"requestBody": {
+        "content": {"application/yaml": {"schema": {"type": "string"}}}, "required": False}})  # fmt: skip
+    async def flow_tests(request: Request) -> dict[str, Any]:
+        """Run the project's flow tests (PROJECT/tests/*.yaml, as `alur test-flow`) against the live
+        flows; with a flow's YAML in the body, against that flow in place of its live version."""
+        center = ctx_of(request).center
+        flows = dict(center.project.flows)
+        if (await request.body()).strip():
+            flow, problems = center.flows.check(await yaml_text(request))
+            if flow is None:
+                raise rejected_error(FlowRejected(problems))
+            flows[flow.name] = flow
+        project = dataclasses.replace(center.project, flows=flows)
+        results, problems = await asyncio.to_thread(run_project_tests, project)
+        rows = [{
+            "file": r.file, "name": r.name, "passed": r.passed, "failures": r.failures,
+            "path": r.result.nodes if r.result else [], "ended": r.result.how if r.result else None,
+        } for r in results]  # fmt: skip
+        passed = sum(r.passed for r in results)
+        return {"passed": passed, "failed": len(results) - passed, "results": rows,
+                "problems": problems_of(problems)}  # fmt: skip
+
     @route(router, "POST", "/flows/validate", ADMIN, tags=["admin"], openapi_extra={"requestBody": {
         "content": {"application/yaml": {"schema": {"type": "string"}}}, "required": True}})  # fmt: skip
     async def validate(request: Request) -> dict[str, Any]:
@@ -64,14 +101,19 @@ def register(router: APIRouter) -> None:
 
     @route(router, "POST", "/flows/diagram", ADMIN, tags=["admin"], openapi_extra={"requestBody": {
         "content": {"application/yaml": {"schema": {"type": "string"}}}, "required": True}})  # fmt: skip
-    async def diagram(request: Request) -> dict[str, Any]:
+    async def diagram(
+        request: Request,
+        version: int | None = Query(
+            None, ge=0, description="The stored version being edited, for the diagram's title (0: the file)."
+        ),
+    ) -> dict[str, Any]:
         """Check a flow and draw it (SVG by Graphviz) when it is valid: what the flow designer shows."""
         text = await yaml_text(request)
         flow, problems = ctx_of(request).center.flows.check(text)
         svg = None
         if flow is not None:
             try:
-                svg = await asyncio.to_thread(flow_svg, flow)
+                svg = await asyncio.to_thread(flow_svg, flow, version)
             except AlurError as error:
                 raise ApiError(503, error.code, error.message) from None
         return {"valid": flow is not None, "flow": flow.name if flow else None,

@@ -15,16 +15,18 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from alur import __version__
-from alur.api import errors
+from alur.api import errors, login
 from alur.api.auth import ALL, TokenCache, principal_of, route
 from alur.api.context import ApiContext
+from alur.api.login import Sessions
 from alur.service.center import ContactCenter
 from alur.store.tokens import TokenRecord
 from alur.web import STATIC
 
 DESCRIPTION = """Agents, supervisors and admins run the contact center over HTTP.
 
-Send `Authorization: Bearer <token>` with every request (tokens come from `alur token create`).
+Send `Authorization: Bearer <token>` with every request (tokens come from `alur token create`, or
+from `POST /login` with a user's name and password: a session token, see `alur user create`).
 Roles: **admin** (everything), **supervisor** (its queues and their agents), **agent** (itself only).
 Refusals are JSON `{"error": code, "message": text}`: 401 without a valid token, 403 when the role or
 scope does not allow the request, 404 for an unknown agent, queue, call or flow, 409 when the contact
@@ -33,9 +35,13 @@ center's state does not allow it now, 422 for a bad field (the message names it)
 
 
 def create_app(
-    center: ContactCenter, tokens: Callable[[str], TokenRecord | None], webhooks: Any = None
+    center: ContactCenter,
+    tokens: Callable[[str], TokenRecord | None],
+    webhooks: Any = None,
+    sessions: Sessions | None = None,
 ) -> FastAPI:
-    """`webhooks`: the server's `Webhooks`, woken when a dead letter is replayed."""
+    """`webhooks`: the server's `Webhooks`, woken when a dead letter is replayed; `sessions`: the
+    name-and-password log-in (`POST /login`); without it only tokens are accepted."""
     from alur.api import live
 
     app = FastAPI(title="Alur", version=__version__, description=DESCRIPTION)
@@ -43,6 +49,8 @@ def create_app(
     errors.install(app)
     app.include_router(build_router())
     live.install(app)
+    if sessions is not None:
+        login.install(app, sessions)
     _pages(app)
     return app
 
@@ -58,12 +66,23 @@ def _pages(app: FastAPI) -> None:
 
 def build_router() -> APIRouter:
     """Every route of the API, each with its allowed roles (`endpoint.roles`)."""
-    from alur.api import admin, agents, live, reports, settings_routes, supervisor, transfers, webhooks
+    from alur.api import (
+        activity,
+        admin,
+        agents,
+        live,
+        reports,
+        settings_routes,
+        supervisor,
+        transfers,
+        webhooks,
+    )  # fmt: skip
 
     router = APIRouter()
     _whoami(router)
     _settings(router)
-    for area in (agents, transfers, supervisor, admin, settings_routes, reports, live, webhooks):
+    areas = (agents, transfers, supervisor, admin, settings_routes, activity, reports, live, webhooks, login)
+    for area in areas:
         area.register(router)
     return router
 

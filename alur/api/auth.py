@@ -51,6 +51,12 @@ class TokenCache:
         self._known[token] = (now + CACHE_SECONDS, record)
         return record
 
+    def forget_id(self, token_id: int) -> None:
+        """A token was revoked here: stop accepting it now, not in a few seconds."""
+        for token, (_until, record) in list(self._known.items()):
+            if record is not None and record.id == token_id:
+                del self._known[token]
+
 
 def bearer(header: str | None, query_token: str | None = None) -> str:
     if header:

@@ -23,10 +23,13 @@ BAD_INPUT = {"bad_reason", "bad_command", "flow_invalid", "bad_value"}
 class ApiError(AlurError):
     """A refusal decided at the API edge (no token, a role or scope that does not allow it...)."""
 
-    def __init__(self, status: int, code: str, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, field: str | None = None, **extra: Any
+    ) -> None:
         super().__init__(message, code=code)
         self.status = status
         self.field = field
+        self.extra = extra  # more fields of the JSON answer (e.g. retry_after)
 
 
 def unauthorized(message: str) -> ApiError:
@@ -67,8 +70,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AlurError)
     async def _domain(_request: Request, error: AlurError) -> JSONResponse:
         extra: dict[str, Any] = {}
-        if isinstance(error, ApiError) and error.field:
-            extra["field"] = error.field
+        if isinstance(error, ApiError):
+            extra.update(error.extra)
+            if error.field:
+                extra["field"] = error.field
         problems = getattr(error, "problems", None)
         if problems is not None:
             extra["problems"] = [

@@ -143,6 +143,9 @@ def register(router: APIRouter) -> None:
         interval: Literal["15m", "30m", "60m", "day"] = Query("30m"),
         queue: str | None = Query(None, description="Only calls that joined this queue."),
         format: Literal["json", "csv"] = Query("json"),
+        table: Literal["rows", "ivr_options"] = Query(
+            "rows", description="With format=csv: the report's rows, or its IVR option popularity."
+        ),
     ) -> Any:
         """Offered, answered, abandoned, service level, ASA, AHT (and more) per interval, queue or agent,
         from the calls in the event log; `format=csv` for a spreadsheet."""
@@ -174,8 +177,9 @@ def register(router: APIRouter) -> None:
             center.project.settings.repeat_contact_days,
         )  # fmt: skip
         if format == "csv":
-            disposition = {"Content-Disposition": f'attachment; filename="alur-{by}.csv"'}
-            return Response(to_csv(report["rows"]), media_type="text/csv", headers=disposition)
+            name = by if table == "rows" else "ivr-options"
+            disposition = {"Content-Disposition": f'attachment; filename="alur-{name}.csv"'}
+            return Response(to_csv(report[table]), media_type="text/csv", headers=disposition)
         return report
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 
 from alur.api.app import create_app
+from alur.api.login import Sessions
 from alur.core.errors import AlurError
 from alur.service.center import ContactCenter
 from alur.store.tokens import TokenStore
@@ -43,7 +44,8 @@ class ApiServer:
         self.center = center
         self.host = host
         self.port = port
-        self.app = create_app(center, TokenStore(center.store.engine).lookup, webhooks)
+        engine = center.store.engine
+        self.app = create_app(center, TokenStore(engine).lookup, webhooks, Sessions.on(engine))
         config = uvicorn.Config(
             self.app, host=host, port=port, lifespan="off", log_config=None, access_log=False,
             ws="websockets-sansio", timeout_graceful_shutdown=5,

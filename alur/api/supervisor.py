@@ -61,6 +61,7 @@ def queue_view(ctx: ApiContext, name: str) -> dict[str, Any]:
         "agents": states,
         "staffed": stats.staffed,
         "available": stats.available,
+        "wallboard": center.router.queues[name].config.wallboard.model_dump(),
         "today": {
             "offered": today.offered if today else 0,
             "answered": today.answered if today else 0,

@@ -1,4 +1,5 @@
-"""CLI commands: `alur token create | list | revoke` (API tokens, kept hashed in the event log's database)."""
+"""CLI commands: `alur token create | list | revoke` (API tokens, kept hashed in the event log's database)
+and `alur user create | list | password | disable` (people who log in with a name and a password)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ DbOpt = Annotated[
 
 def register(app: typer.Typer) -> None:
     app.add_typer(token_app, name="token")
+    app.add_typer(user_app, name="user")
 
 
 def _fail(message: str) -> None:
@@ -79,12 +81,7 @@ def create(
     except AlurError as exc:
         _fail(exc.message)
     loaded = _project(project)
-    if loaded is not None:
-        if agent is not None and agent not in loaded.agents:
-            _fail(f"--agent: agent {agent!r} is not in the project (agents: {sorted(loaded.agents)})")
-        unknown = [q for q in scope if q != "*" and q not in loaded.queues]
-        if unknown:
-            _fail(f"--queues: unknown queue(s) {unknown} (queues: {sorted(loaded.queues)})")
+    _check_scope(loaded, agent, scope)
     token, record = _store(project, db, loaded).create(role, agent_id=agent, queues=scope, name=name)
     typer.echo(token)
     typer.echo(
@@ -122,3 +119,110 @@ def revoke(
     except AlurError as exc:
         _fail(exc.message)
     typer.echo(f"token {record.id} ({record.role}, {record.name}) revoked")
+
+
+# --- users: people who log in to the web pages with a name and a password ---------------------------
+
+user_app = typer.Typer(
+    help="Users of the web pages: create (asks the password), list, password, disable.", no_args_is_help=True
+)
+
+
+def _users(project: Path, db: str | None, loaded: Any) -> Any:
+    from alur.store.users import UserStore
+
+    return UserStore(_store(project, db, loaded).engine)
+
+
+def _password() -> str:
+    from alur.store.users import MIN_PASSWORD
+
+    password: str = typer.prompt(
+        f"Password (at least {MIN_PASSWORD} characters)", hide_input=True, confirmation_prompt=True
+    )
+    return password
+
+
+@user_app.command("create")
+def user_create(
+    name: Annotated[str, typer.Argument(help="The name to log in with.")],
+    role: Annotated[str, typer.Option("--role", help="admin, supervisor or agent.")],
+    agent: Annotated[str | None, typer.Option("--agent", help="The agent an agent user acts as.")] = None,
+    queues: Annotated[
+        str | None, typer.Option("--queues", help="A supervisor's queues, comma-separated ('*': all).")
+    ] = None,
+    project: ProjectOpt = Path("."),
+    db: DbOpt = None,
+) -> None:
+    """Create a user; the password is asked twice (or read from standard input) and kept hashed."""
+    from alur.core.errors import AlurError
+    from alur.store.tokens import check_grant
+
+    scope = tuple(q.strip() for q in (queues or "").split(",") if q.strip())
+    try:
+        check_grant(role, agent, scope)
+    except AlurError as exc:
+        _fail(exc.message)
+    loaded = _project(project)
+    _check_scope(loaded, agent, scope)
+    users = _users(project, db, loaded)
+    try:
+        record = users.create(name, _password(), role, agent_id=agent, queues=scope)
+    except AlurError as exc:
+        _fail(exc.message)
+    typer.echo(f"user {record.name} ({record.role}{', ' + agent if agent else ''}) created")
+
+
+def _check_scope(loaded: Any, agent: str | None, scope: tuple[str, ...]) -> None:
+    if loaded is None:
+        return
+    if agent is not None and agent not in loaded.agents:
+        _fail(f"--agent: agent {agent!r} is not in the project (agents: {sorted(loaded.agents)})")
+    unknown = [q for q in scope if q != "*" and q not in loaded.queues]
+    if unknown:
+        _fail(f"--queues: unknown queue(s) {unknown} (queues: {sorted(loaded.queues)})")
+
+
+@user_app.command("list")
+def user_list(project: ProjectOpt = Path("."), db: DbOpt = None) -> None:
+    """List users (never their passwords)."""
+    records = _users(project, db, _project(project)).list()
+    for u in records:
+        scope = u.agent_id or ",".join(u.queues) or "-"
+        disabled = "  disabled" if u.disabled_at is not None else ""
+        typer.echo(f"{u.name:<20} {u.role:<10} {scope}{disabled}")
+    if not records:
+        typer.echo("no users (create one with `alur user create NAME --role admin`)", err=True)
+
+
+@user_app.command("password")
+def user_password(
+    name: Annotated[str, typer.Argument(help="The user's name.")],
+    project: ProjectOpt = Path("."),
+    db: DbOpt = None,
+) -> None:
+    """Set a new password for a user."""
+    from alur.core.errors import AlurError
+
+    users = _users(project, db, _project(project))
+    try:
+        users.set_password(name, _password())
+    except AlurError as exc:
+        _fail(exc.message)
+    typer.echo(f"user {name}: password changed")
+
+
+@user_app.command("disable")
+def user_disable(
+    name: Annotated[str, typer.Argument(help="The user's name.")],
+    project: ProjectOpt = Path("."),
+    db: DbOpt = None,
+) -> None:
+    """Stop a user from logging in (sessions already open end within their lifetime)."""
+    from alur.core.errors import AlurError
+
+    try:
+        _users(project, db, _project(project)).disable(name)
+    except AlurError as exc:
+        _fail(exc.message)
+    typer.echo(f"user {name} disabled")

@@ -99,10 +99,12 @@ def _d(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def to_dot(flow: Flow) -> str:
+def to_dot(flow: Flow, version: int | str | None = None) -> str:
+    """The flow in Graphviz's language, titled with `version` (default: the file's `version:`)."""
+    title = f"{flow.name} (v{flow.version if version is None else version})"
     lines = [
         f'digraph "{_d(flow.name)}" {{',
-        '    graph [rankdir=TB, fontname="Helvetica", label="' + _d(f"{flow.name} (v{flow.version})") + '"];',
+        '    graph [rankdir=TB, fontname="Helvetica", label="' + _d(title) + '"];',
         '    node [fontname="Helvetica", fontsize=10, style=filled, fillcolor="#ffffff"];',
         '    edge [fontname="Helvetica", fontsize=9];',
         '    __start [shape=circle, label="start", fillcolor="#cccccc"];',

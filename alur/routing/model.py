@@ -118,6 +118,50 @@ class CallbackSettings(_Model):
     calendar: str | None = None
 
 
+class Threshold(_Model):
+    """Where a wallboard figure turns amber (`warn`) and red (`alert`)."""
+
+    warn: float = Field(ge=0)
+    alert: float = Field(ge=0)
+
+
+def _threshold(warn: float, alert: float) -> Any:
+    return Field(default_factory=lambda: Threshold(warn=warn, alert=alert))
+
+
+class WallboardColours(_Model):
+    """The colours of a queue's wallboard tile (the tile shows; routing ignores this).
+
+    waiting        callers waiting now (amber from `warn`, red from `alert`)
+    longest_wait   seconds the longest caller has waited
+    service_level  percent answered in time today: lower is worse (amber below `warn`, red below `alert`)
+    abandoned      percent of today's callers who hung up waiting
+    """
+
+    waiting: Threshold = _threshold(3, 6)
+    longest_wait: Threshold = _threshold(20, 60)
+    service_level: Threshold = _threshold(80, 60)
+    abandoned: Threshold = _threshold(5, 10)
+
+    @model_validator(mode="after")
+    def _order(self) -> WallboardColours:
+        for name in ("waiting", "longest_wait", "abandoned"):
+            t: Threshold = getattr(self, name)
+            if t.alert < t.warn:
+                raise ValueError(f"wallboard.{name}: alert ({t.alert:g}) must not be below warn ({t.warn:g})")
+        sl = self.service_level
+        if sl.alert > sl.warn:
+            raise ValueError(
+                f"wallboard.service_level: alert ({sl.alert:g}) must not be above warn ({sl.warn:g}): "
+                "a lower service level is worse"
+            )
+        for name in ("service_level", "abandoned"):
+            t = getattr(self, name)
+            if max(t.warn, t.alert) > 100:
+                raise ValueError(f"wallboard.{name}: thresholds are percents, 0 to 100")
+        return self
+
+
 class QueueConfig(_Model):
     """A queue: its strategy, targets, limits and escalation ladder (one `queues/<name>.yaml`).
 
@@ -144,6 +188,7 @@ class QueueConfig(_Model):
     dispositions          the wrap-up codes agents choose from for this queue's calls
     disposition_required  an agent must enter one of `dispositions` before leaving wrap-up
     callback              how callbacks are dialled, retried and given up (see CallbackSettings)
+    wallboard             where the wallboard's figures turn amber and red (see WallboardColours)
     """
 
     name: str = Field(pattern=NAME)
@@ -170,6 +215,7 @@ class QueueConfig(_Model):
     dispositions: tuple[str, ...] = ()
     disposition_required: bool = False
     callback: CallbackSettings = Field(default_factory=CallbackSettings)
+    wallboard: WallboardColours = Field(default_factory=WallboardColours)
 
     @field_validator("strategy")
     @classmethod

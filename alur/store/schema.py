@@ -45,6 +45,21 @@ api_tokens = Table(
     Column("name", String(128), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float, nullable=True),
+    Column("expires_at", Float, nullable=True),  # session tokens (from a log-in) end by themselves
+)
+
+#: people who log in with a name and a password: only a salted scrypt hash of the password is kept
+users = Table(
+    "users",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("agent_id", String(128), nullable=True),
+    Column("queues", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("disabled_at", Float, nullable=True),
 )
 
 #: every uploaded version of a flow (its YAML text); which one is live is told by `flow.published` events

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 
 from alur.core.errors import AlurError
 from alur.store.schema import api_tokens
@@ -39,6 +39,7 @@ class TokenRecord:
     prefix: str = ""
     created_at: float = 0.0
     revoked_at: float | None = None
+    expires_at: float | None = None  # a session token from a log-in; None: until revoked
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +51,7 @@ class TokenRecord:
             "prefix": self.prefix,
             "created_at": self.created_at,
             "revoked_at": self.revoked_at,
+            "expires_at": self.expires_at,
         }
 
 
@@ -78,9 +80,16 @@ class TokenStore:
         self.engine = engine
 
     def create(
-        self, role: str, *, agent_id: str | None = None, queues: tuple[str, ...] = (), name: str = ""
+        self,
+        role: str,
+        *,
+        agent_id: str | None = None,
+        queues: tuple[str, ...] = (),
+        name: str = "",
+        lifetime: float | None = None,
     ) -> tuple[str, TokenRecord]:
-        """A new token: (the token, shown only now; its record)."""
+        """A new token: (the token, shown only now; its record). With `lifetime` (seconds) it stops
+        working by itself then (a log-in's session)."""
         check_grant(role, agent_id, queues)
         token = PREFIX + secrets.token_urlsafe(32)
         now = time.time()
@@ -94,14 +103,19 @@ class TokenStore:
             "name": name,
             "created_at": now,
             "revoked_at": None,
+            "expires_at": None if lifetime is None else now + lifetime,
         }
         with self.engine.begin() as connection:
             new_id = connection.execute(insert(api_tokens).values(**row).returning(_T.id)).scalar_one()
         return token, _record({"id": new_id, **row})
 
     def lookup(self, token: str) -> TokenRecord | None:
-        """The live (not revoked) token's record, or None."""
-        query = select(api_tokens).where(_T.token_hash == token_hash(token), _T.revoked_at.is_(None))
+        """The live (not revoked, not expired) token's record, or None."""
+        query = select(api_tokens).where(
+            _T.token_hash == token_hash(token),
+            _T.revoked_at.is_(None),
+            or_(_T.expires_at.is_(None), _T.expires_at > time.time()),
+        )
         with self.engine.connect() as connection:
             row = connection.execute(query).mappings().first()
         return None if row is None else _record(dict(row))
@@ -134,4 +148,5 @@ def _record(row: dict[str, Any]) -> TokenRecord:
         prefix=row["prefix"],
         created_at=row["created_at"],
         revoked_at=row["revoked_at"],
+        expires_at=row.get("expires_at"),
     )

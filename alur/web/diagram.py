@@ -11,8 +11,8 @@ from alur.flow.graph import to_dot
 from alur.flow.model import Flow
 
 
-def flow_svg(flow: Flow) -> str:
-    """The flow drawn by `dot -Tsvg` (blocking: run it in a thread)."""
+def flow_svg(flow: Flow, version: int | None = None) -> str:
+    """The flow drawn by `dot -Tsvg`, titled with `version` when given (blocking: run it in a thread)."""
     exe = shutil.which("dot")
     if exe is None:
         raise AlurError(
@@ -20,7 +20,7 @@ def flow_svg(flow: Flow) -> str:
         )
     try:
         done = subprocess.run(
-            [exe, "-Tsvg"], input=to_dot(flow).encode(), capture_output=True, timeout=30, check=False
+            [exe, "-Tsvg"], input=to_dot(flow, version).encode(), capture_output=True, timeout=30, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise AlurError(f"Graphviz failed: {error}", code="graphviz_failed") from None

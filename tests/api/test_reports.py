@@ -102,6 +102,9 @@ async def test_first_contact_resolution_and_ivr_option_popularity(api: Api) -> N
         {"flow": "main", "node": "menu", "option": "2", "count": 2, "share": 2 / 3},
         {"flow": "main", "node": "menu", "option": "1", "count": 1, "share": 1 / 3},
     ]
+    exported = await api.call("admin", "GET", "/reports/queue?format=csv&table=ivr_options")
+    assert 'filename="alur-ivr-options.csv"' in exported.headers["content-disposition"]
+    assert exported.text.splitlines()[:2] == ["flow,node,option,count,share", f"main,menu,2,2,{2 / 3}"]
     [ayu] = (await api.call("admin", "GET", "/reports/agent")).json()["rows"]
     assert (ayu["agent_id"], ayu["answered"], ayu["resolved"], ayu["fcr"]) == ("ayu", 4, 1, 0.25)
     nothing = (await api.call("admin", "GET", "/reports/queue?since=2001-01-01&until=2001-01-02")).json()

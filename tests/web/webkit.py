@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,12 @@ async def logged_in(browser: Any, api: Api, who: str, size: dict[str, int] = LAP
 
 
 async def shot(page: Any, folder: Path, name: str) -> Path:
+    """A full-page PNG in the test's folder, and in $ALUR_SCREENSHOTS when set (the run's artefacts,
+    e.g. for CI to keep, or to refresh the pictures in docs/img/)."""
     path = folder / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
+    keep = os.environ.get("ALUR_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, Path(keep) / path.name)
     return path

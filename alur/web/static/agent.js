@@ -15,9 +15,9 @@
     $("reason").replaceChildren(...reasons.map((r) => Alur.el("option", { value: r, text: r })));
   }
 
-  function act(path, body) {
+  function act(path, body, done) {
     return async () => {
-      try { Alur.say(""); await Alur.api("POST", base + path, body && body()); await refresh(); }
+      try { Alur.say(""); await Alur.api("POST", base + path, body && body()); if (done) done(); await refresh(); }
       catch (e) { Alur.say(e.message, "error"); }
     };
   }
@@ -55,6 +55,8 @@
       $("accept").disabled = !!offer.offer.ringing_on;
     }
     $("call").hidden = s !== "busy";
+    if (s === "busy" && status.call_id) CallNotes.open(status.call_id);
+    if (s !== "busy") Transfer.idle();
     details($("call-details"), [["agent.queue", status.queue], ["sup.call", status.call_id]]);
     const wrapping = s === "wrap_up";
     if (wrapping && $("wrapup").hidden) prepareWrapUp();
@@ -70,6 +72,7 @@
     $("disposition").replaceChildren(Alur.el("option", { value: "", text: Alur.t("agent.choose") }), ...options);
     $("disposition").required = queue.disposition_required;
     for (const f of ["notes", "summary", "follow-up", "follow-up-note"]) $(f).value = "";
+    $("notes").value = CallNotes.read(CallNotes.last());  // what was typed during the call
   }
 
   async function loadFollowUps() {
@@ -100,14 +103,77 @@
   $("wrapup-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const due = $("follow-up").value;
+    const noted = CallNotes.last();
     act("/wrap-up", () => ({
       disposition: $("disposition").value, notes: $("notes").value, summary: $("summary").value, ready: true,
       follow_up: due ? { due: new Date(due).toISOString(), note: $("follow-up-note").value } : null,
-    }))().then(loadFollowUps);
+    }), () => CallNotes.forget(noted))().then(loadFollowUps);
   });
-  document.addEventListener("alur:lang", () => { fillReasons(); draw(); loadFollowUps(); });
+  // Notes typed during a call: kept in this tab per call (sessionStorage), so a reload keeps them and
+  // the wrap-up form starts with them.
+  const CallNotes = (() => {
+    const key = (callId) => "alur.notes." + callId;
+    let current = Alur.store.getItem("alur.notes.last");
+    $("call-notes").addEventListener("input", () => { if (current) Alur.store.setItem(key(current), $("call-notes").value); });
+    return {
+      open(callId) {
+        if (callId === current && $("call-notes").dataset.call === callId) return;
+        current = callId; Alur.store.setItem("alur.notes.last", callId);
+        $("call-notes").dataset.call = callId;
+        $("call-notes").value = Alur.store.getItem(key(callId)) || "";
+      },
+      last: () => current,
+      read: (callId) => (callId && Alur.store.getItem(key(callId))) || "",
+      forget(callId) { if (callId) Alur.store.removeItem(key(callId)); },
+    };
+  })();
+
+  // Transfer during a call: blind (the call goes on now) or warm (consult first, then complete or
+  // go back to the caller), to an agent, a queue or a phone number.
+  const Transfer = (() => {
+    let consulting = null;
+    function show() {
+      $("consulting").hidden = !consulting;
+      $("transfer-go").disabled = !!consulting;
+      if (consulting) $("consulting-text").textContent = Alur.t("agent.consulting", { to: consulting });
+    }
+    function targets() {
+      const kind = $("transfer-kind").value;
+      const names = kind === "queue" ? Object.keys(settings.queues) : [];
+      $("transfer-targets").replaceChildren(...names.map((n) => Alur.el("option", { value: n })));
+      $("transfer-to").inputMode = kind === "number" ? "tel" : "text";
+    }
+    async function send(path, body) {
+      try { Alur.say(""); await Alur.api("POST", base + path, body); return true; }
+      catch (e) { Alur.say(e.message, "error"); return false; }
+    }
+    $("transfer-kind").addEventListener("change", targets);
+    $("transfer-go").addEventListener("click", async () => {
+      const to = $("transfer-to").value.trim(), mode = $("transfer-mode").value;
+      if (!to) { Alur.say(Alur.t("agent.transfer_missing"), "error"); $("transfer-to").focus(); return; }
+      if (await send("/transfer", { to, kind: $("transfer-kind").value, mode })) {
+        Alur.say(Alur.t(mode === "consult" ? "agent.consult_started" : "agent.transferred", { to }));
+        consulting = mode === "consult" ? to : null;
+        show(); refresh();
+      }
+    });
+    $("transfer-complete").addEventListener("click", async () => {
+      if (await send("/transfer/complete")) { consulting = null; show(); refresh(); }
+    });
+    $("transfer-cancel").addEventListener("click", async () => {
+      if (await send("/transfer/cancel")) { consulting = null; show(); refresh(); }
+    });
+    targets();
+    return {
+      idle() { if (consulting) { consulting = null; show(); } },
+      ended() { consulting = null; show(); },
+      redraw: show,
+    };
+  })();
+
+  document.addEventListener("alur:lang", () => { fillReasons(); draw(); Transfer.redraw(); loadFollowUps(); });
   fillReasons();
   setInterval(tick, 1000);
   setInterval(loadFollowUps, 60000);
-  Alur.live(() => refresh(), () => { refresh(); loadFollowUps(); });
+  Alur.live((e) => { if (e.kind === "call.consult_ended") Transfer.ended(); refresh(); }, () => { refresh(); loadFollowUps(); });
 })();

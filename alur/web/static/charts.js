@@ -9,10 +9,11 @@ const Charts = (() => {
     if (text !== undefined) node.textContent = text;
     return node;
   }
-  // rows: [{label, values: [..]}]; series: names of the values; format: how a value reads in a tooltip.
-  function bars(title, rows, series, format) {
+  // rows: [{label, values: [..]}]; series: names of the values; format: how a value reads in a tooltip;
+  // ceiling: the top of the scale when it is fixed (1 for a rate), else the largest value.
+  function bars(title, rows, series, format, ceiling) {
     const W = 600, H = 260, left = 44, bottom = 28, top = 40;
-    const max = Math.max(1e-9, ...rows.flatMap((r) => r.values.filter((v) => v !== null)));
+    const max = ceiling || Math.max(1e-9, ...rows.flatMap((r) => r.values.filter((v) => v !== null)));
     const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": title, width: "100%" });
     chart.append(svg("text", { x: 0, y: 14, class: "title" }, title));
     const band = (W - left) / Math.max(1, rows.length), bar = Math.min(36, Math.max(2, (band * 0.8) / series.length));

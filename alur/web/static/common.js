@@ -43,12 +43,19 @@ const Alur = (() => {
     const response = await fetch("/" + path.replace(/^\//, ""), init);
     const text = await response.text();
     const data = text && (response.headers.get("content-type") || "").includes("json") ? JSON.parse(text) : text;
-    if (response.status === 401) { logout(); throw new ApiError(401, data); }
+    if (response.status === 401) { forget(); throw new ApiError(401, data); }
     if (!response.ok) throw new ApiError(response.status, data || {});
     return data;
   }
 
-  function logout() { store.removeItem("alur.token"); store.removeItem("alur.me"); location.href = "index.html"; }
+  function forget() { store.removeItem("alur.token"); store.removeItem("alur.me"); location.href = "index.html"; }
+
+  // The log-out button also ends a password log-in's session on the server (an API token is kept).
+  async function logout() {
+    try { await fetch("/logout", { method: "POST", headers: { Authorization: "Bearer " + token() } }); }
+    catch (e) { console.error(e); }
+    forget();
+  }
 
   // Pages other than log-in need a token with one of `roles`; anyone else goes back to log in.
   async function page(roles) {

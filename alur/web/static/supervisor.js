@@ -66,33 +66,51 @@
     draw();
   });
 
-  function reportPath(format) {
+  function reportPath(format, by, table) {
     const queue = $("report-queue").value;
-    return "/reports/interval?interval=" + $("report-interval").value + (queue ? "&queue=" + encodeURIComponent(queue) : "") + (format ? "&format=" + format : "");
+    return "/reports/" + (by || "interval") + "?interval=" + $("report-interval").value + (queue ? "&queue=" + encodeURIComponent(queue) : "")
+      + (format ? "&format=" + format : "") + (table ? "&table=" + table : "");
+  }
+
+  // First-contact resolution per queue (and in total), and how often each IVR menu option is chosen.
+  function resolutionCharts(perQueue) {
+    const total = perQueue.first_contact_resolution;
+    const fcr = Charts.bars(Alur.t("rep.fcr") + " · " + Alur.t("rep.total") + " " + Alur.percent(total.rate),
+      perQueue.rows.map((r) => ({ label: r.queue, values: [r.fcr] })), [Alur.t("rep.fcr")], Alur.percent, 1);
+    fcr.dataset.chart = "fcr";
+    const flows = new Set(perQueue.ivr_options.map((o) => o.flow));
+    const ivr = Charts.bars(Alur.t("rep.ivr"),
+      perQueue.ivr_options.map((o) => ({ label: (flows.size > 1 ? o.flow + "/" : "") + o.node + " " + o.option, values: [o.count] })),
+      [Alur.t("rep.choices")], (v) => String(Math.round(v)));
+    ivr.dataset.chart = "ivr";
+    return [fcr, ivr];
   }
 
   async function showReport() {
-    const data = await Alur.api("GET", reportPath());
+    const [data, perQueue] = await Promise.all([Alur.api("GET", reportPath()), Alur.api("GET", reportPath(null, "queue"))]);
     const label = (r) => new Date(r.start).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
     const rows = (keys) => data.rows.map((r) => ({ label: label(r), values: keys.map((k) => r[k]) }));
     const n = (v) => String(Math.round(v));
     $("charts").replaceChildren(
       Charts.bars(Alur.t("rep.offered") + " / " + Alur.t("rep.answered") + " / " + Alur.t("rep.abandoned"),
         rows(["offered", "answered", "abandoned"]), [Alur.t("rep.offered"), Alur.t("rep.answered"), Alur.t("rep.abandoned")], n),
-      Charts.bars(Alur.t("rep.service_level"), rows(["service_level"]), [Alur.t("rep.service_level")], Alur.percent),
-      Charts.bars(Alur.t("rep.asa") + " / " + Alur.t("rep.aht"), rows(["asa", "aht"]), [Alur.t("rep.asa"), Alur.t("rep.aht")], n));
+      Charts.bars(Alur.t("rep.service_level"), rows(["service_level"]), [Alur.t("rep.service_level")], Alur.percent, 1),
+      Charts.bars(Alur.t("rep.asa") + " / " + Alur.t("rep.aht"), rows(["asa", "aht"]), [Alur.t("rep.asa"), Alur.t("rep.aht")], n),
+      ...resolutionCharts(perQueue));
   }
 
-  async function downloadCsv() {
-    const text = await Alur.api("GET", reportPath("csv"));
-    const link = Alur.el("a", { href: URL.createObjectURL(new Blob([text], { type: "text/csv" })), download: "alur-interval.csv" });
+  async function downloadCsv(by, table, file) {
+    const text = await Alur.api("GET", reportPath("csv", by, table));
+    const link = Alur.el("a", { href: URL.createObjectURL(new Blob([text], { type: "text/csv" })), download: file });
     document.body.append(link); link.click(); link.remove();
   }
 
   $("report-queue").replaceChildren(...(all ? [Alur.el("option", { value: "", text: "*" })] : []),
     ...myQueues.map((n) => Alur.el("option", { value: n, text: n })));
   $("report-form").addEventListener("submit", (e) => { e.preventDefault(); showReport().catch((x) => Alur.say(x.message, "error")); });
-  $("report-csv").addEventListener("click", () => downloadCsv().catch((x) => Alur.say(x.message, "error")));
+  for (const [button, by, table, file] of [["report-csv", "interval", null, "alur-interval.csv"],
+    ["report-csv-queue", "queue", null, "alur-queue.csv"], ["report-csv-ivr", "queue", "ivr_options", "alur-ivr-options.csv"]])
+    $(button).addEventListener("click", () => downloadCsv(by, table, file).catch((x) => Alur.say(x.message, "error")));
   // The clocks tick here between refreshes; the rows stay (a choice being made in a select is kept).
   function tick() {
     const elapsed = (Date.now() - fetchedAt) / 1000;

@@ -4,21 +4,18 @@
 (async () => {
   const me = await Alur.page(["supervisor", "admin"]);
   if (!me) return;
-  const params = new URLSearchParams(location.search);
-  // Colour thresholds (overridable in the address: ?wait_warn=20&wait_bad=60&sl_warn=0.8&sl_bad=0.6&ab_warn=0.05&ab_bad=0.1)
-  const limit = (name, fallback) => Number(params.get(name) || fallback);
-  const T = {
-    wait: [limit("wait_warn", 20), limit("wait_bad", 60)],
-    sl: [limit("sl_warn", 0.8), limit("sl_bad", 0.6)],
-    ab: [limit("ab_warn", 0.05), limit("ab_bad", 0.1)],
-  };
-  const high = (v, [warn, bad]) => (v >= bad ? "bad" : v >= warn ? "warn" : "ok");
-  const low = (v, [warn, bad]) => (v === null ? "" : v < bad ? "bad" : v < warn ? "warn" : "ok");
+  // Colour thresholds per queue come with the queue (its file's `wallboard:`, else the defaults).
+  const high = (v, t) => (v >= t.alert ? "bad" : v >= t.warn ? "warn" : "ok");
+  const low = (v, t) => (v === null ? "" : v < t.alert ? "bad" : v < t.warn ? "warn" : "ok");
+  const pct = (rate) => (rate === null || rate === undefined ? null : rate * 100);
   let data = { queues: [] }, fetchedAt = Date.now();
 
+  // The level is also said in words (for screen readers and colour-blind eyes), not only by colour.
   function figure(key, value, cls, id) {
-    return Alur.el("div", { class: "figure" },
+    const level = { warn: "wb.level_warn", bad: "wb.level_bad" }[cls];
+    return Alur.el("div", { class: "figure", "data-level": cls || null },
       Alur.el("div", { class: "value " + (cls || ""), "data-figure": id, text: value }),
+      level ? Alur.el("div", { class: "level", text: Alur.t(level) }) : null,
       Alur.el("div", { class: "label", text: Alur.t(key) }));
   }
 
@@ -27,16 +24,16 @@
     const root = document.getElementById("queues");
     root.replaceChildren(...data.queues.map((q) => {
       const longest = q.waiting_count ? q.longest_wait + since : 0;
-      const today = q.today;
+      const today = q.today, T = q.wallboard;
       const states = Object.entries(q.agents).filter(([, n]) => n > 0)
         .map(([s, n]) => Alur.el("span", { "data-state": s, text: Alur.t("state." + s) + " " + n }));
       return Alur.el("article", { class: "queue", "data-queue": q.queue },
         Alur.el("h2", { text: q.queue }),
         Alur.el("div", { class: "figures" },
-          figure("wb.waiting", String(q.waiting_count), q.waiting_count ? high(longest, T.wait) : "ok", "waiting"),
-          figure("wb.longest", Alur.duration(longest), high(longest, T.wait), "longest"),
-          figure("wb.sl", Alur.percent(today.service_level), low(today.service_level, T.sl), "sl"),
-          figure("wb.abandoned", Alur.percent(today.abandonment_rate), high(today.abandonment_rate, T.ab), "abandoned"),
+          figure("wb.waiting", String(q.waiting_count), high(q.waiting_count, T.waiting), "waiting"),
+          figure("wb.longest", Alur.duration(longest), high(longest, T.longest_wait), "longest"),
+          figure("wb.sl", Alur.percent(today.service_level), low(pct(today.service_level), T.service_level), "sl"),
+          figure("wb.abandoned", Alur.percent(today.abandonment_rate), high(pct(today.abandonment_rate), T.abandoned), "abandoned"),
           figure("wb.asa", Alur.duration(today.asa), "", "asa"),
           figure("wb.offered", String(today.offered), "", "offered")),
         Alur.el("div", { class: "states" }, ...states));
