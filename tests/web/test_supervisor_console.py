@@ -65,7 +65,7 @@ async def test_an_agent_token_cannot_open_the_console(browser: Any, api: Api) ->
 async def test_fcr_and_ivr_option_charts_and_their_csv(browser: Any, api: Api, tmp_path: Path) -> None:
     await api.call("agent", "POST", "/agents/ayu/login")
     for call_id, resolved in (("f1", True), ("f2", False)):
-        api.place_call(call_id)
+        api.place_call(call_id, caller_id=f"+6281100000{call_id[1]}")  # two customers: no repeat call
         await api.call("agent", "POST", "/agents/ayu/offer/accept")
         await api.call("agent", "POST", "/agents/ayu/hangup")
         body = {"disposition": "paid", "resolved": resolved, "ready": True}
