@@ -55,12 +55,12 @@ def _pages(app: FastAPI) -> None:
 
 def build_router() -> APIRouter:
     """Every route of the API, each with its allowed roles (`endpoint.roles`)."""
-    from alur.api import admin, agents, live, reports, supervisor
+    from alur.api import admin, agents, live, phone, reports, supervisor
 
     router = APIRouter()
     _whoami(router)
     _settings(router)
-    for area in (agents, supervisor, admin, reports, live):
+    for area in (agents, supervisor, admin, reports, live, phone):
         area.register(router)
     return router
 

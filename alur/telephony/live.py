@@ -26,7 +26,7 @@ from alur.service import commands as cmd
 from alur.service.center import ContactCenter
 from alur.telephony.callbacks import CallbackDialer, ask_number, tell_window
 from alur.telephony.channel import SipChannel
-from alur.telephony.connect import Connector, OutboundLeg, Target
+from alur.telephony.connect import BROWSER, AgentLeg, Connector, Target
 from alur.telephony.consult import ConsultControl
 
 log = logging.getLogger("alur.live")
@@ -49,8 +49,8 @@ class LiveQueues:
         self.agent_target = agent_target
         self.spawn = spawn
         self.waiting: dict[str, tuple[SipChannel, asyncio.Future[QueueOutcome]]] = {}
-        self.ringing: dict[str, OutboundLeg] = {}  # reservation id -> leg
-        self.answered: dict[str, OutboundLeg] = {}  # call id -> leg
+        self.ringing: dict[str, AgentLeg] = {}  # reservation id -> leg
+        self.answered: dict[str, AgentLeg] = {}  # call id -> leg
         self.dialer = CallbackDialer(center, connector, agent_target, self._ring_agent)
         center.bus.subscribe("sip-queues", self.handle)
 
@@ -229,7 +229,7 @@ class LiveQueues:
             return
         self.center.devices.hangups[offer.call_id] = leg.hangup  # a desktop's hang-up ends this leg
 
-    async def _ring_agent(self, offer: Offered, target: Target, caller_id: str) -> OutboundLeg | None:
+    async def _ring_agent(self, offer: Offered, target: Target, caller_id: str) -> AgentLeg | None:
         """Ring the agent's phone for `offer` until it answers (the leg, not yet connected) or not
         (None: withdrawn, or missed and declined to the router, which puts the call back in line)."""
         leg = await self._start_ringing(offer, target, caller_id)
@@ -249,7 +249,7 @@ class LiveQueues:
             return None
         return leg
 
-    async def _start_ringing(self, offer: Offered, target: Target, caller_id: str) -> OutboundLeg | None:
+    async def _start_ringing(self, offer: Offered, target: Target, caller_id: str) -> AgentLeg | None:
         """Ring the phone; if the offer was withdrawn while the leg was being set up (its RTP port
         opening), stop at once instead of leaving the phone ringing for nobody."""
         timeout = max(1.0, offer.expires_at - self.center.clock.now()) + 2.0  # the router expires first
@@ -258,10 +258,11 @@ class LiveQueues:
             leg.hangup()
             return None
         self.ringing[offer.reservation_id] = leg
-        self.center.devices.ringing[offer.reservation_id] = f"{offer.agent_id}'s SIP phone"
+        device = "browser phone" if target.transport == BROWSER else "SIP phone"
+        self.center.devices.ringing[offer.reservation_id] = f"{offer.agent_id}'s {device}"
         return leg
 
-    def _stop_ringing(self, reservation_id: str) -> OutboundLeg | None:
+    def _stop_ringing(self, reservation_id: str) -> AgentLeg | None:
         self.center.devices.ringing.pop(reservation_id, None)
         return self.ringing.pop(reservation_id, None)
 
