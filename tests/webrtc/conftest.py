@@ -1,44 +1,22 @@
 """Fixtures of the browser phone tests: the e2e contact center (SIP server, sipp callers) with its HTTP
-API and pages on the same contact center, an agent token for carol (who has no SIP phone), and a
-headless Debian Chromium whose fake microphone plays a known tone."""
+API and pages on the same contact center, and a headless Debian Chromium whose fake microphone plays a
+known tone (helpers in phonekit.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import math
 import os
-import shutil
-import struct
 import sys
-import wave
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE.parent / "e2e"))
+sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1] / "e2e")]
 
-from e2e_env import Env, Running  # noqa: E402
-
-CHROMIUM = Path("/usr/bin/chromium")
-MIC_TONE = 1000.0  # Hz: what the agent's fake microphone says
-
-
-def _missing() -> str | None:
-    tools = [t for t in ("sipp", "espeak-ng", "sox") if shutil.which(t) is None]
-    if tools:
-        return f"browser phone tests need {', '.join(tools)} (see .ci/run)"
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing (apt-get install chromium)"
-    try:
-        import aiortc  # noqa: F401
-        import playwright  # noqa: F401
-    except ImportError as exc:
-        return f"{exc.name} is not installed (pip install -e '.[dev]')"
-    return None
+from e2e_env import Env  # noqa: E402
+from phonekit import CHROMIUM, MIC_TONE, PhoneSite, missing, tone_wav  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -46,33 +24,13 @@ def phone_prompt_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("prompt-cache")
 
 
-def tone_wav(path: Path, freq: float, seconds: float = 4.0, rate: int = 48000) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        n = int(seconds * rate)
-        w.writeframes(
-            b"".join(struct.pack("<h", int(9000 * math.sin(2 * math.pi * freq * i / rate))) for i in range(n))
-        )
-    return path
-
-
-@dataclass
-class PhoneSite:
-    env: Env
-    sip: Running
-    url: str
-    token: str  # carol's (an agent without a SIP phone)
-
-
 @pytest.fixture
 async def site(tmp_path: Path, phone_prompt_cache: Path) -> AsyncIterator[PhoneSite]:
-    missing = _missing()
-    if missing:
+    why = missing()
+    if why:
         if os.environ.get("CI") == "true":
-            pytest.fail(missing)
-        pytest.skip(missing)
+            pytest.fail(why)
+        pytest.skip(why)
     from alur.api.server import ApiServer
     from alur.service.commands import Logout
     from alur.store.event_store import EventStore
@@ -80,7 +38,8 @@ async def site(tmp_path: Path, phone_prompt_cache: Path) -> AsyncIterator[PhoneS
 
     store = await asyncio.to_thread(EventStore, f"sqlite:///{tmp_path / 'alur.db'}")
     env = Env(tmp_path, phone_prompt_cache)
-    running = await env.start(store=store, wrap_up=60, silence=20)
+    recording = "recording:\n  mode: stereo\n"  # the browser agent's calls are recorded too
+    running = await env.start(store=store, wrap_up=60, silence=20, queue_extra=recording)
     for agent in ("alice", "bob"):  # their sipp phones are not up: only carol's browser answers
         running.center.execute(Logout(agent))
     token = TokenStore(store.engine).create("agent", agent_id="carol")[0]
@@ -113,18 +72,3 @@ async def chromium(tmp_path: Path) -> AsyncIterator[Any]:
             yield browser
         finally:
             await browser.close()
-
-
-async def agent_page(browser: Any, site: PhoneSite) -> Any:
-    """Carol's agent desktop, logged in through the log-in page."""
-    import re
-
-    context = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
-    page = await context.new_page()
-    page.on("console", lambda m: print(f"browser console {m.type}: {m.text}"))
-    page.on("pageerror", lambda e: print(f"browser error: {e}"))
-    await page.goto(f"{site.url}/ui/")
-    await page.fill("#token", site.token)
-    await page.click("button[type=submit]")
-    await page.wait_for_url(re.compile(r"/ui/agent\.html$"))
-    return page

@@ -5,69 +5,28 @@ hangs up in the page and finishes the wrap-up."""
 
 from __future__ import annotations
 
-import asyncio
+import wave
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import MIC_TONE, PhoneSite, agent_page
+from phonekit import (
+    CALLER_LINE,
+    CALLER_TONE,
+    MIC_TONE,
+    PhoneSite,
+    agent_page,
+    hears,
+    ready_phone,
+    start_caller,
+    tone_frames,
+)
 from playwright.async_api import expect
-from rtpcapture import Capture, Captured, can_capture, tone_power
-from sipp import audio_and_dtmf_pcap, free_port, run_sipp
+from rtpcapture import Capture, can_capture, tone_power
+from sipp import free_port
 
-from alur.core.events import Answered, TalkEnded
-from alur.media.prompts import CODECS
-
-CALLER_TONE = 440.0
-
-
-async def start_caller(site: PhoneSite, tmp_path: Path, media_port: int) -> asyncio.Task[Any]:
-    """A caller who presses 1 for the queue, then plays a 440 Hz tone until Alur hangs up."""
-    pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=50, digits="1", digit_at=0.1)
-    return asyncio.create_task(
-        run_sipp(
-            "caller_wait_bye.xml",
-            f"127.0.0.1:{site.env.sip_port}",
-            port=free_port(),
-            media_port=media_port,
-            workdir=tmp_path,
-            keys={"pcap": str(pcap)},
-            params={"wait_ms": 1500, "talk_ms": 0},
-            timeout=70,
-        )
-    )
-
-
-async def ready_phone(page: Any) -> None:
-    """Log in to the queues and make this browser the agent's phone."""
-    await page.click("#login")
-    await expect(page.locator("#state")).to_have_text("Ready")
-    await page.check("#phone-use")
-    await expect(page.locator("#phone-status")).to_have_attribute("data-state", "ready")
-
-
-async def hears(page: Any, freq: float, timeout: float = 10.0) -> dict[str, Any]:
-    """Wait until the loudest thing the page plays is `freq` (within one analyser bin)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    heard = None
-    while loop.time() < deadline:
-        heard = await page.evaluate("window.AlurPhone.heard()")
-        if heard and abs(heard["freq"] - freq) < 30 and heard["db"] > -60:
-            return dict(heard)
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the page does not hear {freq:g} Hz (last: {heard})")
-
-
-def tone_frames(packets: list[Captured], freq: float) -> int:
-    """How many 20 ms PCMU frames sent to the caller carry mostly `freq`."""
-    found = 0
-    for p in packets:
-        pcm = np.frombuffer(CODECS["PCMU"].decode(p.payload), "<i2")
-        if np.abs(pcm).mean() > 300 and tone_power(pcm, freq) > 0.5:
-            found += 1
-    return found
+from alur.core.events import Answered, RecordingSaved, TalkEnded
 
 
 @pytest.mark.skipif(not can_capture(), reason="capturing RTP needs CAP_NET_RAW")
@@ -95,7 +54,7 @@ async def test_agent_answers_in_the_browser_and_both_hear_each_other(
 
         await page.click("#phone-keypad [data-digit='5']")
         await site.sip.until(lambda: len(cap.to(caller_media, 101)) >= 4)
-        await site.sip.until(lambda: tone_frames(cap.to(caller_media, 0), MIC_TONE) >= 50)  # 1 s of her
+        await site.sip.until(lambda: tone_frames(cap.to(caller_media, 0), MIC_TONE) >= 100)  # 2 s of her
         await page.click("#phone-hangup")
         result = await caller
     finally:
@@ -109,6 +68,15 @@ async def test_agent_answers_in_the_browser_and_both_hear_each_other(
     assert digits == {5}  # RFC 4733 event 5, nothing else
     frames = cap.to(caller_media, 0)
     assert tone_frames(frames, MIC_TONE) >= 50
+
+    await site.sip.until(lambda: any(isinstance(e, RecordingSaved) for e in site.sip.events))
+    saved = next(e for e in site.sip.events if isinstance(e, RecordingSaved))
+    assert (saved.mode, saved.agent_id) == ("stereo", "carol")
+    with wave.open(saved.path) as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, 2)
+    halves = [pcm[i : i + 4000] for i in range(0, len(pcm) - 4000, 4000)]
+    assert any(tone_power(s[:, 0], CALLER_LINE) > 0.5 for s in halves)  # the caller, left
+    assert any(tone_power(s[:, 1], MIC_TONE) > 0.5 for s in halves)  # carol, right
 
     state = page.locator("#state")
     await expect(state).to_have_text("Wrap-up")

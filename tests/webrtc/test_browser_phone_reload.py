@@ -9,11 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MIC_TONE, PhoneSite, agent_page
+from phonekit import (
+    CALLER_TONE,
+    MIC_TONE,
+    PhoneSite,
+    agent_page,
+    hears,
+    ready_phone,
+    start_caller,
+    tone_frames,
+)
 from playwright.async_api import expect
 from rtpcapture import Capture, can_capture
 from sipp import free_port
-from test_browser_phone_e2e import CALLER_TONE, hears, ready_phone, start_caller, tone_frames
 
 from alur.config.project import BrowserPhoneSettings
 from alur.core.events import Answered, TalkEnded

@@ -7,7 +7,7 @@
   const KEY = "alur.phone";
   const el = Alur.el;
   const $ = (x) => document.getElementById(x);
-  let ws = null, hello = null, call = null, echo = null, mic = null, audioCtx = null, ringer = null;
+  let ws = null, hello = null, call = null, echo = null, echoHeard = null, mic = null, audioCtx = null, ringer = null;
   let delay = 500, status = "off", statusVars = {}, retry = null;
 
   const keys = "123456789*0#".split("").map((d) =>
@@ -52,7 +52,12 @@
     if (on) localStorage.setItem(KEY, "1"); else localStorage.removeItem(KEY);
     $("phone-use").checked = on;
     if (on) { sound(); connect(); microphone().catch(() => {}); }
-    else { clearTimeout(retry); teardown(); if (ws) { const old = ws; ws = null; old.close(); } setStatus("off"); }
+    else {  // a call in progress ends with it; a ringing one is refused
+      if (call) send({ type: call.pc ? "hangup" : "reject", leg: call.id });
+      clearTimeout(retry); teardown();
+      if (ws) { const old = ws; ws = null; old.close(); }
+      setStatus("off");
+    }
   }
 
   function connect() {
@@ -101,11 +106,17 @@
     return audioCtx;
   }
 
-  // RMS level (0..1) of a stream, reported every 100 ms; its analyser stays readable for the test hook.
-  function meter(stream, report) {
+  // An analyser of a stream (what the test hook and the meter read).
+  function analyse(stream) {
     const analyser = sound().createAnalyser();
     analyser.fftSize = 2048;
     sound().createMediaStreamSource(stream).connect(analyser);
+    return analyser;
+  }
+
+  // The microphone's RMS level (0..1), reported every 100 ms.
+  function meter(stream, report) {
+    const analyser = analyse(stream);
     const data = new Float32Array(analyser.fftSize);
     setInterval(() => {
       analyser.getFloatTimeDomainData(data);
@@ -113,7 +124,6 @@
       for (const x of data) sum += x * x;
       report(Math.min(1, Math.sqrt(sum / data.length) * 4));
     }, 100);
-    return analyser;
   }
 
   function startRinging() {
@@ -161,7 +171,7 @@
     pc.ontrack = (e) => {
       const stream = e.streams[0] || new MediaStream([e.track]);
       $("phone-audio").srcObject = stream;
-      c.analyser = meter(stream, () => {});
+      c.analyser = analyse(stream);
     };
     const sdp = await offer(pc);
     if (call === c) send({ type: "connect", leg: c.id, sdp });
@@ -212,12 +222,16 @@
 
   async function toggleEcho() {
     if (echo) {
-      echo.close(); echo = null; send({ type: "echo_end" });
+      echo.close(); echo = null; echoHeard = null; send({ type: "echo_end" });
       $("phone-echo").textContent = Alur.t("phone.echo");
       return;
     }
     echo = new RTCPeerConnection({ iceServers: (hello && hello.ice_servers) || [] });
-    echo.ontrack = (e) => { $("phone-audio").srcObject = e.streams[0] || new MediaStream([e.track]); };
+    echo.ontrack = (e) => {
+      const stream = e.streams[0] || new MediaStream([e.track]);
+      $("phone-audio").srcObject = stream;
+      echoHeard = analyse(stream);
+    };
     $("phone-echo").textContent = Alur.t("phone.echo_end");
     send({ type: "echo", sdp: await offer(echo) });
   }
@@ -225,14 +239,14 @@
   // For tests and troubleshooting: the call's state, its inbound RTP figures and what is heard.
   window.AlurPhone = {
     get status() { return status; },
-    get codec() { return call && call.codec; },
+    get micLevel() { return Number($("phone-meter").value); },
     async inbound() {
       if (!call || !call.pc) return null;
       for (const r of (await call.pc.getStats()).values()) if (r.type === "inbound-rtp" && r.kind === "audio") return r;
       return null;
     },
     heard() {  // the loudest frequency (Hz) and the level of what the agent hears
-      const a = call && call.analyser;
+      const a = (call && call.analyser) || echoHeard;
       if (!a) return null;
       const bins = new Float32Array(a.frequencyBinCount);
       a.getFloatFrequencyData(bins);
