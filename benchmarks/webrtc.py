@@ -171,7 +171,7 @@ async def measure(calls: int, seconds: float, codec: str) -> dict[str, float]:
     here.send(("measure", seconds))
     p50, p99, received, heard = await ask()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    late = clock.stats.late_ticks
+    late = clock.stats.late_ticks / max(1, clock.stats.ticks)
     here.send(("stop",))
     await ask()
     for g in gateways:
@@ -188,7 +188,7 @@ async def measure(calls: int, seconds: float, codec: str) -> dict[str, float]:
         "p99_ms": p99 * 1000,
         "to_callers": received / seconds / calls,  # packets per second per caller (50 expected)
         "to_browsers": heard / seconds / calls,  # frames per second per browser (50 expected)
-        "late_ticks": late,
+        "late_ticks": late,  # share of media clock ticks more than 5 ms late (the whole run)
     }
 
 
@@ -198,23 +198,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--codec", default="PCMU", choices=["PCMU", "opus"])
     args = parser.parse_args()
-    fits = 0
+    fits = last = 0
     print(f"browser calls, agent codec {args.codec}, {args.seconds:g} s measured per step")
     for n in [int(x) for x in args.calls.split(",")]:
         r = asyncio.run(measure(n, args.seconds, args.codec))
         ok = r["cpu_total"] < 1.0 and r["p99_ms"] <= 5.0
-        fits = n if ok else fits
+        fits = n if ok and fits == last else fits
+        last = n
         print(
             f"{n:4d} calls  cpu/call {r['cpu_per_call'] * 100:5.1f}% of a core"
             f" (total {r['cpu_total'] * 100:5.1f}%)"
             f"  to caller gap-20ms p50 {r['p50_ms']:5.2f} ms p99 {r['p99_ms']:6.2f} ms"
             f"  pkts/s/caller {r['to_callers']:5.1f}  frames/s/browser {r['to_browsers']:5.1f}"
+            f"  clock ticks >5 ms late {r['late_ticks'] * 100:4.1f}%"
             f"  {'ok' if ok else 'over'}",
             flush=True,
         )
-        if not ok:
+        if r["cpu_total"] >= 1.0:
             break
-    print(f"fits on one core with p99 <= 5 ms: {fits} calls (of those tried)")
+    print(f"fits on one core with p99 <= 5 ms: {fits} calls (the most of those tried, all fewer passing)")
 
 
 if __name__ == "__main__":
