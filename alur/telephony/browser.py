@@ -63,9 +63,10 @@ class BrowserLeg:
             self.result.set_result(result)
 
     def no_answer(self) -> None:
-        """The ring timeout passed."""
-        self._settle("no_answer")
-        self.hangup()
+        """The ring timeout passed: a leg still ringing stops (an answered one goes on)."""
+        if not self.result.done():
+            self._settle("no_answer")
+            self.hangup()
 
     def reject(self) -> None:
         self._settle("declined")
