@@ -16,7 +16,7 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
@@ -26,6 +26,9 @@ from alur.media.rtp import RtpStream
 from alur.service.commands import Command, Pause
 from alur.service.phones import BrowserPhones, Message
 from alur.webrtc.gateway import DTMF_EVENTS, BrowserMedia, ice_configuration
+
+if TYPE_CHECKING:
+    from alur.telephony.connect import Target
 
 log = logging.getLogger("alur.browser")
 
@@ -39,7 +42,7 @@ class BrowserLeg:
 
     call = None  # no SIP dialog
 
-    def __init__(self, leg_id: str, target: Any, caller_id: str, media: RtpStream, browser: BrowserMedia):
+    def __init__(self, leg_id: str, target: Target, caller_id: str, media: RtpStream, browser: BrowserMedia):
         self.id = leg_id
         self.target = target
         self.agent_id: str = target.agent_id
@@ -110,7 +113,7 @@ class BrowserCalls:
     def ice_servers(self) -> list[dict[str, Any]]:
         return list(self.phones.hello()["ice_servers"])
 
-    async def ring(self, target: Any, *, caller_id: str) -> BrowserLeg:
+    async def ring(self, target: Target, *, caller_id: str) -> BrowserLeg:
         """Ring `target.agent_id`'s page; await `leg.result` as for a SIP leg."""
         media = RtpStream("127.0.0.1", clock=self.media_clock)
         rtp_port = await media.open()
