@@ -16,7 +16,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "alur"
 
 PURE = {"core", "flow", "routing", "metrics"}
 #: what the running contact center (`service`) builds on
-BELOW_SERVICE = PURE | {"config", "store", "media", "integrations"}
+BELOW_SERVICE = PURE | {"config", "store", "media", "webrtc", "integrations"}
 #: what an adapter of the service (SIP, HTTP, the simulator) may use: the service and below
 ADAPTER = BELOW_SERVICE | {"service"}
 
@@ -29,6 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"core", "flow", "routing", "metrics"},
     "store": {"core"},
     "media": {"core"},
+    "webrtc": {"core", "media"},  # aiortc peer connections bridged to RTP streams
     "integrations": {"core", "config", "flow"},
     "service": BELOW_SERVICE,
     "testing": {"core", "config", "flow", "routing", "metrics", "media", "integrations"},

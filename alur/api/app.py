@@ -71,17 +71,30 @@ def build_router() -> APIRouter:
         admin,
         agents,
         live,
+        phone,
         reports,
         settings_routes,
         supervisor,
         transfers,
         webhooks,
-    )  # fmt: skip
+    )
 
     router = APIRouter()
     _whoami(router)
     _settings(router)
-    areas = (agents, transfers, supervisor, admin, settings_routes, activity, reports, live, webhooks, login)
+    areas = (
+        agents,
+        transfers,
+        supervisor,
+        admin,
+        settings_routes,
+        activity,
+        reports,
+        live,
+        webhooks,
+        login,
+        phone,
+    )
     for area in areas:
         area.register(router)
     return router

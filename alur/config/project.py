@@ -117,6 +117,46 @@ class WebhookSettings(BaseModel):
         return v
 
 
+class IceServer(BaseModel):
+    """A STUN or TURN server the browser phone and Alur use to find a media path through NAT."""
+
+    model_config = ConfigDict(extra="forbid")
+    urls: tuple[str, ...]
+    username: str = ""
+    credential: str = ""
+
+    @field_validator("urls", mode="before")
+    @classmethod
+    def _one_or_more(cls, v: Any) -> Any:
+        return (v,) if isinstance(v, str) else v
+
+    @field_validator("urls")
+    @classmethod
+    def _schemes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("list at least one URL (e.g. stun:stun.example.com:3478)")
+        bad = [u for u in v if not u.startswith(("stun:", "stuns:", "turn:", "turns:"))]
+        if bad:
+            raise ValueError(f"expected stun:, stuns:, turn: or turns: URLs (got {bad})")
+        return v
+
+
+class BrowserPhoneSettings(BaseModel):
+    """`browser_phone:` in alur.yaml: agents answering calls in the agent desktop over WebRTC."""
+
+    model_config = ConfigDict(extra="forbid")
+    ice_servers: tuple[IceServer, ...] = ()  # none: host candidates only (agents on Alur's LAN)
+    codecs: tuple[Literal["PCMU", "PCMA", "opus"], ...] = ("PCMU", "opus")  # preferred first
+    reconnect_grace: float = Field(default=10.0, gt=0, le=300)  # seconds a closed page may take to come back
+
+    @field_validator("codecs")
+    @classmethod
+    def _some(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("list at least one codec (PCMU, PCMA or opus)")
+        return v
+
+
 class ProjectSettings(BaseModel):
     """The project's `alur.yaml`."""
 
@@ -136,6 +176,7 @@ class ProjectSettings(BaseModel):
     repeat_contact_days: float = Field(default=7.0, gt=0, le=365)
     simulation: dict[str, Any] = Field(default_factory=dict)  # read by `alur simulate`
     webhooks: tuple[WebhookSettings, ...] = ()  # CRM endpoints sent events by `alur serve`
+    browser_phone: BrowserPhoneSettings = BrowserPhoneSettings()
     #: announcement id -> language -> own wording (text) or recording ({file: ...})
     announcements: dict[str, dict[str, str | RecordedAnnouncement]] = Field(default_factory=dict)
 

@@ -34,6 +34,7 @@ from alur.service import commands as cmd
 from alur.service.bus import EventBus
 from alur.service.devices import Devices
 from alur.service.flows import FlowCatalog
+from alur.service.phones import BrowserPhones
 from alur.service.rebuild import Rebuilt, rebuild
 from alur.service.settings import SettingsCatalog
 from alur.service.snapshots import Snapshots, from_json, to_json
@@ -94,6 +95,7 @@ class ContactCenter:
             self.bus.subscribe("store", self.writer.handle)
         self.devices = Devices()
         self.collectors: list[Any] = []  # adapters' Prometheus collectors, served by the HTTP API
+        self.phones = BrowserPhones(project.settings.browser_phone)  # agents' browser phones
         self.flows = FlowCatalog(self)
         self.settings = SettingsCatalog(self)
         self.rebuilt = Rebuilt(0, 0, 0)
@@ -128,6 +130,7 @@ class ContactCenter:
     async def __aexit__(self, *exc: object) -> None:
         """Stop: what adapters still run (a phone still ringing...) is cancelled, then the bus
         delivers what was published and its subscribers end."""
+        self.phones.close()
         for task in list(self._spawned):
             task.cancel()
         if self._spawned:

@@ -26,7 +26,7 @@ from alur.routing.model import CallbackSettings
 from alur.service import commands as cmd
 from alur.service.center import ContactCenter
 from alur.telephony.channel import SipChannel
-from alur.telephony.connect import Connector, OutboundLeg, Target
+from alur.telephony.connect import AgentLeg, Connector, Target
 
 log = logging.getLogger("alur.callbacks")
 
@@ -109,7 +109,7 @@ class CallbackDialer:
         center: ContactCenter,
         connector: Connector,
         agent_target: Callable[[str], Target | None],
-        ring_agent: Callable[[Offered, Target, str], Awaitable[OutboundLeg | None]],
+        ring_agent: Callable[[Offered, Target, str], Awaitable[AgentLeg | None]],
     ) -> None:
         self.center = center
         self.connector = connector
@@ -176,8 +176,8 @@ class CallbackDialer:
         await self._talk(offer, agent, customer)
 
     async def _ring_customer(
-        self, number: str, settings: CallbackSettings, agent: OutboundLeg | None
-    ) -> tuple[OutboundLeg | None, str]:
+        self, number: str, settings: CallbackSettings, agent: AgentLeg | None
+    ) -> tuple[AgentLeg | None, str]:
         """Dial the customer through the trunk; (the answered leg, "answered") or (None, why not).
         An agent who hangs up while the customer's phone rings ends the try."""
         customer_target = self.connector.resolve(number)
@@ -195,7 +195,7 @@ class CallbackDialer:
             return None, "agent_hung_up"
         return None, result if result in ("busy", "declined", "failed") else "no_answer"
 
-    async def _talk(self, offer: Offered, agent: OutboundLeg, customer: OutboundLeg) -> None:
+    async def _talk(self, offer: Offered, agent: AgentLeg, customer: AgentLeg) -> None:
         self._do(cmd.CallbackAttempt(offer.call_id, True, "answered"))
         self.center.devices.hangups[offer.call_id] = agent.hangup  # a desktop's hang-up ends it
         bridge(agent.media, customer.media)

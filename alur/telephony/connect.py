@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from alur.core.channel import ConnectOutcome
 from alur.core.clock import Clock
@@ -35,7 +35,11 @@ AUTO_ANSWER = {
 #: the requests that hand the talk on: a consultation, a blind transfer, back to a queue
 HANDOVERS = ("consult", "blind", "queue")
 
+if TYPE_CHECKING:
+    from alur.telephony.browser import BrowserCalls
+
 log = logging.getLogger("alur.connect")
+BROWSER = "WEBRTC"  # the transport of an agent's browser phone (alur.telephony.browser)
 
 FAILURES = {486: "busy", 600: "busy", 603: "declined", 408: "no_answer", 480: "no_answer", 487: "no_answer"}
 
@@ -52,14 +56,37 @@ class Target:
     agent_id: str = ""  # set when this is an agent's phone: the router must know it rings
 
     @classmethod
+    def browser(cls, agent_id: str) -> Target:
+        """The agent's browser phone (the agent desktop page acting as their phone)."""
+        return cls(f"browser:{agent_id}", ("", 0), BROWSER, f"{agent_id} (browser)", agent_id=agent_id)
+
+    @classmethod
     def from_uri(cls, uri: str, label: str = "", *, agent_id: str = "") -> Target:
         u = parse_uri(uri)
         transport = str(u.params.get("transport") or "udp").upper()
         return cls(uri, (u.host, u.port or 5060), transport, label or uri, agent_id=agent_id)
 
 
+class AgentLeg(Protocol):
+    """What queues, consultations, recording and supervision use of a rung leg: a SIP `OutboundLeg`
+    or an agent's browser phone (`alur.telephony.browser.BrowserLeg`)."""
+
+    target: Target
+    media: RtpStream
+    result: asyncio.Future[str]
+    ended: asyncio.Event
+    refer_to: str | None
+    refer_event: asyncio.Event
+    on_ringing: Callable[[], None]
+    on_end: Callable[[], None]
+
+    def no_answer(self) -> None: ...
+
+    def hangup(self) -> None: ...
+
+
 class OutboundLeg:
-    """A ringing or answered leg with its own RTP stream."""
+    """A ringing or answered SIP leg with its own RTP stream."""
 
     def __init__(self, call: ClientCall, media: RtpStream, target: Target) -> None:
         self.call = call
@@ -117,6 +144,12 @@ class OutboundLeg:
         self.media.close()
         self.on_end()
 
+    def no_answer(self) -> None:
+        """The ring timeout passed."""
+        if not self.result.done():
+            self._settle("no_answer")
+            self.hangup()
+
     def hangup(self) -> None:
         """Cancel if ringing, BYE if answered."""
         self.call.hangup()
@@ -140,11 +173,13 @@ class Connector:
         execute: Callable[[Command], None] | None = None,
         media_clock: MediaClock | None = None,
         recordings: Recordings | None = None,
+        browsers: BrowserCalls | None = None,
     ) -> None:
+        self.browsers = browsers  # agents' browser phones (Target.transport == "WEBRTC")
         self.execute = execute
         self.media_clock = media_clock
         self.recordings = recordings
-        self.talks: dict[str, tuple[object, OutboundLeg]] = {}  # agent id -> (caller, leg) while bridged
+        self.talks: dict[str, tuple[object, AgentLeg]] = {}  # agent id -> (caller, leg) while bridged
         self.ua = ua
         self.media_host = media_host
         self.bind_host = bind_host or media_host
@@ -161,10 +196,23 @@ class Connector:
         call_id: str = "",
         kind: str = "",
         headers: dict[str, str] | None = None,
-    ) -> OutboundLeg:
+    ) -> AgentLeg:
         """Start ringing; await `leg.result` for 'answered' | 'busy' | 'no_answer' | 'declined' | 'failed'.
         With `kind` ("agent_blind", "ring_group"), an agent's phone rung outside the queues is reported
         to the router, so it offers that agent nothing else until this call is over."""
+        leg: AgentLeg
+        if target.transport == BROWSER:
+            assert self.browsers is not None, "a browser target without browser phones"
+            leg = await self.browsers.ring(target, caller_id=caller_id)
+        else:
+            leg = await self._ring_sip(target, caller_id, headers)
+        if kind and target.agent_id:
+            self._direct_call(leg, target.agent_id, call_id, kind)
+        if timeout is not None:
+            asyncio.get_running_loop().call_later(timeout, leg.no_answer)
+        return leg
+
+    async def _ring_sip(self, target: Target, caller_id: str, headers: dict[str, str] | None) -> OutboundLeg:
         host, sip_port = target.addr
         address = await self.ua.names.resolve(host)
         if address is None:
@@ -181,20 +229,9 @@ class Connector:
             headers=headers,
             credentials=target.credentials,
         )
-        leg = OutboundLeg(call, media, target)
-        if kind and target.agent_id:
-            self._direct_call(leg, target.agent_id, call_id, kind)
-        if timeout is not None:
+        return OutboundLeg(call, media, target)
 
-            def expire() -> None:
-                if not leg.result.done():
-                    leg._settle("no_answer")
-                    leg.hangup()
-
-            asyncio.get_running_loop().call_later(timeout, expire)
-        return leg
-
-    def _direct_call(self, leg: OutboundLeg, agent_id: str, call_id: str, kind: str) -> None:
+    def _direct_call(self, leg: AgentLeg, agent_id: str, call_id: str, kind: str) -> None:
         self._tell(DirectCallStart(agent_id, call_id, kind))
 
         def settled(result: asyncio.Future[str]) -> None:
@@ -215,7 +252,7 @@ class Connector:
     async def talk(
         self,
         channel: object,
-        leg: OutboundLeg,
+        leg: AgentLeg,
         *,
         on_transfer: Callable[[], None] | None = None,
         control: ConsultControl | None = None,
@@ -330,11 +367,11 @@ class Connector:
                 return "transfer"
 
     async def _consult(
-        self, channel: Any, leg: OutboundLeg, destination: str, control: ConsultControl
-    ) -> OutboundLeg | None:
+        self, channel: Any, leg: AgentLeg, destination: str, control: ConsultControl
+    ) -> AgentLeg | None:
         """The caller on hold while the agent consults `destination` (see alur.telephony.consult)."""
 
-        async def ring() -> OutboundLeg | None:
+        async def ring() -> AgentLeg | None:
             target = self.resolve(destination)
             if target is None:
                 log.info("call %s: consultation with unknown destination %r", channel.call_id, destination)
@@ -349,7 +386,7 @@ class Connector:
         talker = leg.target.agent_id or leg.target.label
         self.talks[talker] = (channel, leg)  # still the agent's call (a supervisor may listen in)
         try:
-            after: OutboundLeg | None = await consultation.run(ring)
+            after: AgentLeg | None = await consultation.run(ring)
         finally:
             leg.media.on_dtmf = keys
             if self.talks.get(talker, (None, None))[1] is leg:
@@ -408,11 +445,11 @@ class Connector:
         return ConnectOutcome(last)
 
 
-async def _guard(leg: OutboundLeg) -> str:
+async def _guard(leg: AgentLeg) -> str:
     return await leg.result
 
 
-async def _first_answer(legs: list[OutboundLeg]) -> OutboundLeg | None:
+async def _first_answer(legs: list[AgentLeg]) -> AgentLeg | None:
     pending = {asyncio.ensure_future(_tagged(leg)) for leg in legs}
     try:
         while pending:
@@ -427,5 +464,5 @@ async def _first_answer(legs: list[OutboundLeg]) -> OutboundLeg | None:
             p.cancel()
 
 
-async def _tagged(leg: OutboundLeg) -> tuple[OutboundLeg, str]:
+async def _tagged(leg: AgentLeg) -> tuple[AgentLeg, str]:
     return leg, await leg.result

@@ -27,7 +27,7 @@ from alur.service import commands as cmd
 from alur.service.center import ContactCenter
 from alur.telephony.callbacks import CallbackDialer, ask_number, tell_window
 from alur.telephony.channel import SipChannel
-from alur.telephony.connect import AUTO_ANSWER, Connector, OutboundLeg, Target
+from alur.telephony.connect import AUTO_ANSWER, BROWSER, AgentLeg, Connector, Target
 from alur.telephony.consult import ConsultControl
 
 log = logging.getLogger("alur.live")
@@ -50,9 +50,9 @@ class LiveQueues:
         self.agent_target = agent_target
         self.spawn = spawn
         self.waiting: dict[str, tuple[SipChannel, asyncio.Future[QueueOutcome]]] = {}
-        self.ringing: dict[str, OutboundLeg] = {}  # reservation id -> leg
+        self.ringing: dict[str, AgentLeg] = {}  # reservation id -> leg
         self.picking_up: set[str] = set()  # reservation ids accepted on a desktop while ringing
-        self.answered: dict[str, OutboundLeg] = {}  # call id -> leg
+        self.answered: dict[str, AgentLeg] = {}  # call id -> leg
         self.dialer = CallbackDialer(center, connector, agent_target, self._ring_agent)
         center.bus.subscribe("sip-queues", self.handle)
 
@@ -241,7 +241,7 @@ class LiveQueues:
             return
         self.center.devices.hangups[offer.call_id] = leg.hangup  # a desktop's hang-up ends this leg
 
-    async def _ring_agent(self, offer: Offered, target: Target, caller_id: str) -> OutboundLeg | None:
+    async def _ring_agent(self, offer: Offered, target: Target, caller_id: str) -> AgentLeg | None:
         """Ring the agent's phone for `offer` until it answers (the leg, not yet connected) or not
         (None: withdrawn, or missed and declined to the router, which puts the call back in line).
         Accepted on the desktop meanwhile, the ringing stops and the phone is rung to pick up itself."""
@@ -268,7 +268,7 @@ class LiveQueues:
 
     async def _start_ringing(
         self, offer: Offered, target: Target, caller_id: str, headers: dict[str, str] | None = None
-    ) -> OutboundLeg | None:
+    ) -> AgentLeg | None:
         """Ring the phone; if the offer was withdrawn while the leg was being set up (its RTP port
         opening), stop at once instead of leaving the phone ringing for nobody."""
         timeout = max(1.0, offer.expires_at - self.center.clock.now()) + 2.0  # the router expires first
@@ -278,8 +278,9 @@ class LiveQueues:
             return None
         rid = offer.reservation_id
         self.ringing[rid] = leg
-        self.center.devices.ringing[rid] = f"{offer.agent_id}'s SIP phone"
-        if headers is None:
+        device = "browser phone" if target.transport == BROWSER else "SIP phone"
+        self.center.devices.ringing[rid] = f"{offer.agent_id}'s {device}"
+        if headers is None and target.transport != BROWSER:  # a browser is answered in its own page
             self.center.devices.pick_ups[rid] = lambda: self._pick_up(rid)
         return leg
 
@@ -290,7 +291,7 @@ class LiveQueues:
             self.picking_up.add(reservation_id)
             leg.hangup()
 
-    def _stop_ringing(self, reservation_id: str) -> OutboundLeg | None:
+    def _stop_ringing(self, reservation_id: str) -> AgentLeg | None:
         self.center.devices.ringing.pop(reservation_id, None)
         self.center.devices.pick_ups.pop(reservation_id, None)
         return self.ringing.pop(reservation_id, None)

@@ -23,6 +23,7 @@ from alur.media.rtp import RtpStream
 from alur.service.center import ContactCenter
 from alur.service.commands import Login, Logout
 from alur.service.state import PhoneView
+from alur.telephony.browser import BrowserCalls
 from alur.telephony.channel import SipChannel
 from alur.telephony.connect import Connector, Target
 from alur.telephony.live import LiveQueues
@@ -90,6 +91,13 @@ class SipServer:
         self.prompts = PromptLibrary(
             sounds, opts.cache_dir or default_cache_dir(), resolver=getattr(self.project, "prompt_path", None)
         )
+        self.browsers = BrowserCalls(
+            self.center.phones,
+            self.media_clock,
+            self.center.spawn,
+            self.center.execute,
+            other_phone=lambda agent_id: self._phone_target(agent_id) is not None,
+        )
         self.connector = Connector(
             self.ua,
             self.media_host,
@@ -100,6 +108,7 @@ class SipServer:
             execute=self.center.execute,
             media_clock=self.media_clock,
             recordings=self.recordings,
+            browsers=self.browsers,
         )
         self.recognizer = LazyRecognizer(self.project.settings.server.get("speech"))
         self.queues = LiveQueues(
@@ -145,6 +154,7 @@ class SipServer:
         for channel in list(self.channels.values()):
             await channel.hangup("shutdown")
         self.queues.hang_up_all()
+        await self.browsers.close()
         if self._calls:  # each call ends its own agent leg as its flow unwinds
             await asyncio.wait(list(self._calls), timeout=5.0)
         for leg in [*self.ua.dialogs.values(), *self.ua.calls.values()]:
@@ -186,6 +196,12 @@ class SipServer:
         return agent.id if agent is not None else None
 
     def agent_target(self, agent_id: str) -> Target | None:
+        """Where the agent takes calls: the desktop page they made their phone, else their SIP phone."""
+        if agent_id in self.project.agents and self.center.phones.attached(agent_id):
+            return Target.browser(agent_id)
+        return self._phone_target(agent_id)
+
+    def _phone_target(self, agent_id: str) -> Target | None:
         agent = self.project.agents.get(agent_id)
         if agent is None:
             return None

@@ -1,0 +1,98 @@
+"""A browser agent's page comes and goes during a call: a reload re-attaches the audio while the caller
+stays on the line; a page that does not come back within the grace ends the call and the agent gets no
+more offers."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from phonekit import (
+    CALLER_TONE,
+    MIC_TONE,
+    PhoneSite,
+    agent_page,
+    hears,
+    ready_phone,
+    start_caller,
+    tone_frames,
+)
+from playwright.async_api import expect
+from rtpcapture import Capture, can_capture
+from sipp import free_port
+
+from alur.config.project import BrowserPhoneSettings
+from alur.core.events import Answered, TalkEnded
+
+pytestmark = pytest.mark.skipif(not can_capture(), reason="capturing RTP needs CAP_NET_RAW")
+
+
+async def answered_call(site: PhoneSite, chromium: Any, tmp_path: Path, caller_media: int) -> tuple[Any, Any]:
+    page = await agent_page(chromium, site)
+    await ready_phone(page)
+    caller = await start_caller(site, tmp_path, caller_media)
+    await expect(page.locator("#phone-ring")).to_be_visible(timeout=20_000)
+    await page.click("#phone-answer")
+    await expect(page.locator("#phone-status")).to_have_attribute("data-state", "talking")
+    await site.sip.until(lambda: any(isinstance(e, Answered) for e in site.sip.events))
+    return page, caller
+
+
+async def test_a_reload_during_a_call_reattaches_the_audio(
+    site: PhoneSite, chromium: Any, tmp_path: Path
+) -> None:
+    caller_media = free_port()
+    cap = Capture({caller_media})
+    try:
+        page, caller = await answered_call(site, chromium, tmp_path, caller_media)
+        await hears(page, CALLER_TONE)
+        await page.reload()
+        reloaded = time.time()
+        status = page.locator("#phone-status")
+        await expect(status).to_have_attribute("data-state", "talking", timeout=10_000)  # re-attached
+        assert (await page.locator("#phone-use").is_checked()) is True
+        await hears(page, CALLER_TONE)  # the caller again, in the new page
+
+        def her_tone_since_reload() -> int:
+            return tone_frames([p for p in cap.to(caller_media, 0) if p.at > reloaded], MIC_TONE)
+
+        await site.sip.until(lambda: her_tone_since_reload() >= 50)  # and she reaches the caller again
+        assert not [e for e in site.sip.events if isinstance(e, TalkEnded)]  # never dropped
+        assert site.sip.router.agent_state("carol") == "busy"
+        await page.click("#phone-hangup")
+        result = await caller
+    finally:
+        cap.stop()
+    assert result.ok, result.errors or result.stderr
+    await site.sip.settle()
+    assert [e.ended_by for e in site.sip.events if isinstance(e, TalkEnded)] == ["agent"]
+
+
+async def test_a_page_gone_past_the_grace_ends_the_call_and_pauses_the_agent(
+    site: PhoneSite, chromium: Any, tmp_path: Path
+) -> None:
+    site.sip.center.phones.settings = BrowserPhoneSettings(reconnect_grace=1.5)
+    caller_media = free_port()
+    cap = Capture({caller_media})
+    try:
+        page, caller = await answered_call(site, chromium, tmp_path, caller_media)
+        await page.context.close()
+        closed = time.monotonic()
+        result = await caller  # Alur ends the call: the caller gets BYE
+        assert result.ok, result.errors or result.stderr
+        await site.sip.until(lambda: site.sip.router.agent_state("carol") in ("wrap_up", "paused"))
+    finally:
+        cap.stop()
+    assert time.monotonic() - closed < 15
+    assert [e.ended_by for e in site.sip.events if isinstance(e, TalkEnded)] == ["agent"]
+    agent = site.sip.router.agents["carol"]
+    assert site.sip.agent_target("carol") is None  # no phone: offers cannot reach her
+
+    def unavailable() -> bool:  # paused now, or (still on the call when the grace ran out) right after it
+        if site.sip.router.agent_state("carol") == "paused":
+            return bool(agent.pause_reason == "phone_offline")
+        return bool(agent.pending_pause == "phone_offline")
+
+    await site.sip.until(unavailable)
