@@ -5,12 +5,14 @@ listeners. Bounded: calls leave when they end, agents are the configured ones.""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from alur.api.auth import TokenCache
 from alur.core import events as ev
 from alur.core.envelope import Envelope
+from alur.metrics.kpis import Snapshot
 from alur.store.deliveries import DeliveryStore
 
 if TYPE_CHECKING:
@@ -53,7 +55,20 @@ class ApiContext:
         self.listeners: set[Listener] = set()
         self.events_seen = 0
         self.listeners_dropped = 0
+        self._snapshot: tuple[int, float, Snapshot] | None = None  # (events seen, when, today's KPIs)
         center.bus.subscribe("api", self.handle)
+
+    def kpi_snapshot(self, max_age: float = 0.5) -> Snapshot:
+        """Today's KPIs, shared by every stream for up to `max_age` seconds while nothing happens."""
+        now = time.monotonic()
+        cached = self._snapshot
+        if cached is None or cached[0] != self.events_seen or now - cached[1] > max_age:
+            cached = self._snapshot = (
+                self.events_seen,
+                now,
+                self.center.kpis.snapshot(self.center.clock.now()),
+            )
+        return cached[2]
 
     async def handle(self, batch: list[Envelope]) -> None:
         for envelope in batch:

@@ -23,6 +23,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from alur.api.auth import ALL, STAFF, Principal, route, sees_queue, websocket_principal
 from alur.api.context import ApiContext, Listener
 from alur.api.errors import ApiError
+from alur.api.reports import no_nan
 from alur.core.codec import event_kind, event_to_dict
 from alur.core.envelope import Envelope
 
@@ -205,7 +206,8 @@ async def live_stream(websocket: WebSocket) -> None:
                 if listener.accepts(envelope):
                     await websocket.send_json(message(envelope))
                 last = max(last, envelope.seq)
-        await _pump(websocket, listener, last)
+        await websocket.send_json(kpi_message(ctx, principal))  # where today stands, then changes
+        await _pump(websocket, listener, last, lambda: kpi_message(ctx, principal))
     except WebSocketDisconnect:
         pass
     finally:
@@ -218,24 +220,52 @@ def _backlog(ctx: ApiContext, after_seq: int) -> list[Envelope]:
     return [e for _row, e in store.envelopes(server=ctx.center.server_id, after_seq=after_seq)]
 
 
-async def _pump(websocket: WebSocket, listener: Listener, last: int) -> None:
+KPI_EVERY = 1.0  # seconds: the least time between two KPI updates on one stream
+
+
+def kpi_message(ctx: ApiContext, principal: Principal) -> dict[str, Any]:
+    """Today's figures the token may see: an agent its own, a supervisor its queues, an admin all."""
+    snap = ctx.kpi_snapshot()
+    out: dict[str, Any] = {"kind": "kpis", "at": snap.at}
+    if principal.role == "agent":
+        mine = snap.agents.get(principal.agent_id or "")
+        out["agents"] = {principal.agent_id: mine.as_dict()} if mine is not None else {}
+        return no_nan(out)
+    out["queues"] = {
+        name: tally.as_dict() for name, tally in snap.queues.items() if sees_queue(principal, name)
+    }
+    if principal.role == "admin" or "*" in principal.queues:
+        out["total"] = snap.total.as_dict()
+    return no_nan(out)
+
+
+async def _pump(
+    websocket: WebSocket, listener: Listener, last: int, kpis: Callable[[], dict[str, Any]]
+) -> None:
+    """Events as they come; after events, today's figures at most once every KPI_EVERY seconds."""
+    loop = asyncio.get_running_loop()
     received = asyncio.ensure_future(websocket.receive())  # a client closing ends the stream
     getter: asyncio.Future[Envelope] | None = None
+    changed, kpis_sent = False, 0.0
     try:
         while True:
             getter = asyncio.ensure_future(listener.queue.get())
-            done, _ = await asyncio.wait({getter, received}, return_when=asyncio.FIRST_COMPLETED)
+            due = max(0.0, kpis_sent + KPI_EVERY - loop.time()) if changed else None
+            done, _ = await asyncio.wait({getter, received}, timeout=due, return_when=asyncio.FIRST_COMPLETED)
             if received in done:
                 if received.result().get("type") == "websocket.disconnect":
                     return
                 received = asyncio.ensure_future(websocket.receive())  # what a client sends is ignored
-            if getter not in done:
+            if getter in done:
+                envelope = getter.result()
+                if envelope.seq > last:
+                    await websocket.send_json(message(envelope))
+                    last, changed = envelope.seq, True
+            else:
                 getter.cancel()
-                continue
-            envelope = getter.result()
-            if envelope.seq > last:
-                await websocket.send_json(message(envelope))
-                last = envelope.seq
+            if changed and loop.time() >= kpis_sent + KPI_EVERY:
+                await websocket.send_json(kpis())
+                changed, kpis_sent = False, loop.time()
             if listener.overflowed and listener.queue.empty():
                 await websocket.close(code=1013, reason=f"too slow: resume with after_seq={last}")
                 return

@@ -19,7 +19,8 @@ async def next_kinds(ws, n: int) -> list[tuple[int, str]]:  # type: ignore[no-un
     async with asyncio.timeout(5):
         while len(out) < n:
             data = json.loads(await ws.recv())
-            out.append((data["seq"], data["kind"]))
+            if data["kind"] != "kpis":  # today's figures come between the events
+                out.append((data["seq"], data["kind"]))
     return out
 
 
@@ -41,6 +42,29 @@ async def test_an_agent_streams_its_own_events_and_resumes_from_a_seq(api: Api) 
         await api.call("agent", "POST", "/agents/ayu/offer/accept")
         live = await next_kinds(again, 1)
         assert live[0][0] > offered[0][0]
+
+
+async def test_streams_carry_todays_figures_in_the_tokens_scope(api: Api) -> None:
+    async def kpis(ws) -> dict:  # type: ignore[no-untyped-def, type-arg]
+        async with asyncio.timeout(5):
+            while (data := json.loads(await ws.recv()))["kind"] != "kpis":
+                pass
+        return data  # type: ignore[no-any-return]
+
+    async with connect(ws_url(api, "supervisor")) as boss, connect(ws_url(api, "agent")) as ayu:
+        first = await kpis(boss)  # at once: where today stands
+        assert set(first["queues"]) <= {"billing"} and "total" not in first  # billing's supervisor only
+        assert (await kpis(ayu))["agents"] == {}  # nothing done today yet
+        await api.call("agent", "POST", "/agents/ayu/login")
+        api.place_call("k1")
+        await api.call("agent", "POST", "/agents/ayu/offer/accept")
+        while (update := await kpis(boss))["queues"].get("billing", {}).get("answered") != 1:
+            pass  # updates come at most once a second, after events
+        assert update["queues"]["billing"]["offered"] == 1 and "sales" not in update["queues"]
+        await api.call("agent", "POST", "/agents/ayu/hangup")
+        while (mine := await kpis(ayu))["agents"].get("ayu", {}).get("answered") != 1:
+            pass  # the agent's own figures: its calls, talk and wrap-up time today
+        assert mine["agents"]["ayu"]["talk_time"] >= 0 and set(mine["agents"]) == {"ayu"}
 
 
 async def test_a_stream_without_a_valid_token_is_refused(api: Api) -> None:
