@@ -168,6 +168,7 @@ def register(router: APIRouter) -> None:  # noqa: C901 - one short handler per r
                 "caller_id": caller_id, "flow": call.flow if call else None,
                 "authenticated_customer": call.customer_id if call else None,
                 "ringing_on": ctx.center.devices.ringing.get(found.reservation_id),
+                "accept_picks_up": found.reservation_id in ctx.center.devices.pick_ups,
             },
             "customer": await customer_of(ctx, caller_id),
         }  # fmt: skip

@@ -1,6 +1,6 @@
-"""Transfer routes: an agent hands its call on, blind (to an agent, a number or back to a queue) or
-after a consultation (warm: the caller holds with music while the agent talks to the destination, then
-completes, cancels or joins all three).
+"""Hold and transfer routes: an agent puts its caller on hold with music, or hands its call on, blind
+(to an agent, a number or back to a queue) or after a consultation (warm: the caller holds with music
+while the agent talks to the destination, then completes, cancels or joins all three).
 
 The same requests an agent can make with its phone's feature codes (*7 ... *0) or a SIP REFER.
 """
@@ -72,6 +72,22 @@ def register(router: APIRouter) -> None:
             prefix = "agent:" if body.kind == "agent" else "tel:"
             ctx.center.execute(cmd.Consult(call_id, prefix + body.to))
         return {"call_id": call_id, "to": body.to, "kind": body.kind, "mode": body.mode}
+
+    @route(router, "POST", "/agents/{agent_id}/hold", AGENT, tags=["agent"])
+    async def hold(request: Request, agent_id: str) -> dict[str, Any]:
+        """Put the caller on hold: they hear music, the agent hears nothing, until resume."""
+        ctx = agent_in_scope(request, agent_id)
+        call_id = connected_call(ctx, agent_id)
+        ctx.center.execute(cmd.Hold(call_id))
+        return {"call_id": call_id, "held": True}
+
+    @route(router, "POST", "/agents/{agent_id}/resume", AGENT, tags=["agent"])
+    async def resume(request: Request, agent_id: str) -> dict[str, Any]:
+        """Take the caller back from hold."""
+        ctx = agent_in_scope(request, agent_id)
+        call_id = connected_call(ctx, agent_id)
+        ctx.center.execute(cmd.Hold(call_id, resume=True))
+        return {"call_id": call_id, "held": False}
 
     @route(router, "POST", "/agents/{agent_id}/transfer/{step}", AGENT, tags=["agent"])
     async def consultation_step(request: Request, agent_id: str, step: str) -> dict[str, Any]:

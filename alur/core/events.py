@@ -620,3 +620,26 @@ class SettingsPublished(Event):
     name: str
     version: int
     by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallHeld(Event):
+    """The agent put the caller on hold (the caller hears music)."""
+
+    KIND: ClassVar[str] = "call.held"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallResumed(Event):
+    """The hold ended: `how` is 'resume' (the agent took the caller back) or who hung up."""
+
+    KIND: ClassVar[str] = "call.resumed"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    agent_id: str
+    how: str = "resume"

@@ -240,6 +240,8 @@ class ContactCenter:
                         value=action,
                     )
                 self.devices.consult(call_id, action)
+            case cmd.Hold(call_id, resume):
+                self.devices.consult(call_id, "resume" if resume else "hold")
             case cmd.Transfer(call_id, destination, to):
                 self._transfer(call_id, destination, to)
             case cmd.DirectCallStart(agent_id, call_id, kind):

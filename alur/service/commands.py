@@ -92,6 +92,14 @@ class ConsultStep(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class Hold(Command):
+    """The agent of a connected call puts the caller on hold (music) or, `resume`, takes them back."""
+
+    call_id: str
+    resume: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Transfer(Command):
     """Hand a connected call on without staying (blind): to an agent or a number, or back to waiting
     in a queue (`to` says which). The adapter carrying the talk rings the destination (the agent's

@@ -30,7 +30,7 @@ class Devices:
         """Ask the adapter carrying `call_id`'s talk for a consultation step; refused when none does."""
         request = self.consults.get(call_id)
         if request is None:
-            raise NoDevice(f"call {call_id!r} is not in a talk that can consult", value=call_id)
+            raise NoDevice(f"call {call_id!r} is not carried by a phone that can do that", value=call_id)
         request(action, destination)
 
     def pick_up(self, reservation_id: str) -> bool:

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from alur.core.channel import ConnectOutcome
 from alur.core.clock import Clock
 from alur.core.errors import AlurError
-from alur.core.events import CallTransferred, Event
+from alur.core.events import CallHeld, CallResumed, CallTransferred, Event
 from alur.media.clock import MediaClock
 from alur.media.rtp import RtpStream, bridge, unbridge
 from alur.service.commands import Command, DirectCallAnswered, DirectCallEnd, DirectCallStart
-from alur.telephony.consult import Consultation, ConsultControl
+from alur.telephony.consult import Consultation, ConsultControl, on_hold
 from alur.telephony.recording import Recordings
 from alur.telephony.sip.client_call import ClientCall
 from alur.telephony.sip.message import parse_uri
@@ -34,6 +34,8 @@ AUTO_ANSWER = {
 
 #: the requests that hand the talk on: a consultation, a blind transfer, back to a queue
 HANDOVERS = ("consult", "blind", "queue")
+#: requests that mean nothing during a plain talk (they step a consultation or end a hold)
+IDLE = ("complete", "cancel", "conference", "resume")
 
 if TYPE_CHECKING:
     from alur.telephony.browser import BrowserCalls
@@ -287,6 +289,15 @@ class Connector:
             try:
                 while not any(w.done() for w in waits):
                     await asyncio.wait(waits, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+                    if (
+                        asked is not None
+                        and control is not None
+                        and asked.done()
+                        and asked.result()[0] in IDLE
+                    ):
+                        waits.discard(asked)  # a step with nothing to act on: keep talking, keep listening
+                        asked = asyncio.ensure_future(control.requests.get())
+                        waits.add(asked)
                     if leg.media.silent_for() > channel.silence_timeout and not leg.ended.is_set():
                         log.info(
                             "call %s: no RTP from %s for %.0f s, ending that leg",
@@ -310,13 +321,13 @@ class Connector:
             channel.stats["agent_rtp_out"] += leg.media.packets_out
             request = asked.result() if asked is not None and asked.done() and not asked.cancelled() else None
             blind_to: str | None = None
+            if request is not None and control is not None and request[0] == "hold":
+                if not (channel.hung_up.is_set() or leg.ended.is_set()):
+                    await self._hold(channel, leg, control)
+                continue  # bridged again (or a hang-up, seen at once)
             if request is not None and control is not None:
                 action, destination = request
-                if (
-                    channel.hung_up.is_set()
-                    or leg.ended.is_set()
-                    or action not in ("consult", "blind", "queue")
-                ):
+                if channel.hung_up.is_set() or leg.ended.is_set() or action not in HANDOVERS:
                     continue  # complete/cancel/conference outside a consultation: nothing to do
                 if action == "queue":  # the caller goes back to waiting, in that queue
                     leg.hangup()
@@ -365,6 +376,13 @@ class Connector:
             if result != "answered":
                 await channel.hangup("transfer_failed")
                 return "transfer"
+
+    async def _hold(self, channel: Any, leg: AgentLeg, control: ConsultControl) -> None:
+        """The caller on hold with music until the agent resumes (or either hangs up)."""
+        agent_id = leg.target.agent_id or leg.target.label
+        self.emit(CallHeld(self.clock.now(), channel.call_id, agent_id))
+        outcome = await on_hold(channel, leg, control)
+        self.emit(CallResumed(self.clock.now(), channel.call_id, agent_id, outcome))
 
     async def _consult(
         self, channel: Any, leg: AgentLeg, destination: str, control: ConsultControl

@@ -38,7 +38,7 @@ class ConsultControl:
 
     def request(self, action: str, destination: str = "") -> None:
         """`consult`, `blind` (a person or number) or `queue` (with a destination), `complete`,
-        `cancel` or `conference`."""
+        `cancel` or `conference` (a consultation's steps), `hold` or `resume`."""
         self.requests.put_nowait((action, destination))
 
     def keypad(self, passed_on: Callable[[str], None]) -> Callable[[str], None]:
@@ -158,9 +158,28 @@ class Consultation:
         return self.agent
 
     async def _music(self) -> None:
-        codec = self.caller.media.codec
-        frames = self.caller.prompts.tone_frames("moh", default_music_on_hold(), codec)
-        await self.caller.media.play(frames or [b"\xff" * 160], loop=True)
+        await play_music(self.caller)
+
+
+async def play_music(caller: Any) -> None:
+    """Music on hold to the caller, looped until cancelled."""
+    frames = caller.prompts.tone_frames("moh", default_music_on_hold(), caller.media.codec)
+    await caller.media.play(frames or [b"\xff" * 160], loop=True)
+
+
+async def on_hold(caller: Any, agent: Any, control: ConsultControl) -> str:
+    """The caller hears music (the agent hears nothing) until the agent resumes: 'resume', or who
+    hung up meanwhile ('caller', 'agent'). Other requests wait for the resume."""
+    music = asyncio.ensure_future(play_music(caller))
+    try:
+        while (outcome := await _first(None, caller.hung_up, agent.ended, control)) not in (
+            "resume", "caller", "agent",
+        ):  # fmt: skip
+            continue
+        return outcome
+    finally:
+        music.cancel()
+        await asyncio.gather(music, return_exceptions=True)
 
 
 def three_way(a: RtpStream, b: RtpStream, c: RtpStream) -> Callable[[], None]:

@@ -168,3 +168,29 @@ async def test_transfer_to_a_queue_puts_the_caller_back_in_line_for_another_agen
     assert [(e.destination, e.kind) for e in kinds(ev, CallTransferred)] == [("support", "queue")]
     assert [q.queue for q in kinds(ev, CallQueued)] == ["support", "support"]
     assert [a.agent_id for a in kinds(ev, Answered)] == ["bob", "alice"]
+
+
+async def test_hold_plays_music_to_the_caller_and_resume_bridges_them_again(env: Env, tmp_path: Path) -> None:
+    """What the desktop's hold button sends: the caller hears music (not bob), then bob again."""
+    from alur.core.events import CallHeld, CallResumed
+    from alur.service import commands as cmd
+
+    server, call_id, (bob, alice, caller) = await bob_talking(env, tmp_path, talk=10)
+    channel, leg = server.connector.talks["bob"]
+    server.center.execute(cmd.Hold(call_id))
+    await server.until(lambda: kinds(server.events, CallHeld) != [])
+    assert channel.media.peer is None and leg.media.peer is None  # not bridged: bob hears nothing
+    await server.until(lambda: channel.media.packets_out > 0)  # the music goes out to the caller
+    sent = channel.media.packets_out
+    await server.until(lambda: channel.media.packets_out > sent + 25)  # and keeps going (half a second)
+    assert server.router.agent_state("bob").value == "busy"  # still bob's call
+    server.center.execute(cmd.Hold(call_id, resume=True))
+    await server.until(lambda: "bob" in server.connector.talks)
+    channel, leg = server.connector.talks["bob"]
+    assert channel.media.peer is leg.media  # talking again
+    alice.cancel()  # her phone is not needed here (run_sipp stops sipp)
+    c, b = await caller, await bob
+    assert c.ok and b.ok, (c.errors, b.errors)
+    await server.settle()
+    assert [(e.agent_id, e.how) for e in kinds(server.events, CallResumed)] == [("bob", "resume")]
+    assert [t.agent_id for t in kinds(server.events, TalkEnded)] == ["bob"]

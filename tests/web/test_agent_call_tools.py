@@ -1,8 +1,8 @@
 """The agent desktop during a call: notes typed while talking survive a reload and fill the wrap-up form;
 transfer sends the contract's request (to, kind, mode), a warm transfer shows complete / back-to-caller
-until one is chosen, and a refusal shows its message.
+until one is chosen, and a refusal shows its message; hold turns into resume and back.
 
-The transfer routes are answered here by the browser's request interception (the page's side of the
+The transfer and hold routes are answered here by the browser's request interception (the page's side of the
 contract: which request goes out, how the page reacts to a 2xx and to a 4xx); the routes themselves
 are tested with the API."""
 
@@ -66,6 +66,16 @@ async def test_notes_and_transfer_during_a_call(browser: Any, api: Api, tmp_path
     await expect(page.locator("#message")).to_have_text(refusal["message"])
     await expect(page.locator("#consulting")).to_be_hidden()
     assert seen[-1] == ("POST", {"to": "sails", "kind": "queue", "mode": "blind"})
+
+    hold = page.locator("#hold")
+    await answer(page, "hold", 200, {"call_id": "n1", "held": True}, seen)
+    await page.click("#hold")
+    await expect(hold).to_have_attribute("aria-pressed", "true")
+    await expect(hold).to_have_text("Resume")
+    await answer(page, "resume", 200, {"call_id": "n1", "held": False}, seen)
+    await page.click("#hold")
+    await expect(hold).to_have_text("Hold")
+    assert seen[-2:] == [("POST", None), ("POST", None)]
 
     await page.click("#hangup")
     await expect(state).to_have_text("Wrap-up")

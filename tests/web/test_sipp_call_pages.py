@@ -1,7 +1,7 @@
 """The pages with a real SIP call: `alur serve` runs as a process (SIP and HTTP), sipp dials in and
-presses 1 for the queue; the offer pops on Alice's desktop while her sipp phone rings, she answers on
-the phone and the desktop follows (on a call, then wrap-up when the caller hangs up); the wrap-up form
-is sent from the page, and the wallboard and the supervisor's report count the call."""
+presses 1 for the queue; the offer pops on Alice's desktop while her sipp phone rings, she accepts on
+the desktop (the phone picks up by itself), types notes, hangs up from the desktop; the wrap-up form
+(with the notes) is sent from the page, and the wallboard and the supervisor's report count the call."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
 
 from e2e_env import make_project  # noqa: E402
 from serve_process import start_serve  # noqa: E402
-from sipp import SCENARIOS, audio_and_dtmf_pcap, free_port, run_sipp  # noqa: E402
+from sipp import audio_and_dtmf_pcap, free_port, run_sipp  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
     any(shutil.which(t) is None for t in ("sipp", "espeak-ng", "sox")),
@@ -55,12 +55,6 @@ async def test_a_sipp_call_through_the_desktop_wallboard_and_report(browser: Any
     db = tmp_path / "events.db"
     agent_token = token(root, db, "--role", "agent", "--agent", "alice")
     admin_token = token(root, db, "--role", "admin")
-    ringing = (
-        (SCENARIOS / "agent_answer.xml")
-        .read_text()
-        .replace('<pause milliseconds="300"/>', '<pause milliseconds="3000"/>')
-    )
-    (tmp_path / "alice_phone.xml").write_text(ringing)  # rings 3 s before Alice answers on the phone
     proc, _ = await start_serve(root, sip, db, tmp_path, http_port=http)
     url = f"http://127.0.0.1:{http}"
     tasks: list[asyncio.Task[Any]] = []
@@ -75,22 +69,24 @@ async def test_a_sipp_call_through_the_desktop_wallboard_and_report(browser: Any
         agent_pcap = audio_and_dtmf_pcap(tmp_path / "agent.pcap", audio_seconds=1, ssrc=0x7777)
         caller_pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=3, digits="1", digit_at=0.1)
         tasks.append(asyncio.create_task(run_sipp(
-            tmp_path / "alice_phone.xml", "", port=alice, media_port=free_port(), workdir=tmp_path,
-            keys={"pcap": str(agent_pcap)}, timeout=60,
-        )))  # fmt: skip
+            "agent_pick_up.xml", "", port=alice, media_port=free_port(), workdir=tmp_path,
+            keys={"pcap": str(agent_pcap)}, calls=2, timeout=60,
+        )))  # fmt: skip  # rings until the desktop accepts, then picks up by itself
         tasks.append(asyncio.create_task(run_sipp(
-            "caller.xml", f"127.0.0.1:{sip}", port=free_port(), media_port=free_port(), workdir=tmp_path,
-            keys={"pcap": str(caller_pcap)}, params={"wait_ms": 1500, "talk_ms": 4000}, timeout=60,
-        )))  # fmt: skip
+            "caller_wait_bye.xml", f"127.0.0.1:{sip}", port=free_port(), media_port=free_port(),
+            workdir=tmp_path, keys={"pcap": str(caller_pcap)}, params={"wait_ms": 1500, "talk_ms": 0},
+            timeout=60,
+        )))  # fmt: skip  # stays on the line until the server says goodbye
 
         offer = desk.locator("#offer")
         await expect(offer).to_be_visible(timeout=20_000)
         await expect(offer).to_contain_text("support")
-        await expect(desk.locator("#accept")).to_be_disabled()  # it rings on the phone: answer there
+        await desk.click("#accept")  # it rings on alice's phone: accepted here, the phone picks up
         await expect(state).to_have_text("On a call", timeout=10_000)
         await expect(offer).to_be_hidden()
         await desk.fill("#call-notes", "asked about the invoice")
-        await expect(state).to_have_text("Wrap-up", timeout=20_000)  # the caller hung up
+        await desk.click("#hangup")
+        await expect(state).to_have_text("Wrap-up", timeout=20_000)
         await expect(desk.locator("#notes")).to_have_value("asked about the invoice")
         await desk.click("#wrapup-form button[type=submit]")
         await expect(state).to_have_text("Ready")

@@ -52,9 +52,10 @@
     if (offer) {
       details($("offer-details"), [["agent.caller", offer.offer.caller_id], ["agent.queue", offer.offer.queue],
         ["agent.flow", offer.offer.flow], ["agent.customer", customerText(offer.customer)]]);
-      $("accept").disabled = !!offer.offer.ringing_on;
+      $("accept").disabled = !!offer.offer.ringing_on && !offer.offer.accept_picks_up;  // a browser phone answers in its card
     }
     $("call").hidden = s !== "busy";
+    if (s !== "busy") showHold(false);
     if (s === "busy" && status.call_id) CallNotes.open(status.call_id);
     if (s !== "busy") Transfer.idle();
     details($("call-details"), [["agent.queue", status.queue], ["sup.call", status.call_id]]);
@@ -100,6 +101,17 @@
   $("accept").addEventListener("click", act("/offer/accept"));
   $("reject").addEventListener("click", act("/offer/reject"));
   $("hangup").addEventListener("click", act("/hangup"));
+  // Hold: the caller hears music until Resume; the button says which one it does next.
+  function showHold(held) {
+    const hold = $("hold");
+    hold.setAttribute("aria-pressed", String(held));
+    hold.dataset.t = held ? "agent.resume" : "agent.hold";
+    hold.textContent = Alur.t(hold.dataset.t);
+  }
+  $("hold").addEventListener("click", () => {
+    const held = $("hold").getAttribute("aria-pressed") === "true";
+    act(held ? "/resume" : "/hold", null, () => showHold(!held))();
+  });
   $("wrapup-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const due = $("follow-up").value;
