@@ -6,6 +6,7 @@ the desktop (the phone picks up by itself), types notes, hangs up from the deskt
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import signal
 import subprocess
@@ -106,3 +107,52 @@ async def test_a_sipp_call_through_the_desktop_wallboard_and_report(browser: Any
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_a_flow_edited_in_the_designer_is_what_the_next_sipp_call_hears(
+    browser: Any, tmp_path: Path
+) -> None:
+    """Edit the live flow in the designer: a dangling target is shown and refused, the fixed flow is
+    published, and the next real call runs the new version (its words, its new node)."""
+    from alur.core import events as ev
+    from alur.store.event_store import EventStore
+
+    sip, http = free_port(), free_port()
+    root = make_project(tmp_path / "project", alice=free_port(), bob=free_port(), trunk=free_port())
+    db = tmp_path / "events.db"
+    admin_token = token(root, db, "--role", "admin")
+    proc, _ = await start_serve(root, sip, db, tmp_path, http_port=http)
+    try:
+        designer = await open_page(browser, f"http://127.0.0.1:{http}", admin_token, "designer.html")
+        await designer.click("#flows [data-flow=support]")
+        source = designer.locator("#source")
+        await expect(source).to_have_value(re.compile(r"^flow: support", re.M))
+        text = (await source.input_value()).replace('say: "Hello."', 'say: "Welcome to version two."')
+        dangling = text.replace('"2": bye', '"2": farewell')
+        await designer.fill("#source", dangling)
+        await expect(designer.locator("#problems li[data-node=menu]")).to_contain_text("farewell")
+        await designer.click("#publish")
+        await expect(designer.locator("#message")).to_contain_text("farewell")  # refused whole
+        await designer.fill(
+            "#source", dangling + '  farewell:\n    type: play\n    say: "See you."\n    next: bye\n'
+        )
+        await expect(designer.locator("#problems li")).to_have_count(0)
+        await designer.click("#publish")
+        await expect(designer.locator("#message")).to_have_text("Published support version 1.")
+
+        pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=1, digits="2", digit_at=0.1)
+        caller = await run_sipp(
+            "caller_wait_bye.xml", f"127.0.0.1:{sip}", port=free_port(), media_port=free_port(),
+            workdir=tmp_path, keys={"pcap": str(pcap)}, params={"wait_ms": 1500, "talk_ms": 0}, timeout=60,
+        )  # fmt: skip
+        assert caller.ok, caller.errors or caller.stderr  # the server said goodbye
+    finally:
+        proc.send_signal(signal.SIGINT)
+        await asyncio.wait_for(proc.wait(), 15)
+    store = EventStore(str(db))
+    events = list(store.events())
+    store.close()
+    [arrived] = [e for e in events if isinstance(e, ev.CallArrived)]
+    assert (arrived.flow, arrived.flow_version) == ("support", 1)
+    said = [e.prompt for e in events if isinstance(e, ev.PromptPlayed)]
+    assert "Welcome to version two." in said and "See you." in said and "Hello." not in said
