@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from alur.config.channels import ChannelSettings
 from alur.config.flows import check_project_flows, load_flow
 from alur.config.messages import describe_validation_error
 from alur.config.yamlsrc import Problem, YamlFileError, key_line, line_at, load_yaml, node_line, plain
@@ -120,6 +121,7 @@ class ProjectSettings(BaseModel):
     pause_reasons: tuple[str, ...] = ()  # the reasons agents may pause with (any when empty)
     simulation: dict[str, Any] = Field(default_factory=dict)  # read by `alur simulate`
     webhooks: tuple[WebhookSettings, ...] = ()  # CRM endpoints sent events by `alur serve`
+    channels: ChannelSettings = ChannelSettings()  # chat, SMS, e-mail (alur.config.channels)
     #: announcement id -> language -> own wording (text) or recording ({file: ...})
     announcements: dict[str, dict[str, str | RecordedAnnouncement]] = Field(default_factory=dict)
 

@@ -31,6 +31,7 @@ from alur.core.events import (
     Event,
     TalkEnded,
 )  # fmt: skip
+from alur.routing import digital
 from alur.routing.agents import Agent, AgentState, AgentStatus, States, status_of
 from alur.routing.calls import Explanation, Line, Offer, WaitingCall
 from alur.routing.errors import RoutingError
@@ -70,8 +71,11 @@ class Router(Restoring):
         on_outcome: Callable[[str, QueueOutcome], None] | None = None,
         rng: random.Random | None = None,
         explanations: int = 10_000,
+        voice_exclusive: bool = True,
     ) -> Router:
-        """A router with these queues and agents (all offline); raises `ConfigError` on bad references."""
+        """A router with these queues and agents (all offline); raises `ConfigError` on bad references.
+        `voice_exclusive`: an agent on a call takes no chat/sms/email task, and one holding such tasks
+        is offered no call (see alur.routing.digital)."""
         qs, ags = list(queues), list(agents)
         check_references(qs, ags)
         router = cls(
@@ -84,6 +88,7 @@ class Router(Restoring):
             rng=rng,
             explanations=explanations,
         )
+        router.voice_exclusive = voice_exclusive
         for q in qs:
             router.add_queue(q)
         for a in ags:
@@ -113,7 +118,13 @@ class Router(Restoring):
                     value=m.queue,
                 )
         self._agent_order += 1
-        agent = Agent(config, self._agent_order)
+        channels = {m.queue: self.queues[m.queue].channel for m in config.queues}
+        given: dict[str, int] = {}
+        for m in config.queues:
+            qc = self.queues[m.queue].config
+            if qc.capacity is not None:
+                given[qc.channel] = max(given.get(qc.channel, 0), qc.capacity)
+        agent = Agent(config, self._agent_order, channels, given)
         self.agents[config.id] = agent
         for m in config.queues:
             q = self.queues[m.queue]
@@ -258,13 +269,16 @@ class Router(Restoring):
         """The agent's phone is ringing (optional; answers are accepted from reserved too)."""
         res = self._reservation(reservation_id)
         agent = self.agents[res.agent_id]
-        if agent.state is S.RESERVED:
+        if agent.state is S.RESERVED and not self.queues[res.queue].digital:
             self._set_state(agent, S.RINGING)
 
     def answer(self, reservation_id: str) -> None:
         """The agent answered: the call is connected; other ring_all offers lose the race."""
         res = self.reservations.get(reservation_id) or self._reservation(reservation_id)
         call, agent, q = res.call, self.agents[res.agent_id], self.queues[res.queue]
+        if q.digital:
+            digital.answer(self, res)
+            return
         self._drop_reservation(res)
         if call.reservations:
             for other in list(call.reservations):
@@ -295,6 +309,9 @@ class Router(Restoring):
         agent_id, queue, answered_at = conn
         self.dialing.pop(call_id, None)
         agent, q, now = self.agents[agent_id], self.queues[queue], self.clock.now()
+        if q.digital:
+            digital.end(self, call_id, agent, q, answered_at, ended_by)
+            return
         talk = now - answered_at
         agent.roll_day(now)
         agent.talk_today += talk

@@ -73,6 +73,7 @@ class ContactCenter:
             clock=clock,
             emit=self.publish,
             on_outcome=self._wait_ended,
+            voice_exclusive=project.settings.channels.voice_exclusive,
         )
         self.runner = FlowRunner(project, clock=clock, log=self.publish, directory=directory, http=http)
         self.zone = ZoneInfo(project.settings.timezone)
