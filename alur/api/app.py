@@ -34,11 +34,13 @@ center's state does not allow it now, 422 for a bad field (the message names it)
 
 def create_app(center: ContactCenter, tokens: Callable[[str], TokenRecord | None]) -> FastAPI:
     from alur.api import live
+    from alur.api.public import build_public_router
 
     app = FastAPI(title="Alur", version=__version__, description=DESCRIPTION)
     app.state.ctx = ApiContext(center, TokenCache(tokens))
     errors.install(app)
     app.include_router(build_router())
+    app.include_router(build_public_router())
     live.install(app)
     _pages(app)
     return app
@@ -55,12 +57,12 @@ def _pages(app: FastAPI) -> None:
 
 def build_router() -> APIRouter:
     """Every route of the API, each with its allowed roles (`endpoint.roles`)."""
-    from alur.api import admin, agents, live, reports, supervisor
+    from alur.api import admin, agents, conversations, live, reports, supervisor
 
     router = APIRouter()
     _whoami(router)
     _settings(router)
-    for area in (agents, supervisor, admin, reports, live):
+    for area in (agents, conversations, supervisor, admin, reports, live):
         area.register(router)
     return router
 

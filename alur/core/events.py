@@ -587,3 +587,13 @@ class FlowPublished(Event):
     flow: str
     version: int
     by: str = ""
+
+
+# --- chat, SMS and e-mail conversations (their own module, part of this vocabulary) ---------------
+
+from alur.core.conversations import (  # noqa: E402, F401  (they subclass Event, defined above)
+    ConversationClosed,
+    ConversationMessage,
+    ConversationRead,
+    ConversationStarted,
+)

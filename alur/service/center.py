@@ -32,6 +32,7 @@ from alur.metrics.kpis import KpiFold
 from alur.routing.engine import Router
 from alur.service import commands as cmd
 from alur.service.bus import EventBus
+from alur.service.conversations import Conversations
 from alur.service.devices import Devices
 from alur.service.flows import FlowCatalog
 from alur.service.rebuild import Rebuilt, rebuild
@@ -88,6 +89,7 @@ class ContactCenter:
             self.writer = StoreWriter(store)
             self.bus.subscribe("store", self.writer.handle)
         self.devices = Devices()
+        self.conversations = Conversations(self)
         self.flows = FlowCatalog(self)
         self.rebuilt = Rebuilt(0, 0, 0)
         self.restored_phones: list[PhoneView] = []  # registrations from the log, for the SIP adapter
@@ -169,6 +171,8 @@ class ContactCenter:
                 outcome.target,
             )
         )
+        if self.conversations.open:
+            self.conversations.wait_ended(call_id, outcome)
 
     async def _fold(self, batch: list[Envelope]) -> None:
         for envelope in batch:
