@@ -5,17 +5,19 @@ decline an offer, send a message, mark read, show typing, close. Live updates co
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from alur.api.agents import AGENT, agent_in_scope
-from alur.api.auth import route
+from alur.api.auth import STAFF, route
 from alur.api.context import ApiContext
 from alur.api.errors import ApiError
 from alur.service import commands as cmd
 from alur.service.conversations import Conversation
+from alur.service.history import Identity, digits, history, identity
 
 
 class MessageBody(BaseModel):
@@ -47,6 +49,7 @@ def held(ctx: ApiContext, agent_id: str, conversation_id: str) -> Conversation:
 
 
 def register(router: APIRouter) -> None:
+    register_history(router)
     base = "/agents/{agent_id}/conversations"
 
     @route(router, "GET", base, AGENT, tags=["conversations"])
@@ -108,3 +111,46 @@ def register(router: APIRouter) -> None:
         held(ctx, agent_id, conversation_id)
         ctx.center.conversations.close(conversation_id, "agent")
         return {"closed": conversation_id}
+
+
+def register_history(router: APIRouter) -> None:
+    @route(router, "GET", "/customers/{key}/history", STAFF, tags=["conversations"])
+    async def customer_history(request: Request, key: str) -> dict[str, Any]:
+        """Every call, chat, SMS and e-mail of a customer (key `phone:...`, `email:...` or `id:...`, the
+        directory's id), newest first, each with its agents, handle time and messages."""
+        ctx: ApiContext = request.app.state.ctx
+        return {"key": key, "items": await read_history(ctx, identity(key, ctx.center.project.customers))}
+
+    @route(router, "GET", "/agents/{agent_id}/tasks/{task_id}/history", AGENT, tags=["conversations"])
+    async def task_history(request: Request, agent_id: str, task_id: str) -> dict[str, Any]:
+        """The history of the customer of a conversation or call the agent holds now (an agent sees no
+        other customer's)."""
+        ctx = agent_in_scope(request, agent_id)
+        return {"task": task_id, "items": await read_history(ctx, customer_of_task(ctx, agent_id, task_id))}
+
+
+async def read_history(ctx: ApiContext, who: Identity) -> list[dict[str, Any]]:
+    center = ctx.center
+    if center.store is None:
+        return []
+    await center.settle()  # what was just said is in the log
+    return await asyncio.to_thread(history, center.store, who, center.project.settings.channels.history_limit)
+
+
+def customer_of_task(ctx: ApiContext, agent_id: str, task_id: str) -> Identity:
+    customers = ctx.center.project.customers
+    conv = ctx.center.conversations.open.get(task_id)
+    if conv is not None and conv.agent_id == agent_id:
+        key = f"id:{conv.customer_id}" if conv.customer_id else f"phone:{conv.phone}" if conv.phone else ""
+        who = identity(key or f"email:{conv.email}", customers)
+        if conv.email:
+            who.emails.add(conv.email.lower())
+        if conv.phone:
+            who.phones.add(digits(conv.phone))
+        return who
+    agent = ctx.center.router.agents.get(agent_id)
+    call = ctx.calls.get(task_id)
+    if agent is not None and agent.call_id == task_id and call is not None:
+        key = f"id:{call.customer_id}" if call.customer_id else f"phone:{call.caller_id}"
+        return identity(key, customers)
+    raise ApiError(404, "no_task", f"agent {agent_id!r} holds no conversation or call {task_id!r} now")

@@ -31,6 +31,11 @@ class ConversationStarted(Event):
     source: str = ""  # the page, gateway or address it came through
     previous: str = ""  # the conversation this one follows (a reply after closing)
 
+    @property
+    def call_id(self) -> str:
+        """The task id the router and the store know it by (the store indexes events by it)."""
+        return self.conversation_id
+
 
 @dataclass(frozen=True, slots=True)
 class ConversationMessage(Event):
@@ -46,6 +51,11 @@ class ConversationMessage(Event):
     message_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # choices offered, e-mail headers...
 
+    @property
+    def call_id(self) -> str:
+        """The task id the router and the store know it by (the store indexes events by it)."""
+        return self.conversation_id
+
 
 @dataclass(frozen=True, slots=True)
 class ConversationRead(Event):
@@ -57,6 +67,11 @@ class ConversationRead(Event):
     upto: float  # every message stamped at or before this time is read
     agent_id: str = ""
 
+    @property
+    def call_id(self) -> str:
+        """The task id the router and the store know it by (the store indexes events by it)."""
+        return self.conversation_id
+
 
 @dataclass(frozen=True, slots=True)
 class ConversationClosed(Event):
@@ -67,6 +82,11 @@ class ConversationClosed(Event):
     channel: str
     closed_by: str  # "customer" | "agent" | "bot" | "timeout"
     agent_id: str = ""
+
+    @property
+    def call_id(self) -> str:
+        """The task id the router and the store know it by (the store indexes events by it)."""
+        return self.conversation_id
 
 
 CONVERSATION_EVENTS = (ConversationStarted, ConversationMessage, ConversationRead, ConversationClosed)

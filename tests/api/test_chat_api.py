@@ -76,11 +76,23 @@ async def test_a_visitor_chats_with_an_agent(chat_api: Api) -> None:
             "other_agent", "POST", "/agents/sari/conversations/x/messages", json={"text": "x"}
         )
         assert other.status_code in (404, 409)
+        mine_now = await api.call("agent", "GET", f"/agents/ayu/tasks/{chat['conversation_id']}/history")
+        assert [i["id"] for i in mine_now.json()["items"]] == [chat["conversation_id"]]
+        assert (await api.call("agent", "GET", "/customers/phone:+6281200001/history")).status_code == 403
         assert (await api.call("agent", "POST", path + "/close")).status_code == 200
         assert (await until(ws, "closed"))["by"] == "agent"
     await api.settle()
     said = [(e.sender, e.text) for e in api.store.events() if isinstance(e, ev.ConversationMessage)]
     assert ("customer", "Where is my order?") in said and ("agent", "On its way") in said
+    api.place_call("v1", queue="calls", caller_id="081200001")  # the same customer calls (national form)
+    for key in ("phone:+6281200001", "id:C100", "email:dewi@example.com"):
+        timeline = (await api.call("supervisor", "GET", f"/customers/{key}/history")).json()["items"]
+        assert [(i["channel"], i["id"]) for i in timeline] == [
+            ("voice", "v1"),
+            ("chat", chat["conversation_id"]),
+        ]
+        texts = [(m["sender"], m["text"]) for m in timeline[1]["messages"]]
+        assert ("agent", "On its way") in texts and timeline[1]["agents"] == ["ayu"]
 
 
 async def test_an_origin_not_listed_is_refused(chat_api: Api) -> None:
