@@ -29,6 +29,7 @@
   const root = host.attachShadow({ mode: "open" });
   root.innerHTML = `<style>
     :host { all: initial; }
+    [hidden] { display: none !important; }
     * { box-sizing: border-box; font: 14px/1.4 system-ui, sans-serif; }
     .launch { position: fixed; right: 20px; bottom: 20px; padding: 12px 18px; border: 0; border-radius: 24px;
       background: #0b5cab; color: #fff; cursor: pointer; box-shadow: 0 2px 8px #0004; z-index: 2147483000; }
