@@ -35,12 +35,15 @@ center's state does not allow it now, 422 for a bad field (the message names it)
 def create_app(center: ContactCenter, tokens: Callable[[str], TokenRecord | None]) -> FastAPI:
     from alur.api import live
     from alur.api.public import build_public_router
+    from alur.api.sms import build_sms_router, install_sender
 
     app = FastAPI(title="Alur", version=__version__, description=DESCRIPTION)
     app.state.ctx = ApiContext(center, TokenCache(tokens))
     errors.install(app)
     app.include_router(build_router())
     app.include_router(build_public_router())
+    app.include_router(build_sms_router())
+    install_sender(center)
     live.install(app)
     _pages(app)
     return app

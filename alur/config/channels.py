@@ -7,7 +7,10 @@ channels:
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import os
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class ChatSettings(BaseModel):
@@ -28,8 +31,50 @@ class ChatSettings(BaseModel):
         return v
 
 
+class SmsGateway(BaseModel):
+    """One SMS/messaging gateway: its inbound webhook is `/public/sms/<name>`.
+
+    format      `json` (Alur's generic JSON, signed `X-Alur-Signature: sha256=<hmac of the body>`) or
+                `twilio` (form-encoded, `X-Twilio-Signature`: HMAC-SHA1 of URL + sorted parameters)
+    secret      the shared secret (Twilio: the auth token); or `secret_env`, an environment variable
+    send_url    where replies are POSTed (Twilio: .../Accounts/<sid>/Messages.json)
+    account     Twilio's account SID (HTTP basic user for sending)
+    sender      the number replies come from
+    public_url  the webhook's URL as the gateway calls it (Twilio signs it; behind a proxy it differs)
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    format: Literal["json", "twilio"] = "json"
+    secret: str = ""
+    secret_env: str | None = None
+    send_url: str
+    account: str = ""
+    sender: str = ""
+    public_url: str | None = None
+
+    @model_validator(mode="after")
+    def _secret(self) -> SmsGateway:
+        if not self.secret and not self.secret_env:
+            raise ValueError(
+                f"SMS gateway {self.name!r} needs 'secret' or 'secret_env' (webhooks are signed)"
+            )
+        return self
+
+    def key(self) -> str:
+        """The shared secret (read from the environment at use, so it can rotate without a reload)."""
+        return os.environ.get(self.secret_env, "") if self.secret_env else self.secret
+
+
+class SmsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    queue: str
+    gateways: tuple[SmsGateway, ...] = Field(min_length=1)
+
+
 class ChannelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     voice_exclusive: bool = True
     chat: ChatSettings | None = None
+    sms: SmsSettings | None = None
     history_limit: int = Field(default=200, ge=1, le=5000)  # items on one customer timeline page

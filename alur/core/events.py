@@ -591,9 +591,8 @@ class FlowPublished(Event):
 
 # --- chat, SMS and e-mail conversations (their own module, part of this vocabulary) ---------------
 
-from alur.core.conversations import (  # noqa: E402, F401  (they subclass Event, defined above)
-    ConversationClosed,
-    ConversationMessage,
-    ConversationRead,
-    ConversationStarted,
-)
+# (imported last: they subclass Event, defined above; `X as X` re-exports them)
+from alur.core.conversations import ConversationClosed as ConversationClosed  # noqa: E402
+from alur.core.conversations import ConversationMessage as ConversationMessage  # noqa: E402
+from alur.core.conversations import ConversationRead as ConversationRead  # noqa: E402
+from alur.core.conversations import ConversationStarted as ConversationStarted  # noqa: E402

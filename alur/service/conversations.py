@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,11 +28,13 @@ from alur.core import events as ev
 from alur.core.channel import QueueOutcome, QueueRequest
 from alur.core.errors import AlurError
 from alur.service import commands as cmd
+from alur.service.history import Identity, digits
 
 if TYPE_CHECKING:
     from alur.service.center import ContactCenter
 
 log = logging.getLogger(__name__)
+THREADS_KEPT = 10_000  # closed threads remembered, to link a reply after closing to what it follows
 KEPT = 200  # messages of an open conversation kept in memory (the log has them all)
 Sender = Callable[["Conversation", str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 
@@ -53,6 +55,7 @@ class Conversation:
     customer_id: str = ""
     subject: str = ""
     thread: str = ""
+    source: str = ""  # the gateway or address it came through (replies go back the same way)
     state: str = "bot"  # bot (in its flow) | waiting (in a queue) | assigned | closed
     queue: str = ""
     agent_id: str = ""
@@ -79,6 +82,7 @@ class Conversations:
         self.open: dict[str, Conversation] = {}
         self.threads: dict[tuple[str, str], str] = {}  # (channel, thread) -> open conversation
         self.senders: dict[str, Sender] = {}
+        self.closed: OrderedDict[tuple[str, str], str] = OrderedDict()  # thread -> last closed (bounded)
 
     # --- life of a conversation --------------------------------------------------------------------
 
@@ -99,16 +103,49 @@ class Conversations:
         now = self.center.clock.now()
         conv = Conversation(
             f"{channel}-{secrets.token_hex(6)}", channel, secrets.token_urlsafe(24), now, name, phone,
-            email, customer_id, subject, thread,
+            email, customer_id or self.customer_id(phone, email), subject, thread, source,
         )  # fmt: skip
         self.open[conv.id] = conv
         if thread:
             self.threads[(channel, thread)] = conv.id
         self.center.publish(
             ev.ConversationStarted(
-                now, conv.id, channel, name, phone, email, customer_id, subject, thread, source, previous
+                now, conv.id, channel, name, phone, email, conv.customer_id, subject, thread, source, previous
             )
         )
+        return conv
+
+    def customer_id(self, phone: str, email: str) -> str:
+        """The built-in directory's id of the customer with this phone or e-mail, else ""."""
+        if not (phone or email):
+            return ""
+        who = Identity(phones={digits(phone)} if phone else set(), emails={email.lower()} if email else set())
+        for cid, record in self.center.project.customers.items():
+            if who.matches(str(record.get("phone", "")), str(record.get("email", ""))):
+                return cid
+        return ""
+
+    def inbound(
+        self,
+        channel: str,
+        thread: str,
+        text: str,
+        *,
+        queue: str,
+        source: str,
+        extra: dict[str, Any] | None = None,
+        **who: str,
+    ) -> Conversation:
+        """A message from outside (SMS, e-mail): added to the open conversation of its thread, or the
+        start of a new one routed to `queue` (linked to the thread's last closed one)."""
+        conv = self.by_thread(channel, thread)
+        if conv is None:
+            previous = self.closed.get((channel, thread), "")
+            conv = self.start(channel, thread=thread, source=source, previous=previous, **who)
+            self.from_customer(conv.id, text, extra)
+            self.route(conv, queue)
+        else:
+            self.from_customer(conv.id, text, extra)
         return conv
 
     def by_thread(self, channel: str, thread: str) -> Conversation | None:
@@ -188,6 +225,10 @@ class Conversations:
         del self.open[conv.id]
         if conv.thread and self.threads.get((conv.channel, conv.thread)) == conv.id:
             del self.threads[(conv.channel, conv.thread)]
+            self.closed[(conv.channel, conv.thread)] = conv.id
+            self.closed.move_to_end((conv.channel, conv.thread))
+            if len(self.closed) > THREADS_KEPT:
+                self.closed.popitem(last=False)
         if conv.done is not None and not conv.done.done():
             conv.done.set_result(QueueOutcome("answered", agent or None, conv.wait, ended_by=by))
         conv.inbox.put_nowait(None)
