@@ -72,9 +72,65 @@ class SmsSettings(BaseModel):
     gateways: tuple[SmsGateway, ...] = Field(min_length=1)
 
 
+class EmailSettings(BaseModel):
+    """E-mail: received by Alur's own SMTP endpoint, replies sent through an SMTP server.
+
+    queue        where new e-mail threads wait (its service_level.seconds is the response-time target)
+    listen       `host:port` of the inbound SMTP endpoint (point the domain's MX or a forward at it)
+    address      the address customers write to; replies come from it
+    smtp_host    the server replies are sent through (`smtp_port`, `smtp_user`, `smtp_password_env`,
+                 `smtp_starttls`)
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    queue: str
+    listen: str = "127.0.0.1:2525"
+    address: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password_env: str | None = None
+    smtp_starttls: bool = False
+    max_bytes: int = Field(default=10_000_000, ge=1000)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str) -> str:
+        host, _, port = v.rpartition(":")
+        if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"listen must be host:port (got {v!r})")
+        return v
+
+
 class ChannelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     voice_exclusive: bool = True
     chat: ChatSettings | None = None
     sms: SmsSettings | None = None
+    email: EmailSettings | None = None
     history_limit: int = Field(default=200, ge=1, le=5000)  # items on one customer timeline page
+
+
+def channel_problems(settings: ChannelSettings, flows: set[str], queue_channels: dict[str, str]) -> list[str]:
+    """What `channels:` names that the project lacks: flows, queues, or a queue of another channel."""
+    out: list[str] = []
+    wanted: list[tuple[str, str | None, str]] = []
+    if settings.chat is not None:
+        if settings.chat.flow and settings.chat.flow not in flows:
+            out.append(f"channels.chat.flow '{settings.chat.flow}' does not exist (flows: {sorted(flows)})")
+        if not settings.chat.flow and not settings.chat.queue:
+            out.append("channels.chat needs 'flow' (a flow chats enter) or 'queue'")
+        wanted.append(("chat", settings.chat.queue, "chat"))
+    if settings.sms is not None:
+        wanted.append(("sms", settings.sms.queue, "sms"))
+    if settings.email is not None:
+        wanted.append(("email", settings.email.queue, "email"))
+    for where, queue, channel in wanted:
+        if queue is None:
+            continue
+        if queue not in queue_channels:
+            out.append(f"channels.{where}.queue '{queue}' does not exist (queues: {sorted(queue_channels)})")
+        elif queue_channels[queue] != channel:
+            kind = queue_channels[queue]
+            out.append(f"channels.{where}.queue '{queue}' is a {kind} queue (give it 'channel: {channel}')")
+    return out

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from alur.config.channels import ChannelSettings
+from alur.config.channels import ChannelSettings, channel_problems
 from alur.config.flows import check_project_flows, load_flow
 from alur.config.messages import describe_validation_error
 from alur.config.yamlsrc import Problem, YamlFileError, key_line, line_at, load_yaml, node_line, plain
@@ -348,6 +348,9 @@ def _check_numbers(project: Project, problems: list[Problem]) -> None:
                 code="unknown_flow",
             )
         )
+    queue_channels = {name: q.channel for name, q in project.queues.items()}
+    for text in channel_problems(settings.channels, set(project.flows), queue_channels):
+        problems.append(Problem("alur.yaml", key_line(data, "channels"), text, code="bad_channel"))
     if not settings.numbers and not settings.default_flow and project.flows:
         problems.append(
             Problem(
