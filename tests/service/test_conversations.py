@@ -10,6 +10,7 @@ from typing import Any
 from chatkit import chat_project
 
 from alur.core import events as ev
+from alur.core.channel import QueueRequest
 from alur.core.clock import RealClock
 from alur.service import commands as cmd
 from alur.service.center import ContactCenter
@@ -80,3 +81,30 @@ async def test_the_visitor_leaving_in_the_flow_ends_it(tmp_path: Path) -> None:
         await next_item(seen, "closed")
         await center.settle()
         assert conv.id not in chats.open
+
+
+async def test_a_restart_closes_open_conversations_and_keeps_the_voice_state(tmp_path: Path) -> None:
+    settings = "name: shop\ndefault_flow: main\nchannels:\n  voice_exclusive: false\n  chat: {queue: web}\n"
+    project = chat_project(tmp_path, **{"alur.yaml": settings})
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    loop = asyncio.get_running_loop()
+    async with ContactCenter(project, clock=RealClock(loop), store=EventStore(url)) as first:
+        first.execute(cmd.Login("ayu"))
+        first.execute(cmd.Enqueue("call-1", QueueRequest(queue="calls")))
+        first.execute(cmd.Answer(next(iter(first.router.reservations))))
+        conv = first.conversations.start("chat", name="Eko")
+        first.conversations.route(conv, "web")
+        await first.settle()
+        first.execute(cmd.Answer(next(iter(first.router.reservations))))  # a chat beside the call
+        assert first.router.agents["ayu"].tasks == {conv.id}
+        await first.settle()
+    store = EventStore(url)
+    async with ContactCenter(project, clock=RealClock(loop), store=store) as second:
+        await second.settle()
+        agent = second.router.agents["ayu"]
+        assert agent.load.get("chat", 0) == 0 and not agent.tasks
+        assert agent.state.value == "available"  # the call ended as server_lost (no wrap-up in `calls`)
+    closed = [e for e in store.events() if isinstance(e, ev.ConversationClosed)]
+    assert [(e.conversation_id, e.closed_by) for e in closed] == [(conv.id, "server_lost")]
+    ended = [e for e in store.events() if isinstance(e, ev.TalkEnded) and e.call_id == "call-1"]
+    assert [e.ended_by for e in ended] == ["server_lost"]  # the call, not the chat, was the voice call
