@@ -31,7 +31,12 @@ def install_sender(center: ContactCenter) -> None:
         async with httpx.AsyncClient(timeout=10) as client:
             return await sms.send(client, gateway, conv.phone, text)
 
+    async def notify(to: str, text: str) -> dict[str, object]:
+        async with httpx.AsyncClient(timeout=10) as client:
+            return await sms.send(client, settings.gateways[0], to, text)
+
     center.conversations.senders["sms"] = send
+    center.conversations.notifiers["sms"] = notify
 
 
 def build_sms_router() -> APIRouter:

@@ -89,4 +89,19 @@ class ConversationClosed(Event):
         return self.conversation_id
 
 
+@dataclass(frozen=True, slots=True)
+class Deflected(Event):
+    """A flow sent the caller a message on another channel (`deflect` node): an SMS with a link."""
+
+    KIND: ClassVar[str] = "ivr.deflected"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    node: str
+    channel: str
+    to: str
+    sent: bool
+    error: str = ""
+
+
 CONVERSATION_EVENTS = (ConversationStarted, ConversationMessage, ConversationRead, ConversationClosed)

@@ -596,3 +596,4 @@ from alur.core.conversations import ConversationClosed as ConversationClosed  # 
 from alur.core.conversations import ConversationMessage as ConversationMessage  # noqa: E402
 from alur.core.conversations import ConversationRead as ConversationRead  # noqa: E402
 from alur.core.conversations import ConversationStarted as ConversationStarted  # noqa: E402
+from alur.core.conversations import Deflected as Deflected  # noqa: E402

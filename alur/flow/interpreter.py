@@ -26,7 +26,14 @@ from alur.flow.call import Call
 from alur.flow.expr import ExpressionError
 from alur.flow.fastevents import constructor
 from alur.flow.model import Flow
-from alur.flow.services import BuiltinDirectory, CustomerDirectory, HttpClient, NoHttp
+from alur.flow.services import (
+    BuiltinDirectory,
+    CustomerDirectory,
+    HttpClient,
+    Messenger,
+    NoHttp,
+    NoMessenger,
+)
 
 _call_arrived = constructor(CallArrived)
 _node_entered = constructor(NodeEntered)
@@ -105,6 +112,7 @@ class FlowRunner:
         log: Callable[[Event], None] = lambda event: None,
         directory: CustomerDirectory | None = None,
         http: HttpClient | None = None,
+        messenger: Messenger | None = None,
     ) -> None:
         self.project = project
         self.flows: Mapping[str, Flow] = project.flows
@@ -113,6 +121,7 @@ class FlowRunner:
         self.log = log
         self.directory: CustomerDirectory = directory or BuiltinDirectory(project.customers)
         self.http: HttpClient = http or NoHttp()
+        self.messenger: Messenger = messenger or NoMessenger()
         self.zone = ZoneInfo(project.settings.timezone)
         overrides = getattr(project.settings, "announcement_overrides", None)
         self.announcements = Announcements(overrides() if callable(overrides) else None)

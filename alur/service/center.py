@@ -76,7 +76,15 @@ class ContactCenter:
             on_outcome=self._wait_ended,
             voice_exclusive=project.settings.channels.voice_exclusive,
         )
-        self.runner = FlowRunner(project, clock=clock, log=self.publish, directory=directory, http=http)
+        self.conversations = Conversations(self)  # also the flows' messenger (deflect nodes)
+        self.runner = FlowRunner(
+            project,
+            clock=clock,
+            log=self.publish,
+            directory=directory,
+            http=http,
+            messenger=self.conversations,
+        )
         self.zone = ZoneInfo(project.settings.timezone)
         self._thresholds = {name: q.service_level.seconds for name, q in project.queues.items()}
         self._kpi_day = ""
@@ -89,7 +97,6 @@ class ContactCenter:
             self.writer = StoreWriter(store)
             self.bus.subscribe("store", self.writer.handle)
         self.devices = Devices()
-        self.conversations = Conversations(self)
         self.flows = FlowCatalog(self)
         self.rebuilt = Rebuilt(0, 0, 0)
         self.restored_phones: list[PhoneView] = []  # registrations from the log, for the SIP adapter

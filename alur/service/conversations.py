@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 THREADS_KEPT = 10_000  # closed threads remembered, to link a reply after closing to what it follows
 KEPT = 200  # messages of an open conversation kept in memory (the log has them all)
+Notifier = Callable[[str, str], Awaitable[object]]  # (to, text): sends or raises AlurError
 Sender = Callable[["Conversation", str, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 
 
@@ -82,6 +83,7 @@ class Conversations:
         self.open: dict[str, Conversation] = {}
         self.threads: dict[tuple[str, str], str] = {}  # (channel, thread) -> open conversation
         self.senders: dict[str, Sender] = {}
+        self.notifiers: dict[str, Notifier] = {}  # channel -> send one message outside a conversation
         self.closed: OrderedDict[tuple[str, str], str] = OrderedDict()  # thread -> last closed (bounded)
 
     # --- life of a conversation --------------------------------------------------------------------
@@ -280,6 +282,17 @@ class Conversations:
 
     def typing(self, conversation_id: str, who: str) -> None:
         self.tell(self.get(conversation_id), {"type": "typing", "who": who})
+
+    async def send(self, channel: str, to: str, text: str) -> str | None:
+        """The flows' messenger (`deflect` nodes): None once sent, else why it was not."""
+        notify = self.notifiers.get(channel)
+        if notify is None:
+            return f"no {channel} gateway configured (alur.yaml channels.{channel})"
+        try:
+            await notify(to, text)
+        except AlurError as err:
+            return err.message
+        return None
 
     # --- watchers ---------------------------------------------------------------------------------
 
