@@ -84,6 +84,10 @@ async def test_a_visitor_chats_with_an_agent(chat_api: Api) -> None:
     await api.settle()
     said = [(e.sender, e.text) for e in api.store.events() if isinstance(e, ev.ConversationMessage)]
     assert ("customer", "Where is my order?") in said and ("agent", "On its way") in said
+    report = (await api.call("admin", "GET", "/reports/channel")).json()
+    [chat_row] = [r for r in report["rows"] if r["channel"] == "chat"]
+    assert (chat_row["offered"], chat_row["handled"]) == (1, 1) and chat_row["first_response"] > 0
+    assert [a["most_at_once"] for a in report["agents"] if a["agent_id"] == "ayu"] == [1]
     api.place_call("v1", queue="calls", caller_id="081200001")  # the same customer calls (national form)
     for key in ("phone:+6281200001", "id:C100", "email:dewi@example.com"):
         timeline = (await api.call("supervisor", "GET", f"/customers/{key}/history")).json()["items"]
