@@ -190,7 +190,7 @@ def register(router: APIRouter) -> None:
             raise bad_field("until", f"must be after since ({start.isoformat()})")
         await center.settle()  # what happened until now is in the log
         thresholds = {n: q.service_level.seconds for n, q in center.project.queues.items()}
-        channels = {n: q.channel for n, q in center.project.queues.items()}
+        channels: dict[str, str] = {n: q.channel for n, q in center.project.queues.items()}
         report = await asyncio.to_thread(
             build_report,
             center.store,
