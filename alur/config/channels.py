@@ -8,6 +8,7 @@ channels:
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -111,9 +112,19 @@ class ChannelSettings(BaseModel):
     history_limit: int = Field(default=200, ge=1, le=5000)  # items on one customer timeline page
 
 
-def channel_problems(settings: ChannelSettings, flows: set[str], queue_channels: dict[str, str]) -> list[str]:
-    """What `channels:` names that the project lacks: flows, queues, or a queue of another channel."""
+def channel_problems(
+    settings: ChannelSettings,
+    flows: set[str],
+    queue_channels: Mapping[str, str],
+    deflecting: Sequence[str] = (),
+) -> list[str]:
+    """What `channels:` names that the project lacks: flows, queues, or a queue of another channel; and
+    `deflect` nodes (`deflecting`: "flow.node") with no SMS gateway to send through."""
     out: list[str] = []
+    if deflecting and settings.sms is None:
+        out.append(
+            f"deflect node(s) {', '.join(deflecting)} send SMS, but alur.yaml has no channels.sms gateway"
+        )
     wanted: list[tuple[str, str | None, str]] = []
     if settings.chat is not None:
         if settings.chat.flow and settings.chat.flow not in flows:

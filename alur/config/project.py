@@ -349,7 +349,9 @@ def _check_numbers(project: Project, problems: list[Problem]) -> None:
             )
         )
     queue_channels = {name: q.channel for name, q in project.queues.items()}
-    for text in channel_problems(settings.channels, set(project.flows), queue_channels):
+    deflecting = [f"{f.name}.{n}" for f in project.flows.values() for n, node in f.nodes.items()
+                  if node.type == "deflect"]  # fmt: skip
+    for text in channel_problems(settings.channels, set(project.flows), queue_channels, deflecting):
         problems.append(Problem("alur.yaml", key_line(data, "channels"), text, code="bad_channel"))
     if not settings.numbers and not settings.default_flow and project.flows:
         problems.append(

@@ -1,6 +1,6 @@
 """Deflection from the IVR: a menu option sends the caller an SMS with a chat link through the
-project's gateway (a local HTTP server here) and ends the call; without a gateway the flow takes the
-node's `fail` path."""
+project's gateway (a local HTTP server here) and ends the call; when the gateway cannot be reached the
+flow takes the node's `fail` path (a project with a deflect node and no gateway does not load)."""
 
 from __future__ import annotations
 
@@ -112,10 +112,15 @@ async def test_a_caller_gets_the_chat_link_by_sms_and_the_call_ends(tmp_path: Pa
         assert (fact.to, fact.sent, fact.channel) == ("+6281200001", True, "sms")
 
 
-async def test_without_a_gateway_the_flow_takes_the_fail_path(tmp_path: Path) -> None:
-    async for api in start(tmp_path, "name: shop\ndefault_flow: main\n"):
+async def test_when_the_gateway_cannot_be_reached_the_flow_takes_the_fail_path(tmp_path: Path) -> None:
+    unreachable = "http://127.0.0.1:9/send"  # the discard port: nothing listens
+    settings = (
+        "name: shop\ndefault_flow: main\nchannels:\n  sms:\n    queue: sms\n    gateways:\n"
+        f"      - {{name: gw, secret: s, sender: '+6200', send_url: '{unreachable}'}}\n"
+    )
+    async for api in start(tmp_path, settings):
         result = await api.center.runner.run_call(Keypad("v2", "+6281200001", ["2"]), flow="ivr")
         assert "agent" in result.nodes and result.how != "deflected"
         await api.settle()
         [fact] = [e for e in api.store.events() if isinstance(e, ev.Deflected)]
-        assert not fact.sent and "no sms gateway configured" in fact.error
+        assert not fact.sent and "unreachable" in fact.error

@@ -30,3 +30,13 @@ def test_an_unsigned_gateway_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ProjectInvalid, match="needs 'secret' or 'secret_env'"):
         chat_project(tmp_path, **{"alur.yaml": settings})
+
+
+def test_a_deflect_node_needs_an_sms_gateway(tmp_path: Path) -> None:
+    flow = (
+        "flow: main\nstart: link\nnodes:\n"
+        "  link:\n    type: deflect\n    message: 'https://shop.example/chat'\n    next: bye\n"
+        "  bye:\n    type: hangup\n"
+    )
+    with pytest.raises(ProjectInvalid, match=r"deflect node\(s\) main.link send SMS, but alur.yaml has no"):
+        chat_project(tmp_path, **{"flows/main.yaml": flow})
