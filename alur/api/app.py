@@ -43,11 +43,16 @@ def create_app(
     """`webhooks`: the server's `Webhooks`, woken when a dead letter is replayed; `sessions`: the
     name-and-password log-in (`POST /login`); without it only tokens are accepted."""
     from alur.api import live
+    from alur.api.public import build_public_router
+    from alur.api.sms import build_sms_router, install_sender
 
     app = FastAPI(title="Alur", version=__version__, description=DESCRIPTION)
     app.state.ctx = ApiContext(center, TokenCache(tokens), webhooks)
     errors.install(app)
     app.include_router(build_router())
+    app.include_router(build_public_router())
+    app.include_router(build_sms_router())
+    install_sender(center)
     live.install(app)
     if sessions is not None:
         login.install(app, sessions)
@@ -70,6 +75,7 @@ def build_router() -> APIRouter:
         activity,
         admin,
         agents,
+        conversations,
         live,
         phone,
         reports,
@@ -85,6 +91,7 @@ def build_router() -> APIRouter:
     areas = (
         agents,
         transfers,
+        conversations,
         supervisor,
         admin,
         settings_routes,

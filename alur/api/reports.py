@@ -18,6 +18,7 @@ from alur.api.agents import ctx_of
 from alur.api.auth import STAFF, check_queue, principal_of, route
 from alur.api.errors import ApiError, bad_field
 from alur.core import events as ev
+from alur.metrics.channels import ChannelFold
 from alur.metrics.fcr import DAY, FirstContactFold, fcr
 from alur.metrics.kpis import KpiFold
 
@@ -85,8 +86,12 @@ def build_report(
     by: str,
     now: float,
     repeat_days: float = 7.0,
+    queue_channels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The report of the log's calls in [start, end) per interval, queue or agent (blocking: off the loop)."""
+    """The report of the log's calls in [start, end) per interval, queue, agent or channel (blocking:
+    off the loop)."""
+    if by == "channel":
+        return channel_report(store, start, end, queue_channels, min(end.timestamp(), now))
     folded = fold_report(
         store, start.timestamp(), end.timestamp(), INTERVALS[interval], thresholds, queue, repeat_days
     )
@@ -118,6 +123,20 @@ def build_report(
     })  # fmt: skip
 
 
+def channel_report(
+    store: Any, start: datetime, end: datetime, queue_channels: dict[str, str] | None, now: float
+) -> dict[str, Any]:
+    """Per channel (offered, handled, first response, handle time, FCR across channels) and each
+    agent's concurrency, from the log's events in [start, end)."""
+    fold = ChannelFold(queue_channels or {})
+    for event in store.events(since=start.timestamp(), until=end.timestamp()):
+        fold.apply(event)
+    return no_nan({
+        "since": start.isoformat(), "until": end.isoformat(), "by": "channel", "rows": fold.rows(),
+        "agents": fold.agents(now),
+    })  # fmt: skip
+
+
 def parse_time(value: str | None, field: str, default: datetime) -> datetime:
     if value is None:
         return default
@@ -135,7 +154,7 @@ def register(router: APIRouter) -> None:
     @route(router, "GET", "/reports/{by}", STAFF, tags=["reports"])
     async def report(
         request: Request,
-        by: Literal["interval", "queue", "agent"],
+        by: Literal["interval", "queue", "agent", "channel"],
         since: str | None = Query(
             None, description="Start (ISO 8601; default: today 00:00 in the project's time zone)."
         ),
@@ -148,7 +167,8 @@ def register(router: APIRouter) -> None:
         ),
     ) -> Any:
         """Offered, answered, abandoned, service level, ASA, AHT (and more) per interval, queue or agent,
-        from the calls in the event log; `format=csv` for a spreadsheet."""
+        from the calls in the event log; `format=csv` for a spreadsheet. `channel`: per channel (voice,
+        chat, SMS, e-mail) with first response time and FCR across channels, and agents' concurrency."""
         ctx, who = ctx_of(request), principal_of(request)
         center = ctx.center
         if center.store is None:
@@ -172,9 +192,10 @@ def register(router: APIRouter) -> None:
             raise bad_field("until", f"must be after since ({start.isoformat()})")
         await center.settle()  # what happened until now is in the log
         thresholds = {n: q.service_level.seconds for n, q in center.project.queues.items()}
+        channels: dict[str, str] = {n: q.channel for n, q in center.project.queues.items()}
         report = await asyncio.to_thread(
             build_report, center.store, start, end, interval, thresholds, queue, by, center.clock.now(),
-            center.project.settings.repeat_contact_days,
+            center.project.settings.repeat_contact_days, channels,
         )  # fmt: skip
         if format == "csv":
             name = by if table == "rows" else "ivr-options"

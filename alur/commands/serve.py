@@ -208,6 +208,16 @@ async def _serve(
                     raise ApiUnavailable(str(exc)) from None
             if api is not None:
                 print(f"HTTP API on {api.url} (docs: {api.url}/docs; tokens: alur token create)", flush=True)
+            mail = None
+            if project.settings.channels.email is not None:
+                from alur.api.mail import MailChannel
+
+                mail = MailChannel(center, project.settings.channels.email)
+                host, port = await mail.start()
+                print(
+                    f"E-mail (SMTP) for {project.settings.channels.email.address} on {host}:{port}",
+                    flush=True,
+                )
             _print_banner(project, server, store.url, loop_name)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
@@ -220,6 +230,8 @@ async def _serve(
                 await stop.wait()
             finally:
                 print("stopping: ending calls...", file=sys.stderr, flush=True)
+                if mail is not None:
+                    await mail.stop()
                 if api is not None:
                     await api.stop()
                 await server.stop()

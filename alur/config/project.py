@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from alur.config.channels import ChannelSettings, channel_problems
 from alur.config.flows import check_project_flows, load_flow
 from alur.config.messages import describe_validation_error
 from alur.config.yamlsrc import Problem, YamlFileError, key_line, line_at, load_yaml, node_line, plain
@@ -177,6 +178,7 @@ class ProjectSettings(BaseModel):
     simulation: dict[str, Any] = Field(default_factory=dict)  # read by `alur simulate`
     webhooks: tuple[WebhookSettings, ...] = ()  # CRM endpoints sent events by `alur serve`
     browser_phone: BrowserPhoneSettings = BrowserPhoneSettings()
+    channels: ChannelSettings = ChannelSettings()  # chat, SMS, e-mail (alur.config.channels)
     #: announcement id -> language -> own wording (text) or recording ({file: ...})
     announcements: dict[str, dict[str, str | RecordedAnnouncement]] = Field(default_factory=dict)
 
@@ -412,6 +414,11 @@ def _check_numbers(project: Project, problems: list[Problem]) -> None:
                 code="unknown_flow",
             )
         )
+    queue_channels = {name: q.channel for name, q in project.queues.items()}
+    deflecting = [f"{f.name}.{n}" for f in project.flows.values() for n, node in f.nodes.items()
+                  if node.type == "deflect"]  # fmt: skip
+    for text in channel_problems(settings.channels, set(project.flows), queue_channels, deflecting):
+        problems.append(Problem("alur.yaml", key_line(data, "channels"), text, code="bad_channel"))
     if not settings.numbers and not settings.default_flow and project.flows:
         problems.append(
             Problem(

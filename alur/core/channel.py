@@ -134,3 +134,10 @@ class Channel(Protocol):
     async def transfer(self, number: str, *, timeout: float) -> ConnectOutcome: ...
 
     async def hangup(self, reason: str = "normal") -> None: ...
+
+
+class ShowsChoices(Protocol):
+    """A channel that can show a menu's options as buttons (a chat): the menu node calls
+    `show_choices` before its prompt; the next `collect_digits` returns the key chosen."""
+
+    def show_choices(self, choices: list[tuple[str, str]]) -> None: ...

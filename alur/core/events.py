@@ -643,3 +643,13 @@ class CallResumed(Event):
     call_id: str
     agent_id: str
     how: str = "resume"
+
+
+# --- chat, SMS and e-mail conversations (their own module, part of this vocabulary) ---------------
+
+# (imported last: they subclass Event, defined above; `X as X` re-exports them)
+from alur.core.conversations import ConversationClosed as ConversationClosed  # noqa: E402
+from alur.core.conversations import ConversationMessage as ConversationMessage  # noqa: E402
+from alur.core.conversations import ConversationRead as ConversationRead  # noqa: E402
+from alur.core.conversations import ConversationStarted as ConversationStarted  # noqa: E402
+from alur.core.conversations import Deflected as Deflected  # noqa: E402

@@ -25,7 +25,14 @@ from alur.flow.calendars import Calendar
 from alur.flow.call import Call
 from alur.flow.expr import ExpressionError
 from alur.flow.model import Flow
-from alur.flow.services import BuiltinDirectory, CustomerDirectory, HttpClient, NoHttp
+from alur.flow.services import (
+    BuiltinDirectory,
+    CustomerDirectory,
+    HttpClient,
+    Messenger,
+    NoHttp,
+    NoMessenger,
+)
 
 MAX_STEPS = 1000
 
@@ -99,6 +106,7 @@ class FlowRunner:
         log: Callable[[Event], None] = lambda event: None,
         directory: CustomerDirectory | None = None,
         http: HttpClient | None = None,
+        messenger: Messenger | None = None,
     ) -> None:
         self.project = project
         self.flows: Mapping[str, Flow] = project.flows
@@ -107,6 +115,7 @@ class FlowRunner:
         self.log = log
         self.directory: CustomerDirectory = directory or BuiltinDirectory(project.customers)
         self.http: HttpClient = http or NoHttp()
+        self.messenger: Messenger = messenger or NoMessenger()
         self.zone = ZoneInfo(project.settings.timezone)
         overrides = getattr(project.settings, "announcement_overrides", None)
         self.announcements = Announcements(overrides() if callable(overrides) else None)

@@ -75,6 +75,19 @@ def _digits(phone: str) -> str:
     return "".join(filter(str.isdigit, phone))
 
 
+class Messenger(Protocol):
+    """Sends a customer a message on another channel (a `deflect` node): None when sent, else why not."""
+
+    async def send(self, channel: str, to: str, text: str) -> str | None: ...
+
+
+class NoMessenger:
+    """The messenger used when no channel is configured: nothing can be sent (the node's `fail`)."""
+
+    async def send(self, channel: str, to: str, text: str) -> str | None:
+        return f"no {channel} gateway configured (alur.yaml channels.{channel})"
+
+
 class NoHttp:
     """The HTTP client used when none is configured: every request fails (the node's `fail` target)."""
 

@@ -7,6 +7,7 @@ any other move raises `IllegalTransition` naming the agent, the states and the a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -68,9 +69,18 @@ class Agent:
         "_day_end", "_tz", "reservations", "call_id", "call_queue", "answered_at", "misses",
         "pending_pause", "pending_logout", "wrap_timer", "wrap_started", "skills", "languages",
         "memberships", "pools", "weight", "group", "department", "state_since", "shifts", "_shift",
+        "voice_queues", "digital_queues", "capacity", "max_tasks", "load", "tasks", "voice_blocked",
     )  # fmt: skip
 
-    def __init__(self, config: AgentConfig, order: int) -> None:
+    def __init__(
+        self,
+        config: AgentConfig,
+        order: int,
+        channels: Mapping[str, str] | None = None,
+        queue_capacity: Mapping[str, int] | None = None,
+    ) -> None:
+        """`channels`: queue -> its channel (queues not named are voice); `queue_capacity`: channel ->
+        the capacity the agent's queues of that channel give, for channels the agent does not set."""
         self.id = config.id
         self.order = order  # position in the configuration: the stable tie-breaker
         self.state = AgentState.OFFLINE
@@ -89,11 +99,19 @@ class Agent:
         self.pending_logout = False
         self.wrap_timer: TimerHandle | None = None
         self.wrap_started = 0.0
-        self.configure(config)
+        self.load: dict[str, int] = {}  # offers held + tasks connected, per channel
+        self.tasks: set[str] = set()  # chat/sms/email tasks connected to this agent
+        self.voice_blocked = False  # digital tasks keep voice offers away (exclusive voice, max_tasks)
+        self.configure(config, channels, queue_capacity)
 
-    def configure(self, config: AgentConfig) -> None:
+    def configure(
+        self,
+        config: AgentConfig,
+        channels: Mapping[str, str] | None = None,
+        queue_capacity: Mapping[str, int] | None = None,
+    ) -> None:
         """Take the agent's settings from `config` (at start, and when an admin edits them live);
-        the agent's state, call and counters stay as they are."""
+        the agent's state, call, tasks and counters stay as they are."""
         self.config = config
         self._tz = ZoneInfo(config.schedule.timezone)
         self.skills = dict(config.skills)
@@ -102,7 +120,18 @@ class Agent:
         self.weight = config.weight
         self.group = config.group
         self.department = config.department
-        pools = [("queue", m.queue) for m in config.queues]
+        channel_of = channels or {}
+        # voice queues take part in the agent state machine; chat/sms/email queues count slots
+        self.voice_queues = tuple(
+            m.queue for m in config.queues if channel_of.get(m.queue, "voice") == "voice"
+        )
+        self.digital_queues = tuple(m.queue for m in config.queues if m.queue not in self.voice_queues)
+        given = queue_capacity or {}
+        used = {channel_of[q] for q in self.digital_queues}
+        self.capacity: dict[str, int] = {ch: config.capacity.get(ch, given.get(ch, 1)) for ch in used}
+        self.max_tasks = config.max_tasks
+        self.load = {ch: self.load.get(ch, 0) for ch in used}
+        pools = [("queue", q) for q in self.voice_queues]
         if config.group:
             pools.append(("group", config.group))
         if config.department and config.department != config.group:
@@ -177,6 +206,7 @@ class AgentStatus:
     calls_today: int
     talk_today: float
     pending: str | None  # "logout" or "pause:<reason>" once the current call ends
+    load: tuple[tuple[str, int, int], ...] = ()  # (channel, tasks held, capacity) per chat/sms/email
 
 
 def status_of(agent: Agent) -> AgentStatus:
@@ -188,4 +218,5 @@ def status_of(agent: Agent) -> AgentStatus:
     return AgentStatus(
         agent.id, agent.config.name or agent.id, agent.state.value, agent.pause_reason, agent.state_since,
         agent.call_id, agent.call_queue, agent.calls_today, agent.talk_today, pending,
+        tuple((ch, n, agent.capacity[ch]) for ch, n in sorted(agent.load.items())),
     )  # fmt: skip

@@ -17,6 +17,7 @@ from alur.core.events import (
     Offered,
     Overflowed,
 )  # fmt: skip
+from alur.routing import digital
 from alur.routing.agents import Agent, States
 from alur.routing.calls import Explanation, Offer, Ranked, Reservation, WaitingCall
 from alur.routing.escalation import apply_step
@@ -60,6 +61,9 @@ class Dispatcher(RouterState):
     def _dispatch(self, q: Queue) -> None:
         line = q.line.calls
         if not line:
+            return
+        if q.digital:
+            digital.dispatch(self, q)
             return
         scanned = 0
         calls, name, lookahead = self.calls, q.name, q.config.lookahead
@@ -255,8 +259,14 @@ class Dispatcher(RouterState):
         self.agents[res.agent_id].reservations.discard(res.id)
         res.call.reservations.remove(res.id)
 
+    def _refresh_digital(self, agent: Agent) -> None:
+        digital.refresh(self, agent)
+
     def _release(self, res: Reservation, reason: str, *, notify: bool) -> None:
         """End an offer without an answer; the call stays in its place in line."""
+        if self.queues[res.queue].digital:
+            digital.release(self, res, reason, notify=notify)
+            return
         self._drop_reservation(res)
         agent, q, call, now = self.agents[res.agent_id], self.queues[res.queue], res.call, self.clock.now()
         if notify and self.on_cancel is not None:

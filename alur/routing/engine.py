@@ -31,6 +31,7 @@ from alur.core.events import (
     Event,
     TalkEnded,
 )  # fmt: skip
+from alur.routing import digital
 from alur.routing.agents import Agent, AgentState, AgentStatus, States, status_of
 from alur.routing.calls import Explanation, Line, Offer, WaitingCall
 from alur.routing.errors import RoutingError
@@ -70,8 +71,11 @@ class Router(Restoring):
         on_outcome: Callable[[str, QueueOutcome], None] | None = None,
         rng: random.Random | None = None,
         explanations: int = 10_000,
+        voice_exclusive: bool = True,
     ) -> Router:
-        """A router with these queues and agents (all offline); raises `ConfigError` on bad references."""
+        """A router with these queues and agents (all offline); raises `ConfigError` on bad references.
+        `voice_exclusive`: an agent on a call takes no chat/sms/email task, and one holding such tasks
+        is offered no call (see alur.routing.digital)."""
         qs, ags = list(queues), list(agents)
         check_references(qs, ags)
         router = cls(
@@ -84,6 +88,7 @@ class Router(Restoring):
             rng=rng,
             explanations=explanations,
         )
+        router.voice_exclusive = voice_exclusive
         for q in qs:
             router.add_queue(q)
         for a in ags:
@@ -113,13 +118,23 @@ class Router(Restoring):
                     value=m.queue,
                 )
         self._agent_order += 1
-        agent = Agent(config, self._agent_order)
+        agent = Agent(config, self._agent_order, *self._channels_of(config))
         self.agents[config.id] = agent
         for m in config.queues:
             q = self.queues[m.queue]
             bisect.insort(q.members, agent.id, key=partial(self._member_key, q.name))
             q.strategy.members_changed()
         return agent
+
+    def _channels_of(self, config: AgentConfig) -> tuple[dict[str, str], dict[str, int]]:
+        """The channel of each queue the agent serves, and the capacity its queues give per channel."""
+        channels: dict[str, str] = {m.queue: self.queues[m.queue].channel for m in config.queues}
+        given: dict[str, int] = {}
+        for m in config.queues:
+            qc = self.queues[m.queue].config
+            if qc.capacity is not None:
+                given[qc.channel] = max(given.get(qc.channel, 0), qc.capacity)
+        return channels, given
 
     def remove_agent(self, agent_id: str) -> None:
         """Forget an agent (e.g. on configuration reload); only an offline agent can be removed."""
@@ -160,30 +175,31 @@ class Router(Restoring):
                 code="unknown_queue",
                 value=missing[0],
             )
-        free, staffed = agent.state is AgentState.AVAILABLE, agent.state not in UNSTAFFED
+        free = agent.state is AgentState.AVAILABLE
+        staffed = agent.state not in UNSTAFFED
         before = set(agent.memberships)
-        for name in before:  # withdraw the agent from everything its old settings put it in
+        if free and not agent.voice_blocked:  # withdraw the agent from what its old settings gave
+            self._voice_taken(agent)
+        for name in agent.digital_queues:
+            pool = self._pools.get(("queue", name), {})
+            if agent.id in pool:
+                del pool[agent.id]
+                self.queues[name].strategy.remove(agent)
+        for name in before:
             q = self.queues[name]
-            q.strategy.remove(agent)
             q.members.remove(agent.id)
             q.staffed -= staffed
-        for pool in agent.pools:
-            self._pools.get(pool, {}).pop(agent.id, None)
-        agent.configure(config)
-        now = self.clock.now()
+        agent.configure(config, *self._channels_of(config))
         for name in agent.memberships:
             q = self.queues[name]
             bisect.insort(q.members, agent.id, key=partial(self._member_key, name))
             q.staffed += staffed
         for name in before | set(agent.memberships):
             self.queues[name].strategy.members_changed()
-        if free:
-            for name in agent.memberships:
-                self.queues[name].strategy.add(agent, now)
-            for pool in agent.pools:
-                self._pools.setdefault(pool, {})[agent.id] = None
-                for queue in self._watchers.get(pool, ()):
-                    self._dirty[queue] = None
+        if free and not agent.voice_blocked:
+            self._voice_free(agent, self.clock.now())
+        if agent.digital_queues:
+            self._refresh_digital(agent)
         self._run()
 
     def _member_key(self, queue: str, agent_id: str) -> tuple[int, int]:
@@ -313,13 +329,16 @@ class Router(Restoring):
         """The agent's phone is ringing (optional; answers are accepted from reserved too)."""
         res = self._reservation(reservation_id)
         agent = self.agents[res.agent_id]
-        if agent.state is S.RESERVED:
+        if agent.state is S.RESERVED and not self.queues[res.queue].digital:
             self._set_state(agent, S.RINGING)
 
     def answer(self, reservation_id: str) -> None:
         """The agent answered: the call is connected; other ring_all offers lose the race."""
         res = self.reservations.get(reservation_id) or self._reservation(reservation_id)
         call, agent, q = res.call, self.agents[res.agent_id], self.queues[res.queue]
+        if q.digital:
+            digital.answer(self, res)
+            return
         self._drop_reservation(res)
         if call.reservations:
             for other in list(call.reservations):
@@ -350,6 +369,9 @@ class Router(Restoring):
         agent_id, queue, answered_at = conn
         self.dialing.pop(call_id, None)
         agent, q, now = self.agents[agent_id], self.queues[queue], self.clock.now()
+        if q.digital:
+            digital.end(self, call_id, agent, q, answered_at, ended_by)
+            return
         talk = now - answered_at
         agent.roll_day(now)
         agent.talk_today += talk

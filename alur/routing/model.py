@@ -23,6 +23,9 @@ from alur.core.timezones import TimeZoneName
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 CODE = r"[A-Za-z0-9][A-Za-z0-9_\-]{0,63}"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Channel = Literal["voice", "chat", "sms", "email"]
+CHANNELS: tuple[str, ...] = ("voice", "chat", "sms", "email")
+DIGITAL: tuple[str, ...] = ("chat", "sms", "email")  # the channels an agent may hold several of at once
 
 
 class _Model(BaseModel):
@@ -189,6 +192,9 @@ class QueueConfig(_Model):
     disposition_required  an agent must enter one of `dispositions` before leaving wrap-up
     callback              how callbacks are dialled, retried and given up (see CallbackSettings)
     wallboard             where the wallboard's figures turn amber and red (see WallboardColours)
+    channel               `voice` (default), `chat`, `sms` or `email`: the kind of task this queue holds
+    capacity              for a chat/sms/email queue: how many tasks of its channel an agent takes
+                          at once, unless the agent's own `capacity` says (default 1)
     """
 
     name: str = Field(pattern=NAME)
@@ -216,6 +222,14 @@ class QueueConfig(_Model):
     disposition_required: bool = False
     callback: CallbackSettings = Field(default_factory=CallbackSettings)
     wallboard: WallboardColours = Field(default_factory=WallboardColours)
+    channel: Channel = "voice"
+    capacity: int | None = Field(default=None, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _capacity_digital(self) -> QueueConfig:
+        if self.capacity is not None and self.channel == "voice":
+            raise ValueError("capacity applies to chat, sms and email queues (a voice call is one at a time)")
+        return self
 
     @field_validator("strategy")
     @classmethod
@@ -337,6 +351,9 @@ class AgentConfig(_Model):
     group       team for `percentage` shares and `add_groups` escalation; `department` likewise
     weight      share for `weighted_random` (default 1)
     schedule    `{timezone: Asia/Jakarta, shifts: [{days: [mon, tue], start: "08:00", end: "17:00"}]}`
+    capacity    tasks held at once per channel, e.g. `{chat: 3, email: 2}` (voice is always 1); a
+                channel not named takes its queues' `capacity` (default 1)
+    max_tasks   tasks held at once over all channels (a call counts one), e.g. 3 for "1 call + 2 e-mails"
     """
 
     id: str = Field(pattern=NAME)
@@ -350,6 +367,18 @@ class AgentConfig(_Model):
     department: str | None = None
     weight: float = Field(default=1.0, gt=0)
     schedule: Schedule = Field(default_factory=Schedule)
+    capacity: dict[str, int] = Field(default_factory=dict)
+    max_tasks: int | None = Field(default=None, ge=1, le=100)
+
+    @field_validator("capacity")
+    @classmethod
+    def _channels(cls, v: dict[str, int]) -> dict[str, int]:
+        for channel, n in v.items():
+            if channel not in DIGITAL:
+                raise ValueError(f"capacity: unknown channel {channel!r} (use {', '.join(DIGITAL)})")
+            if not 0 <= n <= 50:
+                raise ValueError(f"capacity: {channel} must be 0..50 (got {n})")
+        return v
 
     @field_validator("languages", mode="before")
     @classmethod

@@ -51,6 +51,8 @@ class Queue:
         "within",
         "abandoned",
         "recheck",
+        "channel",
+        "digital",
     )
 
     def __init__(self, config: QueueConfig, strategy: Strategy, members: list[str], line: Line) -> None:
@@ -65,6 +67,8 @@ class Queue:
         self.within = 0
         self.abandoned = 0
         self.recheck: TimerHandle | None = None  # pending re-dispatch for time-dependent strategies
+        self.channel = config.channel
+        self.digital = config.channel != "voice"  # tasks held several at once (alur.routing.digital)
 
     def record_answer(self, wait: float) -> None:
         self.answered += 1

@@ -79,6 +79,8 @@ class RouterState:
         # set by a driver whose agents answer some offers at once (the simulator): such offers are
         # connected without ringing (no ring timer, no reserved state); the events still say "offered"
         self.answers_at_once: Callable[[str], bool] | None = None
+        # an agent on a call takes no chat/sms/email task, and one holding such tasks gets no call
+        self.voice_exclusive = True
 
     # --- agent state -----------------------------------------------------------------------------
 
@@ -95,24 +97,49 @@ class RouterState:
             pools = self._pools
             for pool in agent.pools:
                 pools[pool].pop(agent.id, None)
-            for name in agent.memberships:  # each queue's strategy keeps its own index of free agents
+            for name in agent.voice_queues:  # each queue's strategy keeps its own index of free agents
                 queues[name].strategy.remove(agent)
         elif new is S.AVAILABLE:
             if old not in RETURNED:
                 agent.idle_since = now
-            for name in agent.memberships:
-                queues[name].strategy.add(agent, now)
-            watchers, dirty = self._watchers, self._dirty
-            for pool in agent.pools:
-                self._pools.setdefault(pool, {})[agent.id] = None
-                for queue in watchers.get(pool, ()):
-                    if queues[queue].line.calls:  # an empty line has nothing to dispatch
-                        dirty[queue] = None
+            if not agent.voice_blocked:  # (inline copy of `_voice_free`: the hot path of every call)
+                for name in agent.voice_queues:
+                    queues[name].strategy.add(agent, now)
+                watchers, dirty = self._watchers, self._dirty
+                for pool in agent.pools:
+                    self._pools.setdefault(pool, {})[agent.id] = None
+                    for queue in watchers.get(pool, ()):
+                        if queues[queue].line.calls:  # an empty line has nothing to dispatch
+                            dirty[queue] = None
         if (old in UNSTAFFED) is not (new in UNSTAFFED):
             step = -1 if new in UNSTAFFED else 1
             for m in agent.memberships:
                 self.queues[m].staffed += step
         self._fact(AgentStateChanged, now, agent.id, _NAMES[old], _NAMES[new], reason)
+        if agent.digital_queues:  # chat/sms/email slots follow the voice state (exclusive, paused...)
+            self._refresh_digital(agent)
+
+    def _refresh_digital(self, agent: Agent) -> None:
+        """Overridden by the dispatcher (alur.routing.digital.refresh)."""
+
+    def _voice_free(self, agent: Agent, now: float) -> None:
+        """Put an available agent in the indexes of its voice queues and pools."""
+        queues = self.queues
+        for name in agent.voice_queues:
+            queues[name].strategy.add(agent, now)
+        watchers, dirty = self._watchers, self._dirty
+        for pool in agent.pools:
+            self._pools.setdefault(pool, {})[agent.id] = None
+            for queue in watchers.get(pool, ()):
+                if queues[queue].line.calls:  # an empty line has nothing to dispatch
+                    dirty[queue] = None
+
+    def _voice_taken(self, agent: Agent) -> None:
+        """Take an agent out of the indexes of its voice queues and pools (it stays available)."""
+        for pool in agent.pools:
+            self._pools[pool].pop(agent.id, None)
+        for name in agent.voice_queues:
+            self.queues[name].strategy.remove(agent)
 
     def _after_work(self, agent: Agent) -> None:
         """The agent is free: honour a pending logout or pause, else available."""

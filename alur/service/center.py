@@ -32,6 +32,7 @@ from alur.metrics.kpis import KpiFold
 from alur.routing.engine import Router
 from alur.service import commands as cmd
 from alur.service.bus import EventBus
+from alur.service.conversations import Conversations
 from alur.service.devices import Devices
 from alur.service.flows import FlowCatalog
 from alur.service.phones import BrowserPhones
@@ -79,8 +80,17 @@ class ContactCenter:
             clock=clock,
             emit=self.publish,
             on_outcome=self._wait_ended,
+            voice_exclusive=project.settings.channels.voice_exclusive,
         )
-        self.runner = FlowRunner(project, clock=clock, log=self.publish, directory=directory, http=http)
+        self.conversations = Conversations(self)  # also the flows' messenger (deflect nodes)
+        self.runner = FlowRunner(
+            project,
+            clock=clock,
+            log=self.publish,
+            directory=directory,
+            http=http,
+            messenger=self.conversations,
+        )
         self.zone = ZoneInfo(project.settings.timezone)
         self._thresholds = {name: q.service_level.seconds for name, q in project.queues.items()}
         self._kpi_day = ""
@@ -182,6 +192,8 @@ class ContactCenter:
                 outcome.target,
             )
         )
+        if self.conversations.open:
+            self.conversations.wait_ended(call_id, outcome)
 
     async def _fold(self, batch: list[Envelope]) -> None:
         for envelope in batch:

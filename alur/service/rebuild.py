@@ -42,6 +42,8 @@ def rebuild(state: LiveState, router: Router, clock: Clock, publish: Callable[[e
             publish(ev.WaitEnded(now, call.call_id, call.queue, LOST, now - call.first_queued))
         publish(ev.CallEnded(now, call.call_id, LOST))
         closed += 1
+    for conversation_id, channel in state.conversations.items():  # chats, SMS, e-mails in progress
+        publish(ev.ConversationClosed(now, conversation_id, channel, LOST))
     restored = 0
     for agent_id, view in state.agents.items():
         if agent_id not in router.agents:

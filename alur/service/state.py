@@ -74,6 +74,7 @@ class LiveState:
         self.calls: dict[str, CallView] = {}
         self.callbacks: dict[str, CallbackView] = {}
         self.phones: dict[str, PhoneView] = {}
+        self.conversations: dict[str, str] = {}  # open chat/SMS/e-mail conversation -> its channel
         self.last_at = 0.0
         self.order = 0  # arrival order of queued calls so far
         self._handlers = {
@@ -90,6 +91,8 @@ class LiveState:
             ev.CallbackAttempted: self._callback_tried,
             ev.CallbackFailed: self._callback_failed,
             ev.TalkEnded: self._talk_ended,
+            ev.ConversationStarted: self._conversation_started,
+            ev.ConversationClosed: self._conversation_closed,
             ev.CallEnded: self._ended,
             ev.AgentStateChanged: self._agent_changed,
             ev.AgentRequestPending: self._pending,
@@ -170,9 +173,10 @@ class LiveState:
         callback = self.callbacks.get(e.call_id)
         if callback is not None:  # kept until a try reaches the customer: a crash mid-try retries it
             callback.dialling, callback.retry_at = True, None
-        agent = self.agent(e.agent_id)
-        agent.call_id, agent.queue, agent.answered_at, agent.direct = e.call_id, e.queue, e.at, False
         view = self.calls.get(e.call_id)
+        if e.call_id not in self.conversations:  # a conversation takes a slot, not the agent's voice state
+            agent = self.agent(e.agent_id)
+            agent.call_id, agent.queue, agent.answered_at, agent.direct = e.call_id, e.queue, e.at, False
         if view is not None:
             view.waiting = False
             view.offers.clear()
@@ -220,6 +224,13 @@ class LiveState:
 
     def _ended(self, e: ev.CallEnded) -> None:
         self.calls.pop(e.call_id, None)
+
+    def _conversation_started(self, e: ev.ConversationStarted) -> None:
+        self.conversations[e.conversation_id] = e.channel
+
+    def _conversation_closed(self, e: ev.ConversationClosed) -> None:
+        self.conversations.pop(e.conversation_id, None)
+        self.calls.pop(e.conversation_id, None)  # its routing view ends with it (no CallEnded)
 
     # --- agents --------------------------------------------------------------------------------------
 

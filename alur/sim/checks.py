@@ -18,6 +18,16 @@ ASKING = ("menu", "collect", "authenticate")
 
 def check_scenario(project: Project, scenario: Scenario) -> None:
     """Raise ScenarioError (with file:line) for the first name the project does not have."""
+    for i, entry in enumerate(scenario.channels):
+        queue = project.queues.get(entry.queue)
+        if queue is None or queue.channel == "voice":
+            what = "which the project lacks" if queue is None else "a voice queue (calls come by 'arrivals')"
+            raise ScenarioError(
+                f"channels: queue {entry.queue!r} is {what}; give a chat, sms or email queue",
+                location=scenario.where("channels", i, "queue"),
+                code="unknown_queue",
+                value=entry.queue,
+            )
     nodes: dict[str, object] = {}
     call_types: set[str] = set()
     for flow in project.flows.values():

@@ -29,6 +29,7 @@ from alur.flow.interpreter import FlowRunner
 from alur.metrics.kpis import KpiFold, Snapshot
 from alur.routing import AgentConfig, Offer, QueueMembership, Router, Schedule, ServiceLevel
 from alur.sim.caller import SimCaller, prompt_seconds
+from alur.sim.channels import Channels
 from alur.sim.checks import check_scenario
 from alur.sim.http import SimHttp
 from alur.sim.scenario import NodeBehaviour, Roster, Scenario, ScenarioError
@@ -146,6 +147,7 @@ class Simulation:
         self._finished = 0
         self._closing: list[str] = []
         self._warnings: dict[str, int] = {}  # calls that took a fail path, by node and reason
+        self.channels = Channels(self, scenario.channels, seed)  # chat/SMS/e-mail arrivals, if any
 
     # --- staffing --------------------------------------------------------------------------------
 
@@ -324,6 +326,8 @@ class Simulation:
     def _outcome(self, call_id: str, outcome: QueueOutcome) -> None:
         caller = self.calls.get(call_id)
         if caller is None:
+            if self.channels.streams:
+                self.channels.outcome(call_id, outcome)
             return
         future = caller.queue_future
         if outcome.result != "answered":
@@ -382,6 +386,7 @@ class Simulation:
         first = next(self._arrivals, None)
         if first is not None:
             self.clock.call_at(first, partial(self._arrive, 0, first))
+        self.channels.start()
         if self.scenario.warmup > 0:
             self.clock.call_at(self._warm_until, self._end_warmup, priority=-2)
         until = traffic.end + self.scenario.drain

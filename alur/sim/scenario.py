@@ -302,6 +302,16 @@ class Roster(_Model):
         return [m if isinstance(m, Membership) else Membership(queue=m) for m in self.queues]
 
 
+class ChannelArrivals(_Model):
+    """Chat, SMS or e-mail tasks straight into a queue of that channel (no IVR): Poisson arrivals,
+    a handle time per task (how long it holds one of the agent's slots), optional patience."""
+
+    queue: str
+    arrivals: Arrivals
+    handle_time: Distribution = Distribution(dist="exponential", mean=600.0)
+    patience: Distribution | None = None
+
+
 class Scenario(_Model):
     """Everything a simulation draws from; see the module docstring for an example."""
 
@@ -326,6 +336,7 @@ class Scenario(_Model):
     service_level_seconds: float | None = Field(None, gt=0)
     warmup: float = Field(0.0, ge=0)  # seconds at the start whose calls are left out of the KPIs
     drain: float = Field(4 * 3600.0, ge=0)  # how long to let calls in progress finish after arrivals stop
+    channels: tuple[ChannelArrivals, ...] = ()  # chat/SMS/e-mail arrivals beside the calls
 
     @field_validator("report_interval", "warmup", "drain", mode="before")
     @classmethod

@@ -19,8 +19,9 @@ from alur.store.tokens import TokenStore, token_hash
 ROLE_TOKENS = {"admin": "admin", "supervisor": "supervisor", "agent": "agent"}
 #: values for path parameters that each role's token is in scope for
 PATH_VALUES = {"agent_id": "ayu", "queue": "billing", "call_id": "c-none", "flow": "main", "version": "0",
-               "follow_up_id": "f-none", "by": "interval", "step": "cancel",
-               "section": "queues", "name": "billing", "delivery_id": "d-none"}  # fmt: skip
+               "follow_up_id": "f-none", "by": "interval", "step": "cancel", "section": "queues",
+               "name": "billing", "delivery_id": "d-none", "conversation_id": "chat-none",
+               "key": "phone:+6281100000001", "task_id": "chat-none"}  # fmt: skip
 
 
 def http_routes() -> list[tuple[str, str, frozenset[str]]]:

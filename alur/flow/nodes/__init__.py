@@ -10,6 +10,7 @@ from alur.flow.model import NodeBase
 from alur.flow.nodes.authenticate import AuthenticateNode
 from alur.flow.nodes.branch import BranchNode
 from alur.flow.nodes.collect import CollectNode
+from alur.flow.nodes.deflect import DeflectNode
 from alur.flow.nodes.goto_flow import GotoFlowNode
 from alur.flow.nodes.hangup import HangupNode
 from alur.flow.nodes.hours import HoursNode
@@ -41,6 +42,7 @@ NODE_TYPES: dict[str, type[NodeBase]] = {
     "survey": SurveyNode,
     "goto_flow": GotoFlowNode,
     "hangup": HangupNode,
+    "deflect": DeflectNode,
 }
 
 #: the discriminated union, for JSON Schema and for validating a node whose type is known to be valid
@@ -58,6 +60,7 @@ Node = Annotated[
     | TransferNode
     | RingGroupNode
     | VoicemailNode
+    | DeflectNode
     | SurveyNode
     | GotoFlowNode
     | HangupNode,
@@ -83,4 +86,5 @@ __all__ = [
     "SurveyNode",
     "TransferNode",
     "VoicemailNode",
+    "DeflectNode",
 ]

@@ -26,11 +26,11 @@ invalid path as a wrong key (silence takes the timeout path either way).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from alur.core.channel import SpeechGrammar
+from alur.core.channel import ShowsChoices, SpeechGrammar
 from alur.core.events import MenuInputRejected, MenuOptionChosen
 from alur.flow.model import NodeBase, PromptSpec
 
@@ -122,10 +122,24 @@ class MenuNode(NodeBase):
     def missing_prompts(self) -> list[str]:
         return [] if self.prompt else ["a menu needs a 'prompt' that tells the caller the choices"]
 
+    def choices(self, language: str) -> list[tuple[str, str]]:
+        """(key, label) per option, for channels that show buttons: the label, else the first phrase
+        in the language, else the key."""
+        base = language.split("-")[0]
+        out = []
+        for key, route in self._routes.items():
+            said = route.phrases.get(language) or route.phrases.get(base) or []
+            out.append((key, route.label or (said[0] if said else key)))
+        return out
+
     async def run(self, call: Call) -> str | None:
         tries = 0
         terminator = "#" if self._max > 1 and not any("#" in k for k in self.options) else None
+        shows = hasattr(call.channel, "show_choices")
+        buttons = cast(ShowsChoices, call.channel) if shows else None
         while True:
+            if buttons is not None:  # a chat: the options as buttons (a typed key or label works too)
+                buttons.show_choices(self.choices(call.language))
             grammar = self.grammar(call.language)
             await call.play(self.prompt, listen=grammar is not None)  # speaking stops the prompt
             if grammar is None:  # keys only: any Channel, also one that cannot listen for speech
