@@ -90,3 +90,46 @@ def test_predictive_index_order_is_the_full_ranking_while_predictions_change(
         # the outcome arrives while the agent is free again: its prediction changes in the index
         router.record_disposition(f"c{n}", agent, "done", resolved=rng.random() < 0.5)
     assert checked == 150 and explored > 0
+
+
+def test_ring_all_index_stays_right_when_rung_agents_leave_in_other_ways(desk_cls) -> None:
+    """Rung agents keep their index entries while ringing; one that ends up answering, paused or
+    logged out must not come out of the walk, and one back from ringing keeps its place."""
+    people = [{"id": f"p{i}", "queues": ["q"]} for i in range(8)]
+    desk = desk_cls([{"name": "q", "strategy": "ring_all", "ring_timeout": 20}], people)
+    router = desk.router
+    strategy = router.queues["q"].strategy
+
+    def check() -> None:
+        now = desk.clock.now()
+        free = [a for a in router.agents.values() if a.state is AgentState.AVAILABLE]
+        probe = WaitingCall("probe", "q", 0, now, 0, {}, None, False, "", {}, None)
+        assert [a.id for a in strategy.best(probe, now)] == [
+            r.agent_id for r in strategy.select(free, probe, now)
+        ]
+
+    desk.call("c1")
+    router.pause("p1", "break")  # rung, then paused and logged out while the phones ring
+    router.logout("p2")
+    check()
+    winner = next(o for o in desk.offers if o.call_id == "c1" and o.reservation_id in router.reservations)
+    router.answer(winner.reservation_id)
+    check()
+    desk.advance(30)
+    router.unpause("p1")
+    router.login("p2")
+    check()
+    desk.call("c2")
+    desk.advance(25)  # nobody answers: every offer runs out
+    check()
+    router.talk_ended("c1")
+    desk.advance(200)
+    check()
+    for agent in router.agents.values():  # paused by the queue for the missed offers: back, rung again
+        if agent.state is AgentState.PAUSED:
+            router.unpause(agent.id)
+            check()
+    live = [o for o in desk.offers if o.reservation_id in router.reservations]
+    assert live  # the call still waiting rings the agents who are free again
+    router.answer(live[-1].reservation_id)
+    check()
