@@ -19,6 +19,10 @@ within one run.
 
     python benchmarks/routing.py                         # all strategies, all sizes
     python benchmarks/routing.py --agents 10000 --strategies round_robin,predictive --decisions 5000
+    python benchmarks/routing.py --agents 10000 --strategies ring_all --max-ringing 5
+
+`ring_all` rings up to `max_ringing` agents (50 by default) per decision and its answer withdraws the
+other offers, so its figures grow with that setting, not with the number of agents.
 """
 
 from __future__ import annotations
@@ -40,11 +44,15 @@ LANGS = ["en", "id", "fr"]
 WARMUP = 2_000  # untimed calls first: 200 queues x 2 kinds of call each build their index once
 
 
-def build(agents: int, strategy: str, seed: int) -> tuple[Router, VirtualClock, list[Offer]]:
+def build(
+    agents: int, strategy: str, seed: int, max_ringing: int | None = None
+) -> tuple[Router, VirtualClock, list[Offer]]:
     rng = random.Random(seed)
     options: dict[str, object] = {}
     if strategy == "percentage":
         options = {"shares": {"g0": 60, "g1": 40}}
+    if strategy == "ring_all" and max_ringing is not None:
+        options = {"max_ringing": max_ringing}
     queues = [
         QueueConfig(name=f"q{i}", strategy=strategy, ring_timeout=30, strategy_options=options)
         for i in range(QUEUES)
@@ -112,8 +120,15 @@ class Driver:
         del offers[before:]
 
 
-def run(agents: int, strategy: str, decisions: int, seed: int = 1, busy: float = 0.5) -> dict[str, float]:
-    router, clock, offers = build(agents, strategy, seed)
+def run(
+    agents: int,
+    strategy: str,
+    decisions: int,
+    seed: int = 1,
+    busy: float = 0.5,
+    max_ringing: int | None = None,
+) -> dict[str, float]:
+    router, clock, offers = build(agents, strategy, seed, max_ringing)
     drive = Driver(router, clock, offers, seed)
     perf = time.perf_counter
     busy_target = int(agents * busy)
@@ -179,6 +194,9 @@ def main() -> None:
     parser.add_argument("--strategies", default=",".join(STRATEGIES))
     parser.add_argument("--decisions", type=int, default=10_000)
     parser.add_argument("--busy", type=float, default=0.5, help="share of agents kept on calls")
+    parser.add_argument(
+        "--max-ringing", type=int, help="ring_all's max_ringing (default: the strategy's own, 50)"
+    )
     args = parser.parse_args()
     print(
         f"{'strategy':<16}{'agents':>7}{'enqueues':>9}{'waited':>7}{'median ms':>10}{'p99 ms':>8}"
@@ -186,7 +204,7 @@ def main() -> None:
     )
     for strategy in args.strategies.split(","):
         for agents in (int(a) for a in args.agents.split(",")):
-            r = run(agents, strategy, args.decisions, busy=args.busy)
+            r = run(agents, strategy, args.decisions, busy=args.busy, max_ringing=args.max_ringing)
             print(
                 f"{strategy:<16}{agents:>7}{r['decisions']:>9,}{r['waited']:>7,}{r['median_ms']:>10.3f}"
                 f"{r['p99_ms']:>8.3f}{r['freed_n']:>7,}{r['freed_median_ms']:>13.3f}"

@@ -11,15 +11,20 @@ get data; when no candidate has enough data the ranking falls back to the skills
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from itertools import chain
+from typing import Any, cast
+
+from sortedcontainers import SortedList
 
 from alur.core.errors import ConfigError
 from alur.core.events import Disposition, Event, TalkEnded
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import NOTED, Strategy, StrategyContext
-from alur.routing.strategies.skills import rank_by_skills
+from alur.routing.strategies.base import VARIANTS, Key, Strategy, StrategyContext
+from alur.routing.strategies.skills import rank_by_skills, skill_score, skills_key, skills_note
+
+_EXPLORE = object()  # marks the index of who to try first when exploring a call type
 
 
 class _Stats:
@@ -50,7 +55,7 @@ class Predictive(Strategy):
         self.exploration = float(self.option("exploration", 0.1, (int, float)))
         self.stats: dict[tuple[str, str], _Stats] = {}
         self._open: OrderedDict[str, tuple[str, str]] = OrderedDict()  # call -> (agent, call type)
-        self._last: dict[str, Ranked] = {}  # the top of the last ranking, for its explanation
+        self._explored: str | None = None  # the agent the last decision tried first to learn about
 
     def _samples(self, s: _Stats | None) -> int:
         if s is None:
@@ -66,17 +71,88 @@ class Predictive(Strategy):
             return (s.resolved + 1) / (s.n + 2)
         return -s.handle_sum / s.handle_n
 
+    # --- the index: scored agents by prediction, then the thin-data ones by skills --------------
+
+    def variant(self, call: WaitingCall) -> Hashable:
+        return (call.call_type, tuple(sorted(call.skills)) if call.skills else ())
+
+    def key_for(self, agent: Agent, variant: Hashable) -> Key:
+        kind, detail = cast(tuple[Any, Any], variant)
+        if kind is _EXPLORE:  # who to try first when exploring (detail: the call type)
+            return self._explore_key(agent, detail)
+        skills: tuple[str, ...] = detail  # the call's skill names, for the agents without a prediction yet
+        p = self.predict(agent.id, kind)
+        if p is None:
+            return (1, *skills_key(agent, skills, self.ctx.queue))
+        return (0, -p, agent.idle_since, agent.order)
+
     def best(self, call: WaitingCall, now: float) -> Iterator[Agent]:
-        """Ranked in full: predictions change as outcomes arrive, even while agents are free."""
-        free = self.free
-        ranking = self.select(list(free.values()), call, now)
-        self._last = {r.agent_id: r for r in ranking[:NOTED]}
-        return (free[r.agent_id] for r in ranking)
+        """The same order as `select`, from two indexes per call type: agents with a prediction
+        first (best predicted), then the thin-data ones by skills. The exploration draw is made only
+        when both kinds are free, as `select` does, so a seeded run makes the same draws."""
+        self._explored = None
+        main = self._index_for(self.variant(call))
+        if main is None:  # too many kinds of call in this queue: rank in full
+            ranking = self.select(list(self.free.values()), call, now)
+            return (self.free[r.agent_id] for r in ranking)
+        if not main or main[0][0][0] != 0 or main[-1][0][0] != 1:
+            return (agent for _, agent in main)  # only scored, or only thin-data agents free
+        if self.ctx.rng.random() >= self.exploration:
+            return (agent for _, agent in main)
+        thin = self._index_for((_EXPLORE, call.call_type))
+        if thin is not None:
+            explore = thin[0][1]
+        else:
+            explore = min(
+                (a for k, a in main if k[0] == 1), key=lambda a: self._explore_key(a, call.call_type)
+            )
+        self._explored = explore.id
+        return chain((explore,), (a for k, a in main if k[0] == 0))  # the other thin ones are left out
+
+    def _explore_key(self, agent: Agent, kind: str) -> Key:
+        samples = self._samples(self.stats.get((agent.id, kind)))
+        return (samples >= self.min_samples, samples, agent.idle_since, agent.order)
+
+    def _index_for(self, variant: Hashable) -> SortedList | None:
+        index = self._index.get(variant)
+        if index is None and len(self._index) < VARIANTS:
+            index = self._build(variant)
+        return index
+
+    def _rekey(self, agent_id: str, kind: str) -> None:
+        """A prediction changed: a free agent moves in the indexes of that call type."""
+        agent = self.free.get(agent_id)
+        if agent is None:
+            return
+        for variant, entries in self._entries.items():
+            if variant[0] == kind or variant == (_EXPLORE, kind):  # type: ignore[index]
+                index = self._index[variant]
+                index.remove(entries[agent_id])
+                entry = entries[agent_id] = (self.key_for(agent, variant), agent)
+                index.add(entry)
 
     def ranked(self, ordered: Sequence[Agent], call: WaitingCall, noted: int | None = None) -> list[Ranked]:
-        """The notes of the last full ranking (ranking again would draw from the generator again)."""
-        last = self._last
-        return [last.get(a.id) or Ranked(a.id, self.score(a, call), "") for a in ordered]
+        """Scores and notes of the agents found, worded as `select` words them."""
+        limit = self.noted if noted is None else noted
+        kind, stats, out = call.call_type, self.stats, []
+        main = self._index.get(self.variant(call))
+        thin = "thin data, by skills: " if main and main[0][0][0] == 0 else "no data yet, by skills: "
+        for i, a in enumerate(ordered):
+            p = self.predict(a.id, kind)
+            if a.id == self._explored:
+                samples = self._samples(stats.get((a.id, kind)))
+                out.append(Ranked(a.id, 0.0, f"exploring: {samples} samples for {kind or 'any'} calls"))
+            elif p is not None:
+                samples = self._samples(stats.get((a.id, kind)))
+                out.append(Ranked(a.id, p, self._predicted(p, kind, samples) if i < limit else ""))
+            else:
+                note = thin + skills_note(a, call) if i < limit else ""
+                out.append(Ranked(a.id, float(skill_score(a, call)), note))
+        return out
+
+    def _predicted(self, p: float, kind: str, samples: int) -> str:
+        what = "resolution" if self.objective == "resolution" else "handle time"
+        return f"predicted {what} {abs(p):.3g} on {kind or 'any'} calls ({samples} samples)"
 
     def select(self, candidates: Sequence[Agent], call: WaitingCall, now: float) -> list[Ranked]:
         kind = call.call_type
@@ -89,8 +165,7 @@ class Predictive(Strategy):
             ]
         thin = [a for a, p in known if p is None]
         if thin and self.ctx.rng.random() < self.exploration:
-            thin.sort(key=lambda a: (self._samples(self.stats.get((a.id, kind))), a.idle_since, a.order))
-            explore = thin[0]
+            explore = min(thin, key=lambda a: self._explore_key(a, kind))
             rest = [r for r in self._rank(scored, kind) if r.agent_id != explore.id]
             return [
                 Ranked(
@@ -107,13 +182,11 @@ class Predictive(Strategy):
 
     def _rank(self, scored: list[tuple[Agent, float]], kind: str) -> list[Ranked]:
         scored.sort(key=lambda t: (-t[1], t[0].idle_since, t[0].order))
-        what = "resolution" if self.objective == "resolution" else "handle time"
         return [
             Ranked(
                 a.id,
                 p,
-                f"predicted {what} {abs(p):.3g} on {kind or 'any'} calls "
-                f"({self._samples(self.stats.get((a.id, kind)))} samples)"
+                self._predicted(p, kind, self._samples(self.stats.get((a.id, kind))))
                 if i < self.noted
                 else "",
             )
@@ -138,9 +211,12 @@ class Predictive(Strategy):
                 s.handle_sum += event.talk_time
                 if self.objective == "handle_time":
                     self._open.pop(event.call_id, None)
+                    self._rekey(*key)
         elif isinstance(event, Disposition):
             key = self._open.pop(event.call_id, None)
             if key is not None:
                 s = self.stats.setdefault(key, _Stats())
                 s.n += 1
                 s.resolved += 1 if event.resolved else 0
+                if self.objective == "resolution":
+                    self._rekey(*key)
