@@ -303,7 +303,9 @@ async def test_invite_flood_gets_503_while_a_call_keeps_its_packet_timing(env: E
     refused = server.overload.figures()["invites_refused"]
     assert refused > 0
     packets = cap.to(caller_media, 0)
-    assert len(packets) >= 0.8 * flood_seconds * 50  # the music kept flowing
+    # the music kept flowing through the flood: it spans it (the pace and the stalls are checked below;
+    # counting packets too would charge the one stall allowed below a second time)
+    assert packets and packets[-1].at - packets[0].at >= 0.8 * flood_seconds, (len(packets), flood_seconds)
     gaps = gaps_ms(packets)
     assert 15 <= float(np.median(gaps)) <= 25, np.percentile(gaps, [50, 99, 100])
     late = gaps[gaps > 40]
