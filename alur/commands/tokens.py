@@ -60,6 +60,22 @@ def _store(project: Path, db: str | None, loaded: Any) -> Any:
     return TokenStore(store.engine)
 
 
+def _grant(project: Path, role: str, agent: str | None, queues: str | None) -> tuple[Any, tuple[str, ...]]:
+    """The project (when there is one) and the supervisor's queues, once the role, agent and queues
+    make a valid grant; otherwise one line and exit 2."""
+    from alur.core.errors import AlurError
+    from alur.store.tokens import check_grant
+
+    scope = tuple(q.strip() for q in (queues or "").split(",") if q.strip())
+    try:
+        check_grant(role, agent, scope)
+    except AlurError as exc:
+        _fail(exc.message)
+    loaded = _project(project)
+    _check_scope(loaded, agent, scope)
+    return loaded, scope
+
+
 @token_app.command("create")
 def create(
     role: Annotated[str, typer.Option("--role", help="admin, supervisor or agent.")],
@@ -72,16 +88,7 @@ def create(
     db: DbOpt = None,
 ) -> None:
     """Create a token and print it once: only its hash is stored."""
-    from alur.core.errors import AlurError
-    from alur.store.tokens import check_grant
-
-    scope = tuple(q.strip() for q in (queues or "").split(",") if q.strip())
-    try:
-        check_grant(role, agent, scope)
-    except AlurError as exc:
-        _fail(exc.message)
-    loaded = _project(project)
-    _check_scope(loaded, agent, scope)
+    loaded, scope = _grant(project, role, agent, queues)
     token, record = _store(project, db, loaded).create(role, agent_id=agent, queues=scope, name=name)
     typer.echo(token)
     typer.echo(
@@ -156,15 +163,8 @@ def user_create(
 ) -> None:
     """Create a user; the password is asked twice (or read from standard input) and kept hashed."""
     from alur.core.errors import AlurError
-    from alur.store.tokens import check_grant
 
-    scope = tuple(q.strip() for q in (queues or "").split(",") if q.strip())
-    try:
-        check_grant(role, agent, scope)
-    except AlurError as exc:
-        _fail(exc.message)
-    loaded = _project(project)
-    _check_scope(loaded, agent, scope)
+    loaded, scope = _grant(project, role, agent, queues)
     users = _users(project, db, loaded)
     try:
         record = users.create(name, _password(), role, agent_id=agent, queues=scope)
