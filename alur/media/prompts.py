@@ -162,10 +162,11 @@ class PromptLibrary:
 
 
 async def _to_pcm(source: Path, out: Path, what: str) -> None:
-    """Convert any audio file sox reads to the cache's form (raw 16-bit little-endian mono at 8 kHz),
+    """Convert any audio file sox reads to the cache's form (raw 16-bit little-endian mono at 8 kHz,
+    without dither: the same file always gives the same samples),
     written beside `out` first so a half-written file is never taken for a cached one."""
     tmp = Path(str(out) + ".tmp")
-    sox = ["sox", str(source), "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16"]
+    sox = ["sox", "-D", str(source), "-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16"]
     await _run([*sox, "-e", "signed-integer", "-L", str(tmp)], what, out.parent)
     tmp.rename(out)
 

@@ -125,7 +125,7 @@ def spoken(workdir: Path, text: str, voice: str = "en") -> bytes:
     wav = workdir / f"say-{voice}-{hashlib.sha1(text.encode()).hexdigest()[:12]}.wav"
     mulaw = wav.with_suffix(".ul")
     subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), text], check=True)
-    subprocess.run(["sox", str(wav), "-t", "ul", "-r", "8000", "-c", "1", str(mulaw)], check=True)
+    subprocess.run(["sox", "-D", str(wav), "-t", "ul", "-r", "8000", "-c", "1", str(mulaw)], check=True)
     return mulaw.read_bytes()
 
 

@@ -70,7 +70,7 @@ def test_detector_cuts_a_long_utterance() -> None:
 def speech_ulaw(tmp: Path, text: str) -> bytes:
     wav, ul = tmp / "said.wav", tmp / "said.ul"
     subprocess.run(["espeak-ng", "-w", str(wav), text], check=True)
-    subprocess.run(["sox", str(wav), "-t", "ul", "-r", "8000", "-c", "1", str(ul)], check=True)
+    subprocess.run(["sox", "-D", str(wav), "-t", "ul", "-r", "8000", "-c", "1", str(ul)], check=True)
     return ul.read_bytes()
 
 
