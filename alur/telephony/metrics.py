@@ -46,3 +46,39 @@ class SipCollector:
             "INVITEs refused with 503 under overload",
             value=stats.rejected_overload,
         )
+        yield from self._overload()
+        yield from self._media_clock()
+
+    def _overload(self) -> Iterator[Metric]:
+        """What overload control decides on: the loop's lag, the SIP socket's backlog, CPU."""
+        figures = self.server.overload.figures()
+        gauges = {
+            "alur_loop_lag_seconds": ("Event-loop lag (decaying maximum)", "loop_lag"),
+            "alur_loop_lag_max_seconds": ("Worst event-loop lag since start", "loop_lag_max"),
+            "alur_sip_backlog_bytes": ("Bytes waiting in the SIP socket at the last INVITE", "sip_backlog"),
+            "alur_sip_backlog_max_bytes": ("Largest SIP socket backlog seen", "sip_backlog_max"),
+            "alur_process_cpu_ratio": ("Share of one core the server used lately", "cpu"),
+            "alur_overloaded": ("1 while new INVITEs are refused", "overloaded"),
+        }
+        for name, (text, key) in gauges.items():
+            yield GaugeMetricFamily(name, text, value=float(figures[key]))
+        yield CounterMetricFamily(
+            "alur_sip_kernel_drops", "Datagrams the kernel dropped at the SIP socket",
+            value=figures["sip_drops"],
+        )  # fmt: skip
+
+    def _media_clock(self) -> Iterator[Metric]:
+        """How punctually the shared 20 ms clock sends every call's audio."""
+        clock = self.server.media_clock.stats
+        yield GaugeMetricFamily("alur_media_streams", "Streams the media clock sends", value=clock.streams)
+        yield CounterMetricFamily("alur_media_ticks", "Media clock ticks", value=clock.ticks)
+        yield CounterMetricFamily("alur_media_frames_sent", "Audio frames sent", value=clock.frames_sent)
+        yield CounterMetricFamily(
+            "alur_media_late_ticks", "Ticks more than 5 ms after their due time", value=clock.late_ticks
+        )
+        yield CounterMetricFamily(
+            "alur_media_resyncs", "Stalls after which the clock restarted its schedule", value=clock.resyncs
+        )
+        yield GaugeMetricFamily(
+            "alur_media_max_late_seconds", "Worst lateness of a media tick", value=clock.max_late
+        )

@@ -115,6 +115,9 @@ async def test_publish_during_a_call_then_roll_back(
         assert figures['alur_sip_transactions_total{side="server"}'] == 3  # the three INVITEs
         assert figures['alur_sip_transactions_total{side="client"}'] >= 3  # our BYEs to the callers
         assert "alur_calls_in_progress 0.0" in metrics
+        assert figures["alur_media_frames_sent_total"] > 50  # the greetings went out on the clock
+        assert figures["alur_media_streams"] == 0
+        assert figures["alur_overloaded"] == 0 and "alur_loop_lag_seconds" in figures
     finally:
         await client.aclose()
         await api.stop()
