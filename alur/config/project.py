@@ -302,6 +302,8 @@ def _records(data: Any, key: str) -> list[tuple[Any, Any]]:
     if isinstance(data, dict) and isinstance(data.get(key), list):
         seq = data[key]
         return [(r, seq) for r in seq]
+    if isinstance(data, dict) and list(data) == [key] and data[key] is None:
+        return []  # `agents:` with none listed yet: an empty team, not a record named "agents"
     if isinstance(data, list):
         return [(r, data) for r in data]
     return [(data, None)]

@@ -303,6 +303,11 @@ def test_queue_file_forms(tmp_path):
     assert p.queues["billing"].strategy == "round_robin"
 
 
+def test_a_team_file_with_no_agents_yet_is_an_empty_team(tmp_path):
+    p = load_project(make(tmp_path, {"agents/team.yaml": "agents:\n", "queues/q.yaml": "queues:\n"}))
+    assert p.agents == {} and p.queues == {}
+
+
 def test_flow_header_problems(tmp_path):
     found = problems(make(tmp_path, {"flows/main.yaml": "flow: main\nnodes: {}\nextra: 1\n"}))
     assert "flows/main.yaml:1: start: required field is missing" in found
