@@ -19,12 +19,14 @@ import argparse
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
+import httpx
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,14 +86,39 @@ def gap_figures(packets: list, exclude_ssrc: set[int]) -> tuple[float, float, fl
     )
 
 
+class Metrics:
+    """The server's /metrics, read between scenarios: why INVITEs were refused."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url, self.token = url, token
+        self.before: dict[str, float] = {}
+
+    def refused(self) -> str:
+        text = httpx.get(f"{self.url}/metrics", headers={"Authorization": f"Bearer {self.token}"}).text
+        now = {
+            line.split("{")[1].split("}")[0].split('"')[1]: float(line.split()[-1])
+            for line in text.splitlines()
+            if line.startswith("alur_invites_refused_total{")
+        }
+        delta = {k: v - self.before.get(k, 0.0) for k, v in now.items()}
+        self.before = now
+        return ", ".join(f"{k} {v:.0f}" for k, v in delta.items() if v) or "none"
+
+
 async def start_server(
     work: Path, loop: str, agents: int, agent_port: int
-) -> tuple[asyncio.subprocess.Process, int]:
+) -> tuple[asyncio.subprocess.Process, int, Metrics]:
     project(work / "project", agents, agent_port)
-    port = free_port()
+    port, http_port = free_port(), free_port()
+    db = str(work / "events.db")
+    token = subprocess.run(
+        [sys.executable, "-m", "alur.cli", "token", "create", "--role", "admin", "-p", str(work / "project"),
+         "--db", db],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()[-1]  # fmt: skip
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "alur.cli", "serve", str(work / "project"), "--sip-port", str(port),
-        "--db", str(work / "events.db"), "--loop", loop,
+        "--db", db, "--loop", loop, "--http-port", str(http_port),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, "XDG_CACHE_HOME": str(work / "cache")},
     )  # fmt: skip
@@ -105,7 +132,7 @@ async def start_server(
         if line.startswith("Press Ctrl-C"):
             break
     asyncio.get_running_loop().create_task(_drain(proc))
-    return proc, port
+    return proc, port, Metrics(f"http://127.0.0.1:{http_port}", token)
 
 
 async def _drain(proc: asyncio.subprocess.Process) -> None:
@@ -115,8 +142,8 @@ async def _drain(proc: asyncio.subprocess.Process) -> None:
 
 
 async def scenario(
-    name: str, n: int, port: int, pid: int, work: Path, pcap: Path, hold: float, *, service: str,
-    rate: float, agent_pcap: Path | None = None, agent_port: int = 0,
+    name: str, n: int, port: int, pid: int, metrics: Metrics, work: Path, pcap: Path, hold: float, *,
+    service: str, rate: float, agent_pcap: Path | None = None, agent_port: int = 0,
 ) -> None:  # fmt: skip
     media = free_port()
     agent_media = free_port()
@@ -150,6 +177,8 @@ async def scenario(
         f"{name:>8} {n:>6} {cpu / wall:>8.0%} {p50:>8.1f} {p99:>8.1f} {worst:>8.1f} "
         f"{streams:>8} {c.get('Successful call', 0):>6} {c.get('Failed call', 0):>6}"
     )
+    if c.get("Failed call", 0):
+        print(f"{'':>8} refused by overload control: {metrics.refused()}")
 
 
 async def main() -> None:
@@ -163,7 +192,7 @@ async def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="alur-load-"))
     most = max([0, *[int(x) for x in args.bridged.split(",") if x]])
     agent_port = free_port()
-    proc, port = await start_server(work, args.loop, most, agent_port)
+    proc, port, metrics = await start_server(work, args.loop, most, agent_port)
     pcap = audio_and_dtmf_pcap(work / "caller.pcap", audio_seconds=args.hold)
     agent_pcap = audio_and_dtmf_pcap(work / "agent.pcap", audio_seconds=args.hold + 5, ssrc=0x9999)
     await run_sipp(  # warm the speech cache, as a running server would have it
@@ -175,16 +204,20 @@ async def main() -> None:
         f"{'streams':>8} {'ok':>6} {'failed':>6}"
     )
     for n in [int(x) for x in args.prompt.split(",") if x]:
-        await scenario("prompt", n, port, proc.pid, work, pcap, args.hold, service="100", rate=max(20, n / 3))
+        await scenario(
+            "prompt", n, port, proc.pid, metrics, work, pcap, args.hold, service="100", rate=max(20, n / 3)
+        )
         await asyncio.sleep(2)
     for n in [int(x) for x in args.bridged.split(",") if x]:
         await scenario(
-            "bridged", n, port, proc.pid, work, pcap, args.hold, service="200", rate=max(20, n / 3),
+            "bridged", n, port, proc.pid, metrics, work, pcap, args.hold, service="200", rate=max(20, n / 3),
             agent_pcap=agent_pcap, agent_port=agent_port,
         )  # fmt: skip
         await asyncio.sleep(2)
     for rate in [float(x) for x in args.rates.split(",") if x]:
-        await scenario("rate", int(rate * 5), port, proc.pid, work, pcap, 2.0, service="100", rate=rate)
+        await scenario(
+            "rate", int(rate * 5), port, proc.pid, metrics, work, pcap, 2.0, service="100", rate=rate
+        )
         await asyncio.sleep(2)
     proc.send_signal(signal.SIGINT)
     await proc.wait()

@@ -62,6 +62,15 @@ class SipCollector:
         }
         for name, (text, key) in gauges.items():
             yield GaugeMetricFamily(name, text, value=float(figures[key]))
+        refused = CounterMetricFamily(
+            "alur_invites_refused",
+            "INVITEs refused with 503, by the measure past its limit",
+            labels=["reason"],
+        )
+        for reason in ("loop_lag", "sip_backlog", "cpu"):
+            refused.add_metric([reason], figures[f"refused_{reason}"])
+        refused.add_metric(["pending_invites"], self.server.stack.stats.rejected_pending)
+        yield refused
         yield CounterMetricFamily(
             "alur_sip_kernel_drops", "Datagrams the kernel dropped at the SIP socket",
             value=figures["sip_drops"],

@@ -34,6 +34,9 @@ class OverloadFigures:
     sip_backlog_max: int = 0
     sip_drops: int = 0  # datagrams the kernel dropped at the SIP socket (Linux /proc/net/udp)
     invites_refused: int = 0
+    refused_loop_lag: int = 0  # why: a refusal counts under each measure past its limit
+    refused_sip_backlog: int = 0
+    refused_cpu: int = 0
     overloaded: bool = False
 
 
@@ -96,11 +99,13 @@ class OverloadGuard:
         stats = self.stats
         stats.sip_backlog = backlog
         stats.sip_backlog_max = max(stats.sip_backlog_max, backlog)
-        stats.overloaded = (
-            lag > self.max_loop_lag or backlog > self.max_sip_backlog or stats.cpu > self.max_cpu
-        )
+        past = (lag > self.max_loop_lag, backlog > self.max_sip_backlog, stats.cpu > self.max_cpu)
+        stats.overloaded = any(past)
         if stats.overloaded:
             stats.invites_refused += 1
+            stats.refused_loop_lag += past[0]
+            stats.refused_sip_backlog += past[1]
+            stats.refused_cpu += past[2]
         return stats.overloaded
 
     def figures(self) -> dict[str, float | int | bool]:

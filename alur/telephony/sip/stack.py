@@ -60,6 +60,7 @@ class StackStats:
     malformed: int = 0
     retransmissions_absorbed: int = 0
     rejected_overload: int = 0
+    rejected_pending: int = 0  # of those, refused for too many INVITEs not yet answered
     server_transactions: int = 0  # started since the stack began
     client_transactions: int = 0
 
@@ -147,10 +148,11 @@ class SipStack:
             self._dispatch(request, peer)
             return
         if request.method == "INVITE" and (
-            self.pending_invites >= self.max_pending_invites
+            (too_many := self.pending_invites >= self.max_pending_invites)
             or (self.overloaded is not None and self.overloaded())
         ):
             self.stats.rejected_overload += 1
+            self.stats.rejected_pending += too_many
             txn = self._new_server_txn(request, peer)
             txn.reply(503, headers={"Retry-After": str(self.retry_after)})
             return
