@@ -17,7 +17,7 @@ from alur.core.errors import AlurError
 #: domain error codes that mean "no such thing" rather than "not now"
 NOT_FOUND = {"unknown_agent", "unknown_queue", "unknown_call", "unknown_flow", "unknown_version",
              "unknown_token", "no_offer", "unknown_conversation"}  # fmt: skip
-BAD_INPUT = {"bad_reason", "bad_command", "flow_invalid", "bad_value"}
+BAD_INPUT = {"bad_reason", "bad_command", "flow_invalid", "bad_value", "bad_phone"}
 
 
 class ApiError(AlurError):

@@ -519,6 +519,18 @@ class RecordingSaved(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class RecordingPaused(Event):
+    """The recording of a call stopped taking audio (`paused`) or took it again, at someone's request."""
+
+    KIND: ClassVar[str] = "call.recording_paused"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    paused: bool
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class SupervisionStarted(Event):
     """A supervisor joined an agent's call: `mode` is "monitor" (listen), "whisper" (the agent hears
     the supervisor, the caller does not) or "barge" (all three hear each other)."""

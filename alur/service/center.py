@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 #: how each kind of transfer destination is written for the adapter that rings it
 TRANSFER_PREFIX = {"agent": "agent:", "number": "tel:", "queue": ""}
+SUPERVISION_MODES = ("monitor", "whisper", "barge")
 
 log = logging.getLogger("alur.service")
 
@@ -256,6 +257,17 @@ class ContactCenter:
                 self.devices.consult(call_id, "resume" if resume else "hold")
             case cmd.Transfer(call_id, destination, to):
                 self._transfer(call_id, destination, to)
+            case cmd.Supervise(agent_id, mode, phone, supervisor):
+                if mode not in SUPERVISION_MODES:
+                    raise cmd.BadCommand(
+                        f"mode must be one of {', '.join(SUPERVISION_MODES)} (got {mode!r})", value=mode
+                    )
+                self.devices.supervisor_joins(agent_id, mode, phone, supervisor)
+            case cmd.EndSupervision(agent_id):
+                self.devices.supervisor_leaves(agent_id)
+            case cmd.PauseRecording(call_id, paused, by):
+                self.devices.pause_recording_of(call_id, paused)
+                self.publish(ev.RecordingPaused(self.clock.now(), call_id, paused, by))
             case cmd.DirectCallStart(agent_id, call_id, kind):
                 r.direct_call_started(agent_id, call_id, kind)
             case cmd.DirectCallAnswered(agent_id, call_id):

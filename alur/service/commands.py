@@ -100,6 +100,34 @@ class Hold(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class Supervise(Command):
+    """A supervisor listens to an agent's call (`monitor`), talks to the agent alone (`whisper`) or to
+    both (`barge`) from `phone` (an extension, a SIP URI or a number), which is rung first; a supervision
+    already running on that call changes to `mode` instead."""
+
+    agent_id: str
+    mode: str
+    phone: str
+    supervisor: str
+
+
+@dataclass(frozen=True, slots=True)
+class EndSupervision(Command):
+    """The supervisor leaves the agent's call (their phone is hung up)."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PauseRecording(Command):
+    """Leave part of a call out of its recording (a card number being read), or record again."""
+
+    call_id: str
+    paused: bool
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Transfer(Command):
     """Hand a connected call on without staying (blind): to an agent or a number, or back to waiting
     in a queue (`to` says which). The adapter carrying the talk rings the destination (the agent's

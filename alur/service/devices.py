@@ -25,6 +25,11 @@ class Devices:
         self.hangups: dict[str, Callable[[], None]] = {}  # call id -> ends the agent's side of the call
         # call id -> asks the adapter carrying the talk to consult/complete/cancel/conference
         self.consults: dict[str, Callable[[str, str], None]] = {}
+        # what the adapter carrying talks does for supervisors: supervise(agent, mode, phone, who) and
+        # end(agent); pause_recording(call id, paused) is False when the call is not being recorded
+        self.supervise: Callable[[str, str, str, str], None] | None = None
+        self.end_supervision: Callable[[str], None] | None = None
+        self.pause_recording: Callable[[str, bool], bool] | None = None
 
     def consult(self, call_id: str, action: str, destination: str = "") -> None:
         """Ask the adapter carrying `call_id`'s talk for a consultation step; refused when none does."""
@@ -32,6 +37,20 @@ class Devices:
         if request is None:
             raise NoDevice(f"call {call_id!r} is not carried by a phone that can do that", value=call_id)
         request(action, destination)
+
+    def supervisor_joins(self, agent_id: str, mode: str, phone: str, supervisor: str) -> None:
+        if self.supervise is None:
+            raise NoDevice("no telephony adapter carries calls here to supervise", value=agent_id)
+        self.supervise(agent_id, mode, phone, supervisor)
+
+    def supervisor_leaves(self, agent_id: str) -> None:
+        if self.end_supervision is None:
+            raise NoDevice("no telephony adapter carries calls here to supervise", value=agent_id)
+        self.end_supervision(agent_id)
+
+    def pause_recording_of(self, call_id: str, paused: bool) -> None:
+        if self.pause_recording is None or not self.pause_recording(call_id, paused):
+            raise NoDevice(f"call {call_id!r} is not being recorded", value=call_id)
 
     def pick_up(self, reservation_id: str) -> bool:
         """Have the device ringing for the offer answer it; False if no adapter can do that."""

@@ -120,12 +120,15 @@ class SipServer:
         )
         self.supervision = Supervision(
             self.center,
-            self.connector.talks,  # type: ignore[arg-type]
+            self.connector,
             features=opts.features,
             supervisors=opts.supervisors,
             agent_for_extension=self._agent_id_for_user,
             new_stream=lambda: RtpStream(opts.host, self.media_host, self.media_clock),
         )
+        devices = self.center.devices
+        devices.supervise, devices.end_supervision = self.supervision.request, self.supervision.leave
+        devices.pause_recording = self.recordings.pause
         await self.transports.start(opts.host, opts.port, tcp=opts.tcp)
         self.overload.start(self.transports.udp_socket)
         self.center.collectors.append(SipCollector(self))  # served on the HTTP API's /metrics

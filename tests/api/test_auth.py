@@ -21,7 +21,7 @@ ROLE_TOKENS = {"admin": "admin", "supervisor": "supervisor", "agent": "agent"}
 PATH_VALUES = {"agent_id": "ayu", "queue": "billing", "call_id": "c-none", "flow": "main", "version": "0",
                "follow_up_id": "f-none", "by": "interval", "step": "cancel", "section": "queues",
                "name": "billing", "delivery_id": "d-none", "conversation_id": "chat-none",
-               "key": "phone:+6281100000001", "task_id": "chat-none"}  # fmt: skip
+               "key": "phone:+6281100000001", "task_id": "chat-none", "action": "pause"}  # fmt: skip
 
 
 def http_routes() -> list[tuple[str, str, frozenset[str]]]:

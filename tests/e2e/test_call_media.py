@@ -18,7 +18,14 @@ from e2e_env import Env
 from rtpcapture import Capture, can_capture, gaps_ms, longest_run, tone_power
 from sipp import DTMF_EVENTS, _rtp, free_port, run_sipp, write_pcap
 
-from alur.core.events import CallQueued, RecordingSaved, SupervisionEnded, SupervisionStarted
+from alur.core.events import (
+    CallQueued,
+    RecordingPaused,
+    RecordingSaved,
+    SupervisionEnded,
+    SupervisionStarted,
+)
+from alur.service import commands as cmd
 
 pytestmark = pytest.mark.skipif(not can_capture(), reason="capturing RTP needs CAP_NET_RAW")
 
@@ -243,6 +250,83 @@ async def test_whisper_reaches_only_the_agent_and_barge_reaches_both(
     assert tone_power(at_caller, 1100) > 0.2
     after = decoded(cap.to(caller_media, 0), ended[0].at + 0.3, ended[0].at + 1.5)
     assert tone_power(after, 1700) < 0.01 and tone_power(after, 1100) > 0.5  # back to the agent alone
+
+
+async def test_a_supervisor_rung_by_command_listens_then_barges_then_leaves(env: Env, tmp_path: Path) -> None:
+    """The API's way in: Alur rings the supervisor's phone; monitor, then barge on the same leg."""
+    server = await env.start()
+    caller_media, agent_media, sup_media, sup_port = free_port(), free_port(), free_port(), free_port()
+    cap = Capture({caller_media, agent_media, sup_media})
+    now = server.center.clock.now  # the events' time, which the capture's times are on too
+    try:
+        phone = asyncio.create_task(
+            agent(env, tmp_path, pcap(tmp_path / "a.pcap", tone_frames(1100, 16)), agent_media)
+        )
+        supervisor_phone = asyncio.create_task(
+            run_sipp(
+                "agent_answer_codec.xml", "", port=sup_port, media_port=sup_media, workdir=tmp_path,
+                keys={"pcap": str(pcap(tmp_path / "s.pcap", tone_frames(1700, 12)))},
+                params={"pt": 0, "codec": "PCMU"}, timeout=40,
+            )
+        )  # fmt: skip
+        await asyncio.sleep(0.3)
+        c_pcap = pcap(tmp_path / "c.pcap", tone_frames(500, 16), digit="1")
+        call = asyncio.create_task(caller(env, tmp_path, c_pcap, caller_media, 16000))
+        await until(lambda: "alice" in server.connector.talks)
+        sup_uri = f"sip:lead@127.0.0.1:{sup_port}"
+        server.center.execute(cmd.Supervise("alice", "monitor", sup_uri, "lead"))
+        first = await until(lambda: [e for e in server.events if isinstance(e, SupervisionStarted)])
+        await until(lambda: now() > first[0].at + 3.0)  # listen for a while
+        server.center.execute(cmd.Supervise("alice", "barge", sup_uri, "lead"))
+        second = await until(lambda: [e for e in server.events if isinstance(e, SupervisionStarted)][1:])
+        await until(lambda: now() > second[0].at + 3.0)
+        server.center.execute(cmd.EndSupervision("alice"))
+        sup = await supervisor_phone  # hung up by Alur: its scenario ends at the BYE
+        c, a = await call, await phone
+    finally:
+        cap.stop()
+    assert sup.ok and c.ok and a.ok, (sup.errors, c.errors, a.errors)
+    started = [(e.mode, e.supervisor) for e in server.events if isinstance(e, SupervisionStarted)]
+    ended = [e for e in server.events if isinstance(e, SupervisionEnded)]
+    assert started == [("monitor", "lead"), ("barge", "lead")]
+    assert [e.mode for e in ended] == ["monitor", "barge"]
+    monitor = (first[0].at + 0.5, ended[0].at - 0.2)
+    barge = (second[0].at + 0.5, ended[1].at - 0.2)
+    at_sup = decoded(cap.to(sup_media, 0), *monitor)
+    assert tone_power(at_sup, 500) > 0.2 and tone_power(at_sup, 1100) > 0.2  # hears both sides
+    for media in (caller_media, agent_media):  # nobody hears a listening supervisor
+        assert tone_power(decoded(cap.to(media, 0), *monitor), 1700) < 0.01
+    for media in (caller_media, agent_media):  # barging: both do
+        assert tone_power(decoded(cap.to(media, 0), *barge), 1700) > 0.2
+    after = decoded(cap.to(caller_media, 0), ended[1].at + 0.3, ended[1].at + 1.5)
+    assert tone_power(after, 1700) < 0.01 and tone_power(after, 1100) > 0.5  # back to the agent alone
+
+
+async def test_a_paused_recording_leaves_out_what_was_said_meanwhile(env: Env, tmp_path: Path) -> None:
+    server = await env.start(queue_extra="recording:\n  mode: stereo\n")
+    caller_media, agent_media = free_port(), free_port()
+    phone = asyncio.create_task(
+        agent(env, tmp_path, pcap(tmp_path / "a.pcap", tone_frames(1100, 8)), agent_media)
+    )
+    await asyncio.sleep(0.3)
+    c_pcap = pcap(tmp_path / "c.pcap", tone_frames(500, 8), digit="1")
+    call = asyncio.create_task(caller(env, tmp_path, c_pcap, caller_media, 8000))
+    await until(lambda: "alice" in server.connector.talks)
+    call_id = server.router.agents["alice"].call_id
+    now = server.center.clock.now
+    mark = now()
+    await until(lambda: now() > mark + 1.0)
+    server.center.execute(cmd.PauseRecording(call_id, True, by="alice"))
+    await until(lambda: now() > mark + 3.0)
+    server.center.execute(cmd.PauseRecording(call_id, False, by="alice"))
+    c, a = await call, await phone
+    assert c.ok and a.ok, (c.errors, a.errors)
+    rec = (await until(lambda: [e for e in server.events if isinstance(e, RecordingSaved)]))[0]
+    paused = [(e.paused, e.by) for e in server.events if isinstance(e, RecordingPaused)]
+    assert paused == [(True, "alice"), (False, "alice")]
+    assert 1.7 < rec.paused_seconds < 2.3  # the two seconds between pause and resume
+    with wave.open(rec.path) as w:
+        assert abs(w.getnframes() / 8000 - rec.seconds) < 0.1 and rec.seconds > 3
 
 
 async def test_recording_holds_caller_left_and_agent_right(env: Env, tmp_path: Path) -> None:
