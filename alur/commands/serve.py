@@ -220,7 +220,7 @@ async def _serve(
                     flush=True,
                 )
             _print_banner(project, server, store.url, loop_name)
-            _freeze_startup_objects()
+            _settle_for_media()
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -240,12 +240,15 @@ async def _serve(
     await asyncio.to_thread(store.close)
 
 
-def _freeze_startup_objects() -> None:
+def _settle_for_media() -> None:
     """Keep the objects built at start-up (modules, the project, caches) out of every later garbage
     collection: a full collection walked them all and stalled the loop for up to 150 ms with 300 calls
-    up, long enough for callers to hear a gap and for overload control to refuse new calls."""
+    up, long enough for callers to hear a gap and for overload control to refuse new calls. And let
+    the event loop take the interpreter back from the store's writer thread within 2 ms (default 5),
+    so a batch of log writes cannot hold up a media tick by more than that."""
     gc.collect()
     gc.freeze()
+    sys.setswitchinterval(0.002)
 
 
 def _print_banner(project: Any, server: Any, store_url: str, loop_name: str) -> None:
