@@ -219,8 +219,9 @@ async def _serve(
                     f"E-mail (SMTP) for {project.settings.channels.email.address} on {host}:{port}",
                     flush=True,
                 )
-            _print_banner(project, server, store.url, loop_name)
             _settle_for_media()
+            server.overload.forget()  # the lag of starting up is not overload
+            _print_banner(project, server, store.url, loop_name)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):

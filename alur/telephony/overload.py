@@ -62,6 +62,16 @@ class OverloadGuard:
         self._cpu_mark = (self._loop.time(), time.process_time())
         self._timer = self._loop.call_at(self._due, self._probe)
 
+    def forget(self) -> None:
+        """Start measuring afresh: what start-up cost (loading, the first garbage collection) says
+        nothing about the calls to come, and must not refuse the first of them."""
+        if self._loop is None:
+            return
+        now = self._loop.time()
+        self.stats.loop_lag = self.stats.cpu = 0.0
+        self._cpu_mark = (now, time.process_time())
+        self._due = now + PROBE_EVERY
+
     def stop(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
