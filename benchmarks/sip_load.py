@@ -3,8 +3,9 @@
     sudo python benchmarks/sip_load.py [--prompt 100,300] [--bridged 100,300] [--rates 100,200]
                                        [--hold 8] [--loop auto|uvloop|asyncio]
 
-Scenarios (each prints server CPU as a share of one core, inter-packet gap p50/p99/max of every
-stream Alur sends, and failed calls):
+Scenarios (each prints the server's share of one core while all its calls are up, its CPU time per
+call over the whole scenario, inter-packet gap p50/p99/max of every stream Alur sends, and failed
+calls; when calls fail, why overload control refused them, read from /metrics):
   prompt   N concurrent callers hearing prompts (a long menu prompt paced by the media clock)
   bridged  N concurrent callers bridged to N agents (one sipp UAS answering for all of them); the gaps
            are those of the relayed packets as they reach each side
@@ -131,14 +132,16 @@ async def start_server(
             print(line.strip())
         if line.startswith("Press Ctrl-C"):
             break
-    asyncio.get_running_loop().create_task(_drain(proc))
+    asyncio.get_running_loop().create_task(_drain(proc, work / "server.log"))
     return proc, port, Metrics(f"http://127.0.0.1:{http_port}", token)
 
 
-async def _drain(proc: asyncio.subprocess.Process) -> None:
+async def _drain(proc: asyncio.subprocess.Process, log: Path) -> None:
+    """Keep the server's output (its call console and any warnings) for a look after the run."""
     assert proc.stdout is not None
-    while await proc.stdout.readline():
-        pass
+    with log.open("wb") as out:
+        while line := await proc.stdout.readline():
+            out.write(line)
 
 
 async def scenario(
@@ -147,7 +150,7 @@ async def scenario(
 ) -> None:  # fmt: skip
     media = free_port()
     agent_media = free_port()
-    cap = Capture()
+    cap = Capture({media, agent_media})  # what Alur sends to the callers and the agents, nothing else
     agent_task = None
     if agent_pcap is not None:
         agent_task = asyncio.create_task(
@@ -158,7 +161,8 @@ async def scenario(
             )
         )  # fmt: skip
         await asyncio.sleep(0.5)
-    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    cpu0 = cpu_seconds(pid)
+    steady = asyncio.create_task(steady_cpu(pid, ramp=n / rate, hold=hold))
     try:
         res = await run_sipp(
             "caller.xml", f"127.0.0.1:{port}", port=free_port(), media_port=media, workdir=work,
@@ -170,15 +174,29 @@ async def scenario(
             await agent_task
     finally:
         cap.stop()
-    cpu, wall = cpu_seconds(pid) - cpu0, time.monotonic() - t0
+    cpu = cpu_seconds(pid) - cpu0
+    up = await steady
     c = counters(res.stdout)
     p50, p99, worst, streams = gap_figures(cap.packets, {0x1234, 0x9999})
     print(
-        f"{name:>8} {n:>6} {cpu / wall:>8.0%} {p50:>8.1f} {p99:>8.1f} {worst:>8.1f} "
+        f"{name:>8} {n:>6} {'-' if up is None else f'{up:.0%}':>8} {cpu / n * 1000:>8.2f} "
+        f"{p50:>8.1f} {p99:>8.1f} {worst:>8.1f} "
         f"{streams:>8} {c.get('Successful call', 0):>6} {c.get('Failed call', 0):>6}"
     )
     if c.get("Failed call", 0):
         print(f"{'':>8} refused by overload control: {metrics.refused()}")
+
+
+async def steady_cpu(pid: int, *, ramp: float, hold: float) -> float | None:
+    """The server's share of one core while every call of the scenario is up (after the last is
+    placed, before the first ends), or None when calls end before the last is placed."""
+    window = hold - ramp - 1.0
+    if window < 1.0:
+        return None
+    await asyncio.sleep(ramp + 0.5)
+    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    await asyncio.sleep(window)
+    return (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
 
 
 async def main() -> None:
@@ -200,8 +218,8 @@ async def main() -> None:
         keys={"pcap": str(pcap)}, params={"wait_ms": 0, "talk_ms": 1000}, timeout=60,
     )  # fmt: skip
     print(
-        f"{'scenario':>8} {'calls':>6} {'cpu':>8} {'gap p50':>8} {'gap p99':>8} {'gap max':>8} "
-        f"{'streams':>8} {'ok':>6} {'failed':>6}"
+        f"{'scenario':>8} {'calls':>6} {'cpu up':>8} {'ms/call':>8} {'gap p50':>8} {'gap p99':>8} "
+        f"{'gap max':>8} {'streams':>8} {'ok':>6} {'failed':>6}"
     )
     for n in [int(x) for x in args.prompt.split(",") if x]:
         await scenario(
