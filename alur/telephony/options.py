@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from alur.core.errors import AlurError
+from alur.telephony.overload import OverloadGuard
 from alur.telephony.supervision import DEFAULT_FEATURES
 
 
@@ -32,6 +33,12 @@ class ServerOptions:
     retry_after: int = 5  # seconds, in those 503s
     supervisors: set[str] = field(default_factory=set)  # SIP users allowed to monitor/whisper/barge
     features: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FEATURES))
+
+    def overload_guard(self) -> OverloadGuard:
+        """Overload control with this server's limits."""
+        return OverloadGuard(
+            max_loop_lag=self.max_loop_lag, max_sip_backlog=self.max_sip_backlog, max_cpu=self.max_cpu
+        )
 
     @classmethod
     def from_settings(cls, server: dict[str, Any], root: Path) -> ServerOptions:

@@ -29,7 +29,6 @@ from alur.telephony.connect import Connector, Target
 from alur.telephony.live import LiveQueues
 from alur.telephony.metrics import SipCollector
 from alur.telephony.options import ServerOptions, default_cache_dir, local_address
-from alur.telephony.overload import OverloadGuard
 from alur.telephony.recording import Recordings
 from alur.telephony.sip.legs import ServerLegState
 from alur.telephony.sip.message import parse_uri
@@ -59,9 +58,7 @@ class SipServer:
             local_address() if options.host in ("0.0.0.0", "::", "") else options.host
         )
         self.media_clock = MediaClock()  # one 20 ms clock sends every call's audio
-        self.overload = OverloadGuard(
-            max_loop_lag=options.max_loop_lag, max_sip_backlog=options.max_sip_backlog
-        )
+        self.overload = options.overload_guard()
 
     def emit(self, event: Event) -> None:
         self.center.publish(event)

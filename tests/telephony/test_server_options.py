@@ -20,6 +20,12 @@ def test_defaults_and_values(tmp_path: Path) -> None:
     assert opts.recordings_dir == tmp_path / "recordings"
 
 
+def test_overload_limits_reach_overload_control(tmp_path: Path) -> None:
+    limits = {"max_loop_lag_ms": 40, "max_sip_backlog_kb": 64, "max_cpu_percent": 75}
+    guard = ServerOptions.from_settings(limits, tmp_path).overload_guard()
+    assert (guard.max_loop_lag, guard.max_sip_backlog, guard.max_cpu) == (0.04, 64 * 1024, 0.75)
+
+
 @pytest.mark.parametrize(
     ("server", "words"),
     [
