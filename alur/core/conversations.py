@@ -18,7 +18,7 @@ from alur.core.events import Event
 @dataclass(frozen=True, slots=True)
 class ConversationStarted(Event):
     KIND: ClassVar[str] = "conversation.started"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2  # 2: token_hash
 
     conversation_id: str
     channel: str  # chat | sms | email
@@ -30,6 +30,7 @@ class ConversationStarted(Event):
     thread: str = ""  # what later messages are matched by: a phone number, an e-mail thread id
     source: str = ""  # the page, gateway or address it came through
     previous: str = ""  # the conversation this one follows (a reply after closing)
+    token_hash: str = ""  # SHA-256 of the visitor's secret: a chat survives a restart of the server
 
     @property
     def call_id(self) -> str:

@@ -17,6 +17,7 @@ channel's adapter registers (`senders[channel]`).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
 from collections import OrderedDict, deque
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from alur.service.center import ContactCenter
 
 log = logging.getLogger(__name__)
+LOST = "server_lost"
 THREADS_KEPT = 10_000  # closed threads remembered, to link a reply after closing to what it follows
 KEPT = 200  # messages of an open conversation kept in memory (the log has them all)
 Notifier = Callable[[str, str], Awaitable[object]]  # (to, text): sends or raises AlurError
@@ -42,6 +44,11 @@ Sender = Callable[["Conversation", str, dict[str, Any]], Awaitable[dict[str, Any
 
 class ConversationError(AlurError):
     code = "conversation_error"
+
+
+def token_hash(token: str) -> str:
+    """What the log keeps of a visitor's secret: enough to let them back in after a restart."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(slots=True, eq=False)
@@ -67,6 +74,11 @@ class Conversation:
     done: asyncio.Future[QueueOutcome] | None = None  # the flow's queue node waits on it
     answered_at: float = 0.0
     wait: float = 0.0
+    token_hash: str = ""
+
+    def admits(self, token: str) -> bool:
+        """Is `token` this conversation's secret (the visitor's browser proving it is theirs)?"""
+        return bool(self.token_hash) and secrets.compare_digest(self.token_hash, token_hash(token))
 
     def view(self) -> dict[str, Any]:
         return {
@@ -107,15 +119,20 @@ class Conversations:
             f"{channel}-{secrets.token_hex(6)}", channel, secrets.token_urlsafe(24), now, name, phone,
             email, customer_id or self.customer_id(phone, email), subject, thread, source,
         )  # fmt: skip
-        self.open[conv.id] = conv
-        if thread:
-            self.threads[(channel, thread)] = conv.id
+        conv.token_hash = token_hash(conv.token)
+        self._add(conv)
         self.center.publish(
             ev.ConversationStarted(
-                now, conv.id, channel, name, phone, email, conv.customer_id, subject, thread, source, previous
+                now, conv.id, channel, name, phone, email, conv.customer_id, subject, thread, source,
+                previous, conv.token_hash,
             )
-        )
+        )  # fmt: skip
         return conv
+
+    def _add(self, conv: Conversation) -> None:
+        self.open[conv.id] = conv
+        if conv.thread:
+            self.threads[(conv.channel, conv.thread)] = conv.id
 
     def customer_id(self, phone: str, email: str) -> str:
         """The built-in directory's id of the customer with this phone or e-mail, else ""."""
@@ -169,29 +186,41 @@ class Conversations:
         from alur.service.chatflow import ChatChannel
 
         async def run() -> None:
+            stopping = False
             try:
                 await self.center.runner.run_call(ChatChannel(self, conv), flow=flow)
+            except asyncio.CancelledError:
+                stopping = True  # the server stops: the chat stays open for the next start to rebuild
+                raise
             finally:
-                if conv.state != "closed":
+                if conv.state != "closed" and not stopping:
                     self.close(conv.id, "bot")
 
         self.center.spawn(run(), f"conversation {conv.id}")
 
+    def in_line(self, conv: Conversation, queue: str) -> asyncio.Future[QueueOutcome]:
+        """The conversation waits in `queue`: the future is its outcome (closed, answered or not)."""
+        conv.done = asyncio.get_running_loop().create_future()
+        conv.state, conv.queue = "waiting", queue
+        return conv.done
+
     async def enqueue(self, conv: Conversation, request: QueueRequest) -> QueueOutcome:
         """Queue the conversation as a task; returns when it is closed (answered) or its wait ends."""
-        loop = asyncio.get_running_loop()
-        conv.done = loop.create_future()
-        conv.state, conv.queue = "waiting", request.queue
+        done = self.in_line(conv, request.queue)
         self.center.execute(cmd.Enqueue(conv.id, request))
         if conv.state == "waiting" and conv.id in self.center.router.calls:
             self.tell(conv, {"type": "position", "position": self.center.router.position(conv.id)})
-        return await conv.done
+        return await done
 
     def route(self, conv: Conversation, queue: str) -> None:
         """Queue the conversation with no flow (SMS, e-mail: a queue named by the adapter)."""
+        self._close_unanswered(self.enqueue(conv, QueueRequest(queue=queue)), conv)
+
+    def _close_unanswered(self, waiting: Awaitable[QueueOutcome], conv: Conversation) -> None:
+        """Wait (a center's task) for the end of the conversation's wait; close it if nobody took it."""
 
         async def wait() -> None:
-            await self.enqueue(conv, QueueRequest(queue=queue))
+            await waiting
             if conv.state != "closed" and conv.agent_id == "":
                 self.close(conv.id, "timeout")
 
