@@ -42,6 +42,7 @@ async def restore_conversations(chats: Conversations, state: LiveState) -> int:
                 conv.state, conv.agent_id, conv.queue = "assigned", view.agent_id, view.queue
                 conv.answered_at, conv.wait = view.answered_at, view.wait
                 chats._add(conv)
+                chats.arm_target(conv)
             elif call is not None and call.waiting:
                 chats._add(conv)
                 chats._close_unanswered(chats.in_line(conv, call.queue), conv)
@@ -75,6 +76,7 @@ def _conversation(view: ConversationView) -> Conversation:
     return Conversation(
         view.conversation_id, view.channel, "", view.started_at, view.name, view.phone, view.email,
         view.customer_id, view.subject, view.thread, view.source, token_hash=view.token_hash,
+        responded_at=view.responded_at, overdue=view.overdue, read_upto=dict(view.read),
     )  # fmt: skip
 
 

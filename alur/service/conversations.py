@@ -75,6 +75,11 @@ class Conversation:
     answered_at: float = 0.0
     wait: float = 0.0
     token_hash: str = ""
+    due_at: float | None = None  # the queue's response target: the first reply is due by then
+    responded_at: float = 0.0  # the agent's first message
+    overdue: bool = False  # the target passed with no reply (logged once)
+    due_timer: Any = None
+    read_upto: dict[str, float] = field(default_factory=dict)  # "customer" | "agent" -> read up to then
 
     def admits(self, token: str) -> bool:
         """Is `token` this conversation's secret (the visitor's browser proving it is theirs)?"""
@@ -85,7 +90,8 @@ class Conversation:
             "conversation_id": self.id, "channel": self.channel, "state": self.state, "queue": self.queue,
             "agent_id": self.agent_id, "name": self.name, "phone": self.phone, "email": self.email,
             "customer_id": self.customer_id, "subject": self.subject, "started_at": self.started_at,
-            "messages": list(self.messages),
+            "messages": list(self.messages), "due_at": self.due_at, "responded_at": self.responded_at or None,
+            "overdue": self.overdue, "read": dict(self.read_upto),
         }  # fmt: skip
 
 
@@ -97,6 +103,7 @@ class Conversations:
         self.senders: dict[str, Sender] = {}
         self.notifiers: dict[str, Notifier] = {}  # channel -> send one message outside a conversation
         self.closed: OrderedDict[tuple[str, str], str] = OrderedDict()  # thread -> last closed (bounded)
+        self.signals: list[Callable[[Conversation, dict[str, Any]], None]] = []  # typing -> agent desktops
 
     # --- life of a conversation --------------------------------------------------------------------
 
@@ -202,7 +209,33 @@ class Conversations:
         """The conversation waits in `queue`: the future is its outcome (closed, answered or not)."""
         conv.done = asyncio.get_running_loop().create_future()
         conv.state, conv.queue = "waiting", queue
+        self.arm_target(conv)
         return conv.done
+
+    def arm_target(self, conv: Conversation) -> None:
+        """Start the clock of the queue's response target (once: a conversation keeps its first due
+        time when it moves), unless the agent has replied or it is already overdue."""
+        config = self.center.project.queues.get(conv.queue)
+        target = config.target if config is not None else None
+        if target is None or conv.responded_at or conv.overdue or conv.due_timer is not None:
+            return
+        if conv.due_at is None:
+            conv.due_at = conv.started_at + target
+        conv.due_timer = self.center.clock.call_at(conv.due_at, lambda: self._due(conv.id))
+
+    def _due(self, conversation_id: str) -> None:
+        conv = self.open.get(conversation_id)
+        if conv is None or conv.responded_at or conv.overdue or conv.due_at is None:
+            return
+        conv.overdue, conv.due_timer = True, None
+        now = self.center.clock.now()
+        log.warning(
+            "conversation %s (%s, queue %s, %s) missed its response target: no reply within %g s",
+            conv.id, conv.channel, conv.queue, conv.agent_id or "no agent yet", conv.due_at - conv.started_at,
+        )  # fmt: skip
+        self.center.publish(
+            ev.ResponseOverdue(now, conv.id, conv.channel, conv.queue, conv.due_at, conv.agent_id)
+        )
 
     async def enqueue(self, conv: Conversation, request: QueueRequest) -> QueueOutcome:
         """Queue the conversation as a task; returns when it is closed (answered) or its wait ends."""
@@ -246,6 +279,9 @@ class Conversations:
         conv = self.get(conversation_id)
         router, now = self.center.router, self.center.clock.now()
         conv.state = "closed"
+        if conv.due_timer is not None:
+            conv.due_timer.cancel()
+            conv.due_timer = None
         agent = conv.agent_id
         if conversation_id in router.connected:
             self.center.execute(cmd.Hangup(conversation_id, by))
@@ -299,6 +335,11 @@ class Conversations:
         )
         item = {"type": "message", "message_id": message_id, "at": now, "sender": sender, "text": text,
                 "extra": extra}  # fmt: skip
+        if sender == "agent" and not conv.responded_at:
+            conv.responded_at = now
+            if conv.due_timer is not None:
+                conv.due_timer.cancel()
+                conv.due_timer = None
         conv.messages.append(item)
         self.tell(conv, item)
         return item
@@ -306,11 +347,19 @@ class Conversations:
     def read(self, conversation_id: str, reader: str) -> None:
         conv = self.get(conversation_id)
         now = self.center.clock.now()
+        conv.read_upto[reader] = now
         self.center.publish(ev.ConversationRead(now, conv.id, reader, now, conv.agent_id))
         self.tell(conv, {"type": "read", "reader": reader, "upto": now})
 
     def typing(self, conversation_id: str, who: str) -> None:
-        self.tell(self.get(conversation_id), {"type": "typing", "who": who})
+        """Not logged: the visitor's widget hears it, and (the customer typing) the holding agent's
+        desktop, through the hooks in `signals`."""
+        conv = self.get(conversation_id)
+        item = {"type": "typing", "who": who}
+        self.tell(conv, item)
+        if who == "customer" and conv.agent_id:
+            for signal in self.signals:
+                signal(conv, item)
 
     async def send(self, channel: str, to: str, text: str) -> str | None:
         """The flows' messenger (`deflect` nodes): None once sent, else why it was not."""

@@ -78,6 +78,9 @@ class ConversationView:
     agent_id: str = ""  # the agent holding it
     answered_at: float = 0.0
     wait: float = 0.0
+    responded_at: float = 0.0  # the agent's first message
+    overdue: bool = False  # its response target passed with no reply
+    read: dict[str, float] = field(default_factory=dict)  # reader -> read up to then
 
 
 @dataclass(slots=True)
@@ -115,6 +118,9 @@ class LiveState:
             ev.TalkEnded: self._talk_ended,
             ev.ConversationStarted: self._conversation_started,
             ev.ConversationClosed: self._conversation_closed,
+            ev.ConversationMessage: self._conversation_message,
+            ev.ConversationRead: self._conversation_read,
+            ev.ResponseOverdue: self._overdue,
             ev.CallEnded: self._ended,
             ev.AgentStateChanged: self._agent_changed,
             ev.AgentRequestPending: self._pending,
@@ -259,6 +265,21 @@ class LiveState:
             e.conversation_id, e.channel, e.at, e.name, e.phone, e.email, e.customer_id, e.subject,
             e.thread, e.source, e.token_hash,
         )  # fmt: skip
+
+    def _conversation_message(self, e: ev.ConversationMessage) -> None:
+        view = self.conversations.get(e.conversation_id)
+        if view is not None and e.sender == "agent" and not view.responded_at:
+            view.responded_at = e.at
+
+    def _conversation_read(self, e: ev.ConversationRead) -> None:
+        view = self.conversations.get(e.conversation_id)
+        if view is not None:
+            view.read[e.reader] = e.upto
+
+    def _overdue(self, e: ev.ResponseOverdue) -> None:
+        view = self.conversations.get(e.conversation_id)
+        if view is not None:
+            view.overdue = True
 
     def _conversation_closed(self, e: ev.ConversationClosed) -> None:
         self.conversations.pop(e.conversation_id, None)

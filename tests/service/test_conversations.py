@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from chatkit import chat_project
 
+from alur.api.reports import channel_report
 from alur.core import events as ev
 from alur.core.channel import QueueRequest
 from alur.core.clock import RealClock
@@ -157,3 +160,38 @@ async def test_a_restart_keeps_open_conversations_with_their_agent_or_in_line(
     assert [e.ended_by for e in ended] == ["server_lost"]  # the call, not the chats, ended with the process
     queued = [e for e in events if isinstance(e, ev.CallQueued) and e.call_id == waiting.id]
     assert len(queued) == 1  # back in line, not queued again
+
+
+async def test_an_email_past_its_response_target_is_logged_once_and_counted_in_the_report(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    mail = "name: mail\nchannel: email\nring_timeout: 60\nresponse_target: 0.5\n"
+    project = chat_project(tmp_path, **{"queues/mail.yaml": mail})
+    store = EventStore(f"sqlite:///{tmp_path / 'log.db'}")
+    loop = asyncio.get_running_loop()
+    async with ContactCenter(project, clock=RealClock(loop), store=store) as center:
+        chats = center.conversations
+        center.execute(cmd.Login("ayu"))
+        late = chats.inbound("email", "<a@x>", "Invoice?", queue="mail", source="help@shop", email="a@x")
+        quick = chats.inbound("email", "<b@x>", "Refund?", queue="mail", source="help@shop", email="b@x")
+        await center.settle()
+        assert quick.due_at == pytest.approx(quick.started_at + 0.5)
+        center.execute(cmd.Answer(offer_of(center, quick.id)))
+        await chats.from_agent(quick.id, "ayu", "Refunded today")
+        async with asyncio.timeout(5):
+            while not late.overdue:  # the target passes with no reply
+                await asyncio.sleep(0.02)
+        assert not quick.overdue and chats.get(late.id).view()["overdue"]
+        center.execute(cmd.Answer(offer_of(center, late.id)))
+        await chats.from_agent(late.id, "ayu", "Sorry for the wait")  # too late: still one breach
+        await center.settle()
+    overdue = [e for e in store.events() if isinstance(e, ev.ResponseOverdue)]
+    assert [(e.conversation_id, e.queue, e.due_at) for e in overdue] == [(late.id, "mail", late.due_at)]
+    assert [r.getMessage() for r in caplog.records if "response target" in r.getMessage()] == [
+        f"conversation {late.id} (email, queue mail, no agent yet) missed its response target:"
+        " no reply within 0.5 s"
+    ]
+    since, until = datetime.fromtimestamp(0, UTC), datetime.now(UTC) + timedelta(minutes=1)
+    report = channel_report(store, since, until, {"mail": "email"}, until.timestamp(), {"mail": 0.5})
+    [row] = [r for r in report["rows"] if r["channel"] == "email"]
+    assert (row["response_target_measured"], row["response_target_met"], row["within_target"]) == (2, 1, 0.5)
