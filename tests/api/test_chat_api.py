@@ -23,7 +23,8 @@ SHOP = "https://shop.example.com"
 @pytest.fixture
 async def chat_api(tmp_path: Path) -> AsyncIterator[Api]:
     settings = f"name: shop\ndefault_flow: main\nchannels:\n  chat: {{flow: webchat, origins: ['{SHOP}']}}\n"
-    web = "name: web\nchannel: chat\ncapacity: 2\ndispositions: [solved, callback]\ndisposition_required: true\n"
+    web = "name: web\nchannel: chat\ncapacity: 2\ndispositions: [solved, callback]\n"
+    web += "disposition_required: true\n"
     chat_project(tmp_path / "p", **{"alur.yaml": settings, "queues/web.yaml": web})
     async for running in start_api(tmp_path / "p", f"sqlite:///{tmp_path / 'a.db'}"):
         yield running

@@ -50,7 +50,8 @@ def test_a_response_target_is_checked_with_its_file_and_line(tmp_path: Path) -> 
         "queues/mail.yaml:4: response_target: Input should be greater than 0 (got -5)"
     ]
     calls = "name: calls\nresponse_target: 60\n"
-    with pytest.raises(ProjectInvalid, match="queues/calls.yaml.*response_target applies to chat, sms and email"):
+    applies = "queues/calls.yaml.*response_target applies to chat, sms and email"
+    with pytest.raises(ProjectInvalid, match=applies):
         chat_project(tmp_path / "b", **{"queues/calls.yaml": calls})
     project = chat_project(tmp_path / "c")
     assert project.queues["mail"].target == 4 * 3600.0  # e-mail has a target unless it names one
