@@ -5,6 +5,7 @@ listeners. Bounded: calls leave when they end, agents are the configured ones.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -39,8 +40,9 @@ class Listener:
     """One WebSocket: its own bounded queue; `overflowed` when it fell too far behind."""
 
     accepts: Any  # Callable[[Envelope], bool]
-    queue: asyncio.Queue[Envelope] = field(default_factory=lambda: asyncio.Queue(10_000))
+    queue: asyncio.Queue[Any] = field(default_factory=lambda: asyncio.Queue(10_000))  # Envelope | signal
     overflowed: bool = False
+    agent_id: str | None = None  # an agent's stream: also gets the signals of its conversations
 
 
 class ApiContext:
@@ -57,6 +59,15 @@ class ApiContext:
         self.listeners_dropped = 0
         self._snapshot: tuple[int, float, Snapshot] | None = None  # (events seen, when, today's KPIs)
         center.bus.subscribe("api", self.handle)
+        center.conversations.signals.append(self.signal)
+
+    def signal(self, conv: Any, item: dict[str, Any]) -> None:
+        """A fact not worth logging (the customer typing) for the desktop of the agent holding it."""
+        message = {"kind": f"conversation.{item['type']}", "event": {**item, "conversation_id": conv.id}}
+        for listener in list(self.listeners):
+            if listener.agent_id == conv.agent_id:
+                with contextlib.suppress(asyncio.QueueFull):  # a stream that far behind is closed anyway
+                    listener.queue.put_nowait(message)
 
     def kpi_snapshot(self, max_age: float = 0.5) -> Snapshot:
         """Today's KPIs, shared by every stream for up to `max_age` seconds while nothing happens."""

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from alur.api.agents import AGENT, agent_in_scope
+from alur.api.agents import AGENT, agent_in_scope, check_disposition
 from alur.api.auth import STAFF, route
 from alur.api.context import ApiContext
 from alur.api.errors import ApiError
@@ -25,6 +25,15 @@ class MessageBody(BaseModel):
     text: str = Field(min_length=1, max_length=10_000)
 
 
+class CloseBody(BaseModel):
+    """The wrap-up of a conversation, given as it is closed (the queue's disposition list, as calls)."""
+
+    model_config = ConfigDict(extra="forbid")
+    disposition: str = ""
+    resolved: bool = True
+    notes: str = Field("", max_length=10_000)
+
+
 def offer_for(ctx: ApiContext, agent_id: str, conversation_id: str) -> str | None:
     """The open offer of this conversation to this agent, if any."""
     for res in ctx.center.router.reservations.values():
@@ -36,6 +45,9 @@ def offer_for(ctx: ApiContext, agent_id: str, conversation_id: str) -> str | Non
 def view(ctx: ApiContext, agent_id: str, conv: Conversation) -> dict[str, Any]:
     out = conv.view()
     out["offer"] = offer_for(ctx, agent_id, conv.id)
+    queue = ctx.center.project.queues.get(conv.queue)
+    out["dispositions"] = list(queue.dispositions) if queue is not None else []
+    out["disposition_required"] = bool(queue is not None and queue.disposition_required)
     return out
 
 
@@ -106,11 +118,21 @@ def register(router: APIRouter) -> None:
         return {"typing": conversation_id}
 
     @route(router, "POST", base + "/{conversation_id}/close", AGENT, tags=["conversations"])
-    async def close(request: Request, agent_id: str, conversation_id: str) -> dict[str, Any]:
+    async def close(
+        request: Request, agent_id: str, conversation_id: str, body: CloseBody | None = None
+    ) -> dict[str, Any]:
+        """Close the conversation; with a disposition and notes (its wrap-up), logged as
+        `agent.disposition` like a call's, in the customer's history and the CRM webhook's record."""
         ctx = agent_in_scope(request, agent_id)
-        held(ctx, agent_id, conversation_id)
+        conv = held(ctx, agent_id, conversation_id)
+        wrap = body or CloseBody()
+        check_disposition(ctx, conv.queue, wrap.disposition)
         ctx.center.conversations.close(conversation_id, "agent")
-        return {"closed": conversation_id}
+        if wrap.disposition or wrap.notes:
+            ctx.center.execute(
+                cmd.WrapUp(agent_id, conversation_id, wrap.disposition, wrap.resolved, wrap.notes, False, "")
+            )
+        return {"closed": conversation_id, "disposition": wrap.disposition}
 
 
 def register_history(router: APIRouter) -> None:

@@ -3,9 +3,10 @@ Prometheus metrics.
 
 WebSocket `/ws?token=...&after_seq=N`: each message is one event, `{"seq", "server", "stamped_at",
 "kind", "event"}`. With `after_seq`, the events logged after N come first (from the store), then live
-ones, with no gap and no repeat. An agent gets its own events (offers, calls, state); a supervisor those
-of its queues and their agents; admin everything. A listener too slow to keep up is closed (code 1013)
-and may resume from the last seq it got.
+ones, with no gap and no repeat. An agent gets its own events (offers, calls, state) and signals that are
+not logged (`conversation.typing`: the customer of one of its conversations is typing; no seq); a
+supervisor the events of its queues and their agents; admin everything. A listener too slow to keep
+up is closed (code 1013) and may resume from the last seq it got.
 """
 
 from __future__ import annotations
@@ -195,7 +196,9 @@ async def live_stream(websocket: WebSocket) -> None:
         await websocket.send_json({"error": "invalid_request", "message": text, "field": "after_seq"})
         await websocket.close(code=4422, reason=text[:120])
         return
-    listener = Listener(accepts(principal, ctx))
+    listener = Listener(
+        accepts(principal, ctx), agent_id=principal.agent_id if principal.role == "agent" else None
+    )
     ctx.listeners.add(listener)
     try:
         last = after_seq if after_seq is not None else ctx.center.bus.seq
@@ -245,7 +248,7 @@ async def _pump(
     """Events as they come; after events, today's figures at most once every KPI_EVERY seconds."""
     loop = asyncio.get_running_loop()
     received = asyncio.ensure_future(websocket.receive())  # a client closing ends the stream
-    getter: asyncio.Future[Envelope] | None = None
+    getter: asyncio.Future[Any] | None = None
     changed, kpis_sent = False, 0.0
     try:
         while True:
@@ -256,7 +259,9 @@ async def _pump(
                 if received.result().get("type") == "websocket.disconnect":
                     return
                 received = asyncio.ensure_future(websocket.receive())  # what a client sends is ignored
-            if getter in done:
+            if getter in done and isinstance(getter.result(), dict):  # a signal: not logged, no seq
+                await websocket.send_json(getter.result())
+            elif getter in done:
                 envelope = getter.result()
                 if envelope.seq > last:
                     await websocket.send_json(message(envelope))

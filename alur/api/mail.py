@@ -6,7 +6,8 @@ of earlier mails of the thread, ours included); a thread with an open conversati
 else a new conversation starts and waits in the e-mail queue (the queue's service level is the
 response-time target). Outbound: the agent's reply is sent as a reply in the thread (`In-Reply-To`,
 `References`, `Re:` subject) through the project's SMTP server, with `smtplib` in a worker thread.
-Thread links live in memory (bounded): after a restart a reply to an old mail starts a new thread.
+Thread links live in memory (bounded): after a restart those of the open conversations are rebuilt from
+their messages, and a reply to the mail of a closed one starts a new thread.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ class MailChannel:
         center.conversations.senders["email"] = self.reply
 
     async def start(self) -> tuple[str, int]:
+        for conv in list(self.center.conversations.open.values()):  # open threads rebuilt after a restart
+            if conv.channel == "email" and conv.thread:
+                self.link(conv.thread, conv.thread)
+                for m in conv.messages:
+                    if m.get("extra", {}).get("message_id"):
+                        self.link(m["extra"]["message_id"], conv.thread)
         host, _, port = self.settings.listen.rpartition(":")
         loop = asyncio.get_running_loop()
         limit = self.settings.max_bytes

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
@@ -109,7 +108,7 @@ def build_public_router() -> APIRouter:
             return
         conv = ctx.center.conversations.open.get(websocket.query_params.get("conversation", ""))
         token = websocket.query_params.get("token", "")
-        if conv is None or not secrets.compare_digest(conv.token, token):
+        if conv is None or not conv.admits(token):
             await websocket.send_json({"type": "closed", "by": "unknown"})
             await websocket.close(code=4404, reason="no such open chat")
             return

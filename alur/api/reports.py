@@ -87,11 +87,12 @@ def build_report(
     now: float,
     repeat_days: float = 7.0,
     queue_channels: dict[str, str] | None = None,
+    queue_targets: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """The report of the log's calls in [start, end) per interval, queue, agent or channel (blocking:
     off the loop)."""
     if by == "channel":
-        return channel_report(store, start, end, queue_channels, min(end.timestamp(), now))
+        return channel_report(store, start, end, queue_channels, min(end.timestamp(), now), queue_targets)
     folded = fold_report(
         store, start.timestamp(), end.timestamp(), INTERVALS[interval], thresholds, queue, repeat_days
     )
@@ -124,11 +125,16 @@ def build_report(
 
 
 def channel_report(
-    store: Any, start: datetime, end: datetime, queue_channels: dict[str, str] | None, now: float
+    store: Any,
+    start: datetime,
+    end: datetime,
+    queue_channels: dict[str, str] | None,
+    now: float,
+    queue_targets: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Per channel (offered, handled, first response, handle time, FCR across channels) and each
-    agent's concurrency, from the log's events in [start, end)."""
-    fold = ChannelFold(queue_channels or {})
+    """Per channel (offered, handled, first response, share within the response target, handle time,
+    FCR across channels) and each agent's concurrency, from the log's events in [start, end)."""
+    fold = ChannelFold(queue_channels or {}, queue_target=queue_targets or {})
     for event in store.events(since=start.timestamp(), until=end.timestamp()):
         fold.apply(event)
     return no_nan({
@@ -193,9 +199,10 @@ def register(router: APIRouter) -> None:
         await center.settle()  # what happened until now is in the log
         thresholds = {n: q.service_level.seconds for n, q in center.project.queues.items()}
         channels: dict[str, str] = {n: q.channel for n, q in center.project.queues.items()}
+        targets = {n: q.target for n, q in center.project.queues.items() if q.target is not None}
         report = await asyncio.to_thread(
             build_report, center.store, start, end, interval, thresholds, queue, by, center.clock.now(),
-            center.project.settings.repeat_contact_days, channels,
+            center.project.settings.repeat_contact_days, channels, targets,
         )  # fmt: skip
         if format == "csv":
             name = by if table == "rows" else "ivr-options"

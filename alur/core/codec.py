@@ -81,8 +81,10 @@ LEGACY_KINDS: dict[str, str] = {
     "Disposition": "agent.disposition",
 }
 
-#: no event has changed shape yet; the first change adds e.g. ("call.ended", 1): lambda f: {...}
-UPGRADES: dict[tuple[str, int], Callable[[Fields], Fields]] = {}
+#: one step per changed event: (kind, old version) -> the fields of the next version
+UPGRADES: dict[tuple[str, int], Callable[[Fields], Fields]] = {
+    ("conversation.started", 1): lambda f: {**f, "token_hash": ""},  # a v1 chat cannot be rejoined
+}
 
 _PLAIN = frozenset({str, int, bool, type(None)})
 _FIELDS: dict[type[_events.Event], tuple[str, ...]] = {

@@ -18,7 +18,7 @@ from alur.core.events import Event
 @dataclass(frozen=True, slots=True)
 class ConversationStarted(Event):
     KIND: ClassVar[str] = "conversation.started"
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2  # 2: token_hash
 
     conversation_id: str
     channel: str  # chat | sms | email
@@ -30,6 +30,7 @@ class ConversationStarted(Event):
     thread: str = ""  # what later messages are matched by: a phone number, an e-mail thread id
     source: str = ""  # the page, gateway or address it came through
     previous: str = ""  # the conversation this one follows (a reply after closing)
+    token_hash: str = ""  # SHA-256 of the visitor's secret: a chat survives a restart of the server
 
     @property
     def call_id(self) -> str:
@@ -90,6 +91,26 @@ class ConversationClosed(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ResponseOverdue(Event):
+    """The conversation's queue has a response target (`response_target`, e-mail by default) and
+    it passed with no reply from an agent: logged once per conversation."""
+
+    KIND: ClassVar[str] = "conversation.response_overdue"
+    VERSION: ClassVar[int] = 1
+
+    conversation_id: str
+    channel: str
+    queue: str
+    due_at: float
+    agent_id: str = ""  # the agent holding it, if one does
+
+    @property
+    def call_id(self) -> str:
+        """The task id the router and the store know it by (the store indexes events by it)."""
+        return self.conversation_id
+
+
+@dataclass(frozen=True, slots=True)
 class Deflected(Event):
     """A flow sent the caller a message on another channel (`deflect` node): an SMS with a link."""
 
@@ -104,4 +125,6 @@ class Deflected(Event):
     error: str = ""
 
 
-CONVERSATION_EVENTS = (ConversationStarted, ConversationMessage, ConversationRead, ConversationClosed)
+CONVERSATION_EVENTS = (
+    ConversationStarted, ConversationMessage, ConversationRead, ConversationClosed, ResponseOverdue,
+)  # fmt: skip

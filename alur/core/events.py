@@ -665,3 +665,4 @@ from alur.core.conversations import ConversationMessage as ConversationMessage  
 from alur.core.conversations import ConversationRead as ConversationRead  # noqa: E402
 from alur.core.conversations import ConversationStarted as ConversationStarted  # noqa: E402
 from alur.core.conversations import Deflected as Deflected  # noqa: E402
+from alur.core.conversations import ResponseOverdue as ResponseOverdue  # noqa: E402

@@ -58,7 +58,7 @@ class _Fold:
             "queue": None,
             "queued_at": None, "agent_id": None, "answered_at": None, "wait": None, "talk_time": None,
             "ended_at": None, "ended_how": None, "duration": None, "outcome": None, "recordings": [],
-            "transfers": [], "voicemail": None,
+            "transfers": [], "voicemail": None, "channel": "voice",
         }  # fmt: skip
         self.flow: str | None = None
         self.nodes: list[dict[str, Any]] = []
@@ -74,6 +74,8 @@ class _Fold:
             case ev.CallArrived():
                 c.update(caller_id=e.caller_id, dialed=e.dialed, arrived_at=e.at, flow_version=e.flow_version)
                 self.flow = e.flow
+            case ev.ConversationStarted():  # a chat, SMS or e-mail: its record has the same shape
+                c.update(channel=e.channel, caller_id=e.phone or e.email or None, arrived_at=e.at)
             case ev.NodeEntered():
                 self.nodes.append({"flow": e.flow, "node": e.node, "type": e.node_type, "at": e.at})
             case ev.MenuOptionChosen():

@@ -7,6 +7,9 @@ conversation is the time it held the agent's slot) and first-contact resolution 
 handled contact counts as resolved at first contact when the same customer (phone number, e-mail or
 directory id) starts no other contact, on any channel, within `fcr_window` seconds after it.
 
+Conversations of a queue with a response target (`response_target`; e-mail has one by default) count
+towards `within_target`: of those replied to or past their target, the share replied to within it.
+
 Per agent: concurrency, the tasks held at once (calls and conversations): the most at any moment, and
 the average over the time the agent held at least one.
 """
@@ -31,12 +34,17 @@ class ChannelTally:
     first_response_total: float = 0.0
     handle_time: float = 0.0
     ended: int = 0
+    target_measured: int = 0  # conversations with a response target: replied to, or past it unanswered
+    target_met: int = 0  # ... replied to within it
 
     def as_dict(self) -> dict[str, Any]:
         first = self.first_response_total / self.first_responses if self.first_responses else None
+        met = self.target_met / self.target_measured if self.target_measured else None
         return {
             "offered": self.offered, "handled": self.handled, "abandoned": self.abandoned,
             "first_response": first, "handle_time": self.handle_time / self.ended if self.ended else None,
+            "response_target_measured": self.target_measured, "response_target_met": self.target_met,
+            "within_target": met,
         }  # fmt: skip
 
 
@@ -63,11 +71,14 @@ class ChannelFold:
 
     queue_channel: dict[str, str]
     fcr_window: float = FCR_WINDOW
+    queue_target: dict[str, float] = field(default_factory=dict)  # queue -> its response target
     tallies: dict[str, ChannelTally] = field(default_factory=dict)
     agents_held: dict[str, Concurrency] = field(default_factory=dict)
     _channel: dict[str, str] = field(default_factory=dict)  # task -> channel
     _started: dict[str, float] = field(default_factory=dict)  # conversation -> start
     _responded: set[str] = field(default_factory=set)
+    _target: dict[str, float] = field(default_factory=dict)  # conversation -> its first queue's target
+    _measured: set[str] = field(default_factory=set)
     _answered: set[str] = field(default_factory=set)
     _customer: dict[str, str] = field(default_factory=dict)  # task -> customer key
     _contacts: dict[str, list[tuple[float, str]]] = field(default_factory=dict)  # customer -> (at, task)
@@ -83,6 +94,8 @@ class ChannelFold:
             if e.call_id not in self._channel:
                 channel = self._channel[e.call_id] = self.queue_channel.get(e.queue, "voice")
                 self.tally(channel).offered += 1
+                if e.queue in self.queue_target:
+                    self._target[e.call_id] = self.queue_target[e.queue]
         elif isinstance(e, ev.Answered):
             channel = self._channel.get(e.call_id, "voice")
             if e.call_id not in self._answered:
@@ -111,6 +124,15 @@ class ChannelFold:
                     t = self.tally(e.channel)
                     t.first_responses += 1
                     t.first_response_total += e.at - started
+                    target = self._target.get(e.conversation_id)
+                    if target is not None and e.conversation_id not in self._measured:
+                        self._measured.add(e.conversation_id)
+                        t.target_measured += 1
+                        t.target_met += e.at - started <= target
+        elif isinstance(e, ev.ResponseOverdue):
+            if e.conversation_id not in self._measured:
+                self._measured.add(e.conversation_id)
+                self.tally(e.channel).target_measured += 1
         elif isinstance(e, ev.CallArrived):
             self._contact(e.call_id, e.at, digits(e.caller_id))
 

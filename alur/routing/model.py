@@ -165,6 +165,9 @@ class WallboardColours(_Model):
         return self
 
 
+EMAIL_RESPONSE_TARGET = 4 * 3600.0  # an e-mail queue's response target unless it names one
+
+
 class QueueConfig(_Model):
     """A queue: its strategy, targets, limits and escalation ladder (one `queues/<name>.yaml`).
 
@@ -195,6 +198,8 @@ class QueueConfig(_Model):
     channel               `voice` (default), `chat`, `sms` or `email`: the kind of task this queue holds
     capacity              for a chat/sms/email queue: how many tasks of its channel an agent takes
                           at once, unless the agent's own `capacity` says (default 1)
+    response_target       for a chat/sms/email queue: seconds from a conversation's start to the
+                          agent's first reply (e-mail default: 4 hours; chat and SMS: none)
     """
 
     name: str = Field(pattern=NAME)
@@ -224,12 +229,24 @@ class QueueConfig(_Model):
     wallboard: WallboardColours = Field(default_factory=WallboardColours)
     channel: Channel = "voice"
     capacity: int | None = Field(default=None, ge=1, le=50)
+    response_target: float | None = Field(default=None, gt=0, le=30 * 86400)
 
     @model_validator(mode="after")
     def _capacity_digital(self) -> QueueConfig:
         if self.capacity is not None and self.channel == "voice":
             raise ValueError("capacity applies to chat, sms and email queues (a voice call is one at a time)")
+        if self.response_target is not None and self.channel == "voice":
+            raise ValueError(
+                "response_target applies to chat, sms and email queues (a call's target is service_level)"
+            )
         return self
+
+    @property
+    def target(self) -> float | None:
+        """Seconds a conversation of this queue may wait for the agent's first reply (None: no target)."""
+        if self.response_target is not None:
+            return self.response_target
+        return EMAIL_RESPONSE_TARGET if self.channel == "email" else None
 
     @field_validator("strategy")
     @classmethod

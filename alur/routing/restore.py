@@ -127,6 +127,56 @@ class Restoring(CallingBack):
         call.attempts = attempts
         self._retry_at(call, not_before if not_before is not None else first_at)
 
+    def restore_task(self, agent_id: str, task_id: str, queue: str, answered_at: float) -> None:
+        """A chat/SMS/e-mail the agent held goes on holding one of its slots (the agent is restored
+        first: an agent who is not logged in holds none)."""
+        agent, q = self._agent(agent_id), self._queue(queue)
+        if not q.digital:
+            raise RoutingError(
+                f"queue {queue!r} is a voice queue: restore a call", code="bad_restore", value=queue
+            )
+        if agent.state is S.OFFLINE:
+            raise_illegal(agent, "hold a restored task", "logged in")
+        if task_id in self.connected or task_id in self.calls:
+            raise RoutingError(f"task {task_id!r} is already restored", code="duplicate_call", value=task_id)
+        agent.tasks.add(task_id)
+        agent.load[q.channel] = agent.load.get(q.channel, 0) + 1
+        self.connected[task_id] = (agent_id, queue, answered_at)
+        self._refresh_digital(agent)
+
+    def restore_waiting(
+        self,
+        task_id: str,
+        queue: str,
+        first_at: float,
+        *,
+        priority: int = 0,
+        skills: dict[str, int] | None = None,
+        language: str | None = None,
+        vip: bool = False,
+        call_type: str = "",
+    ) -> None:
+        """A task that was waiting goes back in line with its first arrival time (restore them in
+        their original order), its queue's max-wait and escalation counted from then; no second
+        `CallQueued` is logged."""
+        q = self._queue(queue)
+        if task_id in self.calls or task_id in self.connected:
+            raise RoutingError(f"task {task_id!r} is already queued", code="duplicate_call", value=task_id)
+        self._seq += 1
+        asked = dict(skills or {})
+        call = WaitingCall(
+            task_id, q.name, self._seq, first_at, priority, asked, language, vip, call_type, {}, None
+        )
+        self.calls[task_id] = call
+        q.line.add(call)
+        if q.config.max_wait is not None:
+            due = max(first_at + q.config.max_wait, self.clock.now())
+            call.max_wait_timer = self.clock.call_at(due, partial(self._max_wait, call))
+        if q.config.escalation:
+            self._schedule_step(call, q)
+        self._dirty[q.name] = None
+        self._run()
+
     def _place(self, agent: Agent, new: AgentState, since: float) -> None:
         """Offline -> busy or wrap-up without the steps between (they happened before the crash)."""
         if agent.state is not S.OFFLINE:

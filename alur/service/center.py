@@ -8,8 +8,8 @@ bus; none of them builds a router or writes the log itself.
         center.bus.subscribe("sip", sip_adapter.handle)   # before or after start
         center.execute(Login("ayu"))
 
-On start it rebuilds its state from the log (agents, callbacks) and closes the calls that died with
-the previous process, then logs a `ServerStarted` boot marker.
+On start it rebuilds its state from the log (agents, callbacks, open chats/SMS/e-mails) and closes the
+calls that died with the previous process, then logs a `ServerStarted` boot marker.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from alur.metrics.kpis import KpiFold
 from alur.routing.engine import Router
 from alur.service import commands as cmd
 from alur.service.bus import EventBus
+from alur.service.conversation_restore import restore_conversations
 from alur.service.conversations import Conversations
 from alur.service.devices import Devices
 from alur.service.flows import FlowCatalog
@@ -125,6 +126,7 @@ class ContactCenter:
             await self.settings.restore()  # queues and agents as edited, before their calls come back
             state = await asyncio.to_thread(self.read_state)
             self.rebuilt = rebuild(state, self.router, self.clock, self.publish)
+            await restore_conversations(self.conversations, state)
             self.restored_phones = list(state.phones.values())
             kept = from_json(to_json(state))  # folded on from here while the center runs
             self.spawn(Snapshots(self.store).keep(self._snapshot_row, kept), "state snapshots")

@@ -17,6 +17,7 @@ channel's adapter registers (`senders[channel]`).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
 from collections import OrderedDict, deque
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from alur.service.center import ContactCenter
 
 log = logging.getLogger(__name__)
+LOST = "server_lost"
 THREADS_KEPT = 10_000  # closed threads remembered, to link a reply after closing to what it follows
 KEPT = 200  # messages of an open conversation kept in memory (the log has them all)
 Notifier = Callable[[str, str], Awaitable[object]]  # (to, text): sends or raises AlurError
@@ -42,6 +44,11 @@ Sender = Callable[["Conversation", str, dict[str, Any]], Awaitable[dict[str, Any
 
 class ConversationError(AlurError):
     code = "conversation_error"
+
+
+def token_hash(token: str) -> str:
+    """What the log keeps of a visitor's secret: enough to let them back in after a restart."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(slots=True, eq=False)
@@ -67,13 +74,24 @@ class Conversation:
     done: asyncio.Future[QueueOutcome] | None = None  # the flow's queue node waits on it
     answered_at: float = 0.0
     wait: float = 0.0
+    token_hash: str = ""
+    due_at: float | None = None  # the queue's response target: the first reply is due by then
+    responded_at: float = 0.0  # the agent's first message
+    overdue: bool = False  # the target passed with no reply (logged once)
+    due_timer: Any = None
+    read_upto: dict[str, float] = field(default_factory=dict)  # "customer" | "agent" -> read up to then
+
+    def admits(self, token: str) -> bool:
+        """Is `token` this conversation's secret (the visitor's browser proving it is theirs)?"""
+        return bool(self.token_hash) and secrets.compare_digest(self.token_hash, token_hash(token))
 
     def view(self) -> dict[str, Any]:
         return {
             "conversation_id": self.id, "channel": self.channel, "state": self.state, "queue": self.queue,
             "agent_id": self.agent_id, "name": self.name, "phone": self.phone, "email": self.email,
             "customer_id": self.customer_id, "subject": self.subject, "started_at": self.started_at,
-            "messages": list(self.messages),
+            "messages": list(self.messages), "due_at": self.due_at, "responded_at": self.responded_at or None,
+            "overdue": self.overdue, "read": dict(self.read_upto),
         }  # fmt: skip
 
 
@@ -85,6 +103,7 @@ class Conversations:
         self.senders: dict[str, Sender] = {}
         self.notifiers: dict[str, Notifier] = {}  # channel -> send one message outside a conversation
         self.closed: OrderedDict[tuple[str, str], str] = OrderedDict()  # thread -> last closed (bounded)
+        self.signals: list[Callable[[Conversation, dict[str, Any]], None]] = []  # typing -> agent desktops
 
     # --- life of a conversation --------------------------------------------------------------------
 
@@ -107,15 +126,20 @@ class Conversations:
             f"{channel}-{secrets.token_hex(6)}", channel, secrets.token_urlsafe(24), now, name, phone,
             email, customer_id or self.customer_id(phone, email), subject, thread, source,
         )  # fmt: skip
-        self.open[conv.id] = conv
-        if thread:
-            self.threads[(channel, thread)] = conv.id
+        conv.token_hash = token_hash(conv.token)
+        self._add(conv)
         self.center.publish(
             ev.ConversationStarted(
-                now, conv.id, channel, name, phone, email, conv.customer_id, subject, thread, source, previous
+                now, conv.id, channel, name, phone, email, conv.customer_id, subject, thread, source,
+                previous, conv.token_hash,
             )
-        )
+        )  # fmt: skip
         return conv
+
+    def _add(self, conv: Conversation) -> None:
+        self.open[conv.id] = conv
+        if conv.thread:
+            self.threads[(conv.channel, conv.thread)] = conv.id
 
     def customer_id(self, phone: str, email: str) -> str:
         """The built-in directory's id of the customer with this phone or e-mail, else ""."""
@@ -169,29 +193,67 @@ class Conversations:
         from alur.service.chatflow import ChatChannel
 
         async def run() -> None:
+            stopping = False
             try:
                 await self.center.runner.run_call(ChatChannel(self, conv), flow=flow)
+            except asyncio.CancelledError:
+                stopping = True  # the server stops: the chat stays open for the next start to rebuild
+                raise
             finally:
-                if conv.state != "closed":
+                if conv.state != "closed" and not stopping:
                     self.close(conv.id, "bot")
 
         self.center.spawn(run(), f"conversation {conv.id}")
 
+    def in_line(self, conv: Conversation, queue: str) -> asyncio.Future[QueueOutcome]:
+        """The conversation waits in `queue`: the future is its outcome (closed, answered or not)."""
+        conv.done = asyncio.get_running_loop().create_future()
+        conv.state, conv.queue = "waiting", queue
+        self.arm_target(conv)
+        return conv.done
+
+    def arm_target(self, conv: Conversation) -> None:
+        """Start the clock of the queue's response target (once: a conversation keeps its first due
+        time when it moves), unless the agent has replied or it is already overdue."""
+        config = self.center.project.queues.get(conv.queue)
+        target = config.target if config is not None else None
+        if target is None or conv.responded_at or conv.overdue or conv.due_timer is not None:
+            return
+        if conv.due_at is None:
+            conv.due_at = conv.started_at + target
+        conv.due_timer = self.center.clock.call_at(conv.due_at, lambda: self._due(conv.id))
+
+    def _due(self, conversation_id: str) -> None:
+        conv = self.open.get(conversation_id)
+        if conv is None or conv.responded_at or conv.overdue or conv.due_at is None:
+            return
+        conv.overdue, conv.due_timer = True, None
+        now = self.center.clock.now()
+        log.warning(
+            "conversation %s (%s, queue %s, %s) missed its response target: no reply within %g s",
+            conv.id, conv.channel, conv.queue, conv.agent_id or "no agent yet", conv.due_at - conv.started_at,
+        )  # fmt: skip
+        self.center.publish(
+            ev.ResponseOverdue(now, conv.id, conv.channel, conv.queue, conv.due_at, conv.agent_id)
+        )
+
     async def enqueue(self, conv: Conversation, request: QueueRequest) -> QueueOutcome:
         """Queue the conversation as a task; returns when it is closed (answered) or its wait ends."""
-        loop = asyncio.get_running_loop()
-        conv.done = loop.create_future()
-        conv.state, conv.queue = "waiting", request.queue
+        done = self.in_line(conv, request.queue)
         self.center.execute(cmd.Enqueue(conv.id, request))
         if conv.state == "waiting" and conv.id in self.center.router.calls:
             self.tell(conv, {"type": "position", "position": self.center.router.position(conv.id)})
-        return await conv.done
+        return await done
 
     def route(self, conv: Conversation, queue: str) -> None:
         """Queue the conversation with no flow (SMS, e-mail: a queue named by the adapter)."""
+        self._close_unanswered(self.enqueue(conv, QueueRequest(queue=queue)), conv)
+
+    def _close_unanswered(self, waiting: Awaitable[QueueOutcome], conv: Conversation) -> None:
+        """Wait (a center's task) for the end of the conversation's wait; close it if nobody took it."""
 
         async def wait() -> None:
-            await self.enqueue(conv, QueueRequest(queue=queue))
+            await waiting
             if conv.state != "closed" and conv.agent_id == "":
                 self.close(conv.id, "timeout")
 
@@ -217,6 +279,9 @@ class Conversations:
         conv = self.get(conversation_id)
         router, now = self.center.router, self.center.clock.now()
         conv.state = "closed"
+        if conv.due_timer is not None:
+            conv.due_timer.cancel()
+            conv.due_timer = None
         agent = conv.agent_id
         if conversation_id in router.connected:
             self.center.execute(cmd.Hangup(conversation_id, by))
@@ -270,6 +335,11 @@ class Conversations:
         )
         item = {"type": "message", "message_id": message_id, "at": now, "sender": sender, "text": text,
                 "extra": extra}  # fmt: skip
+        if sender == "agent" and not conv.responded_at:
+            conv.responded_at = now
+            if conv.due_timer is not None:
+                conv.due_timer.cancel()
+                conv.due_timer = None
         conv.messages.append(item)
         self.tell(conv, item)
         return item
@@ -277,11 +347,19 @@ class Conversations:
     def read(self, conversation_id: str, reader: str) -> None:
         conv = self.get(conversation_id)
         now = self.center.clock.now()
+        conv.read_upto[reader] = now
         self.center.publish(ev.ConversationRead(now, conv.id, reader, now, conv.agent_id))
         self.tell(conv, {"type": "read", "reader": reader, "upto": now})
 
     def typing(self, conversation_id: str, who: str) -> None:
-        self.tell(self.get(conversation_id), {"type": "typing", "who": who})
+        """Not logged: the visitor's widget hears it, and (the customer typing) the holding agent's
+        desktop, through the hooks in `signals`."""
+        conv = self.get(conversation_id)
+        item = {"type": "typing", "who": who}
+        self.tell(conv, item)
+        if who == "customer" and conv.agent_id:
+            for signal in self.signals:
+                signal(conv, item)
 
     async def send(self, channel: str, to: str, text: str) -> str | None:
         """The flows' messenger (`deflect` nodes): None once sent, else why it was not."""

@@ -100,14 +100,18 @@ def item(task: str, at: float, channel: str, events: list[ev.Event]) -> dict[str
             out["messages"].append({"at": e.at, "sender": e.sender, "text": e.text, "agent_id": e.agent_id})
         elif isinstance(e, ev.ConversationStarted):
             out.update(name=e.name, subject=e.subject)
+        elif isinstance(e, ev.Disposition):
+            out.update(disposition=e.code, resolved=e.resolved, notes=e.notes)
         elif isinstance(e, (ev.CallEnded, ev.ConversationClosed, ev.Abandoned)):
             how = getattr(e, "how", "") or getattr(e, "closed_by", "") or "abandoned"
     out["handle_time"] = talk
     out["ended"] = how
+    outcome = f"; {out['disposition']}" if out.get("disposition") else ""
     first = next((m["text"] for m in out["messages"] if m["sender"] == "customer"), "")
     by = ", ".join(out["agents"]) or "-"
     if channel == "voice":
-        out["summary"] = f"{by}; {talk:.0f}s; {how or 'open'}"
+        out["summary"] = f"{by}; {talk:.0f}s; {how or 'open'}{outcome}"
     else:
-        out["summary"] = f"{out.get('subject') or first[:80]} ({len(out['messages'])} messages; {by})"
+        said = len(out["messages"])
+        out["summary"] = f"{out.get('subject') or first[:80]} ({said} messages; {by}{outcome})"
     return out

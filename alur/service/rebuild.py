@@ -4,7 +4,8 @@ Calls in progress when the process died cannot go on (their media went with it):
 the honest outcome `server_lost`, its offers are released, and an agent who was talking goes through
 the normal end of the call (talk time, wrap-up, a pending pause or log-out). Agents return to the state
 they were in, with a pause's reason; promised callbacks return to their place in line (one between
-two tries at its next try's time, one whose try died with the process at once).
+two tries at its next try's time, one whose try died with the process at once). Chats, SMS and e-mails
+need no media, so they go on (`Conversations.restore`).
 """
 
 from __future__ import annotations
@@ -36,14 +37,14 @@ def rebuild(state: LiveState, router: Router, clock: Clock, publish: Callable[[e
     now = clock.now()
     closed = 0
     for call in list(state.calls.values()):
+        if call.call_id in state.conversations:
+            continue  # a chat, SMS or e-mail goes on: `Conversations.restore`, once the agents are back
         for rid, agent_id in call.offers.items():
             publish(ev.OfferDeclined(now, call.call_id, agent_id, call.queue, LOST, rid))
         if call.waiting:
             publish(ev.WaitEnded(now, call.call_id, call.queue, LOST, now - call.first_queued))
         publish(ev.CallEnded(now, call.call_id, LOST))
         closed += 1
-    for conversation_id, channel in state.conversations.items():  # chats, SMS, e-mails in progress
-        publish(ev.ConversationClosed(now, conversation_id, channel, LOST))
     restored = 0
     for agent_id, view in state.agents.items():
         if agent_id not in router.agents:

@@ -17,12 +17,12 @@ from typing import Any
 
 from alur.core import events as ev
 from alur.core.codec import event_from_dict, event_to_dict
-from alur.service.state import AgentView, CallbackView, CallView, LiveState, PhoneView
+from alur.service.state import AgentView, CallbackView, CallView, ConversationView, LiveState, PhoneView
 from alur.store.snapshots import SnapshotStore
 
 log = logging.getLogger("alur.service")
 
-FORMAT = 1  # the layout of the JSON below; change it when LiveState's shape changes
+FORMAT = 2  # the layout of the JSON below; change it when LiveState's shape changes
 EVERY = 50_000  # rows folded between two snapshots while running
 INTERVAL = 300.0  # seconds between two looks at how far the log has grown
 
@@ -39,6 +39,7 @@ def to_json(state: LiveState) -> str:
         "calls": {k: view(v) for k, v in state.calls.items()},
         "callbacks": {k: view(v) for k, v in state.callbacks.items()},
         "phones": {k: asdict(v) for k, v in state.phones.items()},
+        "conversations": {k: asdict(v) for k, v in state.conversations.items()},
         "last_at": state.last_at,
         "order": state.order,
     }, separators=(",", ":"))  # fmt: skip
@@ -57,6 +58,7 @@ def from_json(text: str) -> LiveState:
     state.calls = {k: CallView(**queued(v)) for k, v in data["calls"].items()}
     state.callbacks = {k: CallbackView(**queued(v)) for k, v in data["callbacks"].items()}
     state.phones = {k: PhoneView(**v) for k, v in data["phones"].items()}
+    state.conversations = {k: ConversationView(**v) for k, v in data["conversations"].items()}
     state.last_at = float(data["last_at"])
     state.order = int(data["order"])
     return state

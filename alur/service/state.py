@@ -59,6 +59,31 @@ class CallbackView:
 
 
 @dataclass(slots=True)
+class ConversationView:
+    """An open chat/SMS/e-mail conversation: who it is with and where it stands (its messages are read
+    from the log by id when it is rebuilt)."""
+
+    conversation_id: str
+    channel: str
+    started_at: float
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    customer_id: str = ""
+    subject: str = ""
+    thread: str = ""
+    source: str = ""
+    token_hash: str = ""
+    queue: str = ""  # the queue it waits or waited in ("" while in its flow)
+    agent_id: str = ""  # the agent holding it
+    answered_at: float = 0.0
+    wait: float = 0.0
+    responded_at: float = 0.0  # the agent's first message
+    overdue: bool = False  # its response target passed with no reply
+    read: dict[str, float] = field(default_factory=dict)  # reader -> read up to then
+
+
+@dataclass(slots=True)
 class PhoneView:
     user: str
     contact: str
@@ -74,7 +99,7 @@ class LiveState:
         self.calls: dict[str, CallView] = {}
         self.callbacks: dict[str, CallbackView] = {}
         self.phones: dict[str, PhoneView] = {}
-        self.conversations: dict[str, str] = {}  # open chat/SMS/e-mail conversation -> its channel
+        self.conversations: dict[str, ConversationView] = {}  # open chat/SMS/e-mail conversations
         self.last_at = 0.0
         self.order = 0  # arrival order of queued calls so far
         self._handlers = {
@@ -93,6 +118,9 @@ class LiveState:
             ev.TalkEnded: self._talk_ended,
             ev.ConversationStarted: self._conversation_started,
             ev.ConversationClosed: self._conversation_closed,
+            ev.ConversationMessage: self._conversation_message,
+            ev.ConversationRead: self._conversation_read,
+            ev.ResponseOverdue: self._overdue,
             ev.CallEnded: self._ended,
             ev.AgentStateChanged: self._agent_changed,
             ev.AgentRequestPending: self._pending,
@@ -174,7 +202,11 @@ class LiveState:
         if callback is not None:  # kept until a try reaches the customer: a crash mid-try retries it
             callback.dialling, callback.retry_at = True, None
         view = self.calls.get(e.call_id)
-        if e.call_id not in self.conversations:  # a conversation takes a slot, not the agent's voice state
+        conversation = self.conversations.get(e.call_id)
+        if conversation is not None:  # a conversation takes a slot, not the agent's voice state
+            conversation.agent_id, conversation.queue = e.agent_id, e.queue
+            conversation.answered_at, conversation.wait = e.at, e.wait
+        else:
             agent = self.agent(e.agent_id)
             agent.call_id, agent.queue, agent.answered_at, agent.direct = e.call_id, e.queue, e.at, False
         if view is not None:
@@ -221,12 +253,33 @@ class LiveState:
         view = self.calls.get(e.call_id)
         if view is not None:
             view.agent_id = None
+        conversation = self.conversations.get(e.call_id)
+        if conversation is not None:
+            conversation.agent_id = ""
 
     def _ended(self, e: ev.CallEnded) -> None:
         self.calls.pop(e.call_id, None)
 
     def _conversation_started(self, e: ev.ConversationStarted) -> None:
-        self.conversations[e.conversation_id] = e.channel
+        self.conversations[e.conversation_id] = ConversationView(
+            e.conversation_id, e.channel, e.at, e.name, e.phone, e.email, e.customer_id, e.subject,
+            e.thread, e.source, e.token_hash,
+        )  # fmt: skip
+
+    def _conversation_message(self, e: ev.ConversationMessage) -> None:
+        view = self.conversations.get(e.conversation_id)
+        if view is not None and e.sender == "agent" and not view.responded_at:
+            view.responded_at = e.at
+
+    def _conversation_read(self, e: ev.ConversationRead) -> None:
+        view = self.conversations.get(e.conversation_id)
+        if view is not None:
+            view.read[e.reader] = e.upto
+
+    def _overdue(self, e: ev.ResponseOverdue) -> None:
+        view = self.conversations.get(e.conversation_id)
+        if view is not None:
+            view.overdue = True
 
     def _conversation_closed(self, e: ev.ConversationClosed) -> None:
         self.conversations.pop(e.conversation_id, None)

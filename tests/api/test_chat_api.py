@@ -15,6 +15,7 @@ from chatkit import chat_project
 from websockets.asyncio.client import ClientConnection, connect
 
 from alur.core import events as ev
+from alur.integrations.call_documents import WRAPPED_UP, call_document
 
 SHOP = "https://shop.example.com"
 
@@ -22,7 +23,9 @@ SHOP = "https://shop.example.com"
 @pytest.fixture
 async def chat_api(tmp_path: Path) -> AsyncIterator[Api]:
     settings = f"name: shop\ndefault_flow: main\nchannels:\n  chat: {{flow: webchat, origins: ['{SHOP}']}}\n"
-    chat_project(tmp_path / "p", **{"alur.yaml": settings})
+    web = "name: web\nchannel: chat\ncapacity: 2\ndispositions: [solved, callback]\n"
+    web += "disposition_required: true\n"
+    chat_project(tmp_path / "p", **{"alur.yaml": settings, "queues/web.yaml": web})
     async for running in start_api(tmp_path / "p", f"sqlite:///{tmp_path / 'a.db'}"):
         yield running
 
@@ -79,7 +82,13 @@ async def test_a_visitor_chats_with_an_agent(chat_api: Api) -> None:
         mine_now = await api.call("agent", "GET", f"/agents/ayu/tasks/{chat['conversation_id']}/history")
         assert [i["id"] for i in mine_now.json()["items"]] == [chat["conversation_id"]]
         assert (await api.call("agent", "GET", "/customers/phone:+6281200001/history")).status_code == 403
-        assert (await api.call("agent", "POST", path + "/close")).status_code == 200
+        assert mine[0]["dispositions"] == ["solved", "callback"] and mine[0]["disposition_required"]
+        bare = await api.call("agent", "POST", path + "/close")  # the queue requires a disposition
+        assert bare.status_code == 422 and "requires a disposition" in bare.text
+        wrong = await api.call("agent", "POST", path + "/close", json={"disposition": "nope"})
+        assert wrong.status_code == 422 and "unknown disposition 'nope'" in wrong.text
+        wrap = {"disposition": "solved", "notes": "Sent the tracking link"}
+        assert (await api.call("agent", "POST", path + "/close", json=wrap)).status_code == 200
         assert (await until(ws, "closed"))["by"] == "agent"
     await api.settle()
     said = [(e.sender, e.text) for e in api.store.events() if isinstance(e, ev.ConversationMessage)]
@@ -97,6 +106,15 @@ async def test_a_visitor_chats_with_an_agent(chat_api: Api) -> None:
         ]
         texts = [(m["sender"], m["text"]) for m in timeline[1]["messages"]]
         assert ("agent", "On its way") in texts and timeline[1]["agents"] == ["ayu"]
+        assert (timeline[1]["disposition"], timeline[1]["notes"]) == ("solved", "Sent the tracking link")
+    envelopes = [e for _row, e in api.store.envelopes(call_id=chat["conversation_id"])]
+    [wrapped] = [e for e in envelopes if isinstance(e.event, ev.Disposition)]
+    record = call_document(WRAPPED_UP, wrapped, envelopes)  # what a CRM webhook receives
+    assert record["call"]["channel"] == "chat" and record["call"]["agent_id"] == "ayu"
+    assert (
+        record["wrap_up"]["disposition"] == "solved"
+        and record["wrap_up"]["notes"] == "Sent the tracking link"
+    )
 
 
 async def test_an_origin_not_listed_is_refused(chat_api: Api) -> None:

@@ -40,3 +40,19 @@ def test_a_deflect_node_needs_an_sms_gateway(tmp_path: Path) -> None:
     )
     with pytest.raises(ProjectInvalid, match=r"deflect node\(s\) main.link send SMS, but alur.yaml has no"):
         chat_project(tmp_path, **{"flows/main.yaml": flow})
+
+
+def test_a_response_target_is_checked_with_its_file_and_line(tmp_path: Path) -> None:
+    mail = "name: mail\nchannel: email\nring_timeout: 60\nresponse_target: -5\n"
+    with pytest.raises(ProjectInvalid) as caught:
+        chat_project(tmp_path / "a", **{"queues/mail.yaml": mail})
+    assert str(caught.value).splitlines()[1:] == [
+        "queues/mail.yaml:4: response_target: Input should be greater than 0 (got -5)"
+    ]
+    calls = "name: calls\nresponse_target: 60\n"
+    applies = "queues/calls.yaml.*response_target applies to chat, sms and email"
+    with pytest.raises(ProjectInvalid, match=applies):
+        chat_project(tmp_path / "b", **{"queues/calls.yaml": calls})
+    project = chat_project(tmp_path / "c")
+    assert project.queues["mail"].target == 4 * 3600.0  # e-mail has a target unless it names one
+    assert project.queues["web"].target is None

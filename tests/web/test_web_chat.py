@@ -53,7 +53,8 @@ async def chat_api(tmp_path: Path, shop: Shop) -> AsyncIterator[Api]:
     settings = (
         f"name: shop\ndefault_flow: main\nchannels:\n  chat: {{flow: webchat, origins: ['{shop.origin}']}}\n"
     )
-    chat_project(tmp_path / "p", **{"alur.yaml": settings})
+    web = "name: web\nchannel: chat\ncapacity: 2\nresponse_target: 600\ndispositions: [solved, callback]\n"
+    chat_project(tmp_path / "p", **{"alur.yaml": settings, "queues/web.yaml": web})
     async for running in start_api(tmp_path / "p", f"sqlite:///{tmp_path / 'a.db'}"):
         tag = f'<script src="{running.url}/ui/chat-widget.js" async></script>'
         shop.page = f"<!doctype html><title>Shop</title><h1>Shop</h1>{tag}".encode()
@@ -92,10 +93,17 @@ async def test_a_visitor_and_an_agent_chat_in_two_browsers(
     await widget.locator("textarea").fill("Where is my parcel?")
     await widget.locator("textarea").press("Enter")
     await chat.locator(".chat-msg.customer", has_text="Where is my parcel?").wait_for()
+    assert (await chat.locator(".chat-due").text_content() or "").startswith(
+        "Reply due in 9:"
+    )  # 10 min target
+    await widget.locator("textarea").fill("It was ord")  # typing, not sent yet: the agent sees it
+    await chat.locator(".chat-typing", has_text="Dewi is typing").wait_for()
     await chat.locator(".chat-text").fill("It ships today.")
     await chat.locator(".chat-form button").click()
     await widget.locator(".msg.agent", has_text="It ships today.").wait_for()
     await widget.locator(".status", has_text="Read").wait_for(timeout=10_000)  # the agent's desk read it
+    await chat.locator(".chat-seen", has_text="Seen").wait_for()  # and the visitor's widget read the reply
+    assert await chat.locator(".chat-due").count() == 0  # replied: the target is met
     await chat.locator(".chat-history").click()
     await agent.locator(".chat-timeline li[data-channel=chat]").wait_for()
     await shot(site, tmp_path, "visitor")
@@ -105,11 +113,15 @@ async def test_a_visitor_and_an_agent_chat_in_two_browsers(
     assert await site.context.cookies() == []
     await site.reload()  # the visitor comes back to the same chat
     await site.locator("#alur-chat .msg.agent", has_text="It ships today.").wait_for()
-    await chat.locator(".chat-close").click()
+    await chat.locator(".chat-close").click()  # the wrap-up form: the queue's dispositions and notes
+    await chat.locator(".chat-disposition").select_option("solved")
+    await chat.locator(".chat-notes").fill("Tracking link sent")
+    await chat.locator(".chat-close-done").click()
     await site.locator("#alur-chat .note", has_text="The chat has ended.").wait_for()
     timeline = (await api.call("supervisor", "GET", "/customers/phone:+6281200001/history")).json()["items"]
     texts = [(m["sender"], m["text"]) for m in timeline[0]["messages"]]
     assert ("customer", "Where is my parcel?") in texts and ("agent", "It ships today.") in texts
+    assert (timeline[0]["disposition"], timeline[0]["notes"]) == ("solved", "Tracking link sent")
 
 
 async def test_an_agent_with_capacity_two_never_gets_a_third_chat(chat_api: Api) -> None:
