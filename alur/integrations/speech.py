@@ -105,10 +105,6 @@ def with_noise_floor(pcm: bytes, level: float = NOISE_FLOOR) -> bytes:
     return np.clip(np.round(samples + noise), -32768, 32767).astype("<i2").tobytes()
 
 
-#: the phones of the US English model: a free loop over them is the yardstick for a grammar's path
-_PHONES = (
-    "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH"
-).split()
 #: per-frame log score margin (in the decoder's log base) that maps to confidence 0.5, and its spread
 MARGIN_MIDPOINT = 0.0
 MARGIN_SCALE = 5.0
@@ -141,12 +137,14 @@ class PocketSphinxRecognizer:
             samprate=16000,  # the model is wideband: call audio is resampled to it
             loglevel="FATAL",
         )
-        for i, phone in enumerate(_PHONES):  # the last one added updates the search structures
-            self._decoder.add_word(f"_{phone.lower()}", phone, i == len(_PHONES) - 1)
-        loop = " | ".join(f"_{phone.lower()}" for phone in _PHONES)
-        self._decoder.add_jsgf_string("_loop", f"#JSGF V1.0; grammar loop; public <phones> = ({loop})+ ;")
+        # the yardstick: any sequence of phones (the allphone search, fast where a looping grammar of
+        # phone words takes seconds)
+        self._decoder.add_allphone_file("_loop", str(model / "en-us-phone.lm.bin"))
         self._decoder.add_lm_file("_free", str(model / "en-us.lm.bin"))
         self._cmn = self._decoder.get_cmn()  # every utterance starts from the same normalisation
+        # the decoder's first utterance runs from other starting state than all the later ones: spend
+        # it on half a second of noise, so that a caller's words are heard the same in any order
+        self._decode("_loop", with_noise_floor(bytes(16000)))
         self._searches: dict[tuple[str, ...], str] = {}
         self._lock = threading.Lock()  # one decoder: one utterance at a time
 
@@ -162,6 +160,7 @@ class PocketSphinxRecognizer:
             rule = " | ".join(phrases)
             self._decoder.add_jsgf_string(name, f"#JSGF V1.0; grammar {name}; public <choice> = {rule} ;")
             self._searches[phrases] = name
+            self._decode(name, with_noise_floor(bytes(16000)))  # its first utterance, as in __init__
         return name
 
     def _decode(self, search: str, pcm: bytes) -> tuple[str, int, Any]:
