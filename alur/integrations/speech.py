@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import threading
 import wave
 from dataclasses import dataclass
@@ -91,8 +92,35 @@ def to_16k(pcm: bytes) -> bytes:
     return np.clip(resample_poly(samples, 2, 1), -32768, 32767).astype("<i2").tobytes()
 
 
+NOISE_FLOOR = 16.0  # standard deviation, in 16-bit steps (about -66 dBFS)
+
+
+def with_noise_floor(pcm: bytes, level: float = NOISE_FLOOR) -> bytes:
+    """`pcm` with a faint, always identical white noise added. The model was trained on 16 kHz speech
+    that has some energy at every frequency; resampled call audio has none above 4 kHz (and digital
+    silence has none at all), and the log filter-bank energies of those empty bands swamp the
+    cepstrum. A fixed seed keeps the result a function of the audio alone."""
+    samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float64)
+    noise = np.random.default_rng(0).normal(0.0, level, len(samples))
+    return np.clip(np.round(samples + noise), -32768, 32767).astype("<i2").tobytes()
+
+
+#: per-frame log score margin (in the decoder's log base) that maps to confidence 0.5, and its spread
+MARGIN_MIDPOINT = 0.0
+MARGIN_SCALE = 5.0
+
+
+def margin_confidence(margin: float) -> float:
+    """0..1 from the per-frame margin of the grammar's path over the free phone loop: a word of the
+    menu fits the audio about as well as any phone sequence; another word fits its nearest menu
+    phrase clearly worse than the phones it really is."""
+    x = (margin - MARGIN_MIDPOINT) / MARGIN_SCALE
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
+
+
 class PocketSphinxRecognizer:
-    """Grammar search over a menu's phrases with the model the pocketsphinx wheel ships."""
+    """Grammar search over a menu's phrases with the model the pocketsphinx wheel ships; the
+    confidence compares the grammar's best path with a free loop of phones over the same audio."""
 
     def __init__(self, model_dir: Path | None = None) -> None:
         try:
@@ -109,8 +137,14 @@ class PocketSphinxRecognizer:
             samprate=16000,  # the model is wideband: call audio is resampled to it
             loglevel="FATAL",
         )
-        self._decoder.add_allphone_file("_phones", str(model / "en-us-phone.lm.bin"))
+        # the yardstick: any sequence of phones (the allphone search, fast where a looping grammar of
+        # phone words takes seconds)
+        self._decoder.add_allphone_file("_loop", str(model / "en-us-phone.lm.bin"))
         self._decoder.add_lm_file("_free", str(model / "en-us.lm.bin"))
+        self._cmn = self._decoder.get_cmn()  # every utterance starts from the same normalisation
+        # the decoder's first utterance runs from other starting state than all the later ones: spend
+        # it on half a second of noise, so that a caller's words are heard the same in any order
+        self._decode("_loop", with_noise_floor(bytes(16000)))
         self._searches: dict[tuple[str, ...], str] = {}
         self._lock = threading.Lock()  # one decoder: one utterance at a time
 
@@ -126,32 +160,47 @@ class PocketSphinxRecognizer:
             rule = " | ".join(phrases)
             self._decoder.add_jsgf_string(name, f"#JSGF V1.0; grammar {name}; public <choice> = {rule} ;")
             self._searches[phrases] = name
+            self._decode(name, with_noise_floor(bytes(16000)))  # its first utterance, as in __init__
         return name
 
-    def _decode(self, search: str, pcm: bytes) -> tuple[str, float]:
+    def _decode(self, search: str, pcm: bytes) -> tuple[str, int, Any]:
+        """(text, path score in the decoder's log base, hypothesis) of one search over `pcm`.
+
+        Two passes: the first, without search and over the whole utterance, sets the cepstral mean
+        from this audio (starting from the same value each time, so the result never depends on the
+        calls before); the second searches. Searching in the whole-utterance pass itself loses most
+        of the words with this wheel (one word heard for 'technical support')."""
         d = self._decoder
         d.activate_search(search)
+        d.set_cmn(self._cmn)
         d.start_utt()
-        d.process_raw(pcm, False, True)
+        d.process_raw(pcm, True, True)
+        d.end_utt()
+        d.start_utt()
+        d.process_raw(pcm, False, False)
         d.end_utt()
         hyp = d.hyp()
-        return (hyp.hypstr, float(hyp.best_score)) if hyp is not None else ("", 0.0)
+        if hyp is None:
+            return "", 0, None
+        # the binding hands scores over exponentiated; the decoder's own log base undoes that
+        return hyp.hypstr, int(d.logmath.log(hyp.score)), hyp
 
     def recognize(self, pcm: bytes, grammar: SpeechGrammar) -> Recognition:
         pcm = trim_silence(pcm)
         if len(pcm) < 3200:  # less than 0.2 s is no word
             return Recognition("", 0.0)
-        wide = to_16k(pcm)
+        wide = with_noise_floor(to_16k(pcm))
         if not grammar.phrases:
             return self._free(wide, grammar.language)
         with self._lock:
-            text, fit = self._decode(self._search(grammar), wide)
-            _, loop_fit = self._decode("_phones", wide)
-        if not text:
-            return Recognition("", 0.0)
-        # per-frame path scores: the grammar's best path against any sequence of phones
-        confidence = min(1.0, max(0.0, 0.5 + 5.0 * (fit - loop_fit)))
-        return Recognition(text, confidence)
+            text, fit, _ = self._decode(self._search(grammar), wide)
+            frames = self._decoder.n_frames()
+            if not text:
+                return Recognition("", 0.0)
+            _, loop_fit, _ = self._decode("_loop", wide)
+        if text not in {" ".join(p.lower().split()) for p, _ in grammar.phrases}:
+            return Recognition(text, 0.0)  # a partial path: the search never reached a phrase's end
+        return Recognition(text, margin_confidence((fit - loop_fit) / max(1, frames)))
 
     def _free(self, wide: bytes, language: str) -> Recognition:
         """Free speech with the English language model (another language would come out as English
@@ -159,11 +208,10 @@ class PocketSphinxRecognizer:
         if language.split("-")[0] != "en":
             return Recognition("", 0.0)
         with self._lock:
-            self._decode("_free", wide)
-            hyp = self._decoder.hyp()
-        if hyp is None or not hyp.hypstr:
+            text, _, hyp = self._decode("_free", wide)
+        if not text:
             return Recognition("", 0.0)
-        return Recognition(hyp.hypstr, float(hyp.prob))  # the language model search's posterior
+        return Recognition(text, float(hyp.prob))  # the language model search's posterior
 
 
 class VoskRecognizer:

@@ -55,16 +55,9 @@ def recognizer() -> PocketSphinxRecognizer:
     ("text", "voice", "option"),
     [
         ("billing", "en", "1"),
-        pytest.param(
-            "technical support",
-            "en",
-            "2",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the embedded recogniser stops after 'technical' "
-                "on this voice (docs/speech.md); it passed only with sox's dither noise",
-            ),
-        ),
+        ("technical support", "en", "2"),
+        ("technical support", "en-us", "2"),
+        ("operator", "en+f3", "0"),
         ("tagihan", "id", "1"),
         ("dua", "id", "2"),
     ],
@@ -111,3 +104,35 @@ def test_free_speech_uses_the_english_language_model_and_nothing_for_other_langu
     heard = recognizer.recognize(speak(tmp_path, "my internet is down"), free_en)
     assert heard.text and 0.0 <= heard.confidence <= 1.0  # words of the model's vocabulary
     assert recognizer.recognize(speak(tmp_path, "internet mati", "id"), free_id).text == ""
+
+
+MENU_DEFAULT_CONFIDENCE = 0.5  # a menu node's default `confidence`, chosen with benchmarks/asr_accuracy.py
+HELD_OUT = [  # the benchmark's held-out words: never used to choose the measure or the threshold
+    *((text, voice) for text in ("banana", "refund", "goodbye", "internet", "password", "my order is late")
+      for voice in ("en", "en-us", "en+f3")),
+    *((text, voice) for text in ("lima", "kartu", "jalan", "sampai jumpa", "nomor")
+      for voice in ("id", "id+f3")),
+]  # fmt: skip
+
+
+@needs_tools
+def test_most_held_out_words_take_the_invalid_path(recognizer, tmp_path) -> None:
+    """Measured: 17 of these 28 clips are no match at the default threshold (11 are taken as a menu
+    word: docs/speech.md); more getting through would be a regression."""
+    taken = []
+    for text, voice in HELD_OUT:
+        heard = recognizer.recognize(speak(tmp_path, text, voice), MENU)
+        if heard.confidence >= MENU_DEFAULT_CONFIDENCE and MENU.option(heard.text) is not None:
+            taken.append((text, voice, heard.text))
+    assert len(taken) <= 11, taken
+
+
+@needs_tools
+def test_the_same_audio_gives_the_same_answer_whatever_came_before(recognizer, tmp_path) -> None:
+    clip = speak(tmp_path, "tagihan", "id")
+    first = recognizer.recognize(clip, MENU)
+    for text, voice in (("technical support", "en"), ("pizza", "en"), ("dua", "id")):
+        recognizer.recognize(speak(tmp_path, text, voice), MENU)
+    again = recognizer.recognize(clip, MENU)
+    # the cepstral mean is reset per utterance; some other decoder state still moves it by ~0.01
+    assert again.text == first.text and abs(again.confidence - first.confidence) < 0.02

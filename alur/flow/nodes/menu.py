@@ -19,7 +19,7 @@ language; a recognition less sure than `confidence` (0..1) counts as no match, w
 invalid path as a wrong key (silence takes the timeout path either way).
 
   input: [dtmf, speech]
-  confidence: 0.3
+  confidence: 0.5
   options:
     "1": {next: billing_queue, phrases: {en: [billing], id: [tagihan, satu]}}
 """
@@ -62,7 +62,7 @@ class MenuNode(NodeBase):
     on_timeout: str | None = None
     variable: str | None = None
     input: list[Literal["dtmf", "speech"]] = Field(default_factory=_keys_only, min_length=1)
-    confidence: float = Field(0.3, ge=0, le=1)
+    confidence: float = Field(0.5, ge=0, le=1)
     _grammars: dict[str, SpeechGrammar | None] = PrivateAttr(default_factory=dict)
     _routes: dict[str, MenuOption] = PrivateAttr(default_factory=dict)
     _max: int = PrivateAttr(1)
