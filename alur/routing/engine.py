@@ -382,9 +382,12 @@ class Router(Restoring):
                 del finished[old]
         wrap = q.config.wrap_up
         q.record_handle(talk + wrap)
-        event = TalkEnded(now, call_id, agent_id, queue, talk, ended_by)
-        self._emit(event)
-        q.strategy.observe(event)
+        if q.strategy.learns:
+            event = TalkEnded(now, call_id, agent_id, queue, talk, ended_by)
+            self._emit(event)
+            q.strategy.observe(event)
+        else:  # nothing learns from it here: a plain fact (no event object when no log is kept)
+            self._fact(TalkEnded, now, call_id, agent_id, queue, talk, ended_by)
         if wrap > 0:
             self._set_state(agent, S.WRAP_UP)
             agent.wrap_started = now

@@ -131,7 +131,9 @@ class Simulation:
         self.router.answers_at_once = partial(_not_in, slow)
         self.prompt_seconds = prompt_seconds(scenario.ivr)  # how long each prompt plays
         self.http = SimHttp(scenario.http, self.clock, self.traffic)  # the scenario's canned web services
-        self.flows = FlowRunner(project, clock=self.clock, log=sink, http=self.http)
+        self.flows = FlowRunner(
+            project, clock=self.clock, log=sink, facts=self.fold.fact if direct else None, http=self.http
+        )
         self.calls: dict[str, SimCaller] = {}
         # arrivals come one interval at a time; every other draw is read per call, as the run asks
         self._arrivals = self.traffic.arrival_times()
