@@ -340,9 +340,13 @@ class Router(Restoring):
             digital.answer(self, res)
             return
         self._drop_reservation(res)
-        if call.reservations:
-            for other in list(call.reservations):
-                self._release(self.reservations[other], "lost_race", notify=True)
+        if call.reservations:  # ring_all: one explanation line for the group, not one per phone
+            losers = list(call.reservations)
+            for other in losers:
+                self._release(self.reservations[other], "lost_race", notify=True, explain=False)
+            if self._explaining:
+                why = f"{agent.id} answered first; the offers to {len(losers)} other agent(s) were withdrawn"
+                self._explain(call, "declined", "lost_race", why)
         self._connect(call, agent, q, self.clock.now())
         if not self._dispatching:  # answered from inside `on_offer`: the dispatch loop carries on
             self._run()
