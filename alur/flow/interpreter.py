@@ -162,7 +162,9 @@ class FlowRunner:
         call_id = call.call_id
         fact, now = self.fact, self.clock.now
         started = now()
-        fact(CallArrived, started, call_id, channel.caller_id, channel.dialed, current.name, current.published)
+        fact(
+            CallArrived, started, call_id, channel.caller_id, channel.dialed, current.name, current.published
+        )
         entered: Callable[[str, str, Any], None] | None = getattr(channel, "node_entered", None)
         enter_path = call.path.append
         node_id: str | None = current.start

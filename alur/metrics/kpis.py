@@ -374,7 +374,9 @@ class KpiFold:
     def _talk_ended(self, e: ev.TalkEnded) -> None:
         self.talk_ended(e.at, e.call_id, e.agent_id, e.queue, e.talk_time)
 
-    def talk_ended(self, at: float, call_id: str, agent_id: str, queue_name: str, talk: float, *_: Any) -> None:
+    def talk_ended(
+        self, at: float, call_id: str, agent_id: str, queue_name: str, talk: float, *_: Any
+    ) -> None:
         """Caller and agent hung up (the fields of `TalkEnded`, in order)."""
         call = self._calls.pop(call_id, None) or _CallState((at // self.interval) * self.interval)
         wrapping = self._wrapping
