@@ -382,8 +382,8 @@ class KpiFold:
         wrapping = self._wrapping
         wrapping[call_id] = call.slot
         if len(wrapping) > 2 * WRAPPING_KEPT:  # queues without wrap-up never send WrapUpDone
-            for call_id in list(wrapping)[: len(wrapping) - WRAPPING_KEPT]:  # forget the oldest, in one go
-                del wrapping[call_id]
+            for old in list(wrapping)[: len(wrapping) - WRAPPING_KEPT]:  # forget the oldest, in one go
+                del wrapping[old]
         interval = self.intervals.get(call.slot)
         if interval is None:
             interval = self.intervals[call.slot] = Tally()
