@@ -159,13 +159,17 @@ def compare(calls: int, repeat: int, profile: bool) -> None:
     sys.stdout.flush()
 
 
-def scale(calls: int) -> None:
-    print(f"\nscale: {OCCUPANCY:.0%} occupancy, AHT {AHT:g} s, {calls:,} calls per size (CPU time, run only)")
+def scale(calls: int, repeat: int) -> None:
+    print(
+        f"\nscale: {OCCUPANCY:.0%} occupancy, AHT {AHT:g} s, {calls:,} calls per size "
+        f"(CPU time, run only, best of {repeat})"
+    )
     print(f"{'strategy':<14}{'agents':>7}{'calls':>9}{'us per call':>13}{'x smallest':>12}")
     for strategy in ("longest_idle", "skills"):
         first = None
         for agents in SCALE:
-            n, _, run = run_alur(calls, agents, strategy)
+            runs = [run_alur(calls, agents, strategy) for _ in range(repeat)]
+            n, run = runs[0][0], min(r[2] for r in runs)
             per_call = run / n * 1e6
             first = first or per_call
             print(f"{strategy:<14}{agents:>7}{n:>9,}{per_call:>13.0f}{per_call / first:>12.2f}", flush=True)
@@ -185,7 +189,9 @@ def main() -> None:
     )
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--scale-calls", type=int, default=30_000)
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each model; the best one counts")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each model (and of each size); the best one counts"
+    )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument(
         "--memory-calls", default="10000,100000,300000", help="run lengths for the memory table"
@@ -195,7 +201,7 @@ def main() -> None:
     if args.only in (None, "compare"):
         compare(args.calls, max(1, args.repeat), args.profile)
     if args.only in (None, "scale"):
-        scale(args.scale_calls)
+        scale(args.scale_calls, max(1, args.repeat))
     if args.only in (None, "memory"):
         memory(tuple(int(c) for c in args.memory_calls.split(",")))
 

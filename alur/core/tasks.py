@@ -32,7 +32,7 @@ class Future(Generic[T]):
         return self._result is not _PENDING or self._exception is not None
 
     def set_result(self, value: T) -> None:
-        if self.done():
+        if self._result is not _PENDING or self._exception is not None:  # done() inline: a hot path
             return
         self._result = value
         self._fire()
@@ -51,7 +51,7 @@ class Future(Generic[T]):
         return self._result  # type: ignore[no-any-return]
 
     def add_done_callback(self, callback: Callable[[Future[T]], None]) -> None:
-        if self.done():
+        if self._result is not _PENDING or self._exception is not None:
             callback(self)
         else:
             self._callbacks.append(callback)
@@ -62,7 +62,7 @@ class Future(Generic[T]):
             callback(self)
 
     def __await__(self) -> Generator[Future[T], None, T]:
-        if not self.done():
+        if self._result is _PENDING and self._exception is None:
             yield self
         return self.result()
 

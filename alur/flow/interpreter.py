@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -104,6 +105,7 @@ class FlowRunner:
         *,
         clock: Clock,
         log: Callable[[Event], None] = lambda event: None,
+        facts: Callable[..., None] | None = None,
         directory: CustomerDirectory | None = None,
         http: HttpClient | None = None,
         messenger: Messenger | None = None,
@@ -113,6 +115,9 @@ class FlowRunner:
         self.calendars: Mapping[str, Calendar] = project.calendars
         self.clock = clock
         self.log = log
+        # the three events every call logs (arrived, node entered, ended) as `facts(EventClass, *fields)`:
+        # a driver that only counts them (the simulator without a kept log) builds no event objects
+        self.fact: Callable[..., None] = facts if facts is not None else partial(_build, log)
         self.directory: CustomerDirectory = directory or BuiltinDirectory(project.customers)
         self.http: HttpClient = http or NoHttp()
         self.messenger: Messenger = messenger or NoMessenger()
@@ -155,9 +160,11 @@ class FlowRunner:
         current = self.flows[flow] if flow else self.flow_for(channel.dialed)
         call = Call(channel, self, current)
         call_id = call.call_id
-        log, now = self.log, self.clock.now
+        fact, now = self.fact, self.clock.now
         started = now()
-        log(CallArrived(started, call_id, channel.caller_id, channel.dialed, current.name, current.published))
+        fact(
+            CallArrived, started, call_id, channel.caller_id, channel.dialed, current.name, current.published
+        )
         entered: Callable[[str, str, Any], None] | None = getattr(channel, "node_entered", None)
         enter_path = call.path.append
         node_id: str | None = current.start
@@ -174,7 +181,7 @@ class FlowRunner:
                 node = flow_now.nodes[node_id]
                 call.node_id = node_id
                 enter_path((flow_now.name, node_id))
-                log(NodeEntered(now(), call_id, flow_now.name, node_id, node.type))
+                fact(NodeEntered, now(), call_id, flow_now.name, node_id, node.type)
                 if entered is not None:
                     entered(flow_now.name, node_id, node)
                 node_id = await node.run(call)
@@ -198,7 +205,7 @@ class FlowRunner:
                 pass
         ended = now()
         how = call.ended or "flow_end"
-        log(CallEnded(ended, call_id, how, call.ended_node, call.error or ""))
+        fact(CallEnded, ended, call_id, how, call.ended_node, call.error or "")
         return CallResult(
             call_id,
             call.flow.name,
@@ -215,3 +222,8 @@ class FlowRunner:
             started,
             ended,
         )
+
+
+def _build(log: Callable[[Event], None], cls: Callable[..., Event], *fields: Any) -> None:
+    """The fact as an event, for drivers that keep or publish events."""
+    log(cls(*fields))

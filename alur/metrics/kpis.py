@@ -214,9 +214,12 @@ class KpiFold:
         self._handler_for: Callable[[type], Callable[[Any], None] | None] = self._handlers.get
         # the same facts as plain fields (`fact`), for producers that build no event object
         self._fact_handlers: dict[type, Callable[..., None]] = {
+            ev.CallArrived: self.arrived,
             ev.CallQueued: self.queued,
             ev.Answered: self.answered,
             ev.AgentStateChanged: self.agent_changed,
+            ev.TalkEnded: self.talk_ended,
+            ev.CallEnded: self.call_ended,
         }
         self._fact_for = self._fact_handlers.get
 
@@ -278,9 +281,13 @@ class KpiFold:
     # --- call events ---------------------------------------------------------------------------
 
     def _arrived(self, e: ev.CallArrived) -> None:
-        call = self._calls.get(e.call_id)
+        self.arrived(e.at, e.call_id)
+
+    def arrived(self, at: float, call_id: str, *_: Any) -> None:
+        """A call came in (the fields of `CallArrived`, in order)."""
+        call = self._calls.get(call_id)
         if call is None:
-            call = self._calls[e.call_id] = _CallState((e.at // self.interval) * self.interval)
+            call = self._calls[call_id] = _CallState((at // self.interval) * self.interval)
         self.total.arrived += 1
         tally = self.intervals.get(call.slot)
         if tally is None:
@@ -365,25 +372,30 @@ class KpiFold:
             t.longest_wait = max(t.longest_wait, e.wait)
 
     def _talk_ended(self, e: ev.TalkEnded) -> None:
-        call = self._calls.pop(e.call_id, None) or _CallState((e.at // self.interval) * self.interval)
+        self.talk_ended(e.at, e.call_id, e.agent_id, e.queue, e.talk_time)
+
+    def talk_ended(
+        self, at: float, call_id: str, agent_id: str, queue_name: str, talk: float, *_: Any
+    ) -> None:
+        """Caller and agent hung up (the fields of `TalkEnded`, in order)."""
+        call = self._calls.pop(call_id, None) or _CallState((at // self.interval) * self.interval)
         wrapping = self._wrapping
-        wrapping[e.call_id] = call.slot
+        wrapping[call_id] = call.slot
         if len(wrapping) > 2 * WRAPPING_KEPT:  # queues without wrap-up never send WrapUpDone
-            for call_id in list(wrapping)[: len(wrapping) - WRAPPING_KEPT]:  # forget the oldest, in one go
-                del wrapping[call_id]
+            for old in list(wrapping)[: len(wrapping) - WRAPPING_KEPT]:  # forget the oldest, in one go
+                del wrapping[old]
         interval = self.intervals.get(call.slot)
         if interval is None:
             interval = self.intervals[call.slot] = Tally()
-        queue = self.queues.get(e.queue)
+        queue = self.queues.get(queue_name)
         if queue is None:
-            queue = self.queues[e.queue] = Tally()
-        talk = e.talk_time
+            queue = self.queues[queue_name] = Tally()
         for t in (self.total, interval, queue):
             t.handled += 1
             t.talk_time += talk
-        agent = self.agents.get(e.agent_id)
+        agent = self.agents.get(agent_id)
         if agent is None:
-            agent = self.agents[e.agent_id] = AgentTally()
+            agent = self.agents[agent_id] = AgentTally()
         agent.talk_time += talk
 
     def _wrap_done(self, e: ev.WrapUpDone) -> None:
@@ -394,9 +406,13 @@ class KpiFold:
         self._agent(e.agent_id).wrap_time += e.duration
 
     def _call_ended(self, e: ev.CallEnded) -> None:
-        call = self._calls.get(e.call_id)
+        self.call_ended(e.at, e.call_id)
+
+    def call_ended(self, at: float, call_id: str, *_: Any) -> None:
+        """The call's flow ended (the fields of `CallEnded`, in order)."""
+        call = self._calls.get(call_id)
         if call is not None and not call.answered and not call.callback:
-            del self._calls[e.call_id]  # nothing more will count for it
+            del self._calls[call_id]  # nothing more will count for it
 
     def _callback_requested(self, e: ev.CallbackRequested) -> None:
         call = self._call(e.call_id, e.at)

@@ -262,8 +262,9 @@ class Dispatcher(RouterState):
     def _refresh_digital(self, agent: Agent) -> None:
         digital.refresh(self, agent)
 
-    def _release(self, res: Reservation, reason: str, *, notify: bool) -> None:
-        """End an offer without an answer; the call stays in its place in line."""
+    def _release(self, res: Reservation, reason: str, *, notify: bool, explain: bool = True) -> None:
+        """End an offer without an answer; the call stays in its place in line. `explain=False`: the
+        caller explains it (a ring_all answer words the lost race once for all the other phones)."""
         if self.queues[res.queue].digital:
             digital.release(self, res, reason, notify=notify)
             return
@@ -273,9 +274,10 @@ class Dispatcher(RouterState):
             self.on_cancel(self._offer_of(res), reason)
         self._emit(OfferDeclined(now, call.call_id, agent.id, q.name, reason, res.id))
         policy = q.config.ring_no_answer
+        explaining = self._explaining and explain
         why = (
             f"{agent.id} did not take the call ({reason}); the call keeps place {q.line.position(call)}"
-            if self._explaining
+            if explaining
             else ""
         )
         if reason in MISSES:
@@ -289,7 +291,8 @@ class Dispatcher(RouterState):
                 self._set_state(agent, S.PAUSED, policy.pause_reason)
                 self._dirty[call.queue] = None
                 return
-        self._explain(call, "declined", "ring_no_answer" if reason in MISSES else reason, why)
+        if explaining:
+            self._explain(call, "declined", "ring_no_answer" if reason in MISSES else reason, why)
         if agent.state in RETURNED:
             self._after_work(agent)
         self._dirty[call.queue] = None

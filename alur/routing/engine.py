@@ -340,9 +340,13 @@ class Router(Restoring):
             digital.answer(self, res)
             return
         self._drop_reservation(res)
-        if call.reservations:
-            for other in list(call.reservations):
-                self._release(self.reservations[other], "lost_race", notify=True)
+        if call.reservations:  # ring_all: one explanation line for the group, not one per phone
+            losers = list(call.reservations)
+            for other in losers:
+                self._release(self.reservations[other], "lost_race", notify=True, explain=False)
+            if self._explaining:
+                why = f"{agent.id} answered first; the offers to {len(losers)} other agent(s) were withdrawn"
+                self._explain(call, "declined", "lost_race", why)
         self._connect(call, agent, q, self.clock.now())
         if not self._dispatching:  # answered from inside `on_offer`: the dispatch loop carries on
             self._run()
@@ -382,9 +386,12 @@ class Router(Restoring):
                 del finished[old]
         wrap = q.config.wrap_up
         q.record_handle(talk + wrap)
-        event = TalkEnded(now, call_id, agent_id, queue, talk, ended_by)
-        self._emit(event)
-        q.strategy.observe(event)
+        if q.strategy.learns:
+            event = TalkEnded(now, call_id, agent_id, queue, talk, ended_by)
+            self._emit(event)
+            q.strategy.observe(event)
+        else:  # nothing learns from it here: a plain fact (no event object when no log is kept)
+            self._fact(TalkEnded, now, call_id, agent_id, queue, talk, ended_by)
         if wrap > 0:
             self._set_state(agent, S.WRAP_UP)
             agent.wrap_started = now

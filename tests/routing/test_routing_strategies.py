@@ -320,6 +320,20 @@ def test_predictive_explores_agents_with_thin_data(desk_cls) -> None:
     assert desk.router.explain("c")[-1].ranked[0].note.startswith("exploring")
 
 
+def test_ring_all_answer_explains_the_lost_race_once_and_keeps_the_offer_explained(desk_cls) -> None:
+    ids = [f"a{i:02d}" for i in range(30)]
+    desk = desk_cls(q("ring_all"), desk_cls.agents(*ids))
+    desk.call("c1")
+    ringing = [o for o in desk.offers if o.call_id == "c1"]
+    assert len(ringing) == 30
+    desk.router.answer(ringing[0].reservation_id)
+    kinds = [(e.kind, e.rule) for e in desk.router.explain("c1")]
+    assert ("offer", "ring_all") in kinds  # not pushed out of the call's explanations by 29 losers
+    assert kinds.count(("declined", "lost_race")) == 1
+    lost = next(e for e in desk.router.explain("c1") if e.rule == "lost_race")
+    assert lost.why == f"{ringing[0].agent_id} answered first; the offers to 29 other agent(s) were withdrawn"
+
+
 def test_ring_all_rings_everyone_and_exactly_one_wins(desk_cls) -> None:
     desk = desk_cls(q("ring_all"), desk_cls.agents("a", "b", "c"))
     desk.call("c1")

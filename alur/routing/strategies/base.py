@@ -54,6 +54,13 @@ class Strategy:
     # drawing runners-up would use the generator and change later decisions
     shows_runners_up = True
 
+    # set per class: the strategy overrides `observe` (learns from TalkEnded and the like)
+    learns = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.learns = cls.observe is not Strategy.observe
+
     def __init__(self, options: Mapping[str, Any], ctx: StrategyContext) -> None:
         unknown = sorted(set(options) - self.options_allowed)
         if unknown:
