@@ -93,7 +93,15 @@ def status(ctx: ApiContext, agent_id: str) -> dict[str, Any]:
         "time_in_state": max(0.0, now - s.since) if s.since else None, "call_id": s.call_id, "queue": s.queue,
         "calls_today": s.calls_today, "talk_today": s.talk_today, "pending": s.pending,
         "queues": list(ctx.agent_queues(agent_id)),
+        "load": [{"channel": ch, "held": n, "capacity": cap} for ch, n, cap in s.load],
+        "occupancy": occupancy_today(ctx, agent_id),
     }  # fmt: skip
+
+
+def occupancy_today(ctx: ApiContext, agent_id: str) -> float | None:
+    """Share of the agent's staffed time today spent on calls or conversations (None: not staffed)."""
+    tally = ctx.kpi_snapshot().agents.get(agent_id)
+    return tally.occupancy if tally is not None and tally.staffed_time else None
 
 
 def current_call(ctx: ApiContext, agent_id: str, call_id: str | None) -> tuple[str, str]:

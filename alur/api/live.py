@@ -22,9 +22,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from alur.api.auth import ALL, STAFF, Principal, route, sees_queue, websocket_principal
+from alur.api.channel_view import agent_load, channel_summary
 from alur.api.context import ApiContext, Listener
 from alur.api.errors import ApiError
 from alur.api.reports import no_nan
+from alur.api.supervisor import queue_view
 from alur.core.codec import event_kind, event_to_dict
 from alur.core.envelope import Envelope
 
@@ -227,16 +229,22 @@ KPI_EVERY = 1.0  # seconds: the least time between two KPI updates on one stream
 
 
 def kpi_message(ctx: ApiContext, principal: Principal) -> dict[str, Any]:
-    """Today's figures the token may see: an agent its own, a supervisor its queues, an admin all."""
+    """Today's figures the token may see: an agent its own (with its chat/SMS/e-mail load), a
+    supervisor its queues (and the conversations waiting per channel), an admin all."""
     snap = ctx.kpi_snapshot()
     out: dict[str, Any] = {"kind": "kpis", "at": snap.at}
     if principal.role == "agent":
         mine = snap.agents.get(principal.agent_id or "")
-        out["agents"] = {principal.agent_id: mine.as_dict()} if mine is not None else {}
+        load = agent_load(ctx, principal.agent_id or "")
+        out["agents"] = {principal.agent_id: {**mine.as_dict(), "load": load}} if mine is not None else {}
         return no_nan(out)
     out["queues"] = {
         name: tally.as_dict() for name, tally in snap.queues.items() if sees_queue(principal, name)
     }
+    queues = ctx.center.router.queues
+    digital = [n for n, q in queues.items() if q.digital and sees_queue(principal, n)]
+    if digital:  # chats, SMS and e-mails now: waiting, held, past their target
+        out["channels"] = channel_summary([queue_view(ctx, n) for n in digital])
     if principal.role == "admin" or "*" in principal.queues:
         out["total"] = snap.total.as_dict()
     return no_nan(out)

@@ -37,14 +37,14 @@ class Folded:
 
 
 def fold_report(store: Any, since: float, until: float, interval: float, thresholds: dict[str, float],
-                queue: str | None, repeat_days: float) -> Folded:  # fmt: skip
+                queue: str | None, repeat_days: float, digital: tuple[str, ...] = ()) -> Folded:  # fmt: skip
     """Fold the log's events in [since, until); with `queue`, only the calls that joined it (blocking).
     First-contact resolution also reads the arrivals of the `repeat_days` after `until`."""
     keep: set[str] | None = None
     if queue is not None:
         keep = {e.call_id for e in store.events(since=since, until=until)
                 if isinstance(e, ev.CallQueued) and e.queue == queue}  # fmt: skip
-    out = Folded(KpiFold(interval, 20.0, thresholds), FirstContactFold(repeat_days))
+    out = Folded(KpiFold(interval, 20.0, thresholds, digital), FirstContactFold(repeat_days))
     for event in store.events(since=since, until=until):
         if isinstance(event, CUSTOMER_FACTS):
             out.first_contact.apply(event)  # any call of the customer's, in whichever queue
@@ -93,9 +93,9 @@ def build_report(
     off the loop)."""
     if by == "channel":
         return channel_report(store, start, end, queue_channels, min(end.timestamp(), now), queue_targets)
-    folded = fold_report(
-        store, start.timestamp(), end.timestamp(), INTERVALS[interval], thresholds, queue, repeat_days
-    )
+    digital = tuple(n for n, c in (queue_channels or {}).items() if c != "voice")
+    span = (start.timestamp(), end.timestamp())
+    folded = fold_report(store, *span, INTERVALS[interval], thresholds, queue, repeat_days, digital)
     snap = folded.kpis.snapshot(min(end.timestamp(), now))
     first_contact = folded.first_contact
     resolved = [first_contact.handled[c] for c in first_contact.resolved()]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alur.api.agents import agent_in_scope, check_pause_reason, ctx_of, require_disposition, status
 from alur.api.auth import STAFF, acts_for_agent, check_queue, principal_of, route, sees_queue
+from alur.api.channel_view import channel_summary, queue_fields
 from alur.api.context import ApiContext
 from alur.api.errors import ApiError
 from alur.core import events as ev
@@ -62,6 +63,7 @@ def queue_view(ctx: ApiContext, name: str) -> dict[str, Any]:
         "staffed": stats.staffed,
         "available": stats.available,
         "wallboard": center.router.queues[name].config.wallboard.model_dump(),
+        **queue_fields(ctx, name, waiting),
         "today": {
             "offered": today.offered if today else 0,
             "answered": today.answered if today else 0,
@@ -89,11 +91,13 @@ def call_queue(ctx: ApiContext, call_id: str) -> str:
 def register(router: APIRouter) -> None:
     @route(router, "GET", "/queues", STAFF, tags=["supervisor"])
     async def queues(request: Request) -> dict[str, Any]:
-        """Every queue the token sees: waiting calls with wait times, longest wait, agents by state,
-        service level and abandonment today."""
+        """Every queue the token sees: waiting calls and conversations with wait times, longest wait,
+        agents by state, service level and abandonment today; per chat/SMS/e-mail channel the
+        conversations waiting, held and past their response target."""
         ctx, who = ctx_of(request), principal_of(request)
         names = [q for q in ctx.center.router.queues if sees_queue(who, q)]
-        return {"queues": [queue_view(ctx, q) for q in names]}
+        views = [queue_view(ctx, q) for q in names]
+        return {"queues": views, "channels": channel_summary(views)}
 
     @route(router, "GET", "/queues/{queue}", STAFF, tags=["supervisor"])
     async def one_queue(request: Request, queue: str) -> dict[str, Any]:
@@ -107,7 +111,8 @@ def register(router: APIRouter) -> None:
 
     @route(router, "GET", "/agents", STAFF, tags=["supervisor"])
     async def agents(request: Request) -> dict[str, Any]:
-        """Agents of the token's queues: state and time in state, current call."""
+        """Agents of the token's queues: state and time in state, current call, chat/SMS/e-mail load
+        against capacity, occupancy today (calls and conversations)."""
         ctx, who = ctx_of(request), principal_of(request)
         ids = [a for a in ctx.center.router.agents if acts_for_agent(who, a, ctx.agent_queues(a))]
         return {"agents": [status(ctx, a) for a in ids]}

@@ -9,8 +9,11 @@ their figures agree by construction. Definitions (the same as `alur.sim.erlang`)
 - P(wait): offered calls that found no agent free (waited before answer, or left the queue) / offered;
 - abandonment rate: abandoned in queue / offered; ASA: mean wait of answered calls;
 - AHT: (talk + wrap-up) / handled calls;
-- occupancy: time reserved, ringing, busy or in wrap-up / that time plus time available (paused and
-  offline time are not staffed time).
+- occupancy: time occupied / that time plus time available (paused and offline time are not staffed
+  time). An agent is occupied while reserved, ringing, busy or in wrap-up on a call, or while holding
+  at least one answered chat, SMS or e-mail (a task of a queue in `digital_queues`), whatever the
+  voice state: a chat counts once however many are held, and a paused agent finishing chats is
+  occupied (staffed) until the last one closes. An offer not yet accepted does not count.
 """
 
 from __future__ import annotations
@@ -178,13 +181,19 @@ class KpiFold:
     """Incremental KPI fold. Feed events in log order; `snapshot(now)` closes open agent spans at now."""
 
     def __init__(
-        self, interval: float = 1800.0, sl_threshold: float = 20.0, thresholds: dict[str, float] | None = None
+        self,
+        interval: float = 1800.0,
+        sl_threshold: float = 20.0,
+        thresholds: dict[str, float] | None = None,
+        digital_queues: Iterable[str] = (),
     ):
         if interval <= 0:
             raise ValueError(f"interval must be positive seconds (got {interval})")
         self.interval = interval
         self.sl_threshold = sl_threshold
         self.thresholds = dict(thresholds or {})  # per-queue service-level thresholds
+        self.digital_queues = frozenset(digital_queues)  # chat/sms/email queues: their tasks occupy
+        self._held: dict[str, set[str]] = {}  # agent -> answered digital tasks not yet ended
         self.total = Tally()
         self.intervals: dict[float, Tally] = {}
         self.queues: dict[str, Tally] = {}
@@ -353,6 +362,8 @@ class KpiFold:
         if agent is None:
             agent = self.agents[agent_id] = AgentTally()
         agent.answered += 1
+        if queue_name in self.digital_queues:
+            self._hold(at, agent_id, call_id, True)
 
     def _abandoned(self, e: ev.Abandoned) -> None:
         call = self._call(e.call_id, e.at)
@@ -397,6 +408,8 @@ class KpiFold:
         if agent is None:
             agent = self.agents[agent_id] = AgentTally()
         agent.talk_time += talk
+        if e.queue in self.digital_queues:
+            self._hold(e.at, e.agent_id, e.call_id, False)
 
     def _wrap_done(self, e: ev.WrapUpDone) -> None:
         slot = self._wrapping.pop(e.call_id, None)
@@ -462,6 +475,10 @@ class KpiFold:
         previous = self._agent_state.get(agent_id)
         if previous is not None:
             state, start = previous
+            if self._held and self._held.get(agent_id):
+                state = "busy"  # holding a chat, SMS or e-mail: occupied whatever the voice state
+                if new == "offline":
+                    del self._held[agent_id]  # logged out: nothing it held is counted after
             if end > start and state in STAFFED:
                 step = self.interval
                 slot = (start // step) * step
@@ -486,6 +503,27 @@ class KpiFold:
         elif agent_id not in self.agents:
             self.agents[agent_id] = AgentTally()
         self._agent_state[agent_id] = (new, end)
+
+    def _hold(self, at: float, agent_id: str, task_id: str, holds: bool) -> None:
+        """A digital task starts or stops occupying the agent; the agent's time span is cut where
+        the agent goes from holding none to some (or back), so the time before counts as it was."""
+        tasks = self._held.get(agent_id)
+        before = bool(tasks)
+        if holds:
+            if tasks is None:
+                tasks = self._held[agent_id] = set()
+            tasks.add(task_id)
+        elif tasks is not None:
+            tasks.discard(task_id)
+            if not tasks:
+                del self._held[agent_id]
+        if before == bool(tasks):
+            return
+        previous = self._agent_state.get(agent_id)
+        if previous is not None:
+            state, start = previous
+            self._span(agent_id, "busy" if before and state not in WORKING else state, start, at)
+            self._agent_state[agent_id] = (state, at)
 
     def _span(self, agent_id: str, state: str, start: float, end: float) -> None:
         """Add time in `state` to the agent and to every interval the span overlaps."""
@@ -522,13 +560,13 @@ class KpiFold:
     def snapshot(self, now: float | None = None) -> Snapshot:
         """A copy of the KPIs with open agent spans counted up to `now` (default: the last event)."""
         at = self._last if now is None else now
-        copy = KpiFold(self.interval, self.sl_threshold, self.thresholds)
+        copy = KpiFold(self.interval, self.sl_threshold, self.thresholds, self.digital_queues)
         copy.total = _clone(self.total)
         copy.intervals = {k: _clone(v) for k, v in self.intervals.items()}
         copy.queues = {k: _clone(v) for k, v in self.queues.items()}
         copy.agents = {k: _clone(v) for k, v in self.agents.items()}
         for agent_id, (state, since) in self._agent_state.items():
-            copy._span(agent_id, state, since, at)
+            copy._span(agent_id, "busy" if self._held.get(agent_id) else state, since, at)
         waits = [at - c.queued_at for c in self._calls.values() if c.waiting_in is not None]
         return Snapshot(
             at=at,
@@ -550,7 +588,12 @@ def _clone(tally: Any) -> Any:
     return out
 
 
-def kpis_of(events: Iterable[ev.Event], interval: float = 1800.0, sl_threshold: float = 20.0) -> Snapshot:
+def kpis_of(
+    events: Iterable[ev.Event],
+    interval: float = 1800.0,
+    sl_threshold: float = 20.0,
+    digital_queues: Iterable[str] = (),
+) -> Snapshot:
     """One-shot fold for reports and tests."""
-    fold = KpiFold(interval, sl_threshold).apply_all(events)
+    fold = KpiFold(interval, sl_threshold, digital_queues=digital_queues).apply_all(events)
     return fold.snapshot()

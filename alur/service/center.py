@@ -209,7 +209,8 @@ class ContactCenter:
             self.kpis.apply(event)
 
     def _new_fold(self) -> KpiFold:
-        return KpiFold(KPI_INTERVAL, 20.0, self._thresholds)
+        digital = [name for name, q in self.project.queues.items() if q.channel != "voice"]
+        return KpiFold(KPI_INTERVAL, 20.0, self._thresholds, digital)
 
     def callback_opens(self, queue: str) -> float | None:
         """When a callback asked for now in `queue` can be made: None when at once (no callback

@@ -17,12 +17,17 @@
     catch (e) { Alur.say(e.message, "error"); }
   }
 
+  // Chats, SMS and e-mails held (or being offered) against capacity, beside the voice state.
+  const loadText = (load) => (load || []).map((l) => Alur.t("load." + l.channel, { held: l.held, capacity: l.capacity })).join(" · ");
+
   function agentRow(a) {
     const reason = Alur.el("select", { "aria-label": Alur.t("agent.reason") }, ...reasons.map((r) => Alur.el("option", { value: r, text: r })));
     const put = (state) => () => act("PUT", "/agents/" + a.agent_id + "/state", { state, reason: state === "paused" ? reason.value : "" });
     return Alur.el("tr", { "data-agent": a.agent_id },
       Alur.el("td", { text: a.name || a.agent_id }),
       Alur.el("td", { "data-col": "state", text: Alur.t("state." + a.state) + (a.state === "paused" && a.reason ? " (" + a.reason + ")" : "") }),
+      Alur.el("td", { "data-col": "load", text: loadText(a.load) }),
+      Alur.el("td", { "data-col": "occupancy", text: a.occupancy === null || a.occupancy === undefined ? "–" : Alur.percent(a.occupancy) }),
       Alur.el("td", { "data-secs": a.since ? a.time_in_state || 0 : null, text: a.since ? Alur.duration(a.time_in_state) : "–" }),
       Alur.el("td", { text: a.call_id || "" }),
       Alur.el("td", { text: a.queue || (a.queues || []).join(", ") }),
@@ -39,10 +44,14 @@
   }
 
   function waitingRow(q, w) {
+    const channelOf = Object.fromEntries(queues.map((x) => [x.queue, x.channel || "voice"]));
+    const same = (n) => (channelOf[n] || "voice") === (q.channel || "voice");  // a chat moves to a chat queue
     const move = Alur.el("select", { "aria-label": Alur.t("sup.move") },
-      ...myQueues.filter((n) => n !== q.queue).map((n) => Alur.el("option", { value: n, text: n })));
+      ...myQueues.filter((n) => n !== q.queue && same(n)).map((n) => Alur.el("option", { value: n, text: n })));
+    const channel = Alur.t("chat.channel_" + (q.channel || "voice")) + (w.overdue ? " · " + Alur.t("sup.overdue") : "");
     return Alur.el("tr", { "data-call": w.call_id },
       Alur.el("td", { text: q.queue }),
+      Alur.el("td", { "data-col": "channel", class: w.overdue ? "bad" : null, text: channel }),
       Alur.el("td", { text: w.caller_id || w.callback_number || "" }),
       Alur.el("td", { "data-secs": w.wait, text: Alur.duration(w.wait) }),
       Alur.el("td", { "data-col": "priority", text: String(w.priority) }),

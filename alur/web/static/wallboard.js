@@ -27,15 +27,21 @@
       const today = q.today, T = q.wallboard;
       const states = Object.entries(q.agents).filter(([, n]) => n > 0)
         .map(([s, n]) => Alur.el("span", { "data-state": s, text: Alur.t("state." + s) + " " + n }));
-      return Alur.el("article", { class: "queue", "data-queue": q.queue },
-        Alur.el("h2", { text: q.queue }),
+      // A chat, SMS or e-mail queue says what waits, how many are being handled and, with a
+      // response target, how many are past it with no reply.
+      const digital = q.channel && q.channel !== "voice";
+      const waitingKey = digital ? "wb.waiting_" + q.channel : "wb.waiting";
+      const extra = digital ? [figure("wb.handling", String(q.handling), "", "handling"),
+        q.response_target ? figure("wb.overdue", String(q.overdue), q.overdue ? "bad" : "ok", "overdue") : null] : [];
+      return Alur.el("article", { class: "queue", "data-queue": q.queue, "data-channel": q.channel || "voice" },
+        Alur.el("h2", { text: q.queue + (digital ? " · " + Alur.t("chat.channel_" + q.channel) : "") }),
         Alur.el("div", { class: "figures" },
-          figure("wb.waiting", String(q.waiting_count), high(q.waiting_count, T.waiting), "waiting"),
+          figure(waitingKey, String(q.waiting_count), high(q.waiting_count, T.waiting), "waiting"),
           figure("wb.longest", Alur.duration(longest), high(longest, T.longest_wait), "longest"),
           figure("wb.sl", Alur.percent(today.service_level), low(pct(today.service_level), T.service_level), "sl"),
           figure("wb.abandoned", Alur.percent(today.abandonment_rate), high(pct(today.abandonment_rate), T.abandoned), "abandoned"),
           figure("wb.asa", Alur.duration(today.asa), "", "asa"),
-          figure("wb.offered", String(today.offered), "", "offered")),
+          figure("wb.offered", String(today.offered), "", "offered"), ...extra),
         Alur.el("div", { class: "states" }, ...states));
     }));
   }
