@@ -5,8 +5,10 @@ and its `media` is an ordinary `RtpStream` (fed by `alur.webrtc`'s gateway over 
 consultations, recording and supervision treat a browser agent as they treat a phone agent.
 
 The page's messages (see `alur.service.phones`): `connect` {leg, sdp} answers a ringing leg (or
-re-attaches an answered one after a reload) with the page's offer; `reject`, `hangup`, `dtmf` {digit},
-`hold` {on}; `echo` {sdp} / `echo_end` for the device check. Alur sends `ring`, `sdp`, `talking`,
+re-attaches an answered one after a reload) with the page's offer; `reject`, `hangup`, `dtmf` {digit};
+`echo` {sdp} / `echo_end` for the device check. Hold is not a message: the page asks the HTTP API
+(`POST /agents/{id}/hold`, `/resume`), as the desktop does for any phone, so the caller hears the
+queue's music on hold and the talk is unbridged meanwhile. Alur sends `ring`, `sdp`, `talking`,
 `resume` (a call waiting for the reloaded page to offer again) and `end`.
 """
 
@@ -165,8 +167,6 @@ class BrowserCalls:
             leg.hangup()
         elif kind == "dtmf" and str(message.get("digit", "")).upper() in DTMF_EVENTS:
             leg.browser.send_digit(str(message["digit"]))
-        elif kind == "hold":
-            leg.browser.hold = leg.media.on_hold = bool(message.get("on"))
 
     async def _connect(self, leg: BrowserLeg, offer: str) -> None:
         try:

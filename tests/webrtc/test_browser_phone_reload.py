@@ -9,35 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from phonekit import (
-    CALLER_TONE,
-    MIC_TONE,
-    PhoneSite,
-    agent_page,
-    hears,
-    ready_phone,
-    start_caller,
-    tone_frames,
-)
+from phonekit import CALLER_TONE, MIC_TONE, PhoneSite, answered_call, hears, tone_frames
 from playwright.async_api import expect
 from rtpcapture import Capture, can_capture
 from sipp import free_port
 
 from alur.config.project import BrowserPhoneSettings
-from alur.core.events import Answered, TalkEnded
+from alur.core.events import TalkEnded
 
 pytestmark = pytest.mark.skipif(not can_capture(), reason="capturing RTP needs CAP_NET_RAW")
-
-
-async def answered_call(site: PhoneSite, chromium: Any, tmp_path: Path, caller_media: int) -> tuple[Any, Any]:
-    page = await agent_page(chromium, site)
-    await ready_phone(page)
-    caller = await start_caller(site, tmp_path, caller_media)
-    await expect(page.locator("#phone-ring")).to_be_visible(timeout=20_000)
-    await page.click("#phone-answer")
-    await expect(page.locator("#phone-status")).to_have_attribute("data-state", "talking")
-    await site.sip.until(lambda: any(isinstance(e, Answered) for e in site.sip.events))
-    return page, caller
 
 
 async def test_a_reload_during_a_call_reattaches_the_audio(
