@@ -9,13 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from phonekit import CALLER_TONE, MIC_TONE, PhoneSite, answered_call, hears, tone_frames
+from phonekit import (
+    CALLER_TONE,
+    MIC_TONE,
+    PhoneSite,
+    agent_page,
+    answered_call,
+    hears,
+    ready_phone,
+    start_caller,
+    tone_frames,
+)
 from playwright.async_api import expect
 from rtpcapture import Capture, can_capture
 from sipp import free_port
 
 from alur.config.project import BrowserPhoneSettings
-from alur.core.events import TalkEnded
+from alur.core.events import AgentStateChanged, CallQueued, Offered, TalkEnded
 
 pytestmark = pytest.mark.skipif(not can_capture(), reason="capturing RTP needs CAP_NET_RAW")
 
@@ -76,3 +86,35 @@ async def test_a_page_gone_past_the_grace_ends_the_call_and_pauses_the_agent(
         return bool(agent.pending_pause == "phone_offline")
 
     await site.sip.until(unavailable)
+
+
+async def test_an_idle_agent_whose_page_closes_gets_no_offers_at_once(
+    site: PhoneSite, chromium: Any, tmp_path: Path
+) -> None:
+    router = site.sip.router
+    page = await agent_page(chromium, site)
+    await ready_phone(page)
+    await page.reload()  # a reload: paused for a moment, ready again once the page is back
+    await expect(page.locator("#phone-status")).to_have_attribute("data-state", "ready", timeout=10_000)
+    await site.sip.until(lambda: router.agent_state("carol") == "available")
+    changes = [(e.new, e.reason) for e in site.sip.events if isinstance(e, AgentStateChanged)]
+    assert changes[-2:] == [("paused", "phone_offline"), ("available", "")]
+
+    await page.context.close()  # gone: unavailable now, not after the grace (10 s)
+    closed = time.monotonic()
+    await site.sip.until(lambda: router.agent_state("carol") == "paused", timeout=5)
+    assert time.monotonic() - closed < 3
+    assert router.agents["carol"].pause_reason == "phone_offline"
+    caller = await start_caller(site, tmp_path, free_port())
+    await site.sip.until(lambda: any(isinstance(e, CallQueued) for e in site.sip.events))
+    assert not [e for e in site.sip.events if isinstance(e, Offered)]  # nothing rings a page that is gone
+    again = await agent_page(chromium, site)  # back within the grace: ready, and offered the waiting call
+    await again.check("#phone-use")
+    await expect(again.locator("#phone-ring")).to_be_visible(timeout=20_000)
+    assert router.agent_state("carol") == "ringing"
+    await again.click("#phone-answer")
+    await expect(again.locator("#phone-status")).to_have_attribute("data-state", "talking")
+    await again.click("#phone-hangup")
+    result = await caller
+    assert result.ok, result.errors or result.stderr
+    assert [e.agent_id for e in site.sip.events if isinstance(e, Offered)] == ["carol"]
