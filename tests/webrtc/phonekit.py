@@ -66,15 +66,15 @@ class PhoneSite:
     bob_token: str = ""  # bob's (logged out at start; his SIP phone is not up)
 
 
-async def agent_page(browser: Any, site: PhoneSite, token: str = "") -> Any:
-    """Carol's (or `token`'s agent's) agent desktop, logged in through the log-in page."""
+async def agent_page(browser: Any, site: PhoneSite, token: str = "", url: str = "") -> Any:
+    """Carol's (or `token`'s agent's) agent desktop, logged in through the log-in page (at `url`)."""
     import re
 
     context = await browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
     page = await context.new_page()
     page.on("console", lambda m: print(f"browser console {m.type}: {m.text}"))
     page.on("pageerror", lambda e: print(f"browser error: {e}"))
-    await page.goto(f"{site.url}/ui/")
+    await page.goto(f"{url or site.url}/ui/")
     await page.fill("#token", token or site.token)
     await page.click("button[type=submit]")
     await page.wait_for_url(re.compile(r"/ui/agent\.html$"))
@@ -133,11 +133,13 @@ def tone_frames(packets: list[Captured], freq: float) -> int:
     return found
 
 
-async def answered_call(site: PhoneSite, browser: Any, tmp_path: Path, caller_media: int) -> tuple[Any, Any]:
+async def answered_call(
+    site: PhoneSite, browser: Any, tmp_path: Path, caller_media: int, url: str = ""
+) -> tuple[Any, Any]:
     """Carol's page ready, a caller in the queue, answered in the page: (page, the caller's sipp task)."""
     from alur.core.events import Answered
 
-    page = await agent_page(browser, site)
+    page = await agent_page(browser, site, url=url)
     await ready_phone(page)
     caller = await start_caller(site, tmp_path, caller_media)
     await expect(page.locator("#phone-ring")).to_be_visible(timeout=20_000)
@@ -212,3 +214,58 @@ def supervise(site: PhoneSite, tmp_path: Path, code: str, media_port: int, pcap:
 def after(packets: list[Captured], at: float, until: float = float("inf")) -> list[Captured]:
     """The packets captured between two wall-clock times."""
     return [p for p in packets if at < p.at < until]
+
+
+class Cuttable:
+    """A TCP proxy in front of the API, standing for the agent's network: `cut()` drops every connection
+    through it and refuses new ones until `mend()`."""
+
+    def __init__(self, target: str) -> None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(target)
+        self.target = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.down = False
+        self.url = ""
+        self._server: asyncio.Server | None = None
+        self._transports: set[asyncio.WriteTransport] = set()
+
+    async def start(self) -> str:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        return self.url
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.down:
+            writer.transport.abort()
+            return
+        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        pair = {writer.transport, up_writer.transport}
+        self._transports |= pair
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, RuntimeError):
+                pass
+            finally:
+                dst.transport.abort()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._transports -= pair
+
+    def cut(self) -> None:
+        self.down = True
+        for transport in list(self._transports):
+            transport.abort()
+
+    def mend(self) -> None:
+        self.down = False
+
+    async def close(self) -> None:
+        self.cut()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
