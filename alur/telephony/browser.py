@@ -8,8 +8,8 @@ The page's messages (see `alur.service.phones`): `connect` {leg, sdp} answers a 
 re-attaches an answered one after a reload) with the page's offer; `reject`, `hangup`, `dtmf` {digit};
 `echo` {sdp} / `echo_end` for the device check. Hold is not a message: the page asks the HTTP API
 (`POST /agents/{id}/hold`, `/resume`), as the desktop does for any phone, so the caller hears the
-queue's music on hold and the talk is unbridged meanwhile. Alur sends `ring`, `sdp`, `talking`,
-`resume` (a call waiting for the reloaded page to offer again) and `end`.
+queue's music on hold and the talk is unbridged meanwhile. Alur sends `ring`, `sdp`, `talking`
+{codec, held}, `resume` (a call waiting for the reloaded page to offer again) and `end`.
 """
 
 from __future__ import annotations
@@ -99,6 +99,7 @@ class BrowserCalls:
         execute: Callable[[Command], None],
         other_phone: Callable[[str], bool] = lambda agent_id: False,
         presence: Callable[[str], tuple[str, str | None]] = lambda agent_id: ("", None),
+        held: Callable[[str], bool] = lambda agent_id: False,
     ) -> None:
         self.phones = phones
         self.media_clock = media_clock
@@ -106,6 +107,7 @@ class BrowserCalls:
         self.execute = execute
         self.other_phone = other_phone
         self.presence = presence  # agent id -> (routing state, pause reason)
+        self.held = held  # whether the agent's caller is on hold now (a reloaded page shows it)
         self.away: set[str] = set()  # idle agents paused when their page closed, until it comes back
         self.legs: dict[str, BrowserLeg] = {}
         self.echoes: dict[str, RTCPeerConnection] = {}  # agent id -> device-check loopback
@@ -193,7 +195,8 @@ class BrowserCalls:
                 leg.hangup()
             return
         leg._settle("answered")
-        self.phones.send(leg.agent_id, {"type": "talking", "leg": leg.id, "codec": leg.browser.codec})
+        talking = {"type": "talking", "leg": leg.id, "codec": leg.browser.codec}
+        self.phones.send(leg.agent_id, {**talking, "held": self.held(leg.agent_id)})  # reloaded during a hold
 
     # --- the page comes and goes -----------------------------------------------------------------------
 

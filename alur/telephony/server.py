@@ -98,6 +98,7 @@ class SipServer:
             self.center.execute,
             other_phone=lambda agent_id: self._phone_target(agent_id) is not None,
             presence=self._presence,
+            held=lambda agent_id: agent_id in self.connector.held,
         )
         self.connector = Connector(
             self.ua,

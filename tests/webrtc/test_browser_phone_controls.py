@@ -84,3 +84,35 @@ async def test_mute_then_hold_with_music_then_resume(site: PhoneSite, chromium: 
     resumed_events = [e for e in site.sip.events if isinstance(e, CallResumed)]
     assert [(e.agent_id, e.how) for e in resumed_events] == [("carol", "resume")]
     assert [e.ended_by for e in site.sip.events if isinstance(e, TalkEnded)] == ["agent"]
+
+
+async def test_a_reload_while_on_hold_shows_the_hold_and_resume_works(
+    site: PhoneSite, chromium: Any, tmp_path: Path
+) -> None:
+    from sipp import free_port
+
+    caller_media = free_port()
+    cap = Capture({caller_media})
+    to_caller = lambda: cap.to(caller_media, 0)  # noqa: E731
+    try:
+        page, caller = await answered_call(site, chromium, tmp_path, caller_media)
+        await page.click("#phone-hold")
+        await site.sip.until(lambda: any(isinstance(e, CallHeld) for e in site.sip.events))
+        await page.reload()
+        status = page.locator("#phone-status")
+        await expect(status).to_have_attribute("data-state", "held", timeout=10_000)  # not "talking"
+        await expect(page.locator("#phone-hold")).to_have_text("Resume")
+        await expect(page.locator("#hold")).to_have_attribute("aria-pressed", "true")
+        reloaded = time.time() + SETTLE
+        await site.sip.until(lambda: tone_frames(after(to_caller(), reloaded), MOH_TONE) >= 25)  # still music
+        await page.click("#phone-hold")
+        await site.sip.until(lambda: any(isinstance(e, CallResumed) for e in site.sip.events))
+        resumed = time.time()
+        await expect(status).to_have_attribute("data-state", "talking")
+        await hears(page, CALLER_TONE)
+        await site.sip.until(lambda: tone_frames(after(to_caller(), resumed), MIC_TONE) >= 50)
+        await page.click("#phone-hangup")
+        result = await caller
+    finally:
+        cap.stop()
+    assert result.ok, result.errors or result.stderr

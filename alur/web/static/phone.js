@@ -83,7 +83,12 @@
       case "ring": call = { id: m.leg, caller: m.caller }; setStatus("ringing", { caller: m.caller }); startRinging(); break;
       case "resume": teardown(); call = { id: m.leg, caller: m.caller }; setStatus("reconnecting"); dial(); break;
       case "sdp": if (call && call.id === m.leg && call.pc) await call.pc.setRemoteDescription({ type: "answer", sdp: m.sdp }); break;
-      case "talking": if (call && call.id === m.leg) { stopRinging(); setStatus("talking", { caller: call.caller }); } break;
+      case "talking":
+        if (call && call.id === m.leg) {
+          stopRinging(); setStatus("talking", { caller: call.caller });
+          if (m.held) document.dispatchEvent(new CustomEvent("alur:held", { detail: true }));  // reloaded while held
+        }
+        break;
       case "end": if (call && call.id === m.leg) { teardown(); setStatus("ready"); } break;
       case "echo_sdp": if (echo) await echo.setRemoteDescription({ type: "answer", sdp: m.sdp }); break;
       case "replaced": localStorage.removeItem(KEY); use(false); Alur.say(Alur.t("phone.replaced"), "error"); break;
