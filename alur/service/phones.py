@@ -71,7 +71,7 @@ class BrowserPhones:
             timer.cancel()
         page = PhonePage(agent_id, send)
         self.pages[agent_id] = page
-        page.send(self.hello())
+        page.send({**self.hello(), "agent": agent_id})  # the page holds and resumes through the API
         self.on_attach(agent_id)
         return page
 

@@ -5,9 +5,11 @@ and its `media` is an ordinary `RtpStream` (fed by `alur.webrtc`'s gateway over 
 consultations, recording and supervision treat a browser agent as they treat a phone agent.
 
 The page's messages (see `alur.service.phones`): `connect` {leg, sdp} answers a ringing leg (or
-re-attaches an answered one after a reload) with the page's offer; `reject`, `hangup`, `dtmf` {digit},
-`hold` {on}; `echo` {sdp} / `echo_end` for the device check. Alur sends `ring`, `sdp`, `talking`,
-`resume` (a call waiting for the reloaded page to offer again) and `end`.
+re-attaches an answered one after a reload) with the page's offer; `reject`, `hangup`, `dtmf` {digit};
+`echo` {sdp} / `echo_end` for the device check. Hold is not a message: the page asks the HTTP API
+(`POST /agents/{id}/hold`, `/resume`), as the desktop does for any phone, so the caller hears the
+queue's music on hold and the talk is unbridged meanwhile. Alur sends `ring`, `sdp`, `talking`
+{codec, held}, `resume` (a call waiting for the reloaded page to offer again) and `end`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from alur.core.errors import AlurError
 from alur.media.clock import MediaClock
 from alur.media.rtp import RtpStream
-from alur.service.commands import Command, Pause
+from alur.service.commands import Command, Pause, Ready
 from alur.service.phones import BrowserPhones, Message
 from alur.webrtc.gateway import DTMF_EVENTS, BrowserMedia, ice_configuration
 
@@ -96,12 +98,17 @@ class BrowserCalls:
         spawn: Spawn,
         execute: Callable[[Command], None],
         other_phone: Callable[[str], bool] = lambda agent_id: False,
+        presence: Callable[[str], tuple[str, str | None]] = lambda agent_id: ("", None),
+        held: Callable[[str], bool] = lambda agent_id: False,
     ) -> None:
         self.phones = phones
         self.media_clock = media_clock
         self.spawn = spawn
         self.execute = execute
         self.other_phone = other_phone
+        self.presence = presence  # agent id -> (routing state, pause reason)
+        self.held = held  # whether the agent's caller is on hold now (a reloaded page shows it)
+        self.away: set[str] = set()  # idle agents paused when their page closed, until it comes back
         self.legs: dict[str, BrowserLeg] = {}
         self.echoes: dict[str, RTCPeerConnection] = {}  # agent id -> device-check loopback
         self._ids = itertools.count(1)
@@ -165,8 +172,6 @@ class BrowserCalls:
             leg.hangup()
         elif kind == "dtmf" and str(message.get("digit", "")).upper() in DTMF_EVENTS:
             leg.browser.send_digit(str(message["digit"]))
-        elif kind == "hold":
-            leg.browser.hold = leg.media.on_hold = bool(message.get("on"))
 
     async def _connect(self, leg: BrowserLeg, offer: str) -> None:
         try:
@@ -190,12 +195,18 @@ class BrowserCalls:
                 leg.hangup()
             return
         leg._settle("answered")
-        self.phones.send(leg.agent_id, {"type": "talking", "leg": leg.id, "codec": leg.browser.codec})
+        talking = {"type": "talking", "leg": leg.id, "codec": leg.browser.codec}
+        self.phones.send(leg.agent_id, {**talking, "held": self.held(leg.agent_id)})  # reloaded during a hold
 
     # --- the page comes and goes -----------------------------------------------------------------------
 
     def attached(self, agent_id: str) -> None:
-        """A (reloaded) page: ringing legs ring again there, answered ones wait for its new offer."""
+        """A (reloaded) page: ringing legs ring again there, answered ones wait for its new offer; an
+        agent paused when the page closed is ready again."""
+        if agent_id in self.away:
+            self.away.discard(agent_id)
+            if self.presence(agent_id) == ("paused", PAUSE_REASON):
+                self._command(Ready(agent_id), f"browser phone of {agent_id} back")
         for leg in list(self.legs.values()):
             if leg.agent_id != agent_id or leg.ended.is_set():
                 continue
@@ -205,26 +216,37 @@ class BrowserCalls:
                 self.phones.send(agent_id, self._ring_message(leg))
 
     def detached(self, agent_id: str) -> None:
-        """The page closed: its media stops until it comes back (the caller stays on the line)."""
+        """The page closed: its media stops until it comes back (the caller stays on the line). An idle
+        agent with no other phone is paused at once, so no offer goes to a page that is not there; the
+        page's return within the grace (a reload) makes them ready again."""
         for leg in list(self.legs.values()):
             if leg.agent_id == agent_id:
                 self.spawn(leg.browser.detach(), f"detach browser {leg.id}")
         self.spawn(self._end_echo(agent_id), f"echo test end {agent_id}")
+        if self.presence(agent_id)[0] == "available" and not self.other_phone(agent_id):
+            if self._command(Pause(agent_id, PAUSE_REASON), f"browser phone of {agent_id} closed"):
+                self.away.add(agent_id)
 
     def gone(self, agent_id: str) -> None:
-        """The page did not come back in time: its calls end and the agent gets no more offers."""
+        """The page did not come back in time: its calls end and the agent gets no more offers (and
+        stays paused when a page comes back later: the agent chooses when to be ready)."""
+        self.away.discard(agent_id)
         for leg in list(self.legs.values()):
             if leg.agent_id == agent_id:
                 if leg.result.done():
                     leg.hangup()
                 else:
                     leg.no_answer()
-        if self.other_phone(agent_id):
-            return
+        if not self.other_phone(agent_id):
+            self._command(Pause(agent_id, PAUSE_REASON), f"browser phone of {agent_id} gone")
+
+    def _command(self, command: Command, what: str) -> bool:
         try:
-            self.execute(Pause(agent_id, PAUSE_REASON))
-        except AlurError as exc:  # logged out meanwhile: nothing to do
-            log.info("browser phone of %s gone: %s", agent_id, exc.message)
+            self.execute(command)
+        except AlurError as exc:  # e.g. logged out meanwhile: nothing to do
+            log.info("%s: %s", what, exc.message)
+            return False
+        return True
 
     # --- device check ------------------------------------------------------------------------------
 

@@ -182,6 +182,7 @@ class Connector:
         self.media_clock = media_clock
         self.recordings = recordings
         self.talks: dict[str, tuple[object, AgentLeg]] = {}  # agent id -> (caller, leg) while bridged
+        self.held: set[str] = set()  # agent ids whose caller is on hold now
         self.ua = ua
         self.media_host = media_host
         self.bind_host = bind_host or media_host
@@ -381,7 +382,11 @@ class Connector:
         """The caller on hold with music until the agent resumes (or either hangs up)."""
         agent_id = leg.target.agent_id or leg.target.label
         self.emit(CallHeld(self.clock.now(), channel.call_id, agent_id))
-        outcome = await on_hold(channel, leg, control)
+        self.held.add(agent_id)
+        try:
+            outcome = await on_hold(channel, leg, control)
+        finally:
+            self.held.discard(agent_id)
         self.emit(CallResumed(self.clock.now(), channel.call_id, agent_id, outcome))
 
     async def _consult(

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from alur.core.channel import Prompt
 from alur.core.events import ConsultEnded, ConsultStarted, Event
 from alur.media.prompts import default_music_on_hold
 from alur.media.rtp import RtpStream, bridge, unbridge
@@ -34,6 +35,7 @@ class ConsultControl:
     def __init__(self) -> None:
         self.requests: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
         self.to_queue: str | None = None  # set when the agent handed the caller back to a queue
+        self.music_on_hold: str | None = None  # the file a held caller hears (the queue's), else a tune
         self._keys = ""
 
     def request(self, action: str, destination: str = "") -> None:
@@ -158,19 +160,21 @@ class Consultation:
         return self.agent
 
     async def _music(self) -> None:
-        await play_music(self.caller)
+        await play_music(self.caller, self.control.music_on_hold)
 
 
-async def play_music(caller: Any) -> None:
-    """Music on hold to the caller, looped until cancelled."""
-    frames = caller.prompts.tone_frames("moh", default_music_on_hold(), caller.media.codec)
+async def play_music(caller: Any, file: str | None = None) -> None:
+    """Music on hold to the caller (`file`, else a generated tune), looped until cancelled."""
+    frames = await caller.frames(Prompt(file=file)) if file else []
+    if not frames:
+        frames = caller.prompts.tone_frames("moh", default_music_on_hold(), caller.media.codec)
     await caller.media.play(frames or [b"\xff" * 160], loop=True)
 
 
 async def on_hold(caller: Any, agent: Any, control: ConsultControl) -> str:
     """The caller hears music (the agent hears nothing) until the agent resumes: 'resume', or who
     hung up meanwhile ('caller', 'agent'). Other requests wait for the resume."""
-    music = asyncio.ensure_future(play_music(caller))
+    music = asyncio.ensure_future(play_music(caller, control.music_on_hold))
     try:
         while (outcome := await _first(None, caller.hung_up, agent.ended, control)) not in (
             "resume", "caller", "agent",

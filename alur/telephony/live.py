@@ -123,6 +123,8 @@ class LiveQueues:
                 done = True
                 self._do(cmd.Hangup(call_id, ended_by))
 
+        queue = self.center.project.queues.get(request.queue)
+        control.music_on_hold = request.music_on_hold or (queue.music_on_hold if queue is not None else None)
         self.center.devices.consults[call_id] = control.request
         try:
             ended_by = await self.connector.talk(

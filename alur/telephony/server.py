@@ -94,6 +94,8 @@ class SipServer:
             self.center.spawn,
             self.center.execute,
             other_phone=lambda agent_id: self._phone_target(agent_id) is not None,
+            presence=self._presence,
+            held=lambda agent_id: agent_id in self.connector.held,
         )
         self.connector = Connector(
             self.ua,
@@ -200,6 +202,11 @@ class SipServer:
         if agent_id in self.project.agents and self.center.phones.attached(agent_id):
             return Target.browser(agent_id)
         return self._phone_target(agent_id)
+
+    def _presence(self, agent_id: str) -> tuple[str, str | None]:
+        """The agent's routing state and pause reason (what the browser phones check)."""
+        agent = self.center.router.agents.get(agent_id)
+        return ("", None) if agent is None else (agent.state.value, agent.pause_reason)
 
     def _phone_target(self, agent_id: str) -> Target | None:
         agent = self.project.agents.get(agent_id)

@@ -71,7 +71,6 @@ class BrowserMedia:
         self.codecs = codecs
         self.connected = asyncio.Event()  # the browser's media path is up
         self.on_lost: Callable[[], None] = lambda: None  # the peer connection failed or closed
-        self.hold = False  # the page holds the call: nothing goes either way
         self.codec = ""  # what the browser took (PCMU, PCMA, opus)
         self._pc: RTCPeerConnection | None = None
         self._track: CallerAudio | None = None
@@ -120,7 +119,7 @@ class BrowserMedia:
             if len(data) < 12 or data[1] & 0x7F != PCMU_PT:
                 continue  # digits from the caller's side are not sent to the page
             track = self._track
-            if track is not None and not self.hold and self.connected.is_set():
+            if track is not None and self.connected.is_set():
                 track.push(data[12 + 4 * (data[0] & 0x0F) :])
                 self.frames_out += 1
 
@@ -159,9 +158,8 @@ class BrowserMedia:
         self._dtmf.extend((p, int(k == 0)) for k, p in enumerate(payloads))
 
     def _from_browser(self, ulaw: bytes) -> None:
-        if not self.hold:
-            self._frames.append(ulaw)
-            self.frames_in += 1
+        self._frames.append(ulaw)
+        self.frames_in += 1
 
     # --- the WebRTC side -----------------------------------------------------------------------------
 

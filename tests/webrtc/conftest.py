@@ -16,7 +16,7 @@ import pytest
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1] / "e2e")]
 
 from e2e_env import Env  # noqa: E402
-from phonekit import CHROMIUM, MIC_TONE, PhoneSite, missing, tone_wav  # noqa: E402
+from phonekit import CHROMIUM, MIC_TONE, MOH_TONE, PhoneSite, missing, tone_wav  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -38,15 +38,20 @@ async def site(tmp_path: Path, phone_prompt_cache: Path) -> AsyncIterator[PhoneS
 
     store = await asyncio.to_thread(EventStore, f"sqlite:///{tmp_path / 'alur.db'}")
     env = Env(tmp_path, phone_prompt_cache)
-    recording = "recording:\n  mode: stereo\n"  # the browser agent's calls are recorded too
-    running = await env.start(store=store, wrap_up=60, silence=20, queue_extra=recording)
+    (tmp_path / "project" / "prompts").mkdir(parents=True)
+    tone_wav(tmp_path / "project" / "prompts" / "hold.wav", MOH_TONE, seconds=2.0, rate=8000)
+    # the browser agent's calls are recorded too; the queue's music on hold is a known tone
+    extra = "recording:\n  mode: stereo\nmusic_on_hold: hold.wav\n"
+    running = await env.start(store=store, wrap_up=60, silence=20, queue_extra=extra)
     for agent in ("alice", "bob"):  # their sipp phones are not up: only carol's browser answers
         running.center.execute(Logout(agent))
-    token = TokenStore(store.engine).create("agent", agent_id="carol")[0]
+    tokens = TokenStore(store.engine)
+    token = tokens.create("agent", agent_id="carol")[0]
+    bob = tokens.create("agent", agent_id="bob")[0]
     api = ApiServer(running.center, "127.0.0.1", 0)
     await api.start()
     try:
-        yield PhoneSite(env, running, api.url, token)
+        yield PhoneSite(env, running, api.url, token, bob)
     finally:
         await api.stop()
         await running.stop()

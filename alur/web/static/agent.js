@@ -108,9 +108,12 @@
     hold.dataset.t = held ? "agent.resume" : "agent.hold";
     hold.textContent = Alur.t(hold.dataset.t);
   }
+  // "alur:held" keeps this button and the browser phone's (phone.js) in step, whichever was pressed.
+  const announceHold = (held) => document.dispatchEvent(new CustomEvent("alur:held", { detail: held }));
+  document.addEventListener("alur:held", (e) => showHold(e.detail));
   $("hold").addEventListener("click", () => {
     const held = $("hold").getAttribute("aria-pressed") === "true";
-    act(held ? "/resume" : "/hold", null, () => showHold(!held))();
+    act(held ? "/resume" : "/hold", null, () => announceHold(!held))();
   });
   $("wrapup-form").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -187,5 +190,9 @@
   fillReasons();
   setInterval(tick, 1000);
   setInterval(loadFollowUps, 60000);
-  Alur.live((e) => { if (e.kind === "call.consult_ended") Transfer.ended(); refresh(); }, () => { refresh(); loadFollowUps(); });
+  Alur.live((e) => {
+    if (e.kind === "call.consult_ended") Transfer.ended();
+    if ((e.kind === "call.held" || e.kind === "call.resumed") && e.event.fields.agent_id === id) announceHold(e.kind === "call.held");
+    refresh();
+  }, () => { refresh(); loadFollowUps(); });
 })();

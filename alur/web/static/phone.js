@@ -1,6 +1,6 @@
 // Browser phone: the agent desktop page as the agent's phone over WebRTC. Offers ring here (sound and a
-// panel), the agent answers or rejects; in the call: keypad (RFC 4733 digits to the far end), mute, hold,
-// hang up. Signalling goes over the /phone WebSocket; a reload re-attaches a call in progress (the choice
+// panel), the agent answers or rejects; in the call: keypad (RFC 4733 digits to the far end), mute, hold
+// (music on hold for the caller, through the API), hang up. Signalling goes over the /phone WebSocket; a reload re-attaches a call in progress (the choice
 // "this browser is my phone" is kept in localStorage). Device check: microphone level and an echo call.
 "use strict";
 (() => {
@@ -83,7 +83,12 @@
       case "ring": call = { id: m.leg, caller: m.caller }; setStatus("ringing", { caller: m.caller }); startRinging(); break;
       case "resume": teardown(); call = { id: m.leg, caller: m.caller }; setStatus("reconnecting"); dial(); break;
       case "sdp": if (call && call.id === m.leg && call.pc) await call.pc.setRemoteDescription({ type: "answer", sdp: m.sdp }); break;
-      case "talking": if (call && call.id === m.leg) { stopRinging(); setStatus("talking", { caller: call.caller }); } break;
+      case "talking":
+        if (call && call.id === m.leg) {
+          stopRinging(); setStatus("talking", { caller: call.caller });
+          if (m.held) document.dispatchEvent(new CustomEvent("alur:held", { detail: true }));  // reloaded while held
+        }
+        break;
       case "end": if (call && call.id === m.leg) { teardown(); setStatus("ready"); } break;
       case "echo_sdp": if (echo) await echo.setRemoteDescription({ type: "answer", sdp: m.sdp }); break;
       case "replaced": localStorage.removeItem(KEY); use(false); Alur.say(Alur.t("phone.replaced"), "error"); break;
@@ -196,25 +201,32 @@
     const muted = $("phone-mute").getAttribute("aria-pressed") !== "true";
     $("phone-mute").setAttribute("aria-pressed", String(muted));
     $("phone-mute").textContent = Alur.t(muted ? "phone.unmute" : "phone.mute");
-    senders(!muted && status !== "held");
+    senders(!muted);
   }
 
-  function hold() {
-    if (!call) return;
+  // Hold goes through the API like the desktop's Hold button: the caller hears the queue's music on hold
+  // and the talk is unbridged until Resume. Both buttons follow "alur:held" (also sent for call.held /
+  // call.resumed events, whoever asked).
+  async function hold() {
+    if (!call || !call.pc || !hello) return;
     const held = status !== "held";
+    try { await Alur.api("POST", "/agents/" + encodeURIComponent(hello.agent) + (held ? "/hold" : "/resume")); }
+    catch (e) { Alur.say(e.message, "error"); return; }
+    document.dispatchEvent(new CustomEvent("alur:held", { detail: held }));
+  }
+
+  function showHeld(held) {
+    if (!call || !(status === "talking" || status === "held")) return;
     $("phone-hold").setAttribute("aria-pressed", String(held));
     $("phone-hold").textContent = Alur.t(held ? "phone.resume" : "phone.hold");
-    send({ type: "hold", leg: call.id, on: held });
-    senders(!held && $("phone-mute").getAttribute("aria-pressed") !== "true");
-    $("phone-audio").muted = held;
     setStatus(held ? "held" : "talking", { caller: call.caller });
   }
+  document.addEventListener("alur:held", (e) => showHeld(e.detail));
 
   function teardown() {
     stopRinging();
     if (call && call.pc) call.pc.close();
     call = null;
-    $("phone-audio").muted = false;
     for (const b of ["phone-mute", "phone-hold"]) $(b).setAttribute("aria-pressed", "false");
     $("phone-mute").textContent = Alur.t("phone.mute");
     $("phone-hold").textContent = Alur.t("phone.hold");
@@ -245,14 +257,15 @@
       for (const r of (await call.pc.getStats()).values()) if (r.type === "inbound-rtp" && r.kind === "audio") return r;
       return null;
     },
-    heard() {  // the loudest frequency (Hz) and the level of what the agent hears
+    heard(freq) {  // the loudest frequency (Hz) and the level of what the agent hears (and its level at `freq`)
       const a = (call && call.analyser) || echoHeard;
       if (!a) return null;
       const bins = new Float32Array(a.frequencyBinCount);
       a.getFloatFrequencyData(bins);
       let best = 0;
       for (let i = 1; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
-      return { freq: best * a.context.sampleRate / a.fftSize, db: bins[best] };
+      const at = freq ? Math.max(...[-1, 0, 1].map((d) => bins[Math.round(freq * a.fftSize / a.context.sampleRate) + d])) : null;
+      return { freq: best * a.context.sampleRate / a.fftSize, db: bins[best], at };
     },
   };
 
