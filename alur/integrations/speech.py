@@ -110,6 +110,13 @@ MARGIN_MIDPOINT = 0.0
 MARGIN_SCALE = 5.0
 
 
+#: the longest a phrase may take per phone of its pronunciation, in 10 ms frames of the trimmed utterance
+#: (its 0.3 s of margins included): a short menu word ("dua", 3 phones) cannot be the whole of a longer
+#: utterance ("rumah", "my order is late"). Menu words measured 8-19, short off-menu words heard as
+#: "dua" 21-39 (benchmarks/asr_accuracy.py, tuning words)
+MAX_FRAMES_PER_PHONE = 20
+
+
 def margin_confidence(margin: float) -> float:
     """0..1 from the per-frame margin of the grammar's path over the free phone loop: a word of the
     menu fits the audio about as well as any phone sequence; another word fits its nearest menu
@@ -198,8 +205,11 @@ class PocketSphinxRecognizer:
             if not text:
                 return Recognition("", 0.0)
             _, loop_fit, _ = self._decode("_loop", wide)
+            phones = sum(len(self._decoder.lookup_word(word).split()) for word in text.split())
         if text not in {" ".join(p.lower().split()) for p, _ in grammar.phrases}:
             return Recognition(text, 0.0)  # a partial path: the search never reached a phrase's end
+        if frames > MAX_FRAMES_PER_PHONE * phones:
+            return Recognition(text, 0.0)  # too long to be this phrase: another, longer word
         return Recognition(text, margin_confidence((fit - loop_fit) / max(1, frames)))
 
     def _free(self, wide: bytes, language: str) -> Recognition:

@@ -117,14 +117,14 @@ HELD_OUT = [  # the benchmark's held-out words: never used to choose the measure
 
 @needs_tools
 def test_most_held_out_words_take_the_invalid_path(recognizer, tmp_path) -> None:
-    """Measured: 17 of these 28 clips are no match at the default threshold (11 are taken as a menu
+    """Measured: 23 of these 28 clips are no match at the default threshold (5 are taken as a menu
     word: docs/speech.md); more getting through would be a regression."""
     taken = []
     for text, voice in HELD_OUT:
         heard = recognizer.recognize(speak(tmp_path, text, voice), MENU)
         if heard.confidence >= MENU_DEFAULT_CONFIDENCE and MENU.option(heard.text) is not None:
             taken.append((text, voice, heard.text))
-    assert len(taken) <= 11, taken
+    assert len(taken) <= 5, taken
 
 
 @needs_tools
