@@ -117,6 +117,14 @@ class Api:
         await self.center.settle()
 
 
+async def on_a_call(api: Api, call_id: str) -> None:
+    """Agent ayu logs in, a caller waits in billing, ayu accepts: they talk."""
+    await api.call("agent", "POST", "/agents/ayu/login")
+    api.place_call(call_id)
+    accepted = await api.call("agent", "POST", "/agents/ayu/offer/accept")
+    assert accepted.json()["state"] == "busy", accepted.text
+
+
 async def start_api(root: Path, url: str, webhooks: Sequence[WebhookSettings] = ()) -> AsyncIterator[Api]:
     """The API over a running contact center on the store at `url`, with these CRM webhooks posting."""
     project = load_project(root)

@@ -4,16 +4,9 @@ tests/e2e/test_call_media.py.)"""
 
 from __future__ import annotations
 
-from apikit import Api
+from apikit import Api, on_a_call
 
 from alur.core import events as ev
-
-
-async def on_a_call(api: Api, call_id: str) -> None:
-    await api.call("agent", "POST", "/agents/ayu/login")
-    api.place_call(call_id)
-    accepted = await api.call("agent", "POST", "/agents/ayu/offer/accept")
-    assert accepted.json()["state"] == "busy", accepted.text
 
 
 async def test_supervising_needs_a_call_a_mode_and_the_queue(api: Api) -> None:

@@ -4,16 +4,9 @@ requests on real SIP calls: tests/e2e/test_consult.py.)"""
 
 from __future__ import annotations
 
-from apikit import Api
+from apikit import Api, on_a_call
 
 from alur.core import events as ev
-
-
-async def on_a_call(api: Api, call_id: str) -> None:
-    await api.call("agent", "POST", "/agents/ayu/login")
-    api.place_call(call_id)
-    accepted = await api.call("agent", "POST", "/agents/ayu/offer/accept")
-    assert accepted.json()["state"] == "busy", accepted.text
 
 
 async def test_transfer_needs_a_call_and_a_real_destination(api: Api) -> None:
