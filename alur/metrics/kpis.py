@@ -408,8 +408,8 @@ class KpiFold:
         if agent is None:
             agent = self.agents[agent_id] = AgentTally()
         agent.talk_time += talk
-        if e.queue in self.digital_queues:
-            self._hold(e.at, e.agent_id, e.call_id, False)
+        if queue_name in self.digital_queues:
+            self._hold(at, agent_id, call_id, False)
 
     def _wrap_done(self, e: ev.WrapUpDone) -> None:
         slot = self._wrapping.pop(e.call_id, None)
