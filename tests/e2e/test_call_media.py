@@ -358,7 +358,7 @@ async def test_recording_holds_caller_left_and_agent_right(env: Env, tmp_path: P
 async def test_invite_flood_gets_503_while_a_call_keeps_its_packet_timing(env: Env, tmp_path: Path) -> None:
     """A caller waits in the queue hearing music; meanwhile an INVITE flood arrives. New calls past the
     limit are refused at once (503 + Retry-After) and the waiting caller's packets keep their pace."""
-    server = await env.start(backlog_kb=32, lag_ms=20, max_wait=60, ring_timeout=30)
+    server = await env.start(backlog_kb=32, lag_ms=20, cpu=90, max_wait=60, ring_timeout=30)
     caller_media = free_port()
     c_pcap = pcap(tmp_path / "c.pcap", tone_frames(500, 12), digit="1")
     call = asyncio.create_task(caller(env, tmp_path, c_pcap, caller_media, 12000))
