@@ -1,7 +1,7 @@
 """CPU per bridged browser call (a SIP caller's RTP to an agent's WebRTC browser phone), and how many such
 calls one core carries with the packets towards the caller still evenly spaced (p99 <= 5 ms).
 
-    python benchmarks/webrtc.py [--calls 5,10,20,40] [--seconds 8] [--codec PCMU|opus]
+    python benchmarks/webrtc.py [--calls 5,10,20,40] [--seconds 8] [--codec PCMU|opus] [--loop auto|asyncio]
 
 This process is Alur: per call, the caller's `RtpStream` bridged to the agent's leg (`RtpStream` plus
 `alur.webrtc.gateway.BrowserMedia`, aiortc), all on one shared media clock, as in `alur serve`. A second
@@ -116,12 +116,14 @@ async def _world(conn: Connection, codec: str) -> None:
     conn.send("speaking")
     _, seconds = await ask()
     recording = True
-    heard0 = sum(heard)
+    heard0, cpu0 = sum(heard), time.process_time()
     await asyncio.sleep(seconds)
     recording = False
+    world_cpu = (time.process_time() - cpu0) / seconds
     gaps = np.concatenate([np.abs(np.diff(a) - 0.02) for a in arrivals if len(a) > 1] or [np.zeros(1)])
     received = sum(len(a) for a in arrivals)
-    conn.send((float(np.percentile(gaps, 50)), float(np.percentile(gaps, 99)), received, sum(heard) - heard0))
+    p50, p99 = float(np.percentile(gaps, 50)), float(np.percentile(gaps, 99))
+    conn.send((p50, p99, received, sum(heard) - heard0, world_cpu))
     await ask()  # stop
     speaker.cancel()
     for pc in pcs:
@@ -135,6 +137,7 @@ async def _world(conn: Connection, codec: str) -> None:
 async def measure(calls: int, seconds: float, codec: str) -> dict[str, float]:
     from alur.media.clock import MediaClock
     from alur.media.rtp import RtpStream, bridge
+    from alur.media.settle import settle_for_media
     from alur.webrtc.gateway import BrowserMedia
 
     here, there = mp.Pipe()
@@ -158,6 +161,7 @@ async def measure(calls: int, seconds: float, codec: str) -> dict[str, float]:
         caller_legs.append(caller)
         streams += [caller, leg]
         gateways.append(media)
+    settle_for_media()  # as `alur serve` does once started
     here.send(("setup", calls, [c.local_port for c in caller_legs]))
     ports, offers = await ask()
     for caller, port in zip(caller_legs, ports, strict=True):
@@ -169,7 +173,7 @@ async def measure(calls: int, seconds: float, codec: str) -> dict[str, float]:
     await asyncio.sleep(2.0)  # warm up: jitter buffers fill, encoders start
     cpu0, wall0 = time.process_time(), time.perf_counter()
     here.send(("measure", seconds))
-    p50, p99, received, heard = await ask()
+    p50, p99, received, heard, world_cpu = await ask()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     late = clock.stats.late_ticks / max(1, clock.stats.ticks)
     here.send(("stop",))
@@ -189,6 +193,7 @@ async def measure(calls: int, seconds: float, codec: str) -> dict[str, float]:
         "to_callers": received / seconds / calls,  # packets per second per caller (50 expected)
         "to_browsers": heard / seconds / calls,  # frames per second per browser (50 expected)
         "late_ticks": late,  # share of media clock ticks more than 5 ms late (the whole run)
+        "world_cpu": world_cpu,  # the callers' and browsers' process, sharing the machine
     }
 
 
@@ -197,11 +202,22 @@ def main() -> None:
     parser.add_argument("--calls", default="5,10,20,40")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--codec", default="PCMU", choices=["PCMU", "opus"])
+    parser.add_argument("--loop", default="auto", choices=["auto", "uvloop", "asyncio"])
     args = parser.parse_args()
+    run = asyncio.run
+    if args.loop != "asyncio":
+        try:
+            import uvloop
+
+            run = uvloop.run
+        except ImportError:
+            if args.loop == "uvloop":
+                parser.error("--loop uvloop: uvloop is not installed (pip install 'alur[fast]')")
     fits = last = 0
-    print(f"browser calls, agent codec {args.codec}, {args.seconds:g} s measured per step")
+    loop_name = "uvloop" if run is not asyncio.run else "asyncio"
+    print(f"browser calls, agent codec {args.codec}, {loop_name} loop, {args.seconds:g} s measured per step")
     for n in [int(x) for x in args.calls.split(",")]:
-        r = asyncio.run(measure(n, args.seconds, args.codec))
+        r = run(measure(n, args.seconds, args.codec))
         ok = r["cpu_total"] < 1.0 and r["p99_ms"] <= 5.0
         fits = n if ok and fits == last else fits
         last = n
@@ -211,6 +227,7 @@ def main() -> None:
             f"  to caller gap-20ms p50 {r['p50_ms']:5.2f} ms p99 {r['p99_ms']:6.2f} ms"
             f"  pkts/s/caller {r['to_callers']:5.1f}  frames/s/browser {r['to_browsers']:5.1f}"
             f"  clock ticks >5 ms late {r['late_ticks'] * 100:4.1f}%"
+            f"  (callers+browsers process {r['world_cpu'] * 100:3.0f}%)"
             f"  {'ok' if ok else 'over'}",
             flush=True,
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 import sys
@@ -180,6 +179,7 @@ async def _serve(
     from alur.core.clock import RealClock
     from alur.integrations.services import live_services
     from alur.integrations.webhooks import Webhooks
+    from alur.media.settle import settle_for_media
     from alur.service.center import ContactCenter
     from alur.service.console import CallConsole
     from alur.store.deliveries import DeliveryStore
@@ -219,7 +219,7 @@ async def _serve(
                     f"E-mail (SMTP) for {project.settings.channels.email.address} on {host}:{port}",
                     flush=True,
                 )
-            _settle_for_media()
+            settle_for_media()
             server.overload.forget()  # the lag of starting up is not overload
             _print_banner(project, server, store.url, loop_name)
             stop = asyncio.Event()
@@ -239,17 +239,6 @@ async def _serve(
                     await api.stop()
                 await server.stop()
     await asyncio.to_thread(store.close)
-
-
-def _settle_for_media() -> None:
-    """Keep the objects built at start-up (modules, the project, caches) out of every later garbage
-    collection: a full collection walked them all and stalled the loop for up to 150 ms with 300 calls
-    up, long enough for callers to hear a gap and for overload control to refuse new calls. And let
-    the event loop take the interpreter back from the store's writer thread within 2 ms (default 5),
-    so a batch of log writes cannot hold up a media tick by more than that."""
-    gc.collect()
-    gc.freeze()
-    sys.setswitchinterval(0.002)
 
 
 def _print_banner(project: Any, server: Any, store_url: str, loop_name: str) -> None:

@@ -329,6 +329,11 @@ def bridge(a: RtpStream, b: RtpStream) -> None:
     b.peer = a
 
 
+def echo(stream: RtpStream) -> None:
+    """Send what arrives straight back (re-stamped, DTMF too): the echo extension's whole job."""
+    stream.peer = stream
+
+
 def unbridge(a: RtpStream, b: RtpStream) -> None:
     if a.peer is b:
         a.peer = None

@@ -46,6 +46,7 @@ class BrowserPhones:
         self.on_attach: Callable[[str], None] = lambda agent_id: None
         self.on_detach: Callable[[str], None] = lambda agent_id: None  # closed (may come back)
         self.on_gone: Callable[[str], None] = lambda agent_id: None  # closed and not back in time
+        self.echo_extension = ""  # what a desk phone dials for the same test as the page's (set by SIP)
 
     def hello(self) -> Message:
         """What a page needs before it can call: the ICE servers (STUN/TURN) and preferred codecs."""
@@ -58,6 +59,7 @@ class BrowserPhones:
             "codecs": list(self.settings.codecs),
             "reconnect_grace": self.settings.reconnect_grace,
             "ready": self.on_message is not None,  # a SIP adapter carries the calls
+            "echo_extension": self.echo_extension,
         }
 
     def attach(self, agent_id: str, send: Callable[[Message], None]) -> PhonePage:

@@ -20,14 +20,12 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from aiortc import RTCPeerConnection, RTCSessionDescription
-
 from alur.core.errors import AlurError
 from alur.media.clock import MediaClock
-from alur.media.rtp import RtpStream
+from alur.media.rtp import RtpStream, echo
 from alur.service.commands import Command, Pause, Ready
 from alur.service.phones import BrowserPhones, Message
-from alur.webrtc.gateway import DTMF_EVENTS, BrowserMedia, ice_configuration
+from alur.webrtc.gateway import DTMF_EVENTS, BrowserMedia
 
 if TYPE_CHECKING:
     from alur.telephony.connect import Target
@@ -110,7 +108,7 @@ class BrowserCalls:
         self.held = held  # whether the agent's caller is on hold now (a reloaded page shows it)
         self.away: set[str] = set()  # idle agents paused when their page closed, until it comes back
         self.legs: dict[str, BrowserLeg] = {}
-        self.echoes: dict[str, RTCPeerConnection] = {}  # agent id -> device-check loopback
+        self.echoes: dict[str, tuple[RtpStream, BrowserMedia]] = {}  # agent id -> device-check echo call
         self._ids = itertools.count(1)
         phones.on_message = self.handle
         phones.on_attach = self.attached
@@ -122,6 +120,18 @@ class BrowserCalls:
 
     async def ring(self, target: Target, *, caller_id: str) -> BrowserLeg:
         """Ring `target.agent_id`'s page; await `leg.result` as for a SIP leg."""
+        media, browser = await self._gateway()
+        leg = BrowserLeg(f"b{next(self._ids)}", target, caller_id, media, browser)
+        leg.on_close = self._closed
+        self.legs[leg.id] = leg
+        if self.phones.send(leg.agent_id, self._ring_message(leg)):
+            asyncio.get_running_loop().call_soon(lambda: leg.result.done() or leg.on_ringing())
+        else:
+            asyncio.get_running_loop().call_soon(leg.no_answer)  # the page closed just now
+        return leg
+
+    async def _gateway(self) -> tuple[RtpStream, BrowserMedia]:
+        """A local RTP stream joined to a WebRTC gateway: the page's audio as any phone leg's."""
         media = RtpStream("127.0.0.1", clock=self.media_clock)
         rtp_port = await media.open()
         browser = BrowserMedia(self.media_clock, self.ice_servers(), self.phones.settings.codecs)
@@ -132,14 +142,7 @@ class BrowserCalls:
             raise
         media.configure(("127.0.0.1", port), "PCMU", 0, 101)
         browser.plug(rtp_port)
-        leg = BrowserLeg(f"b{next(self._ids)}", target, caller_id, media, browser)
-        leg.on_close = self._closed
-        self.legs[leg.id] = leg
-        if self.phones.send(leg.agent_id, self._ring_message(leg)):
-            asyncio.get_running_loop().call_soon(lambda: leg.result.done() or leg.on_ringing())
-        else:
-            asyncio.get_running_loop().call_soon(leg.no_answer)  # the page closed just now
-        return leg
+        return media, browser
 
     @staticmethod
     def _ring_message(leg: BrowserLeg) -> Message:
@@ -251,28 +254,30 @@ class BrowserCalls:
     # --- device check ------------------------------------------------------------------------------
 
     async def _echo(self, agent_id: str, offer: str) -> None:
-        """The page's test call: what it sends comes straight back, so the agent hears themselves."""
+        """The page's test call to the echo extension: through the same gateway and RTP as a real
+        call, what the page sends comes straight back, so the agent hears themselves."""
         await self._end_echo(agent_id)
-        pc = RTCPeerConnection(ice_configuration(self.ice_servers()))
-        self.echoes[agent_id] = pc
-
-        @pc.on("track")
-        def on_track(track: Any) -> None:
-            pc.addTrack(track)
-
         try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
-            await pc.setLocalDescription(await pc.createAnswer())
-        except Exception as exc:
+            media, browser = await self._gateway()
+        except OSError as exc:
+            self.phones.send(agent_id, {"type": "error", "message": f"echo test refused: {exc}"})
+            return
+        echo(media)
+        self.echoes[agent_id] = (media, browser)
+        try:
+            answer = await browser.accept(offer)
+        except Exception as exc:  # a page's unusable offer ends the test, not the server
             self.phones.send(agent_id, {"type": "error", "message": f"echo test refused: {exc}"})
             await self._end_echo(agent_id)
             return
-        self.phones.send(agent_id, {"type": "echo_sdp", "sdp": pc.localDescription.sdp})
+        self.phones.send(agent_id, {"type": "echo_sdp", "sdp": answer})
 
     async def _end_echo(self, agent_id: str) -> None:
-        pc = self.echoes.pop(agent_id, None)
-        if pc is not None:
-            await pc.close()
+        gateway = self.echoes.pop(agent_id, None)
+        if gateway is not None:
+            media, browser = gateway
+            media.close()
+            await browser.close()
 
     async def close(self) -> None:
         for leg in list(self.legs.values()):

@@ -3,6 +3,7 @@ passwords (phones.yaml); where converted prompts are cached. Every bad value is 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,22 @@ class ServerOptions:
                 code="config_error",
                 value=features,
             )
-        opts.features.update({k: str(v) for k, v in features.items()})
+        opts.features.update({k: "" if v is None else str(v) for k, v in features.items()})
+        for mode, code in opts.features.items():
+            if not re.fullmatch(r"[0-9*#]*", code):
+                raise AlurError(
+                    f"alur.yaml: server.features.{mode} must be digits, * and # (or empty to turn it off), "
+                    f"got {code!r}",
+                    code="config_error",
+                    value=code,
+                )
+        codes = [code for code in opts.features.values() if code]
+        if len(set(codes)) < len(codes):
+            raise AlurError(
+                f"alur.yaml: server.features gives two features the same code ({opts.features})",
+                code="config_error",
+                value=opts.features,
+            )
         opts.recordings_dir = root / str(server.get("recordings_dir", "recordings"))
         opts.cache_dir = Path(server["cache_dir"]) if "cache_dir" in server else default_cache_dir()
         return opts

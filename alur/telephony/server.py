@@ -26,6 +26,7 @@ from alur.service.state import PhoneView
 from alur.telephony.browser import BrowserCalls
 from alur.telephony.channel import SipChannel
 from alur.telephony.connect import Connector, Target
+from alur.telephony.echo import EchoExtension
 from alur.telephony.live import LiveQueues
 from alur.telephony.metrics import SipCollector
 from alur.telephony.options import ServerOptions, default_cache_dir, local_address
@@ -123,8 +124,10 @@ class SipServer:
             features=opts.features,
             supervisors=opts.supervisors,
             agent_for_extension=self._agent_id_for_user,
-            new_stream=lambda: RtpStream(opts.host, self.media_host, self.media_clock),
+            new_stream=self._new_stream,
         )
+        self.echo = EchoExtension(opts.features.get("echo", ""), self._new_stream)
+        self.center.phones.echo_extension = self.echo.code
         devices = self.center.devices
         devices.supervise, devices.end_supervision = self.supervision.request, self.supervision.leave
         devices.pause_recording = self.recordings.pause
@@ -263,11 +266,17 @@ class SipServer:
 
     # --- calls -------------------------------------------------------------------------------------
 
+    def _new_stream(self) -> RtpStream:
+        return RtpStream(self.options.host, self.media_host, self.media_clock)
+
     def _on_invite(self, call: ServerCall) -> None:
         from alur.flow.interpreter import NoFlowForNumber
 
         if len(self.channels) >= self.options.max_calls:
             call.reject(503, headers={"Retry-After": str(self.options.retry_after)})
+            return
+        if self.echo.dialled(call.dialed):
+            self._echo(call)
             return
         feature = self.supervision.feature(call.dialed)
         if feature is not None:
@@ -299,18 +308,30 @@ class SipServer:
             log.info("supervisor %s dialled %s: %s", user, call.dialed, refused[1])
             call.reject(*refused)
             return
+        params = self._offered_media(call)
+        if params is not None:
+            self.center.spawn(
+                self.supervision.serve(call, params, mode, extension, self.media_host),
+                f"supervise {call.call_id}",
+            )
+
+    def _echo(self, call: ServerCall) -> None:
+        params = self._offered_media(call)
+        if params is not None:
+            log.info("echo test call from %s", call.caller)
+            self.center.spawn(self.echo.serve(call, params, self.media_host), f"echo {call.call_id}")
+
+    @staticmethod
+    def _offered_media(call: ServerCall) -> Any:
+        """The media to answer a feature call with, or None after rejecting an offer we cannot take."""
         try:
-            params = answer_params(call.invite.text)
+            return answer_params(call.invite.text)
         except SdpError as exc:
             call.reject(488, headers={"Warning": f'304 alur "{exc.message[:100]}"'})
-            return
-        self.center.spawn(
-            self.supervision.serve(call, params, mode, extension, self.media_host),
-            f"supervise {call.call_id}",
-        )
+            return None
 
     async def _run_call(self, call: ServerCall, params: Any) -> None:
-        media = RtpStream(self.options.host, self.media_host, self.media_clock)
+        media = self._new_stream()
         try:
             port = await media.open()
         except OSError as exc:

@@ -29,7 +29,10 @@ from alur.telephony.sip.server_call import ServerCall
 
 log = logging.getLogger("alur.supervision")
 
-DEFAULT_FEATURES = {"monitor": "*51", "whisper": "*52", "barge": "*53"}
+SUPERVISION_MODES = ("monitor", "whisper", "barge")
+# Feature codes: supervision's are followed by the agent's extension; `echo` (the echo extension, for
+# checking a phone or headset: you hear yourself) is dialled alone.
+DEFAULT_FEATURES = {"monitor": "*51", "whisper": "*52", "barge": "*53", "echo": "*43"}
 
 
 class Supervision:
@@ -47,7 +50,8 @@ class Supervision:
         self.center = center
         self.connector = connector
         self.talks = connector.talks  # agent id -> (caller channel, agent leg) while they talk
-        self.codes = sorted(((code, mode) for mode, code in features.items()), key=lambda cm: -len(cm[0]))
+        codes = ((code, mode) for mode, code in features.items() if mode in SUPERVISION_MODES and code)
+        self.codes = sorted(codes, key=lambda cm: -len(cm[0]))
         self.supervisors = supervisors
         self.agent_for_extension = agent_for_extension
         self.new_stream = new_stream

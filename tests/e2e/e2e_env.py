@@ -30,6 +30,7 @@ server:
   max_sip_backlog_kb: {backlog_kb}
   max_loop_lag_ms: {lag_ms}
   max_cpu_percent: {cpu}
+  features: {{{features}}}
 """
 
 SUPPORT = """\
@@ -236,11 +237,14 @@ def make_project(
     calendars: dict[str, str] | None = None,
     speech_timeout: float = 4,
     speech_prompt: str = "Say billing or support.",
+    features: str = "",
 ) -> Path:
     for d in ("flows", "queues", "agents", "calendars"):
         (root / d).mkdir(parents=True, exist_ok=True)
     (root / "alur.yaml").write_text(
-        ALUR_YAML.format(silence=silence, trunk=trunk, backlog_kb=backlog_kb, lag_ms=lag_ms, cpu=cpu)
+        ALUR_YAML.format(
+            silence=silence, trunk=trunk, backlog_kb=backlog_kb, lag_ms=lag_ms, cpu=cpu, features=features
+        )
     )
     (root / "flows" / "support.yaml").write_text(
         SUPPORT.replace("{alice}", str(alice)).replace("{bob}", str(bob)).replace("{web}", str(web))

@@ -397,3 +397,45 @@ async def test_invite_flood_gets_503_while_a_call_keeps_its_packet_timing(env: E
     # one stall of the whole machine (another process, a collection) may cost one long gap; a
     # second one, or a frozen call, would mean the flood got through to the call in progress
     assert float(np.sort(gaps)[-2]) < 300 and float(gaps.max()) < 1000, late
+
+
+async def test_echo_extension_sends_the_callers_audio_and_keys_back(env: Env, tmp_path: Path) -> None:
+    """`*43`: what the phone sends comes back unaltered on Alur's own timeline, the RFC 4733 key too."""
+    await env.start()
+    frames = noise_frames(5, 150)
+    media = free_port()
+    cap = Capture({media})
+    try:
+        c = await run_sipp(
+            "caller.xml",
+            f"127.0.0.1:{env.sip_port}",
+            port=free_port(),
+            media_port=media,
+            workdir=tmp_path,
+            service="*43",
+            keys={"pcap": str(pcap(tmp_path / "c.pcap", frames, digit="5"))},
+            params={"wait_ms": 300, "talk_ms": 3500},
+            timeout=20,
+        )
+    finally:
+        cap.stop()
+    assert c.ok, c.errors or c.stderr
+    back = check_run(cap.to(media, 0), frames, at_least=120)
+    check_restamped(back, 160)
+    keys = [p for p in cap.to(media, 101) if p.payload[0] == DTMF_EVENTS["5"]]
+    assert keys and {p.ssrc for p in keys} == {back[0].ssrc}
+
+
+async def test_echo_extension_can_be_turned_off(env: Env, tmp_path: Path) -> None:
+    await env.start(features="echo: ''")
+    c = await run_sipp(
+        "caller_refused.xml",
+        f"127.0.0.1:{env.sip_port}",
+        port=free_port(),
+        media_port=free_port(),
+        workdir=tmp_path,
+        service="*43",
+        params={"status": 404},  # no flow has that number, and nothing else answers it now
+        timeout=20,
+    )
+    assert c.ok, c.errors or c.stderr

@@ -20,6 +20,12 @@ def test_defaults_and_values(tmp_path: Path) -> None:
     assert opts.recordings_dir == tmp_path / "recordings"
 
 
+def test_feature_codes_default_and_turned_off(tmp_path: Path) -> None:
+    assert ServerOptions.from_settings({}, tmp_path).features["echo"] == "*43"
+    opts = ServerOptions.from_settings({"features": {"echo": None, "monitor": "*61"}}, tmp_path)
+    assert (opts.features["echo"], opts.features["monitor"], opts.features["barge"]) == ("", "*61", "*53")
+
+
 def test_overload_limits_reach_overload_control(tmp_path: Path) -> None:
     limits = {"max_loop_lag_ms": 40, "max_sip_backlog_kb": 64, "max_cpu_percent": 75}
     guard = ServerOptions.from_settings(limits, tmp_path).overload_guard()
@@ -34,6 +40,9 @@ def test_overload_limits_reach_overload_control(tmp_path: Path) -> None:
         ({"silence_timeout": 0}, "server.silence_timeout must be a number >= 1"),
         ({"trunk": "10.0.0.1"}, "server.trunk must be a SIP URI"),
         ({"phones": ["201"]}, "server.phones must map"),
+        ({"features": {"echo": "echo"}}, "server.features.echo must be digits, * and #"),
+        ({"features": {"echo": "*51"}}, "server.features gives two features the same code"),
+        ({"features": {"ecco": "*43"}}, "server.features maps"),
     ],
 )
 def test_mistakes_name_the_key(tmp_path: Path, server: dict, words: str) -> None:  # type: ignore[type-arg]

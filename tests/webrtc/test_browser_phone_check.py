@@ -1,5 +1,6 @@
 """The browser phone's device check: the microphone level moves with the (fake) microphone, and the echo
-test call plays the agent's own voice back to them through Alur."""
+test call plays the agent's own voice back to them through Alur's echo extension, over the same
+gateway and RTP a real call takes; the page tells desk-phone users the extension's number."""
 
 from __future__ import annotations
 
@@ -19,8 +20,13 @@ async def test_microphone_level_and_echo_call(site: PhoneSite, chromium: Any) ->
     await echo.click()
     await expect(echo).to_have_text("End test call")
     await hears(page, MIC_TONE)  # her microphone, back from Alur
+    await expect(page.locator("#phone-echo-extension")).to_have_text(
+        "A desk phone makes the same test by dialling *43."
+    )
     echoes = site.sip.browsers.echoes
     assert list(echoes) == ["carol"]
+    rtp, _ = echoes["carol"]
+    assert rtp.packets_in > 0 and rtp.packets_out > 0  # through the echo extension's RTP, not a shortcut
     await echo.click()
     await expect(echo).to_have_text("Test call (hear yourself)")
     loop = asyncio.get_running_loop()

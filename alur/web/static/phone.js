@@ -32,7 +32,8 @@
       el("label", { for: "phone-meter", "data-t": "phone.mic", text: "Microphone level" }),
       el("meter", { id: "phone-meter", min: "0", max: "1", value: "0" }),
       el("div", { class: "buttons" },
-        el("button", { type: "button", id: "phone-echo", "data-t": "phone.echo", text: "Test call (hear yourself)", onclick: toggleEcho }))),
+        el("button", { type: "button", id: "phone-echo", "data-t": "phone.echo", text: "Test call (hear yourself)", onclick: toggleEcho })),
+      el("p", { id: "phone-echo-extension", class: "hint", hidden: true })),
     el("audio", { id: "phone-audio", autoplay: true }));
   const column = document.querySelector("body.agent main > div:last-child") || document.body;
   column.prepend(card);
@@ -79,7 +80,7 @@
 
   async function handle(m) {
     switch (m.type) {
-      case "hello": hello = m; delay = 500; if (!call) setStatus("ready"); break;
+      case "hello": hello = m; delay = 500; if (!call) setStatus("ready"); showEchoExtension(); break;
       case "ring": call = { id: m.leg, caller: m.caller }; setStatus("ringing", { caller: m.caller }); startRinging(); break;
       case "resume": teardown(); call = { id: m.leg, caller: m.caller }; setStatus("reconnecting"); dial(); break;
       case "sdp": if (call && call.id === m.leg && call.pc) await call.pc.setRemoteDescription({ type: "answer", sdp: m.sdp }); break;
@@ -231,6 +232,13 @@
     $("phone-mute").textContent = Alur.t("phone.mute");
     $("phone-hold").textContent = Alur.t("phone.hold");
   }
+
+  function showEchoExtension() {  // the same test from a desk phone: dial the echo extension
+    const p = $("phone-echo-extension"), code = hello && hello.echo_extension;
+    p.hidden = !code;
+    if (code) p.textContent = Alur.t("phone.echo_extension", { code });
+  }
+  document.addEventListener("alur:lang", showEchoExtension);
 
   async function toggleEcho() {
     if (echo) {
