@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -106,8 +107,13 @@ class Metrics:
         return ", ".join(f"{k} {v:.0f}" for k, v in delta.items() if v) or "none"
 
 
+def pin(cores: set[int]) -> Any:
+    """What to run in a child before it starts: keep it on `cores` (threads it starts inherit them)."""
+    return lambda: os.sched_setaffinity(0, cores)
+
+
 async def start_server(
-    work: Path, loop: str, agents: int, agent_port: int
+    work: Path, loop: str, agents: int, agent_port: int, cores: set[int] | None
 ) -> tuple[asyncio.subprocess.Process, int, Metrics]:
     project(work / "project", agents, agent_port)
     port, http_port = free_port(), free_port()
@@ -122,6 +128,7 @@ async def start_server(
         "--db", db, "--loop", loop, "--http-port", str(http_port),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, "XDG_CACHE_HOME": str(work / "cache")},
+        preexec_fn=pin(cores) if cores else None,
     )  # fmt: skip
     assert proc.stdout is not None
     while True:
@@ -206,11 +213,21 @@ async def main() -> None:
     parser.add_argument("--rates", default="100,200")
     parser.add_argument("--hold", type=float, default=8.0)
     parser.add_argument("--loop", default="auto")
+    parser.add_argument(
+        "--shared", action="store_true",
+        help="let Alur share every core with sipp and the capture (default: Alur alone on core 0)",
+    )  # fmt: skip
     args = parser.parse_args()
+    everything = os.sched_getaffinity(0)
+    server_cores = None
+    if not args.shared and len(everything) >= 2:
+        server_cores = {min(everything)}
+        os.sched_setaffinity(0, everything - server_cores)  # sipp (our children) and the capture
+        print(f"Alur on core {min(everything)}; sipp and the capture on the other {len(everything) - 1}")
     work = Path(tempfile.mkdtemp(prefix="alur-load-"))
     most = max([0, *[int(x) for x in args.bridged.split(",") if x]])
     agent_port = free_port()
-    proc, port, metrics = await start_server(work, args.loop, most, agent_port)
+    proc, port, metrics = await start_server(work, args.loop, most, agent_port, server_cores)
     pcap = audio_and_dtmf_pcap(work / "caller.pcap", audio_seconds=args.hold)
     agent_pcap = audio_and_dtmf_pcap(work / "agent.pcap", audio_seconds=args.hold + 5, ssrc=0x9999)
     await run_sipp(  # warm the speech cache, as a running server would have it
