@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from alur.core.channel import Prompt
-from alur.media.prompts import PromptError, PromptLibrary, tone
+from alur.media.prompts import PromptError, PromptLibrary, default_music_on_hold, tone
 from alur.media.rtp import RtpStream, bridge
 
 needs_tools = pytest.mark.skipif(
@@ -179,3 +179,13 @@ async def test_one_clock_paces_many_streams_and_playout_resumes_where_it_paused(
     for s in streams:
         s.close()
     sink.close()
+
+
+def test_generated_tone_is_the_sine_it_names_and_hold_music_is_made_once() -> None:
+    pcm = np.frombuffer(tone((440.0, 220.0), 0.5, 0.25), "<i2").astype(float)
+    i = np.arange(4000)
+    expected = (np.sin(2 * np.pi * 440 * i / 8000) + np.sin(2 * np.pi * 220 * i / 8000)) / 2 * 0.25 * 32767
+    assert len(pcm) == 4000 and np.abs(pcm - expected).max() <= 1.0
+    music = default_music_on_hold()
+    assert len(music) == 6 * (3600 + 400) * 2  # six 0.45 s notes, each followed by 0.05 s of silence
+    assert default_music_on_hold() is music  # every held caller shares one copy
