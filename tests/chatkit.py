@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from alur.config.project import Project, load_project
 
@@ -49,3 +51,21 @@ def chat_project(root: Path, **changes: str) -> Project:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return load_project(root)
+
+
+BOARD_AGENTS = (
+    "agents:\n"
+    "  - {id: ayu, name: Ayu, queues: [calls, web, sms, mail], capacity: {chat: 3, sms: 2, email: 2}}\n"
+    "  - {id: budi, queues: [calls]}\n"
+)
+BOARD_MAIL = "name: mail\nchannel: email\nring_timeout: 60\nresponse_target: 0.5\n"
+
+
+async def channel_board(tmp_path: Path) -> AsyncIterator[Any]:
+    """The shop with an e-mail queue whose response target passes in half a second and an agent who
+    takes chats, SMS and e-mails, behind the real API (the supervisor's views of digital work)."""
+    from apikit import start_api  # tests/api is on the path of the suites that use this
+
+    chat_project(tmp_path / "p", **{"agents/agents.yaml": BOARD_AGENTS, "queues/mail.yaml": BOARD_MAIL})
+    async for running in start_api(tmp_path / "p", f"sqlite:///{tmp_path / 'a.db'}"):
+        yield running

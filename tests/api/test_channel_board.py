@@ -11,22 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apikit import Api, start_api
-from chatkit import chat_project
+from apikit import Api
+from chatkit import channel_board
 from websockets.asyncio.client import ClientConnection, connect
-
-AGENTS = (
-    "agents:\n"
-    "  - {id: ayu, name: Ayu, queues: [calls, web, sms, mail], capacity: {chat: 3, sms: 2, email: 2}}\n"
-    "  - {id: budi, queues: [calls]}\n"
-)
-MAIL = "name: mail\nchannel: email\nring_timeout: 60\nresponse_target: 0.5\n"
 
 
 @pytest.fixture
 async def board(tmp_path: Path) -> AsyncIterator[Api]:
-    chat_project(tmp_path / "p", **{"agents/agents.yaml": AGENTS, "queues/mail.yaml": MAIL})
-    async for running in start_api(tmp_path / "p", f"sqlite:///{tmp_path / 'a.db'}"):
+    async for running in channel_board(tmp_path):
         yield running
 
 
