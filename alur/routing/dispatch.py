@@ -17,7 +17,7 @@ from alur.core.events import (
     Offered,
     Overflowed,
 )  # fmt: skip
-from alur.routing import digital
+from alur.routing import digital, group
 from alur.routing.agents import Agent, States
 from alur.routing.calls import Explanation, Offer, Ranked, Reservation, WaitingCall
 from alur.routing.escalation import apply_step
@@ -102,7 +102,11 @@ class Dispatcher(RouterState):
         self._kick(q.name)
 
     def _eligible(self, agent: Agent, call: WaitingCall, lang: str | None, now: float) -> bool:
-        """May `agent` (free) take `call`: not recently missed it, has the skills and language, on shift."""
+        """May `agent` (free) take `call`: not held by a ring_all group, not recently missed it, has the
+        skills and language, on shift."""
+        if agent.held is not None:
+            group.note_held(agent, call.queue)
+            return False
         excluded = call.excluded
         if excluded and excluded.get(agent.id, 0.0) > now:
             return False
@@ -128,6 +132,9 @@ class Dispatcher(RouterState):
         found: list[Agent] = []
         if not (call.skills or lang or call.excluded):
             for agent in strategy.best(call, now):
+                if agent.held is not None:  # ringing for a ring_all group
+                    group.note_held(agent, q.name)
+                    continue
                 if agent.shifts and not agent.on_shift(now):
                     self._off_shift = True
                     continue
@@ -165,8 +172,11 @@ class Dispatcher(RouterState):
         strategy = q.strategy
         expires = now + q.config.ring_timeout
         name, reservations, call_at = q.name, self.reservations, self.clock.call_at
+        if strategy.rings_all:
+            group.offer(self, call, q, chosen, ranked, eligible)
+            return
         at_once = self.answers_at_once
-        if at_once is not None and not strategy.rings_all and at_once(chosen[0].id):
+        if at_once is not None and at_once(chosen[0].id):
             # the driver answers this agent's offers at once (simulated staff): no ring timer, no
             # reserved state, the offer is connected here
             agent = chosen[0]
@@ -235,7 +245,9 @@ class Dispatcher(RouterState):
         if self.on_outcome is not None:
             self.on_outcome(call.call_id, QueueOutcome("answered", agent_id=agent.id, wait=wait))
 
-    def _offer_of(self, res: Reservation) -> Offer:
+    def _offer_of(self, res: Reservation, phone: str = "") -> Offer:
+        if res.phones is not None:
+            return group.offer_of(res, phone or res.id)
         return Offer(
             res.id,
             res.call.call_id,
@@ -273,33 +285,51 @@ class Dispatcher(RouterState):
         if notify and self.on_cancel is not None:
             self.on_cancel(self._offer_of(res), reason)
         self._emit(OfferDeclined(now, call.call_id, agent.id, q.name, reason, res.id))
-        policy = q.config.ring_no_answer
-        explaining = self._explaining and explain
         why = (
             f"{agent.id} did not take the call ({reason}); the call keeps place {q.line.position(call)}"
-            if explaining
+            if self._explaining and explain
             else ""
         )
-        if reason in MISSES:
-            agent.misses += 1
-            call.excluded[agent.id] = now + policy.retry_same_agent_after
-            self.clock.call_at(now + policy.retry_same_agent_after, partial(self._kick, call.queue))
-            if policy.pause_agent and agent.misses >= policy.after_misses:
-                if why:
-                    why += f"; {agent.id} paused after {agent.misses} missed offer(s)"
-                self._explain(call, "declined", "ring_no_answer", why)
-                self._set_state(agent, S.PAUSED, policy.pause_reason)
-                self._dirty[call.queue] = None
-                return
-        if explaining:
+        self._after_release(agent, call, q, reason, why)
+
+    def _after_release(self, agent: Agent, call: WaitingCall, q: Queue, reason: str, why: str) -> None:
+        """An offer of `call` to `agent` ended without an answer: count a miss, explain (`why`), free
+        the agent, and look at the line again."""
+        if reason in MISSES and self._miss(agent, call, q):
+            if why:
+                why += f"; {agent.id} paused after {agent.misses} missed offer(s)"
+            self._explain(call, "declined", "ring_no_answer", why)
+            self._dirty[call.queue] = None
+            return
+        if why:
             self._explain(call, "declined", "ring_no_answer" if reason in MISSES else reason, why)
         if agent.state in RETURNED:
             self._after_work(agent)
         self._dirty[call.queue] = None
 
+    def _miss(self, agent: Agent, call: WaitingCall, q: Queue) -> bool:
+        """`agent` missed `call`: not offered it again for a while, and paused after too many misses
+        when the queue says so (True then)."""
+        policy, now = q.config.ring_no_answer, self.clock.now()
+        agent.misses += 1
+        call.excluded[agent.id] = now + policy.retry_same_agent_after
+        self.clock.call_at(now + policy.retry_same_agent_after, partial(self._kick, call.queue))
+        if policy.pause_agent and agent.misses >= policy.after_misses:
+            self._set_state(agent, S.PAUSED, policy.pause_reason)
+            return True
+        return False
+
+    def _release_id(self, reservation_id: str, reason: str, *, notify: bool) -> None:
+        """End the offer `reservation_id` (one phone of a ring_all group, or a single offer)."""
+        res = self.reservations[reservation_id]
+        if res.phones is not None:
+            group.hang_up(self, res, reservation_id, reason, notify=notify)
+        else:
+            self._release(res, reason, notify=notify)
+
     def _withdraw(self, agent: Agent, reason: str) -> None:
         for rid in list(agent.reservations):
-            self._release(self.reservations[rid], reason, notify=True)
+            self._release_id(rid, reason, notify=True)
 
     def _wrap_done(self, agent: Agent) -> None:
         agent.wrap_timer = None
@@ -332,7 +362,7 @@ class Dispatcher(RouterState):
     def _leave(self, call: WaitingCall, result: str, target: str | None = None, reason: str = "") -> None:
         """The wait ends without an agent: abandoned, timeout, overflow."""
         for rid in list(call.reservations):
-            self._release(self.reservations[rid], "caller_left", notify=True)
+            self._release_id(rid, "caller_left", notify=True)
         self._forget(call)
         now, q = self.clock.now(), self.queues[call.queue]
         wait = now - call.first_at
