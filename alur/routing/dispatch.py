@@ -18,13 +18,14 @@ from alur.core.events import (
     Overflowed,
 )  # fmt: skip
 from alur.routing import digital, group
-from alur.routing.agents import Agent, States
+from alur.routing.agents import Agent, AgentState, States
 from alur.routing.calls import Explanation, Offer, Ranked, Reservation, WaitingCall
 from alur.routing.escalation import apply_step
 from alur.routing.queues import Queue
 from alur.routing.state import MISSES, RETURNED, RouterState
 
 S = States
+WITHDRAWN = {S.PAUSED: "agent_paused", S.OFFLINE: "agent_logged_out"}  # reasons, as `_withdraw` words them
 SHIFT_RECHECK = 60.0  # seconds between looks while the free agents are all outside their shifts
 
 
@@ -102,11 +103,7 @@ class Dispatcher(RouterState):
         self._kick(q.name)
 
     def _eligible(self, agent: Agent, call: WaitingCall, lang: str | None, now: float) -> bool:
-        """May `agent` (free) take `call`: not held by a ring_all group, not recently missed it, has the
-        skills and language, on shift."""
-        if agent.held is not None:
-            group.note_held(agent, call.queue)
-            return False
+        """May `agent` (free) take `call`: not recently missed it, has the skills and language, on shift."""
         excluded = call.excluded
         if excluded and excluded.get(agent.id, 0.0) > now:
             return False
@@ -130,9 +127,10 @@ class Dispatcher(RouterState):
         keep = max(want, strategy.noted) if strategy.shows_runners_up else want  # explanations: top few
         lang = call.language if q.config.require_language else None
         found: list[Agent] = []
+        voice = not q.digital  # an agent whose phone rings for a ring_all group takes no other call
         if not (call.skills or lang or call.excluded):
             for agent in strategy.best(call, now):
-                if agent.held is not None:  # ringing for a ring_all group
+                if agent.held is not None and voice:
                     group.note_held(agent, q.name)
                     continue
                 if agent.shifts and not agent.on_shift(now):
@@ -144,6 +142,9 @@ class Dispatcher(RouterState):
         else:
             eligible = self._eligible
             for agent in strategy.best(call, now):
+                if agent.held is not None and voice:
+                    group.note_held(agent, q.name)
+                    continue
                 if eligible(agent, call, lang, now):
                     found.append(agent)
                     if len(found) >= keep:
@@ -163,7 +164,13 @@ class Dispatcher(RouterState):
             ids = merged
         lang = call.language if q.config.require_language else None
         eligible = self._eligible
-        return [agent for agent in (agents[aid] for aid in ids) if eligible(agent, call, lang, now)]
+        found = []
+        for agent in (agents[aid] for aid in ids):
+            if agent.held is not None:  # ringing for a ring_all group: looked at again when it stops
+                group.note_held(agent, q.name)
+            elif eligible(agent, call, lang, now):
+                found.append(agent)
+        return found
 
     def _make_offers(
         self, call: WaitingCall, q: Queue, chosen: list[Agent], ranked: list[Ranked], eligible: int
@@ -326,6 +333,14 @@ class Dispatcher(RouterState):
             group.hang_up(self, res, reservation_id, reason, notify=notify)
         else:
             self._release(res, reason, notify=notify)
+
+    def _stop_held(self, agent: Agent, new: AgentState) -> None:
+        """`agent` leaves `available` while a ring_all group rings its phone (paused by a chat's
+        missed offers, say): that phone stops, the others ring on."""
+        reason = WITHDRAWN.get(new, f"agent_{new.value}")
+        for rid in list(agent.reservations):
+            if self.reservations.get(rid) is agent.held:
+                self._release_id(rid, reason, notify=True)
 
     def _withdraw(self, agent: Agent, reason: str) -> None:
         for rid in list(agent.reservations):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alur.core.events import AgentStateChanged, GroupOffered, OfferDeclined, OffersWithdrawn
+from alur.core.events import AgentStateChanged, GroupOffered, OfferDeclined, Offered, OffersWithdrawn
 from alur.routing import AgentState
 
 
@@ -71,3 +71,36 @@ def test_pausing_a_rung_agent_stops_only_their_phone(desk_cls) -> None:
     assert desk.router.agent_state("a") is AgentState.PAUSED
     (b_phone,) = [rid for rid in desk.router.reservations]
     assert desk.router.offer(b_phone).agent_id == "b"
+
+
+def test_a_rung_agent_paused_by_a_missed_email_offer_stops_ringing() -> None:
+    from alur.core.channel import QueueRequest
+    from alur.core.clock import VirtualClock
+    from alur.core.events import Event
+    from alur.routing import AgentConfig, QueueConfig, Router
+
+    clock, events = VirtualClock(1_767_225_600.0), []  # type: ignore[var-annotated]
+    queues = [
+        QueueConfig(name="calls", strategy="ring_all", ring_timeout=15),
+        QueueConfig(
+            name="mail",
+            channel="email",
+            capacity=2,
+            strategy="ring_all",
+            ring_timeout=15,
+            ring_no_answer={"after_misses": 1},
+        ),
+    ]
+    agent = AgentConfig(id="a3", queues=["calls", "mail"])
+    r = Router.from_config(queues, [agent], clock=clock, emit=events.append, voice_exclusive=False)
+    r.login("a3")
+    r.enqueue("t1", QueueRequest(queue="calls"))  # a3's phone rings (held by the group)
+    r.enqueue("t2", QueueRequest(queue="mail"))  # voice is not exclusive: an e-mail offer too
+    mail = next(e.reservation_id for e in events if isinstance(e, Offered) and e.call_id == "t2")
+    r.decline(mail, "no_answer")  # the mail queue's policy pauses a3 after one missed offer
+    assert r.agent_state("a3") is AgentState.PAUSED
+    stopped = [(d.call_id, d.reason) for d in events if isinstance(d, OfferDeclined) and d.call_id == "t1"]
+    assert stopped == [("t1", "agent_paused")] and "t1" in r.calls and r.agents["a3"].held is None
+    clock.run(clock.now() + 60)  # no ring timeout left to fire for the stopped phone
+    assert r.agent_state("a3") is AgentState.PAUSED
+    assert not [e for e in events if isinstance(e, Event) and type(e).__name__ == "Answered"]
