@@ -4,9 +4,10 @@ decision rings; the first answer wins.
 Ringing 50 phones one offer each cost 50 state changes out of (and back into) every pool and index,
 50 timers and 100 events per call. A group offer instead *holds* the rung agents (`Agent.held`): they
 stay available and in their indexes, and every walk of a voice queue skips them
-(`Dispatcher._choose`, `_candidates`), so an answer lets the others go by clearing a mark. Each phone still has its own offer id (`r<n>`,
-numbered as single offers are), which `Router.answer`, `decline` and `ringing` take as before; all of
-them lead to the one group `Reservation`, whose `phones` maps each id to its agent.
+(`Dispatcher._choose`, `_candidates`), so an answer lets the others go by clearing a mark. Each
+phone still has its own offer id (`r<n>`, numbered as single offers are), which `Router.answer`,
+`decline` and `ringing` take as before; all of them lead to the one group `Reservation`, whose
+`phones` maps each id to its agent.
 
 What the agents' figures see: a rung agent who lost the race was never out of `available` (no
 reserved/ringing time), and keeps its idle time and place, as before.
