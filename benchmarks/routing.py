@@ -21,8 +21,11 @@ within one run.
     python benchmarks/routing.py --agents 10000 --strategies round_robin,predictive --decisions 5000
     python benchmarks/routing.py --agents 10000 --strategies ring_all --max-ringing 5
 
-`ring_all` rings up to `max_ringing` agents (50 by default) per decision and its answer withdraws the
-other offers, so its figures grow with that setting, not with the number of agents.
+The driver reads the router's events as the live SIP adapter does (an `Offered`, or for `ring_all` one
+`GroupOffered` naming every phone rung) and answers the (first) offer.
+`ring_all` rings up to `max_ringing` agents (50 by default) per decision as one group offer, and its
+answer lets the other phones go in one step; its figures grow a little with that setting (the walk to
+the first `max_ringing` eligible agents), not with the number of agents.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from collections import deque
 
 from alur.core.channel import QueueRequest
 from alur.core.clock import VirtualClock
-from alur.routing import STRATEGIES, AgentConfig, Offer, QueueConfig, Router
+from alur.core.events import Event, GroupOffered, Offered
+from alur.routing import STRATEGIES, AgentConfig, QueueConfig, Router
 
 QUEUES = 200
 SKILLS = [f"skill{i}" for i in range(20)]
@@ -46,7 +50,7 @@ WARMUP = 2_000  # untimed calls first: 200 queues x 2 kinds of call each build t
 
 def build(
     agents: int, strategy: str, seed: int, max_ringing: int | None = None
-) -> tuple[Router, VirtualClock, list[Offer]]:
+) -> tuple[Router, VirtualClock, list[Event]]:
     rng = random.Random(seed)
     options: dict[str, object] = {}
     if strategy == "percentage":
@@ -72,8 +76,8 @@ def build(
             )
         )
     clock = VirtualClock(1_767_225_600.0)
-    offers: list[Offer] = []
-    router = Router.from_config(queues, people, clock=clock, on_offer=offers.append, rng=random.Random(seed))
+    offers: list[Event] = []  # the router's events, as the live adapter reads them off the bus
+    router = Router.from_config(queues, people, clock=clock, emit=offers.append, rng=random.Random(seed))
     for p in people:
         router.login(p.id)
     return router, clock, offers
@@ -92,7 +96,7 @@ def peak_rss_mb() -> float:
 class Driver:
     """Makes calls and answers every offer at once, keeping a share of the agents talking."""
 
-    def __init__(self, router: Router, clock: VirtualClock, offers: list[Offer], seed: int) -> None:
+    def __init__(self, router: Router, clock: VirtualClock, offers: list[Event], seed: int) -> None:
         self.router, self.clock, self.offers = router, clock, offers
         self.rng = random.Random(seed + 1)
         self.talking: deque[str] = deque()
@@ -113,10 +117,17 @@ class Driver:
 
     def answer_new(self, before: int) -> None:
         router, offers = self.router, self.offers
-        for offer in offers[before:]:
-            if offer.reservation_id in router.reservations:
-                router.answer(offer.reservation_id)
-                self.talking.append(offer.call_id)
+        for event in offers[before:]:
+            kind = type(event)
+            if kind is Offered:
+                rid = event.reservation_id  # type: ignore[attr-defined]
+            elif kind is GroupOffered:  # ring_all: the first phone answers
+                rid = event.reservation_ids[0]  # type: ignore[attr-defined]
+            else:
+                continue
+            if rid in router.reservations:
+                router.answer(rid)
+                self.talking.append(event.call_id)  # type: ignore[attr-defined]
         del offers[before:]
 
 

@@ -41,7 +41,7 @@ def queue_view(ctx: ApiContext, name: str) -> dict[str, Any]:
     for position, call_id in enumerate(router.waiting(name), start=1):
         call = router.calls[call_id]
         caller = ctx.calls.get(call_id)
-        offered = [router.reservations[r].agent_id for r in call.reservations if r in router.reservations]
+        offered = [router.offer(r).agent_id for r in call.reservations if r in router.reservations]
         waiting.append({
             "call_id": call_id, "position": position, "wait": now - call.first_at, "priority": call.priority,
             "offered_to": offered, "callback_number": call.callback_number,

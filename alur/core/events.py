@@ -248,6 +248,53 @@ class OfferDeclined(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class GroupOffered(Event):
+    """One ring_all decision: the phones of `agent_ids` ring at once for `call_id`, the phone of
+    `agent_ids[i]` under offer `reservation_ids[i]`; the first answer wins. One event, one ring
+    timeout and one reservation for the group: the rung agents stay available in the agent state
+    machine (held by the offer, not offered anything else) while their phones ring."""
+
+    KIND: ClassVar[str] = "offer.group_made"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    queue: str
+    agent_ids: tuple[str, ...]
+    reservation_ids: tuple[str, ...]
+    expires_at: float
+    callback_number: str | None = None
+
+    def offers(self) -> list[Offered]:
+        """The group as one `Offered` per phone (for adapters that ring phones one by one)."""
+        return [
+            Offered(self.at, self.call_id, aid, self.queue, rid, self.expires_at, self.callback_number)
+            for aid, rid in zip(self.agent_ids, self.reservation_ids, strict=True)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class OffersWithdrawn(Event):
+    """The phones of a ring_all group that stopped ringing together (another agent answered first:
+    `reason` "lost_race"), in one event instead of one `OfferDeclined` each."""
+
+    KIND: ClassVar[str] = "offer.group_withdrawn"
+    VERSION: ClassVar[int] = 1
+
+    call_id: str
+    queue: str
+    reason: str
+    agent_ids: tuple[str, ...]
+    reservation_ids: tuple[str, ...]
+
+    def declines(self) -> list[OfferDeclined]:
+        """The group as one `OfferDeclined` per phone."""
+        return [
+            OfferDeclined(self.at, self.call_id, aid, self.queue, self.reason, rid)
+            for aid, rid in zip(self.agent_ids, self.reservation_ids, strict=True)
+        ]
+
+
+@dataclass(frozen=True, slots=True)
 class Answered(Event):
     KIND: ClassVar[str] = "offer.answered"
     VERSION: ClassVar[int] = 1

@@ -19,6 +19,7 @@ from alur.routing.model import AgentConfig, QueueMembership
 
 if TYPE_CHECKING:
     from alur.core.clock import TimerHandle
+    from alur.routing.calls import Reservation
 
 
 class AgentState(StrEnum):
@@ -69,7 +70,7 @@ class Agent:
         "_day_end", "_tz", "reservations", "call_id", "call_queue", "answered_at", "misses",
         "pending_pause", "pending_logout", "wrap_timer", "wrap_started", "skills", "languages",
         "memberships", "pools", "weight", "group", "department", "state_since", "shifts", "_shift",
-        "voice_queues", "digital_queues", "capacity", "max_tasks", "load", "tasks", "voice_blocked",
+        "voice_queues", "digital_queues", "capacity", "max_tasks", "load", "tasks", "voice_blocked", "held",
     )  # fmt: skip
 
     def __init__(
@@ -102,6 +103,9 @@ class Agent:
         self.load: dict[str, int] = {}  # offers held + tasks connected, per channel
         self.tasks: set[str] = set()  # chat/sms/email tasks connected to this agent
         self.voice_blocked = False  # digital tasks keep voice offers away (exclusive voice, max_tasks)
+        # the ring_all group offer ringing this agent's phone (alur.routing.group): the agent stays
+        # available and in the indexes, and every walk skips them
+        self.held: Reservation | None = None
         self.configure(config, channels, queue_capacity)
 
     def configure(

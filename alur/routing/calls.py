@@ -127,6 +127,9 @@ class Offer:
 
 @dataclass(slots=True)
 class Reservation:
+    """One offer; or, with `phones`, a ring_all group offer (see alur.routing.group): `phones` maps
+    each phone's offer id to its agent, and every one of those ids leads to this one reservation."""
+
     id: str
     call: WaitingCall
     agent_id: str
@@ -134,6 +137,9 @@ class Reservation:
     expires_at: float
     timer: TimerHandle | None = None
     answered: bool = False
+    phones: dict[str, str] | None = None
+    # queues whose dispatch skipped an agent this group holds: looked at again when it lets go
+    blocked: dict[str, None] | None = None
 
 
 class Ranked(NamedTuple):

@@ -43,7 +43,7 @@ def has_room(router: Dispatcher, agent: Agent, channel: str) -> bool:
     """May `agent` be offered one more task of `channel` now?"""
     if agent.state in OFF or agent.load.get(channel, 0) >= agent.capacity.get(channel, 0):
         return False
-    on_voice = agent.state in ON_VOICE
+    on_voice = agent.state in ON_VOICE or agent.held is not None  # held: a ring_all phone rings
     if on_voice and router.voice_exclusive:
         return False
     return agent.max_tasks is None or held(agent) + on_voice < agent.max_tasks

@@ -17,14 +17,15 @@ from alur.core.events import (
     Offered,
     Overflowed,
 )  # fmt: skip
-from alur.routing import digital
-from alur.routing.agents import Agent, States
+from alur.routing import digital, group
+from alur.routing.agents import Agent, AgentState, States
 from alur.routing.calls import Explanation, Offer, Ranked, Reservation, WaitingCall
 from alur.routing.escalation import apply_step
 from alur.routing.queues import Queue
 from alur.routing.state import MISSES, RETURNED, RouterState
 
 S = States
+WITHDRAWN = {S.PAUSED: "agent_paused", S.OFFLINE: "agent_logged_out"}  # reasons, as `_withdraw` words them
 SHIFT_RECHECK = 60.0  # seconds between looks while the free agents are all outside their shifts
 
 
@@ -126,8 +127,12 @@ class Dispatcher(RouterState):
         keep = max(want, strategy.noted) if strategy.shows_runners_up else want  # explanations: top few
         lang = call.language if q.config.require_language else None
         found: list[Agent] = []
+        voice = not q.digital  # an agent whose phone rings for a ring_all group takes no other call
         if not (call.skills or lang or call.excluded):
             for agent in strategy.best(call, now):
+                if agent.held is not None and voice:
+                    group.note_held(agent, q.name)
+                    continue
                 if agent.shifts and not agent.on_shift(now):
                     self._off_shift = True
                     continue
@@ -137,6 +142,9 @@ class Dispatcher(RouterState):
         else:
             eligible = self._eligible
             for agent in strategy.best(call, now):
+                if agent.held is not None and voice:
+                    group.note_held(agent, q.name)
+                    continue
                 if eligible(agent, call, lang, now):
                     found.append(agent)
                     if len(found) >= keep:
@@ -156,7 +164,13 @@ class Dispatcher(RouterState):
             ids = merged
         lang = call.language if q.config.require_language else None
         eligible = self._eligible
-        return [agent for agent in (agents[aid] for aid in ids) if eligible(agent, call, lang, now)]
+        found = []
+        for agent in (agents[aid] for aid in ids):
+            if agent.held is not None:  # ringing for a ring_all group: looked at again when it stops
+                group.note_held(agent, q.name)
+            elif eligible(agent, call, lang, now):
+                found.append(agent)
+        return found
 
     def _make_offers(
         self, call: WaitingCall, q: Queue, chosen: list[Agent], ranked: list[Ranked], eligible: int
@@ -165,8 +179,11 @@ class Dispatcher(RouterState):
         strategy = q.strategy
         expires = now + q.config.ring_timeout
         name, reservations, call_at = q.name, self.reservations, self.clock.call_at
+        if strategy.rings_all:
+            group.offer(self, call, q, chosen, ranked, eligible)
+            return
         at_once = self.answers_at_once
-        if at_once is not None and not strategy.rings_all and at_once(chosen[0].id):
+        if at_once is not None and at_once(chosen[0].id):
             # the driver answers this agent's offers at once (simulated staff): no ring timer, no
             # reserved state, the offer is connected here
             agent = chosen[0]
@@ -235,7 +252,9 @@ class Dispatcher(RouterState):
         if self.on_outcome is not None:
             self.on_outcome(call.call_id, QueueOutcome("answered", agent_id=agent.id, wait=wait))
 
-    def _offer_of(self, res: Reservation) -> Offer:
+    def _offer_of(self, res: Reservation, phone: str = "") -> Offer:
+        if res.phones is not None:
+            return group.offer_of(res, phone or res.id)
         return Offer(
             res.id,
             res.call.call_id,
@@ -273,33 +292,59 @@ class Dispatcher(RouterState):
         if notify and self.on_cancel is not None:
             self.on_cancel(self._offer_of(res), reason)
         self._emit(OfferDeclined(now, call.call_id, agent.id, q.name, reason, res.id))
-        policy = q.config.ring_no_answer
-        explaining = self._explaining and explain
         why = (
             f"{agent.id} did not take the call ({reason}); the call keeps place {q.line.position(call)}"
-            if explaining
+            if self._explaining and explain
             else ""
         )
-        if reason in MISSES:
-            agent.misses += 1
-            call.excluded[agent.id] = now + policy.retry_same_agent_after
-            self.clock.call_at(now + policy.retry_same_agent_after, partial(self._kick, call.queue))
-            if policy.pause_agent and agent.misses >= policy.after_misses:
-                if why:
-                    why += f"; {agent.id} paused after {agent.misses} missed offer(s)"
-                self._explain(call, "declined", "ring_no_answer", why)
-                self._set_state(agent, S.PAUSED, policy.pause_reason)
-                self._dirty[call.queue] = None
-                return
-        if explaining:
+        self._after_release(agent, call, q, reason, why)
+
+    def _after_release(self, agent: Agent, call: WaitingCall, q: Queue, reason: str, why: str) -> None:
+        """An offer of `call` to `agent` ended without an answer: count a miss, explain (`why`), free
+        the agent, and look at the line again."""
+        if reason in MISSES and self._miss(agent, call, q):
+            if why:
+                why += f"; {agent.id} paused after {agent.misses} missed offer(s)"
+            self._explain(call, "declined", "ring_no_answer", why)
+            self._dirty[call.queue] = None
+            return
+        if why:
             self._explain(call, "declined", "ring_no_answer" if reason in MISSES else reason, why)
         if agent.state in RETURNED:
             self._after_work(agent)
         self._dirty[call.queue] = None
 
+    def _miss(self, agent: Agent, call: WaitingCall, q: Queue) -> bool:
+        """`agent` missed `call`: not offered it again for a while, and paused after too many misses
+        when the queue says so (True then)."""
+        policy, now = q.config.ring_no_answer, self.clock.now()
+        agent.misses += 1
+        call.excluded[agent.id] = now + policy.retry_same_agent_after
+        self.clock.call_at(now + policy.retry_same_agent_after, partial(self._kick, call.queue))
+        if policy.pause_agent and agent.misses >= policy.after_misses:
+            self._set_state(agent, S.PAUSED, policy.pause_reason)
+            return True
+        return False
+
+    def _release_id(self, reservation_id: str, reason: str, *, notify: bool) -> None:
+        """End the offer `reservation_id` (one phone of a ring_all group, or a single offer)."""
+        res = self.reservations[reservation_id]
+        if res.phones is not None:
+            group.hang_up(self, res, reservation_id, reason, notify=notify)
+        else:
+            self._release(res, reason, notify=notify)
+
+    def _stop_held(self, agent: Agent, new: AgentState) -> None:
+        """`agent` leaves `available` while a ring_all group rings its phone (paused by a chat's
+        missed offers, say): that phone stops, the others ring on."""
+        reason = WITHDRAWN.get(new, f"agent_{new.value}")
+        for rid in list(agent.reservations):
+            if self.reservations.get(rid) is agent.held:
+                self._release_id(rid, reason, notify=True)
+
     def _withdraw(self, agent: Agent, reason: str) -> None:
         for rid in list(agent.reservations):
-            self._release(self.reservations[rid], reason, notify=True)
+            self._release_id(rid, reason, notify=True)
 
     def _wrap_done(self, agent: Agent) -> None:
         agent.wrap_timer = None
@@ -332,7 +377,7 @@ class Dispatcher(RouterState):
     def _leave(self, call: WaitingCall, result: str, target: str | None = None, reason: str = "") -> None:
         """The wait ends without an agent: abandoned, timeout, overflow."""
         for rid in list(call.reservations):
-            self._release(self.reservations[rid], "caller_left", notify=True)
+            self._release_id(rid, "caller_left", notify=True)
         self._forget(call)
         now, q = self.clock.now(), self.queues[call.queue]
         wait = now - call.first_at

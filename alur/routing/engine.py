@@ -31,7 +31,7 @@ from alur.core.events import (
     Event,
     TalkEnded,
 )  # fmt: skip
-from alur.routing import digital
+from alur.routing import digital, group
 from alur.routing.agents import Agent, AgentState, AgentStatus, States, status_of
 from alur.routing.calls import Explanation, Line, Offer, WaitingCall
 from alur.routing.errors import RoutingError
@@ -283,7 +283,7 @@ class Router(Restoring):
         call = self._call(call_id)
         now = self.clock.now()
         for rid in list(call.reservations):  # a phone ringing for the live caller: ring again, for a callback
-            self._release(self.reservations[rid], "callback", notify=True)
+            self._release_id(rid, "callback", notify=True)
         call.callback_number = number
         if call.max_wait_timer is not None:
             call.max_wait_timer.cancel()
@@ -328,6 +328,8 @@ class Router(Restoring):
     def ringing(self, reservation_id: str) -> None:
         """The agent's phone is ringing (optional; answers are accepted from reserved too)."""
         res = self._reservation(reservation_id)
+        if res.phones is not None:
+            return  # a ring_all group's agent stays available (held) while the phone rings
         agent = self.agents[res.agent_id]
         if agent.state is S.RESERVED and not self.queues[res.queue].digital:
             self._set_state(agent, S.RINGING)
@@ -335,18 +337,16 @@ class Router(Restoring):
     def answer(self, reservation_id: str) -> None:
         """The agent answered: the call is connected; other ring_all offers lose the race."""
         res = self.reservations.get(reservation_id) or self._reservation(reservation_id)
+        if res.phones is not None:  # ring_all: the other phones of the group lose the race
+            group.answer(self, res, reservation_id)
+            if not self._dispatching:
+                self._run()
+            return
         call, agent, q = res.call, self.agents[res.agent_id], self.queues[res.queue]
         if q.digital:
             digital.answer(self, res)
             return
         self._drop_reservation(res)
-        if call.reservations:  # ring_all: one explanation line for the group, not one per phone
-            losers = list(call.reservations)
-            for other in losers:
-                self._release(self.reservations[other], "lost_race", notify=True, explain=False)
-            if self._explaining:
-                why = f"{agent.id} answered first; the offers to {len(losers)} other agent(s) were withdrawn"
-                self._explain(call, "declined", "lost_race", why)
         self._connect(call, agent, q, self.clock.now())
         if not self._dispatching:  # answered from inside `on_offer`: the dispatch loop carries on
             self._run()
@@ -360,7 +360,8 @@ class Router(Restoring):
                 code="bad_reason",
                 value=reason,
             )
-        self._release(self._reservation(reservation_id), reason, notify=False)
+        self._reservation(reservation_id)
+        self._release_id(reservation_id, reason, notify=False)
         self._run()
 
     def talk_ended(self, call_id: str, ended_by: str = "caller") -> None:
@@ -502,7 +503,7 @@ class Router(Restoring):
         available (their phone still rings; the router's state is left alone)."""
         agent = self._agent(agent_id)
         self._emit(DirectCallStarted(self.clock.now(), call_id, agent_id, kind))
-        if agent.state is not S.AVAILABLE:
+        if agent.state is not S.AVAILABLE or agent.held is not None:
             return False
         self._set_state(agent, S.RESERVED, f"direct:{call_id}")
         agent.call_id = call_id
@@ -596,4 +597,4 @@ class Router(Restoring):
 
     def offer(self, reservation_id: str) -> Offer:
         res = self._reservation(reservation_id)
-        return self._offer_of(res)
+        return self._offer_of(res, reservation_id)

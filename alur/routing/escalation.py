@@ -70,7 +70,7 @@ def apply_step(router: Dispatcher, call: WaitingCall, q: Queue) -> None:
 def move(router: Dispatcher, call: WaitingCall, to: Queue) -> None:
     """Continue the wait in queue `to`: outstanding offers are withdrawn, the ladder restarts there."""
     for rid in list(call.reservations):
-        router._release(router.reservations[rid], "moved", notify=True)
+        router._release_id(rid, "moved", notify=True)
     old = router.queues[call.queue]
     old.line.remove(call)
     if call.step_timer is not None:

@@ -85,6 +85,8 @@ class RouterState:
     # --- agent state -----------------------------------------------------------------------------
 
     def _set_state(self, agent: Agent, new: AgentState, reason: str = "") -> None:
+        if agent.held is not None:  # a ring_all phone rings, and the agent goes elsewhere: it stops
+            self._stop_held(agent, new)
         old = agent.state
         if new not in TRANSITIONS[old]:
             agent.move(new)  # raises IllegalTransition naming the allowed targets
@@ -121,6 +123,9 @@ class RouterState:
 
     def _refresh_digital(self, agent: Agent) -> None:
         """Overridden by the dispatcher (alur.routing.digital.refresh)."""
+
+    def _stop_held(self, agent: Agent, new: AgentState) -> None:
+        """Overridden by the dispatcher (alur.routing.group)."""
 
     def _voice_free(self, agent: Agent, now: float) -> None:
         """Put an available agent in the indexes of its voice queues and pools."""

@@ -108,6 +108,8 @@ class LiveState:
             ev.CallQueued: self._queued,
             ev.Offered: self._offered,
             ev.OfferDeclined: self._declined,
+            ev.GroupOffered: self._group_offered,
+            ev.OffersWithdrawn: self._group_withdrawn,
             ev.Answered: self._answered,
             ev.WaitEnded: self._wait_ended,
             ev.Abandoned: self._left,
@@ -196,6 +198,14 @@ class LiveState:
         view = self.calls.get(e.call_id)
         if view is not None:
             view.offers.pop(e.reservation_id, None)
+
+    def _group_offered(self, e: ev.GroupOffered) -> None:
+        for offer in e.offers():  # a ring_all group: one offer per phone, as single offers are kept
+            self._offered(offer)
+
+    def _group_withdrawn(self, e: ev.OffersWithdrawn) -> None:
+        for declined in e.declines():
+            self._declined(declined)
 
     def _answered(self, e: ev.Answered) -> None:
         callback = self.callbacks.get(e.call_id)

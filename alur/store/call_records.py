@@ -56,6 +56,10 @@ def call_record(call_id: str, events: Iterable[ev.Event]) -> CallRecord:
                 record.offers.append((event.agent_id, "offered"))
             case ev.OfferDeclined():
                 record.offers.append((event.agent_id, event.reason))
+            case ev.GroupOffered():
+                record.offers.extend((agent_id, "offered") for agent_id in event.agent_ids)
+            case ev.OffersWithdrawn():
+                record.offers.extend((agent_id, event.reason) for agent_id in event.agent_ids)
             case ev.Answered():
                 record.agent_id, record.wait = event.agent_id, event.wait
                 record.offers.append((event.agent_id, "answered"))

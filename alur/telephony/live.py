@@ -19,7 +19,7 @@ from alur.core.announcements import Announcements
 from alur.core.channel import Prompt, QueueOutcome, QueueRequest
 from alur.core.envelope import Envelope
 from alur.core.errors import AlurError, CallerHungUp
-from alur.core.events import OfferDeclined, Offered, PromptPlayed, WaitEnded
+from alur.core.events import GroupOffered, OfferDeclined, Offered, OffersWithdrawn, PromptPlayed, WaitEnded
 from alur.media.prompts import default_music_on_hold
 from alur.media.rtp import Playout
 from alur.routing.engine import Router
@@ -70,10 +70,18 @@ class LiveQueues:
             event = envelope.event
             if isinstance(event, Offered):
                 self.spawn(self._ring(event), f"ring {event.agent_id} for {event.call_id}")
+            elif isinstance(event, GroupOffered):  # ring_all: every phone of the group rings
+                for offer in event.offers():
+                    self.spawn(self._ring(offer), f"ring {offer.agent_id} for {offer.call_id}")
             elif isinstance(event, OfferDeclined):
                 leg = self._stop_ringing(event.reservation_id)
                 if leg is not None:
                     leg.hangup()  # withdrawn (caller left, lost race, agent paused...): stop ringing
+            elif isinstance(event, OffersWithdrawn):  # the other phones of a ring_all group
+                for rid in event.reservation_ids:
+                    leg = self._stop_ringing(rid)
+                    if leg is not None:
+                        leg.hangup()
             elif isinstance(event, WaitEnded):
                 entry = self.waiting.get(event.call_id)
                 if entry is not None and not entry[1].done():

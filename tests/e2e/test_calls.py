@@ -746,7 +746,7 @@ async def test_server_stop_hangs_up_caller_and_agent(env: Env, tmp_path: Path) -
 async def test_queue_ring_all_bridges_the_first_to_answer_and_cancels_the_other(
     env: Env, tmp_path: Path
 ) -> None:
-    from alur.core.events import Offered
+    from alur.core.events import GroupOffered, OffersWithdrawn
 
     server = await env.start(strategy="ring_all", ring_timeout=8)
     pcap = audio_and_dtmf_pcap(tmp_path / "caller.pcap", audio_seconds=6, digits="1", digit_at=0.1)
@@ -771,12 +771,12 @@ async def test_queue_ring_all_bridges_the_first_to_answer_and_cancels_the_other(
     assert b.ok, b.errors or b.stderr  # rang, got CANCEL; our ACK for its 487 arrived
     await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
-    offered = kinds(ev, Offered)
-    assert sorted(o.agent_id for o in offered) == ["alice", "bob"]
-    first_answer = ev.index(kinds(ev, Answered)[0])
-    assert all(ev.index(o) < first_answer for o in offered)  # rung together, not one after the other
+    (group,) = kinds(ev, GroupOffered)  # one decision rings both phones together
+    assert sorted(group.agent_ids) == ["alice", "bob"]
+    assert ev.index(group) < ev.index(kinds(ev, Answered)[0])
     assert [x.agent_id for x in kinds(ev, Answered)] == ["alice"]
-    assert [(d.agent_id, d.reason) for d in kinds(ev, OfferDeclined)] == [("bob", "lost_race")]
+    withdrawn = [(d.agent_id, d.reason) for w in kinds(ev, OffersWithdrawn) for d in w.declines()]
+    assert withdrawn == [("bob", "lost_race")] and not kinds(ev, OfferDeclined)
     assert [(t.agent_id, t.ended_by) for t in kinds(ev, TalkEnded)] == [("alice", "caller")]
     stats = server.finished[0].stats
     assert stats["agent_rtp_in"] > 50 and stats["agent_rtp_out"] > 50  # both ways on the winning leg
@@ -821,8 +821,11 @@ async def test_queue_ring_all_second_answer_crossing_our_cancel_is_acked_and_hun
     assert b.ok, b.errors or b.stderr  # its late 200 got ACK, then BYE: the phone is not left off-hook
     await server.settle()  # the bus has delivered every event to the recorder
     ev = server.events
+    from alur.core.events import OffersWithdrawn
+
     assert [x.agent_id for x in kinds(ev, Answered)] == ["alice"]
-    assert [(d.agent_id, d.reason) for d in kinds(ev, OfferDeclined)] == [("bob", "lost_race")]
+    withdrawn = [(d.agent_id, d.reason) for w in kinds(ev, OffersWithdrawn) for d in w.declines()]
+    assert withdrawn == [("bob", "lost_race")] and not kinds(ev, OfferDeclined)
     assert [t.agent_id for t in kinds(ev, TalkEnded)] == ["alice"]
     assert server.finished[0].stats["agent_rtp_in"] > 50
     await server.until(lambda: server.agent_states()["bob"] == "available")

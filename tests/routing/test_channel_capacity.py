@@ -249,6 +249,7 @@ class CapacityMachine(RuleBasedStateMachine):
                 assert n <= CAPACITY[agent_id][channel]
             if self.exclusive and held:
                 assert agent.state not in (AgentState.RESERVED, AgentState.RINGING, AgentState.BUSY)
+                assert agent.held is None  # no ring_all phone rings for an agent holding tasks
 
     @invariant()
     def no_task_lost_or_offered_twice(self) -> None:
@@ -262,8 +263,8 @@ class CapacityMachine(RuleBasedStateMachine):
         for res in r.reservations.values():
             assert res.call.call_id in r.calls
         per_task: dict[str, list[str]] = {}
-        for res in r.reservations.values():
-            per_task.setdefault(res.call.call_id, []).append(res.agent_id)
+        for rid, res in r.reservations.items():  # a ring_all group: one reservation, one id per phone
+            per_task.setdefault(res.call.call_id, []).append(r.offer(rid).agent_id)
         for task, who in per_task.items():
             assert len(who) == len(set(who)), f"{task} offered twice to one agent"
             assert self.ring_all or len(who) == 1, f"{task} offered to {who}"

@@ -15,7 +15,16 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from alur.core.channel import QueueRequest
 from alur.core.clock import VirtualClock
 from alur.core.errors import IllegalTransition
-from alur.core.events import Abandoned, Answered, CallQueued, Event, Offered, Overflowed, TalkEnded
+from alur.core.events import (
+    Abandoned,
+    Answered,
+    CallQueued,
+    Event,
+    GroupOffered,
+    Offered,
+    Overflowed,
+    TalkEnded,
+)
 from alur.routing import AgentConfig, AgentState, QueueConfig, Router
 
 AGENTS = ["a1", "a2", "a3", "a4"]
@@ -131,6 +140,9 @@ class RouterMachine(RuleBasedStateMachine):
         self.events.append(event)
         if isinstance(event, Offered):
             self.check_offer(event)
+        elif isinstance(event, GroupOffered):
+            for offer in event.offers():
+                self.check_offer(offer)
 
     def check_offer(self, e: Offered) -> None:
         r = self.router
@@ -158,16 +170,20 @@ class RouterMachine(RuleBasedStateMachine):
     def no_double_booking(self) -> None:
         r = self.router
         offered_to: dict[str, list[str]] = {}
-        for res in r.reservations.values():
-            offered_to.setdefault(res.call.call_id, []).append(res.agent_id)
-            assert r.agents[res.agent_id].state in (AgentState.RESERVED, AgentState.RINGING)
+        for rid, res in r.reservations.items():  # a ring_all group: one reservation, an id per phone
+            agent_id = r.offer(rid).agent_id
+            offered_to.setdefault(res.call.call_id, []).append(agent_id)
+            if res.phones is None:
+                assert r.agents[agent_id].state in (AgentState.RESERVED, AgentState.RINGING)
+            else:  # the group holds its agents: available, and skipped by every walk
+                assert r.agents[agent_id].state is AgentState.AVAILABLE and r.agents[agent_id].held is res
         for call_id, who in offered_to.items():
             assert len(who) == len(set(who))
             assert self.ring_all or len(who) == 1, f"{call_id} offered to {who}"
             assert call_id in r.calls and call_id not in r.connected
         for agent in r.agents.values():
             assert len(agent.reservations) <= 1, f"{agent.id} holds {agent.reservations}"
-            if agent.state in (AgentState.RESERVED, AgentState.RINGING):
+            if agent.state in (AgentState.RESERVED, AgentState.RINGING) or agent.held is not None:
                 assert len(agent.reservations) == 1
             else:
                 assert not agent.reservations

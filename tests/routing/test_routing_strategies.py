@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from alur.core.errors import ConfigError
-from alur.core.events import Answered, OfferDeclined
+from alur.core.events import Answered, OfferDeclined, OffersWithdrawn
 from alur.routing import STRATEGIES, AgentState, QueueConfig
 
 
@@ -342,8 +342,13 @@ def test_ring_all_rings_everyone_and_exactly_one_wins(desk_cls) -> None:
     winner = ringing[1]
     desk.router.answer(winner.reservation_id)
     assert [e.agent_id for e in desk.of(Answered)] == [winner.agent_id]
-    losers = {e.agent_id for e in desk.of(OfferDeclined) if e.reason == "lost_race"}
+    (withdrawn,) = desk.of(OffersWithdrawn)  # one event for the phones that lost the race
+    assert withdrawn.reason == "lost_race" and not desk.of(OfferDeclined)
+    losers = set(withdrawn.agent_ids)
     assert losers == {"a", "b", "c"} - {winner.agent_id}
+    assert {d.reservation_id for d in withdrawn.declines()} == {
+        o.reservation_id for o in ringing if o.agent_id in losers
+    }
     assert {o.agent_id for o, why in desk.cancelled} == losers
     for agent in losers:
         assert desk.router.agent_state(agent) is AgentState.AVAILABLE

@@ -25,6 +25,8 @@ from alur.routing.strategies.base import VARIANTS, Key, Strategy, StrategyContex
 from alur.routing.strategies.skills import rank_by_skills, skill_score, skills_key, skills_note
 
 _EXPLORE = object()  # marks the index of who to try first when exploring a call type
+_SCORED = object()  # marks the index of the agents with a prediction for a call type
+_THIN = object()  # marks the index of every free agent by skills, for a set of skill names
 
 
 class _Stats:
@@ -71,43 +73,78 @@ class Predictive(Strategy):
             return (s.resolved + 1) / (s.n + 2)
         return -s.handle_sum / s.handle_n
 
-    # --- the index: scored agents by prediction, then the thin-data ones by skills --------------
-
-    def variant(self, call: WaitingCall) -> Hashable:
-        return (call.call_type, tuple(sorted(call.skills)) if call.skills else ())
+    # --- the indexes ---------------------------------------------------------------------------
+    # Per call type, the free agents with a prediction for it, best predicted first (`_SCORED`); per
+    # set of skill names, every free agent by skills (`_THIN`, shared by all call types: an agent's
+    # place there does not depend on predictions); per call type, who to try first when exploring
+    # (`_EXPLORE`). A walk takes the scored agents, then the thin index skipping those scored: the
+    # order of `select`, with no index per call type x skill set (each one costing a sort of the
+    # queue's free agents when first needed, and an update at every state change).
 
     def key_for(self, agent: Agent, variant: Hashable) -> Key:
+        """The agent's key in index `variant`, or None: not in it (no prediction for a `_SCORED` one)."""
         kind, detail = cast(tuple[Any, Any], variant)
         if kind is _EXPLORE:  # who to try first when exploring (detail: the call type)
             return self._explore_key(agent, detail)
-        skills: tuple[str, ...] = detail  # the call's skill names, for the agents without a prediction yet
-        p = self.predict(agent.id, kind)
-        if p is None:
-            return (1, *skills_key(agent, skills, self.ctx.queue))
-        return (0, -p, agent.idle_since, agent.order)
+        if kind is _THIN:  # detail: the call's skill names
+            return skills_key(agent, detail, self.ctx.queue)
+        p = self.predict(agent.id, detail)
+        return None if p is None else (-p, agent.idle_since, agent.order)  # type: ignore[return-value]
+
+    def add(self, agent: Agent, now: float) -> None:
+        self.free[agent.id] = agent
+        key_for, index = self.key_for, self._index
+        for variant, entries in self._entries.items():
+            key = key_for(agent, variant)
+            if key is not None:
+                entry = entries[agent.id] = (key, agent)
+                index[variant].add(entry)
+
+    def remove(self, agent: Agent) -> None:
+        if self.free.pop(agent.id, None) is None:
+            return
+        index = self._index
+        for variant, entries in self._entries.items():
+            entry = entries.pop(agent.id, None)
+            if entry is not None:
+                index[variant].remove(entry)
+
+    def _build(self, variant: Hashable) -> SortedList:
+        key_for = self.key_for
+        entries = {}
+        for a in self.free.values():
+            key = key_for(a, variant)
+            if key is not None:
+                entries[a.id] = (key, a)
+        self._entries[variant] = entries
+        index = self._index[variant] = SortedList(entries.values())
+        return index
 
     def best(self, call: WaitingCall, now: float) -> Iterator[Agent]:
-        """The same order as `select`, from two indexes per call type: agents with a prediction
-        first (best predicted), then the thin-data ones by skills. The exploration draw is made only
-        when both kinds are free, as `select` does, so a seeded run makes the same draws."""
+        """The same order as `select`: agents with a prediction first (best predicted), then the
+        thin-data ones by skills. The exploration draw is made only when both kinds are free, as
+        `select` does, so a seeded run makes the same draws."""
         self._explored = None
-        main = self._index_for(self.variant(call))
-        if main is None:  # too many kinds of call in this queue: rank in full
+        kind = call.call_type
+        scored = self._index_for((_SCORED, kind))
+        thin = self._index_for((_THIN, tuple(sorted(call.skills)) if call.skills else ()))
+        if scored is None or thin is None:  # too many kinds of call in this queue: rank in full
             ranking = self.select(list(self.free.values()), call, now)
             return (self.free[r.agent_id] for r in ranking)
-        if not main or main[0][0][0] != 0 or main[-1][0][0] != 1:
-            return (agent for _, agent in main)  # only scored, or only thin-data agents free
+        if not scored:
+            return (agent for _, agent in thin)  # no prediction for this call type among the free
+        ids = self._entries[(_SCORED, kind)]
+        if len(ids) == len(self.free):
+            return (agent for _, agent in scored)  # every free agent has a prediction
         if self.ctx.rng.random() >= self.exploration:
-            return (agent for _, agent in main)
-        thin = self._index_for((_EXPLORE, call.call_type))
-        if thin is not None:
-            explore = thin[0][1]
+            return chain((a for _, a in scored), (a for _, a in thin if a.id not in ids))
+        explore_index = self._index_for((_EXPLORE, kind))
+        if explore_index is not None:
+            explore = explore_index[0][1]
         else:
-            explore = min(
-                (a for k, a in main if k[0] == 1), key=lambda a: self._explore_key(a, call.call_type)
-            )
+            explore = min((a for _, a in thin if a.id not in ids), key=lambda a: self._explore_key(a, kind))
         self._explored = explore.id
-        return chain((explore,), (a for k, a in main if k[0] == 0))  # the other thin ones are left out
+        return chain((explore,), (a for _, a in scored))  # the other thin ones are left out
 
     def _explore_key(self, agent: Agent, kind: str) -> Key:
         samples = self._samples(self.stats.get((agent.id, kind)))
@@ -120,23 +157,29 @@ class Predictive(Strategy):
         return index
 
     def _rekey(self, agent_id: str, kind: str) -> None:
-        """A prediction changed: a free agent moves in the indexes of that call type."""
+        """A prediction changed: a free agent moves in (or into) the indexes of that call type."""
         agent = self.free.get(agent_id)
         if agent is None:
             return
-        for variant, entries in self._entries.items():
-            if variant[0] == kind or variant == (_EXPLORE, kind):  # type: ignore[index]
-                index = self._index[variant]
-                index.remove(entries[agent_id])
-                entry = entries[agent_id] = (self.key_for(agent, variant), agent)
+        for variant in ((_SCORED, kind), (_EXPLORE, kind)):
+            entries = self._entries.get(variant)
+            if entries is None:
+                continue
+            index = self._index[variant]
+            old = entries.pop(agent_id, None)
+            if old is not None:
+                index.remove(old)
+            key = self.key_for(agent, variant)
+            if key is not None:
+                entry = entries[agent_id] = (key, agent)
                 index.add(entry)
 
     def ranked(self, ordered: Sequence[Agent], call: WaitingCall, noted: int | None = None) -> list[Ranked]:
         """Scores and notes of the agents found, worded as `select` words them."""
         limit = self.noted if noted is None else noted
         kind, stats, out = call.call_type, self.stats, []
-        main = self._index.get(self.variant(call))
-        thin = "thin data, by skills: " if main and main[0][0][0] == 0 else "no data yet, by skills: "
+        scored = self._index.get((_SCORED, kind))
+        thin = "thin data, by skills: " if scored else "no data yet, by skills: "
         for i, a in enumerate(ordered):
             p = self.predict(a.id, kind)
             if a.id == self._explored:
