@@ -110,7 +110,7 @@ class CenterCollector:
         states = GaugeMetricFamily("alur_agents", "Agents per state", labels=["state"])
         counts: dict[str, int] = {}
         for agent in router.agents.values():
-            counts[agent.state.value] = counts.get(agent.state.value, 0) + 1
+            counts[agent.shown_state] = counts.get(agent.shown_state, 0) + 1
         for state in ("offline", "available", "reserved", "ringing", "busy", "wrap_up", "paused"):
             states.add_metric([state], counts.get(state, 0))
         yield states

@@ -52,7 +52,7 @@ def queue_view(ctx: ApiContext, name: str) -> dict[str, Any]:
     agents = [a for a in router.agents.values() if name in a.memberships]
     states: dict[str, int] = {}
     for agent in agents:
-        states[agent.state.value] = states.get(agent.state.value, 0) + 1
+        states[agent.shown_state] = states.get(agent.shown_state, 0) + 1
     sl = today.service_level if today and today.offered else None
     return {
         "queue": name,

@@ -156,6 +156,14 @@ class Agent:
         self.state = new
         return old
 
+    @property
+    def shown_state(self) -> str:
+        """The state people see: an agent whose phone rings for a ring_all group is "ringing" on the
+        desktop and the wallboards, though routing keeps it available (held) meanwhile."""
+        if self.held is not None and self.state is States.AVAILABLE:
+            return States.RINGING.value
+        return self.state.value
+
     def roll_day(self, now: float) -> None:
         """Reset 'today' counters at midnight in the agent's own time zone."""
         if now < self._day_end:
@@ -219,8 +227,10 @@ def status_of(agent: Agent) -> AgentStatus:
         if agent.pending_logout
         else (f"pause:{agent.pending_pause}" if agent.pending_pause is not None else None)
     )
+    held = agent.held.call if agent.held is not None and agent.state is States.AVAILABLE else None
     return AgentStatus(
-        agent.id, agent.config.name or agent.id, agent.state.value, agent.pause_reason, agent.state_since,
-        agent.call_id, agent.call_queue, agent.calls_today, agent.talk_today, pending,
+        agent.id, agent.config.name or agent.id, agent.shown_state, agent.pause_reason, agent.state_since,
+        held.call_id if held else agent.call_id, held.queue if held else agent.call_queue,
+        agent.calls_today, agent.talk_today, pending,
         tuple((ch, n, agent.capacity[ch]) for ch, n in sorted(agent.load.items())),
     )  # fmt: skip
