@@ -134,9 +134,24 @@ MARGIN_SCALE = 5.0
 #: "dua" 21-39 (benchmarks/asr_accuracy.py, tuning words)
 MAX_FRAMES_PER_PHONE = 20
 
+#: the largest share of the voiced frames a phrase may leave to silence and noise on its path: a menu
+#: word is all of what the caller said (menu words measured 0-6 %), a word heard in a longer utterance
+#: ("pizza" as "dua", "selamat pagi" as "tagihan") leaves 14-94 % (benchmarks/asr_accuracy.py, tuning)
+MAX_UNEXPLAINED_VOICE = 0.1
+
 
 #: how many of the search's best paths are looked through for a whole phrase
 NBEST = 10
+
+
+def unexplained_voice(pcm: bytes, spans: list[tuple[int, int]]) -> float:
+    """The share of the voiced 10 ms frames of `pcm` (as `trim_silence` finds them) outside `spans`."""
+    samples = np.abs(np.frombuffer(pcm[: len(pcm) // 320 * 320], dtype="<i2").astype(np.int32))
+    voiced = np.repeat(samples.reshape(-1, 160).mean(axis=1) > 400.0, 2)
+    covered = np.zeros(len(voiced), dtype=bool)
+    for first, last in spans:
+        covered[first : last + 1] = True
+    return float((voiced & ~covered).sum() / max(1, voiced.sum()))
 
 
 def margin_confidence(margin: float) -> float:
@@ -204,13 +219,7 @@ class PocketSphinxRecognizer:
         of the words with this wheel (one word heard for 'technical support')."""
         d = self._decoder
         d.activate_search(search)
-        d.set_cmn(self._cmn)
-        d.start_utt()
-        d.process_raw(pcm, True, True)
-        d.end_utt()
-        d.start_utt()
-        d.process_raw(pcm, False, False)
-        d.end_utt()
+        self._two_passes(pcm)
         hyp = d.hyp()
         if hyp is None:
             return "", 0, None
@@ -228,15 +237,43 @@ class PocketSphinxRecognizer:
         with self._lock:
             text, fit, _ = self._decode(self._search(grammar), wide)
             frames = self._decoder.n_frames()
+            spans = self._spans(text)
             if text and text not in phrases:
                 text, fit = self._best_complete(phrases)
+                spans = self._aligned_spans(text, wide) if text else []
             if not text:
                 return Recognition("", 0.0)
             phones = sum(self._phones(word) for word in text.split())
             _, loop_fit, _ = self._decode("_loop", wide)
         if frames > MAX_FRAMES_PER_PHONE * phones:
             return Recognition(text, 0.0)  # too long to be this phrase: another, longer word
+        if unexplained_voice(pcm, spans) > MAX_UNEXPLAINED_VOICE:
+            return Recognition(text, 0.0)  # the phrase is a part of what was said; silence took the rest
         return Recognition(text, margin_confidence((fit - loop_fit) / max(1, frames)))
+
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        """The 10 ms frames (first, last) of each word of `text` on the last search's best path."""
+        words = set(text.split())
+        return [
+            (s.start_frame, s.end_frame) for s in self._decoder.seg() or () if s.word.split("(")[0] in words
+        ]
+
+    def _aligned_spans(self, text: str, wide: bytes) -> list[tuple[int, int]]:
+        """`_spans` of `text` forced onto `wide` (for a phrase taken from the lattice, not the best path)."""
+        self._decoder.set_align_text(text)
+        self._two_passes(wide)
+        return self._spans(text)
+
+    def _two_passes(self, pcm: bytes) -> None:
+        """Run the active search over `pcm` as `_decode` explains."""
+        d = self._decoder
+        d.set_cmn(self._cmn)
+        d.start_utt()
+        d.process_raw(pcm, True, True)
+        d.end_utt()
+        d.start_utt()
+        d.process_raw(pcm, False, False)
+        d.end_utt()
 
     def _best_complete(self, phrases: set[str]) -> tuple[str, int]:
         """The best path that is a whole phrase, from the last search's lattice. The search's own

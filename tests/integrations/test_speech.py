@@ -16,6 +16,7 @@ from alur.integrations.speech import (
     SpeechError,
     spelled_pronunciation,
     spelled_pronunciations,
+    unexplained_voice,
 )
 
 pytest.importorskip("pocketsphinx")
@@ -78,6 +79,22 @@ def test_a_word_off_the_menu_is_no_match(recognizer, tmp_path, text) -> None:
     assert heard.text == "" or heard.confidence < MENU.confidence
 
 
+@needs_tools
+@pytest.mark.parametrize(("text", "voice"), [("selamat pagi", "id"), ("terima kasih", "id+f3")])
+def test_a_menu_word_heard_in_a_longer_utterance_is_no_match(recognizer, tmp_path, text, voice) -> None:
+    """Both are heard as 'tagihan' with a good margin, the rest of the words left to silence."""
+    heard = recognizer.recognize(speak(tmp_path, text, voice), MENU)
+    assert heard.text == "" or heard.confidence < MENU.confidence
+
+
+def test_unexplained_voice_is_the_voiced_share_outside_the_words() -> None:
+    loud, quiet = b"\x00\x10" * 160, b"\x00\x00" * 160  # 20 ms frames: level 4096 and 0
+    pcm = quiet + loud * 4 + quiet  # voiced 10 ms frames 2..9
+    assert unexplained_voice(pcm, [(2, 9)]) == 0.0
+    assert unexplained_voice(pcm, [(2, 5)]) == 0.5
+    assert unexplained_voice(pcm, []) == 1.0
+
+
 def test_silence_and_short_noise_are_nothing(recognizer) -> None:
     assert recognizer.recognize(b"\x00\x00" * 8000, MENU).confidence < MENU.confidence
     assert recognizer.recognize(b"\x10\x00" * 100, MENU).text == ""
@@ -126,14 +143,14 @@ HELD_OUT = [  # the benchmark's held-out words: never used to choose the measure
 
 @needs_tools
 def test_most_held_out_words_take_the_invalid_path(recognizer, tmp_path) -> None:
-    """Measured: 23 of these 28 clips are no match at the default threshold (5 are taken as a menu
+    """Measured: 25 of these 28 clips are no match at the default threshold (3 are taken as a menu
     word: docs/speech.md); more getting through would be a regression."""
     taken = []
     for text, voice in HELD_OUT:
         heard = recognizer.recognize(speak(tmp_path, text, voice), MENU)
         if heard.confidence >= MENU_DEFAULT_CONFIDENCE and MENU.option(heard.text) is not None:
             taken.append((text, voice, heard.text))
-    assert len(taken) <= 5, taken
+    assert len(taken) <= 3, taken
 
 
 @needs_tools
