@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from alur.core.channel import SpeechGrammar
+from alur.flow.nodes.survey import SurveyNode, score_grammar
 from alur.integrations.speech import (
     LazyRecognizer,
     PocketSphinxRecognizer,
@@ -85,6 +86,15 @@ def test_a_menu_word_heard_in_a_longer_utterance_is_no_match(recognizer, tmp_pat
     """Both are heard as 'tagihan' with a good margin, the rest of the words left to silence."""
     heard = recognizer.recognize(speak(tmp_path, text, voice), MENU)
     assert heard.text == "" or heard.confidence < MENU.confidence
+
+
+@needs_tools
+def test_a_spoken_survey_score_less_sure_than_the_default_is_not_taken(recognizer, tmp_path) -> None:
+    """'enam' (six) is heard as 'empat' (four) at 0.38 (benchmarks/asr_accuracy.py --survey)."""
+    grammar = score_grammar(5, "id")
+    assert SurveyNode.model_fields["confidence"].default == grammar.confidence
+    heard = recognizer.recognize(speak(tmp_path, "enam", "id"), grammar)
+    assert heard.text == "" or heard.confidence < grammar.confidence
 
 
 def test_unexplained_voice_is_the_voiced_share_outside_the_words() -> None:
