@@ -73,6 +73,23 @@ def spelled_pronunciation(word: str) -> str:
     return " ".join(phones)
 
 
+#: the nearest lax vowel of the English model for each tense one: Indonesian vowels sit between the
+#: two (benchmarks/asr_accuracy.py: with these variants the menu turns away more off-menu words)
+_LAX = {"AA": "AH", "UW": "UH", "IY": "IH", "EH": "AH", "OW": "AO"}
+
+
+def spelled_pronunciations(word: str) -> tuple[str, ...]:
+    """The pronunciations a word spelled the Indonesian way may be heard as over the telephone: its
+    spelling's, the same with lax vowels, and for each of them an initial 's' heard as 'T'. Call
+    audio stops at 4 kHz, where an 's' has little of its hiss left: the English model hears the
+    onset of 'satu' as a 'T' ('T AA B UW' in its free phone loop). The first is the word's own."""
+    tense = spelled_pronunciation(word)
+    lax = " ".join(_LAX.get(phone, phone) for phone in tense.split())
+    variants = [tense, lax]
+    variants += ["T" + v[1:] for v in variants if v.startswith("S ")]
+    return tuple(dict.fromkeys(variants))
+
+
 def trim_silence(pcm: bytes, threshold: float = 400.0, margin: float = 0.15) -> bytes:
     """The voiced part of an utterance (20 ms frames whose mean level passes `threshold`), with
     `margin` seconds either side: silence around a word only blurs the confidence."""
@@ -105,8 +122,9 @@ def with_noise_floor(pcm: bytes, level: float = NOISE_FLOOR) -> bytes:
     return np.clip(np.round(samples + noise), -32768, 32767).astype("<i2").tobytes()
 
 
-#: per-frame log score margin (in the decoder's log base) that maps to confidence 0.5, and its spread
-MARGIN_MIDPOINT = 0.0
+#: per-frame log score margin (in the decoder's log base) that maps to confidence 0.5, and its spread;
+#: chosen with benchmarks/asr_accuracy.py (tuning words) so that a menu's default 0.5 is the best cut
+MARGIN_MIDPOINT = -4.2
 MARGIN_SCALE = 5.0
 
 
@@ -115,6 +133,25 @@ MARGIN_SCALE = 5.0
 #: utterance ("rumah", "my order is late"). Menu words measured 8-19, short off-menu words heard as
 #: "dua" 21-39 (benchmarks/asr_accuracy.py, tuning words)
 MAX_FRAMES_PER_PHONE = 20
+
+#: the largest share of the voiced frames a phrase may leave to silence and noise on its path: a menu
+#: word is all of what the caller said (menu words measured 0-6 %), a word heard in a longer utterance
+#: ("pizza" as "dua", "selamat pagi" as "tagihan") leaves 14-94 % (benchmarks/asr_accuracy.py, tuning)
+MAX_UNEXPLAINED_VOICE = 0.1
+
+
+#: how many of the search's best paths are looked through for a whole phrase
+NBEST = 10
+
+
+def unexplained_voice(pcm: bytes, spans: list[tuple[int, int]]) -> float:
+    """The share of the voiced 10 ms frames of `pcm` (as `trim_silence` finds them) outside `spans`."""
+    samples = np.abs(np.frombuffer(pcm[: len(pcm) // 320 * 320], dtype="<i2").astype(np.int32))
+    voiced = np.repeat(samples.reshape(-1, 160).mean(axis=1) > 400.0, 2)
+    covered = np.zeros(len(voiced), dtype=bool)
+    for first, last in spans:
+        covered[first : last + 1] = True
+    return float((voiced & ~covered).sum() / max(1, voiced.sum()))
 
 
 def margin_confidence(margin: float) -> float:
@@ -162,7 +199,10 @@ class PocketSphinxRecognizer:
             for phrase in phrases:
                 for word in phrase.split():
                     if not self._decoder.lookup_word(word):
-                        self._decoder.add_word(word, spelled_pronunciation(word), True)
+                        variants = spelled_pronunciations(word)
+                        self._decoder.add_word(word, variants[0], True)
+                        for n, variant in enumerate(variants[1:], start=2):
+                            self._decoder.add_word(f"{word}({n})", variant, True)
             name = f"g{len(self._searches)}"
             rule = " | ".join(phrases)
             self._decoder.add_jsgf_string(name, f"#JSGF V1.0; grammar {name}; public <choice> = {rule} ;")
@@ -179,13 +219,7 @@ class PocketSphinxRecognizer:
         of the words with this wheel (one word heard for 'technical support')."""
         d = self._decoder
         d.activate_search(search)
-        d.set_cmn(self._cmn)
-        d.start_utt()
-        d.process_raw(pcm, True, True)
-        d.end_utt()
-        d.start_utt()
-        d.process_raw(pcm, False, False)
-        d.end_utt()
+        self._two_passes(pcm)
         hyp = d.hyp()
         if hyp is None:
             return "", 0, None
@@ -199,18 +233,65 @@ class PocketSphinxRecognizer:
         wide = with_noise_floor(to_16k(pcm))
         if not grammar.phrases:
             return self._free(wide, grammar.language)
+        phrases = {" ".join(p.lower().split()) for p, _ in grammar.phrases}
         with self._lock:
             text, fit, _ = self._decode(self._search(grammar), wide)
             frames = self._decoder.n_frames()
+            spans = self._spans(text)
+            if text and text not in phrases:
+                text, fit = self._best_complete(phrases)
+                spans = self._aligned_spans(text, wide) if text else []
             if not text:
                 return Recognition("", 0.0)
+            phones = sum(self._phones(word) for word in text.split())
             _, loop_fit, _ = self._decode("_loop", wide)
-            phones = sum(len(self._decoder.lookup_word(word).split()) for word in text.split())
-        if text not in {" ".join(p.lower().split()) for p, _ in grammar.phrases}:
-            return Recognition(text, 0.0)  # a partial path: the search never reached a phrase's end
         if frames > MAX_FRAMES_PER_PHONE * phones:
             return Recognition(text, 0.0)  # too long to be this phrase: another, longer word
+        if unexplained_voice(pcm, spans) > MAX_UNEXPLAINED_VOICE:
+            return Recognition(text, 0.0)  # the phrase is a part of what was said; silence took the rest
         return Recognition(text, margin_confidence((fit - loop_fit) / max(1, frames)))
+
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        """The 10 ms frames (first, last) of each word of `text` on the last search's best path."""
+        words = set(text.split())
+        return [
+            (s.start_frame, s.end_frame) for s in self._decoder.seg() or () if s.word.split("(")[0] in words
+        ]
+
+    def _aligned_spans(self, text: str, wide: bytes) -> list[tuple[int, int]]:
+        """`_spans` of `text` forced onto `wide` (for a phrase taken from the lattice, not the best path)."""
+        self._decoder.set_align_text(text)
+        self._two_passes(wide)
+        return self._spans(text)
+
+    def _two_passes(self, pcm: bytes) -> None:
+        """Run the active search over `pcm` as `_decode` explains."""
+        d = self._decoder
+        d.set_cmn(self._cmn)
+        d.start_utt()
+        d.process_raw(pcm, True, True)
+        d.end_utt()
+        d.start_utt()
+        d.process_raw(pcm, False, False)
+        d.end_utt()
+
+    def _best_complete(self, phrases: set[str]) -> tuple[str, int]:
+        """The best path that is a whole phrase, from the last search's lattice. The search's own
+        best can end inside a phrase ('bantuan' of 'bantuan teknis' for a 'satu' said quickly)."""
+        d = self._decoder
+        for n, hyp in enumerate(d.nbest()):
+            if n >= NBEST:
+                break
+            if hyp.hypstr in phrases and hyp.score > 0:
+                return hyp.hypstr, int(d.logmath.log(hyp.score))
+        return "", 0
+
+    def _phones(self, word: str) -> int:
+        """The most phones any pronunciation of `word` has (the duration check's lenient side)."""
+        most, n = 0, 1
+        while pron := self._decoder.lookup_word(word if n == 1 else f"{word}({n})"):
+            most, n = max(most, len(pron.split())), n + 1
+        return most
 
     def _free(self, wide: bytes, language: str) -> Recognition:
         """Free speech with the English language model (another language would come out as English

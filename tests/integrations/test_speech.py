@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 
 from alur.core.channel import SpeechGrammar
+from alur.flow.nodes.survey import SurveyNode, score_grammar
 from alur.integrations.speech import (
     LazyRecognizer,
     PocketSphinxRecognizer,
     SpeechError,
     spelled_pronunciation,
+    spelled_pronunciations,
+    unexplained_voice,
 )
 
 pytest.importorskip("pocketsphinx")
@@ -60,11 +63,13 @@ def recognizer() -> PocketSphinxRecognizer:
         ("operator", "en+f3", "0"),
         ("tagihan", "id", "1"),
         ("dua", "id", "2"),
+        ("satu", "id", "1"),
+        ("satu", "id+f3", "1"),
     ],
 )
 def test_menu_words_are_recognised(recognizer, tmp_path, text, voice, option) -> None:
     heard = recognizer.recognize(speak(tmp_path, text, voice), MENU)
-    assert heard.text == text and heard.confidence > 0
+    assert heard.text == text and heard.confidence >= MENU.confidence
     assert MENU.option(heard.text) == option
 
 
@@ -73,6 +78,31 @@ def test_menu_words_are_recognised(recognizer, tmp_path, text, voice, option) ->
 def test_a_word_off_the_menu_is_no_match(recognizer, tmp_path, text) -> None:
     heard = recognizer.recognize(speak(tmp_path, text), MENU)
     assert heard.text == "" or heard.confidence < MENU.confidence
+
+
+@needs_tools
+@pytest.mark.parametrize(("text", "voice"), [("selamat pagi", "id"), ("terima kasih", "id+f3")])
+def test_a_menu_word_heard_in_a_longer_utterance_is_no_match(recognizer, tmp_path, text, voice) -> None:
+    """Both are heard as 'tagihan' with a good margin, the rest of the words left to silence."""
+    heard = recognizer.recognize(speak(tmp_path, text, voice), MENU)
+    assert heard.text == "" or heard.confidence < MENU.confidence
+
+
+@needs_tools
+def test_a_spoken_survey_score_less_sure_than_the_default_is_not_taken(recognizer, tmp_path) -> None:
+    """'enam' (six) is heard as 'empat' (four) at 0.38 (benchmarks/asr_accuracy.py --survey)."""
+    grammar = score_grammar(5, "id")
+    assert SurveyNode.model_fields["confidence"].default == grammar.confidence
+    heard = recognizer.recognize(speak(tmp_path, "enam", "id"), grammar)
+    assert heard.text == "" or heard.confidence < grammar.confidence
+
+
+def test_unexplained_voice_is_the_voiced_share_outside_the_words() -> None:
+    loud, quiet = b"\x00\x10" * 160, b"\x00\x00" * 160  # 20 ms frames: level 4096 and 0
+    pcm = quiet + loud * 4 + quiet  # voiced 10 ms frames 2..9
+    assert unexplained_voice(pcm, [(2, 9)]) == 0.0
+    assert unexplained_voice(pcm, [(2, 5)]) == 0.5
+    assert unexplained_voice(pcm, []) == 1.0
 
 
 def test_silence_and_short_noise_are_nothing(recognizer) -> None:
@@ -84,6 +114,12 @@ def test_indonesian_words_get_pronunciations_from_their_spelling() -> None:
     assert spelled_pronunciation("tagihan") == "T AA G IY HH AA N"
     assert spelled_pronunciation("bangun") == "B AA NG UW N"
     assert spelled_pronunciation("nyanyi") == "N Y AA N Y IY"
+
+
+def test_indonesian_words_get_the_variants_telephone_audio_is_heard_as() -> None:
+    assert spelled_pronunciations("satu") == ("S AA T UW", "S AH T UH", "T AA T UW", "T AH T UH")
+    assert spelled_pronunciations("dua") == ("D UW AA", "D UH AH")
+    assert spelled_pronunciations("tolong") == ("T OW L OW NG", "T AO L AO NG")
 
 
 def test_phrase_matching_and_bad_settings() -> None:
@@ -117,14 +153,14 @@ HELD_OUT = [  # the benchmark's held-out words: never used to choose the measure
 
 @needs_tools
 def test_most_held_out_words_take_the_invalid_path(recognizer, tmp_path) -> None:
-    """Measured: 23 of these 28 clips are no match at the default threshold (5 are taken as a menu
+    """Measured: 25 of these 28 clips are no match at the default threshold (3 are taken as a menu
     word: docs/speech.md); more getting through would be a regression."""
     taken = []
     for text, voice in HELD_OUT:
         heard = recognizer.recognize(speak(tmp_path, text, voice), MENU)
         if heard.confidence >= MENU_DEFAULT_CONFIDENCE and MENU.option(heard.text) is not None:
             taken.append((text, voice, heard.text))
-    assert len(taken) <= 5, taken
+    assert len(taken) <= 3, taken
 
 
 @needs_tools

@@ -42,10 +42,18 @@ NUMBER_WORDS = {
 }
 
 
+#: a spoken score less sure than this is not taken, unless the node says otherwise: chosen with
+#: `benchmarks/asr_accuracy.py --survey` (docs/speech.md); a wrong score in the reports costs more
+#: than a question answered by keys instead
+SPOKEN_SCORE_CONFIDENCE = 0.6
+
+
 def score_grammar(scale: int, language: str) -> SpeechGrammar:
     """The words for 1..scale in the call's language (English when Alur knows none for it)."""
     words = NUMBER_WORDS.get(language.split("-")[0], NUMBER_WORDS["en"])
-    return SpeechGrammar(tuple((w, str(i + 1)) for i, w in enumerate(words[:scale])), language, 0.3)
+    return SpeechGrammar(
+        tuple((w, str(i + 1)) for i, w in enumerate(words[:scale])), language, SPOKEN_SCORE_CONFIDENCE
+    )
 
 
 def _keys_only() -> list[Literal["dtmf", "speech"]]:
@@ -68,7 +76,7 @@ class SurveyNode(NodeBase):
     thanks: PromptSpec | bool = True
     next: str | None = None
     input: list[Literal["dtmf", "speech"]] = Field(default_factory=_keys_only, min_length=1)
-    confidence: float = Field(0.3, ge=0, le=1)  # a spoken score less sure than this is not taken
+    confidence: float = Field(SPOKEN_SCORE_CONFIDENCE, ge=0, le=1)
 
     can_end = True
 
