@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +13,6 @@ from alur.media.rtp import RtpStream, echo
 from alur.telephony.sip.sdp import build_answer
 from alur.telephony.sip.server_call import ServerCall
 
-log = logging.getLogger("alur.echo")
 
 MAX_SECONDS = 600.0  # a forgotten test call ends by itself
 
@@ -31,11 +29,8 @@ class EchoExtension:
     async def serve(self, call: ServerCall, params: Any, host: str) -> None:
         """Answer, echo until the caller hangs up (or `max_seconds`), then hang up ourselves."""
         stream = self.new_stream()
-        try:
-            port = await stream.open()
-        except OSError as exc:
-            log.error("echo call from %s: no RTP port: %s", call.caller, exc)
-            call.reject(503)
+        port = await call.open_media(stream)
+        if port is None:
             return
         stream.configure(
             (params.remote_host, params.remote_port),

@@ -332,11 +332,8 @@ class SipServer:
 
     async def _run_call(self, call: ServerCall, params: Any) -> None:
         media = self._new_stream()
-        try:
-            port = await media.open()
-        except OSError as exc:
-            log.error("call %s: no RTP port: %s", call.call_id, exc)
-            call.reject(503)
+        port = await call.open_media(media)
+        if port is None:
             return
         if call.state is not ServerLegState.EARLY:  # cancelled while we prepared
             media.close()

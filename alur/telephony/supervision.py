@@ -82,11 +82,8 @@ class Supervision:
         """Answer the supervisor's call and join the agent's conversation until either ends."""
         agent_id = self.agent_for_extension(extension) or ""
         sup = self.new_stream()
-        try:
-            port = await sup.open()
-        except OSError as exc:
-            log.error("supervisor %s: no RTP port: %s", call.caller, exc)
-            call.reject(503)
+        port = await call.open_media(sup)
+        if port is None:
             return
         sup.configure((params.remote_host, params.remote_port), params.codec, params.payload_type, None)
         ended = asyncio.Event()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from alur.telephony.sip.dialog import Dialog, contact_uri, strip_tag
 from alur.telephony.sip.legs import ALLOW, SERVER_TRANSITIONS, LegOwner, ServerLegState, checked_move
 from alur.telephony.sip.message import SipRequest, cseq_of, new_tag, parse_uri, tag_of
 from alur.telephony.sip.stack import Peer
 from alur.telephony.sip.transaction import InviteServerTransaction
+
+if TYPE_CHECKING:
+    from alur.media.rtp import RtpStream
 
 log = logging.getLogger("alur.sip.ua")
 S = ServerLegState
@@ -53,6 +57,16 @@ class ServerCall:
             return parse_uri(self.invite.uri).user or ""
         except (ValueError, IndexError):
             return ""
+
+    async def open_media(self, stream: RtpStream) -> int | None:
+        """Open `stream`'s RTP port for this call: its port, or None after refusing the call with 503
+        (no port free)."""
+        try:
+            return await stream.open()
+        except OSError as exc:
+            log.error("call %s from %s: no RTP port: %s", self.call_id, self.caller, exc)
+            self.reject(503)
+            return None
 
     def ringing(self) -> None:
         if self.state is S.EARLY:
