@@ -13,7 +13,6 @@ from alur.media.rtp import RtpStream, echo
 from alur.telephony.sip.sdp import build_answer
 from alur.telephony.sip.server_call import ServerCall
 
-
 MAX_SECONDS = 600.0  # a forgotten test call ends by itself
 
 
