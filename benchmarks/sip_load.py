@@ -1,7 +1,7 @@
 """Media at contact-center load: `alur serve` driven by sipp, RTP captured with kernel timestamps.
 
     sudo python benchmarks/sip_load.py [--prompt 100,300] [--bridged 100,300] [--rates 100,200]
-                                       [--hold 8] [--loop auto|uvloop|asyncio]
+                                       [--hold 8] [--loop auto|uvloop|asyncio] [--shared]
 
 Scenarios (each prints the server's share of one core while all its calls are up, its CPU time per
 call over the whole scenario, inter-packet gap p50/p99/max of every stream Alur sends, and failed
@@ -10,8 +10,9 @@ calls; when calls fail, why overload control refused them, read from /metrics):
   bridged  N concurrent callers bridged to N agents (one sipp UAS answering for all of them); the gaps
            are those of the relayed packets as they reach each side
   rate     call set-ups per second for 5 s, each call a short prompt; failed calls include 503s
-The capture needs CAP_NET_RAW (root), as sipp's pcap play does. sipp runs on the same machine and
-competes for the same cores, so figures are a floor, not a ceiling.
+The capture needs CAP_NET_RAW (root), as sipp's pcap play does. Alur runs alone on the first core,
+sipp and the capture on the others (`--shared`: everything on every core), so the figures are those
+of Alur on one core.
 """
 
 from __future__ import annotations
