@@ -105,7 +105,7 @@ class FlowRunner:
         *,
         clock: Clock,
         log: Callable[[Event], None] = lambda event: None,
-        facts: Callable[..., None] | None = None,
+        facts: Callable[[type[Event]], Callable[..., None]] | None = None,
         directory: CustomerDirectory | None = None,
         http: HttpClient | None = None,
         messenger: Messenger | None = None,
@@ -115,9 +115,13 @@ class FlowRunner:
         self.calendars: Mapping[str, Calendar] = project.calendars
         self.clock = clock
         self.log = log
-        # the three events every call logs (arrived, node entered, ended) as `facts(EventClass, *fields)`:
-        # a driver that only counts them (the simulator without a kept log) builds no event objects
-        self.fact: Callable[..., None] = facts if facts is not None else partial(_build, log)
+        # the three events every call logs (arrived, node entered, ended) as plain fields, to the
+        # function `facts(EventClass)` gives for each kind (resolved once): a driver that only counts
+        # them (the simulator without a kept log) builds no event objects
+        resolve = facts if facts is not None else partial(_builder, log)
+        self._arrived = resolve(CallArrived)
+        self._entered = resolve(NodeEntered)
+        self._ended = resolve(CallEnded)
         self.directory: CustomerDirectory = directory or BuiltinDirectory(project.customers)
         self.http: HttpClient = http or NoHttp()
         self.messenger: Messenger = messenger or NoMessenger()
@@ -160,11 +164,9 @@ class FlowRunner:
         current = self.flows[flow] if flow else self.flow_for(channel.dialed)
         call = Call(channel, self, current)
         call_id = call.call_id
-        fact, now = self.fact, self.clock.now
+        entered_fact, now = self._entered, self.clock.now
         started = now()
-        fact(
-            CallArrived, started, call_id, channel.caller_id, channel.dialed, current.name, current.published
-        )
+        self._arrived(started, call_id, channel.caller_id, channel.dialed, current.name, current.published)
         entered: Callable[[str, str, Any], None] | None = getattr(channel, "node_entered", None)
         enter_path = call.path.append
         node_id: str | None = current.start
@@ -181,7 +183,7 @@ class FlowRunner:
                 node = flow_now.nodes[node_id]
                 call.node_id = node_id
                 enter_path((flow_now.name, node_id))
-                fact(NodeEntered, now(), call_id, flow_now.name, node_id, node.type)
+                entered_fact(now(), call_id, flow_now.name, node_id, node.type)
                 if entered is not None:
                     entered(flow_now.name, node_id, node)
                 node_id = await node.run(call)
@@ -205,7 +207,7 @@ class FlowRunner:
                 pass
         ended = now()
         how = call.ended or "flow_end"
-        fact(CallEnded, ended, call_id, how, call.ended_node, call.error or "")
+        self._ended(ended, call_id, how, call.ended_node, call.error or "")
         return CallResult(
             call_id,
             call.flow.name,
@@ -224,6 +226,10 @@ class FlowRunner:
         )
 
 
-def _build(log: Callable[[Event], None], cls: Callable[..., Event], *fields: Any) -> None:
-    """The fact as an event, for drivers that keep or publish events."""
+def _builder(log: Callable[[Event], None], cls: type[Event]) -> Callable[..., None]:
+    """Facts of kind `cls` as events, for drivers that keep or publish events."""
+    return partial(_build, log, cls)
+
+
+def _build(log: Callable[[Event], None], cls: type[Event], *fields: Any) -> None:
     log(cls(*fields))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from alur.core import events as ev
@@ -230,7 +231,6 @@ class KpiFold:
             ev.TalkEnded: self.talk_ended,
             ev.CallEnded: self.call_ended,
         }
-        self._fact_for = self._fact_handlers.get
 
     # --- feeding -------------------------------------------------------------------------------
 
@@ -242,15 +242,23 @@ class KpiFold:
         if handler is not None:
             handler(event)
 
-    def fact(self, cls: type[ev.Event], at: float, *fields: Any) -> None:
-        """Count the fact `cls(at, *fields)` would be, without building it."""
+    def fact_handler(self, cls: type[ev.Event]) -> Callable[..., None]:
+        """The function that counts the fact `cls(at, *fields)` from its fields, without building the
+        event. Producers resolve it once per kind (`Router(facts=fold.fact_handler)`), so a fact costs
+        one call to the handler itself; kinds the KPIs ignore only move the fold's clock."""
+        handler = self._fact_handlers.get(cls)
+        if handler is not None:
+            return handler
+        if cls in self._handlers:
+            return partial(self._fact_event, cls)
+        return self._seen
+
+    def _fact_event(self, cls: type[ev.Event], at: float, *fields: Any) -> None:
+        self.apply(cls(at, *fields))
+
+    def _seen(self, at: float, *_: Any) -> None:
         if at > self._last:
             self._last = at
-        handler = self._fact_for(cls)
-        if handler is not None:
-            handler(at, *fields)
-        elif cls in self._handlers:
-            self._handlers[cls](cls(at, *fields))
 
     def apply_all(self, events: Iterable[ev.Event]) -> KpiFold:
         for event in events:
@@ -294,6 +302,8 @@ class KpiFold:
 
     def arrived(self, at: float, call_id: str, *_: Any) -> None:
         """A call came in (the fields of `CallArrived`, in order)."""
+        if at > self._last:
+            self._last = at
         call = self._calls.get(call_id)
         if call is None:
             call = self._calls[call_id] = _CallState((at // self.interval) * self.interval)
@@ -308,6 +318,8 @@ class KpiFold:
 
     def queued(self, at: float, call_id: str, queue: str, *_: Any) -> None:
         """A call entered `queue` (the fields of `CallQueued`, in order)."""
+        if at > self._last:
+            self._last = at
         call = self._calls.get(call_id)
         first = call is None or not call.queues
         if call is None or not call.queues:
@@ -337,6 +349,8 @@ class KpiFold:
 
     def answered(self, at: float, call_id: str, agent_id: str, queue_name: str, wait: float) -> None:
         """An agent answered a queued call (the fields of `Answered`, in order)."""
+        if at > self._last:
+            self._last = at
         call = self._calls.get(call_id)
         if call is None:
             call = self._calls[call_id] = _CallState((at // self.interval) * self.interval)
@@ -389,6 +403,8 @@ class KpiFold:
         self, at: float, call_id: str, agent_id: str, queue_name: str, talk: float, *_: Any
     ) -> None:
         """Caller and agent hung up (the fields of `TalkEnded`, in order)."""
+        if at > self._last:
+            self._last = at
         call = self._calls.pop(call_id, None) or _CallState((at // self.interval) * self.interval)
         wrapping = self._wrapping
         wrapping[call_id] = call.slot
@@ -423,6 +439,8 @@ class KpiFold:
 
     def call_ended(self, at: float, call_id: str, *_: Any) -> None:
         """The call's flow ended (the fields of `CallEnded`, in order)."""
+        if at > self._last:
+            self._last = at
         call = self._calls.get(call_id)
         if call is not None and not call.answered and not call.callback:
             del self._calls[call_id]  # nothing more will count for it
@@ -472,6 +490,8 @@ class KpiFold:
 
     def agent_changed(self, end: float, agent_id: str, old: str, new: str, *_: Any) -> None:
         """An agent's state changed (the fields of `AgentStateChanged`, in order)."""
+        if end > self._last:
+            self._last = end
         previous = self._agent_state.get(agent_id)
         if previous is not None:
             state, start = previous

@@ -20,7 +20,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from alur.core.channel import QueueOutcome
-from alur.core.events import Answered, OfferDeclined, Offered, TalkEnded
+from alur.core.events import OfferDeclined, TalkEnded
 from alur.routing.agents import Agent, States
 from alur.routing.calls import Ranked, Reservation, WaitingCall
 from alur.routing.queues import Queue
@@ -132,7 +132,7 @@ def _offer(
         agent.load[q.channel] += 1
         if at_once is not None and not q.strategy.rings_all and at_once(agent.id):
             router._explain_offer(call, q, ranked, eligible, (agent.id,))
-            router._fact(Offered, now, call.call_id, agent.id, q.name, res.id, expires)
+            router._offered_fact(now, call.call_id, agent.id, q.name, res.id, expires)
             _connect(router, call, agent, q, now)
             return
         router.reservations[res.id] = res
@@ -143,7 +143,7 @@ def _offer(
         made.append(res)
     router._explain_offer(call, q, ranked, eligible, tuple(r.agent_id for r in made))
     for res in made:
-        router._fact(Offered, now, call.call_id, res.agent_id, q.name, res.id, expires, None)
+        router._offered_fact(now, call.call_id, res.agent_id, q.name, res.id, expires, None)
     if router.on_offer is not None:
         for res in made:
             if res.id in router.reservations:
@@ -170,7 +170,7 @@ def _connect(router: Dispatcher, call: WaitingCall, agent: Agent, q: Queue, now:
     wait = now - call.first_at
     router.connected[call.call_id] = (agent.id, q.name, now)
     q.record_answer(wait)
-    router._fact(Answered, now, call.call_id, agent.id, q.name, wait)
+    router._answered_fact(now, call.call_id, agent.id, q.name, wait)
     q.strategy.assigned(agent, call, now)
     refresh(router, agent)
     if router.on_outcome is not None:

@@ -12,9 +12,7 @@ from functools import partial
 from alur.core.channel import QueueOutcome
 from alur.core.events import (
     Abandoned,
-    Answered,
     OfferDeclined,
-    Offered,
     Overflowed,
 )  # fmt: skip
 from alur.routing import digital, group
@@ -189,7 +187,7 @@ class Dispatcher(RouterState):
             agent = chosen[0]
             self._rid += 1
             self._explain_offer(call, q, ranked, eligible, (agent.id,))
-            self._fact(Offered, now, call.call_id, agent.id, name, f"r{self._rid}", expires)
+            self._offered_fact(now, call.call_id, agent.id, name, f"r{self._rid}", expires)
             self._connect(call, agent, q, now)
             return
         made: list[Reservation] = []
@@ -205,9 +203,9 @@ class Dispatcher(RouterState):
             res.timer = call_at(expires, partial(self._expire, res.id))
             made.append(res)
         self._explain_offer(call, q, ranked, eligible, tuple(r.agent_id for r in made))
-        fact = self._fact
+        fact = self._offered_fact
         for res in made:
-            fact(Offered, now, call.call_id, res.agent_id, name, res.id, expires, call.callback_number)
+            fact(now, call.call_id, res.agent_id, name, res.id, expires, call.callback_number)
         on_offer = self.on_offer
         if on_offer is not None:
             for res in made:
@@ -247,7 +245,7 @@ class Dispatcher(RouterState):
         wait = now - call.first_at
         self.connected[call.call_id] = (agent.id, q.name, now)
         q.record_answer(wait)
-        self._fact(Answered, now, call.call_id, agent.id, q.name, wait)
+        self._answered_fact(now, call.call_id, agent.id, q.name, wait)
         q.strategy.assigned(agent, call, now)
         if self.on_outcome is not None:
             self.on_outcome(call.call_id, QueueOutcome("answered", agent_id=agent.id, wait=wait))

@@ -24,7 +24,6 @@ from alur.core.events import (
     AgentRequestPending,
     AgentStateChanged,
     CallbackRequested,
-    CallQueued,
     DirectCallEnded,
     DirectCallStarted,
     Disposition,
@@ -53,8 +52,9 @@ class Router(Restoring):
     `Router(clock, *, emit, on_offer, on_cancel, on_outcome, rng, explanations)`: every argument but
     the clock is optional; `rng` is the seeded generator random strategies draw from; `explanations`
     is how many calls' explanations are kept (0: none are built, the cheapest decisions). `facts`,
-    when given, receives the commonest facts as `facts(EventClass, *fields)` instead of `emit`
-    receiving built events (a simulator that only counts them skips building the objects).
+    when given, resolves the commonest kinds of fact to the functions that take them as plain fields
+    (`facts(EventClass)(at, *fields)`, once per kind) instead of `emit` receiving built events (a
+    simulator that only counts them skips building the objects).
     """
 
     @classmethod
@@ -65,7 +65,7 @@ class Router(Restoring):
         *,
         clock: Clock,
         emit: Callable[[Event], None] | None = None,
-        facts: Callable[..., None] | None = None,
+        facts: Callable[[type[Event]], Callable[..., None]] | None = None,
         on_offer: Callable[[Offer], None] | None = None,
         on_cancel: Callable[[Offer, str], None] | None = None,
         on_outcome: Callable[[str, QueueOutcome], None] | None = None,
@@ -235,8 +235,7 @@ class Router(Restoring):
             request.max_wait,
             base_skills=asked,
         )
-        self._fact(
-            CallQueued,
+        self._queued_fact(
             now,
             call_id,
             q.name,
@@ -392,7 +391,7 @@ class Router(Restoring):
             self._emit(event)
             q.strategy.observe(event)
         else:  # nothing learns from it here: a plain fact (no event object when no log is kept)
-            self._fact(TalkEnded, now, call_id, agent_id, queue, talk, ended_by)
+            self._talk_fact(now, call_id, agent_id, queue, talk, ended_by)
         if wrap > 0:
             self._set_state(agent, S.WRAP_UP)
             agent.wrap_started = now

@@ -18,7 +18,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from alur.core.events import GroupOffered, OfferDeclined, OffersWithdrawn
+from alur.core.events import OfferDeclined
 from alur.routing.agents import Agent, States
 from alur.routing.calls import Offer, Ranked, Reservation, WaitingCall
 from alur.routing.queues import Queue
@@ -56,9 +56,7 @@ def offer(
     group.timer = router.clock.call_at(expires, partial(expire, router, group))
     agent_ids = tuple(phones.values())
     router._explain_offer(call, q, ranked, eligible, agent_ids)
-    router._fact(
-        GroupOffered, now, call.call_id, q.name, agent_ids, tuple(phones), expires, call.callback_number
-    )
+    router._group_fact(now, call.call_id, q.name, agent_ids, tuple(phones), expires, call.callback_number)
     on_offer = router.on_offer
     if on_offer is not None:  # the driver's callback still gets one offer per phone
         for pid in list(phones):
@@ -120,9 +118,7 @@ def answer(router: Dispatcher, group: Reservation, phone: str) -> None:
                     "lost_race",
                 )
         ids = tuple(pid for pid, _ in losers)
-        router._fact(
-            OffersWithdrawn, now, call.call_id, q.name, "lost_race", tuple(aid for _, aid in losers), ids
-        )
+        router._withdrawn_fact(now, call.call_id, q.name, "lost_race", tuple(aid for _, aid in losers), ids)
         if router._explaining:
             why = f"{winner.id} answered first; the offers to {len(losers)} other agent(s) were withdrawn"
             router._explain(call, "declined", "lost_race", why)

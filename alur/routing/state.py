@@ -15,7 +15,13 @@ from alur.core.clock import Clock, TimerHandle
 from alur.core.errors import IllegalTransition
 from alur.core.events import (
     AgentStateChanged,
+    Answered,
+    CallQueued,
     Event,
+    GroupOffered,
+    Offered,
+    OffersWithdrawn,
+    TalkEnded,
     WrapUpDone,
 )  # fmt: skip
 from alur.routing.agents import TRANSITIONS, Agent, AgentState, States
@@ -39,7 +45,7 @@ class RouterState:
         clock: Clock,
         *,
         emit: Callable[[Event], None] | None = None,
-        facts: Callable[..., None] | None = None,
+        facts: Callable[[type[Event]], Callable[..., None]] | None = None,
         on_offer: Callable[[Offer], None] | None = None,
         on_cancel: Callable[[Offer, str], None] | None = None,
         on_outcome: Callable[[str, QueueOutcome], None] | None = None,
@@ -49,9 +55,17 @@ class RouterState:
         self.clock = clock
         # the sink itself, not a method wrapping it: every state change and decision emits
         self._emit: Callable[[Event], None] = emit if emit is not None else _ignore
-        # the commonest facts (agent state changes, queued, offered, answered) go out as
-        # `facts(EventClass, *fields)`: a driver that only counts them builds no event object
-        self._fact: Callable[..., None] = facts if facts is not None else partial(_build, self._emit)
+        # the commonest facts (agent state changes, queued, offered, answered, talk ended) go out as
+        # plain fields to `facts(EventClass)`, the function that counts that kind, resolved once here:
+        # a driver that only counts them builds no event object (default: build it and `emit` it)
+        resolve = facts if facts is not None else partial(_builder, self._emit)
+        self._state_fact = resolve(AgentStateChanged)
+        self._queued_fact = resolve(CallQueued)
+        self._offered_fact = resolve(Offered)
+        self._answered_fact = resolve(Answered)
+        self._talk_fact = resolve(TalkEnded)
+        self._group_fact = resolve(GroupOffered)  # ring_all
+        self._withdrawn_fact = resolve(OffersWithdrawn)
         self.on_offer = on_offer
         self.on_cancel = on_cancel
         self.on_outcome = on_outcome
@@ -117,7 +131,7 @@ class RouterState:
             step = -1 if new in UNSTAFFED else 1
             for m in agent.memberships:
                 self.queues[m].staffed += step
-        self._fact(AgentStateChanged, now, agent.id, _NAMES[old], _NAMES[new], reason)
+        self._state_fact(now, agent.id, _NAMES[old], _NAMES[new], reason)
         if agent.digital_queues:  # chat/sms/email slots follow the voice state (exclusive, paused...)
             self._refresh_digital(agent)
 
@@ -236,6 +250,10 @@ def raise_illegal(agent: Agent, action: str, needs: str) -> None:
     )
 
 
-def _build(emit: Callable[[Event], None], cls: Callable[..., Event], *fields: Any) -> None:
-    """The fact as an event, for drivers that keep or publish events."""
+def _builder(emit: Callable[[Event], None], cls: type[Event]) -> Callable[..., None]:
+    """Facts of kind `cls` as events, for drivers that keep or publish events."""
+    return partial(_build, emit, cls)
+
+
+def _build(emit: Callable[[Event], None], cls: type[Event], *fields: Any) -> None:
     emit(cls(*fields))

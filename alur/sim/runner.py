@@ -119,7 +119,7 @@ class Simulation:
             clock=self.clock,
             emit=sink,
             # and its commonest facts as plain fields: no event object is built when no log is kept
-            facts=self.fold.fact if direct else None,
+            facts=self.fold.fact_handler if direct else None,
             on_offer=self._offer,
             on_cancel=self._offer_cancelled,
             on_outcome=self._outcome,
@@ -133,7 +133,11 @@ class Simulation:
         self.prompt_seconds = prompt_seconds(scenario.ivr)  # how long each prompt plays
         self.http = SimHttp(scenario.http, self.clock, self.traffic)  # the scenario's canned web services
         self.flows = FlowRunner(
-            project, clock=self.clock, log=sink, facts=self.fold.fact if direct else None, http=self.http
+            project,
+            clock=self.clock,
+            log=sink,
+            facts=self.fold.fact_handler if direct else None,
+            http=self.http,
         )
         self.calls: dict[str, SimCaller] = {}
         # arrivals come one interval at a time; every other draw is read per call, as the run asks
