@@ -222,7 +222,7 @@ class KpiFold:
             ev.CallEnded: self._call_ended,
         }
         self._handler_for: Callable[[type], Callable[[Any], None] | None] = self._handlers.get
-        # the same facts as plain fields (`fact`), for producers that build no event object
+        # the same facts as plain fields (`fact_handler`), for producers that build no event object
         self._fact_handlers: dict[type, Callable[..., None]] = {
             ev.CallArrived: self.arrived,
             ev.CallQueued: self.queued,
