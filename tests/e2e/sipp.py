@@ -120,6 +120,14 @@ def audio_and_dtmf_pcap(
     return write_pcap(path, packets)
 
 
+def tone_ulaw(path: Path, freq: float, seconds: float = 1.0) -> Path:
+    """A raw G.711 u-law tone (no header), as sipp's rtp_stream plays it: the load runs' voice."""
+    n = int(seconds * 8000)
+    pcm = b"".join(struct.pack("<h", int(6000 * math.sin(2 * math.pi * freq * i / 8000))) for i in range(n))
+    path.write_bytes(PcmuCodec().encode(pcm))
+    return path
+
+
 def spoken(workdir: Path, text: str, voice: str = "en") -> bytes:
     """`text` said by espeak-ng, as a phone sends it: G.711 u-law at 8 kHz (converted by sox)."""
     wav = workdir / f"say-{voice}-{hashlib.sha1(text.encode()).hexdigest()[:12]}.wav"
