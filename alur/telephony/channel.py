@@ -53,6 +53,14 @@ def reoffer(media: RtpStream, offer: str) -> str | None:
     return build_answer(media.announce_host, media.local_port, p)
 
 
+def _ignore(_: str) -> None:
+    """What an ended call's leg and stream call back: nothing is listening any more."""
+
+
+def _no_answer(_: str) -> str | None:
+    return None
+
+
 class SipChannel:
     """One caller's call. Built by the server once the INVITE is answered and media is set up."""
 
@@ -85,7 +93,7 @@ class SipChannel:
         self._digit_event = asyncio.Event()
         self.connected_to: str | None = None  # agent or number while bridged
         self.listening: Listening | None = None  # speech watched since a prompt, for the next collect
-        self._watchdog: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
         self.on_finished: Callable[[SipChannel], None] = lambda ch: None
         self.stats: dict[str, int] = {"agent_rtp_in": 0, "agent_rtp_out": 0}
         leg.on_dtmf = self._dtmf
@@ -96,7 +104,7 @@ class SipChannel:
     # --- events from the leg -----------------------------------------------------------------------
 
     def start(self) -> None:
-        self._watchdog = asyncio.get_running_loop().create_task(self._watch_silence())
+        self._watchdog = asyncio.get_running_loop().call_later(1.0, self._check_silence)
 
     def _dtmf(self, digit: str) -> None:
         self.digits.append(digit)
@@ -116,15 +124,30 @@ class SipChannel:
         self.media.close()
         if self._watchdog is not None:
             self._watchdog.cancel()
+            self._watchdog = None
+        self._let_go()
         self.on_finished(self)
 
-    async def _watch_silence(self) -> None:
-        while not self.hung_up.is_set():
-            await asyncio.sleep(1.0)
-            if self.media.silent_for() > self.silence_timeout:
-                log.info("call %s: no RTP for %.0f s, ending it", self.call_id, self.silence_timeout)
-                self.leg.hangup()
-                self._gone("silence")
+    def _let_go(self) -> None:
+        """The call is over: the leg and the stream stop calling back into this channel, so the three
+        are freed as soon as nobody holds them, without waiting for a garbage collection (at hundreds
+        of calls a second, each collection would otherwise walk every call that ended since the
+        last, and a long one is a pause in everyone's audio)."""
+        self.leg.on_dtmf = self.media.on_dtmf = _ignore
+        self.leg.on_ended = _ignore
+        self.leg.on_reoffer = _no_answer
+
+    def _check_silence(self) -> None:
+        """Once a second (a timer, not a task per call): a caller whose RTP stopped is gone."""
+        self._watchdog = None
+        if self.hung_up.is_set():
+            return
+        if self.media.silent_for() > self.silence_timeout:
+            log.info("call %s: no RTP for %.0f s, ending it", self.call_id, self.silence_timeout)
+            self.leg.hangup()
+            self._gone("silence")
+            return
+        self._watchdog = asyncio.get_running_loop().call_later(1.0, self._check_silence)
 
     # --- helpers -----------------------------------------------------------------------------------
 

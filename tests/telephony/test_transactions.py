@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sip_peers import MemPeer
@@ -97,6 +100,29 @@ def test_retransmitted_bye_gets_200_twice_and_unknown_dialog_481() -> None:
     assert ended == ["bye"]
     stack.receive(request("BYE", "bye2", 3, tag), peer)  # a new BYE for a gone dialog
     assert peer.responses()[-1].status_code == 481
+
+
+def test_transactions_waiting_out_their_timers_do_not_keep_the_ended_call() -> None:
+    """After BYE the INVITE and BYE transactions stay 32 s to absorb retransmissions; at hundreds of
+    calls a second they must not hold each call's leg (and through it its channel and media) that
+    long, nor their requests: every garbage collection walks through what they keep."""
+    clock, stack, ua, calls = make_ua()
+    peer = MemPeer()
+    stack.receive(INVITE.format(branch="inv").encode(), peer)
+    calls[0].answer("v=0\r\n")
+    tag = calls[0].local_tag
+    stack.receive(request("ACK", "ack1", 1, tag), peer)
+    stack.receive(request("BYE", "bye1", 2, tag), peer)
+    leg = weakref.ref(calls.pop())
+    gc.collect()
+    assert leg() is None
+    waiting = list(stack.server_txns.values())
+    assert sorted(t.state for t in waiting) == ["accepted", "completed"]  # still absorbing
+    assert all(t.request is None for t in waiting)
+    stack.receive(request("BYE", "bye1", 2, tag), peer)  # a retransmitted BYE still gets its 200
+    assert peer.responses()[-1].status_code == 200
+    clock.run(until=clock.now() + 40)
+    assert not stack.server_txns
 
 
 def test_cancel_during_ringing_gets_200_and_invite_487_and_ack_absorbed() -> None:

@@ -101,6 +101,7 @@ class ServerCall:
         if self.state is not S.EARLY:
             return
         self._move(S.ENDED)
+        self.txn.on_ack_timeout = None  # the transaction waits for the ACK without keeping the call
         self.txn.reply(status, reason, to_tag=self.local_tag, headers=headers)
         self.ua.forget(self)
 

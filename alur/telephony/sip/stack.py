@@ -168,17 +168,9 @@ class SipStack:
         key = self._server_key(request)
         cls = InviteServerTransaction if request.method == "INVITE" else NonInviteServerTransaction
         txn: ServerTransaction = cls(request, self.clock, peer.send, peer.reliable)
-        if request.method == "INVITE":
+        if isinstance(txn, InviteServerTransaction):
             self.pending_invites += 1
-            original = txn.respond
-
-            def respond(response: SipResponse, _orig: Callable[[SipResponse], None] = original) -> None:
-                was = txn.state
-                _orig(response)
-                if was == "proceeding" and txn.state != "proceeding":
-                    self.pending_invites -= 1
-
-            txn.respond = respond  # type: ignore[method-assign]
+            txn.on_settled = self._invite_settled
 
         def done(t: Transaction, k: tuple[str, str, str] = key) -> None:
             if isinstance(t, InviteServerTransaction) and t.final_status is None:
@@ -190,6 +182,9 @@ class SipStack:
         self.server_txns[key] = txn
         self.stats.server_transactions += 1
         return txn
+
+    def _invite_settled(self) -> None:
+        self.pending_invites -= 1
 
     def invite_txn_for_cancel(self, cancel: SipRequest) -> InviteServerTransaction | None:
         """The INVITE transaction a CANCEL targets (same branch and sent-by)."""

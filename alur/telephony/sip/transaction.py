@@ -69,15 +69,25 @@ class ServerTransaction(Transaction):
 
     def __init__(self, request: SipRequest, clock: Clock, send: Send, reliable: bool) -> None:
         super().__init__(clock, send, reliable)
-        self.request = request
+        self.request: SipRequest | None = request  # released with the final response (see `_settle`)
         self.last_response: bytes | None = None
         self.final_status: int | None = None
 
-    def reply(self, status: int, reason: str | None = None, **kw: object) -> SipResponse:
-        """Build and send a response to this transaction's request."""
+    def reply(self, status: int, reason: str | None = None, **kw: object) -> SipResponse | None:
+        """Build and send a response to this transaction's request (nothing once it has had its final
+        response: a late CANCEL's 487, say)."""
+        if self.request is None:
+            return None
         resp = make_response(self.request, status, reason, **kw)  # type: ignore[arg-type]
         self.respond(resp)
         return resp
+
+    def _settle(self, status: int) -> None:
+        """The final response is out. What is left of the transaction only absorbs retransmitted
+        requests for up to 32 s, so it lets go of the request: at hundreds of calls a second, thousands
+        of them wait at once, and what they keep is what every garbage collection walks through."""
+        self.final_status = status
+        self.request = None
 
     def respond(self, response: SipResponse) -> None:
         raise NotImplementedError
@@ -95,6 +105,7 @@ class InviteServerTransaction(ServerTransaction):
         super().__init__(request, clock, send, reliable)
         self.state = "proceeding"
         self.on_ack_timeout: Callable[[], None] | None = None  # no ACK for our 2xx / non-2xx
+        self.on_settled: Callable[[], None] | None = None  # the final response went out
         self._interval = T1
         self.acked = False
 
@@ -107,8 +118,11 @@ class InviteServerTransaction(ServerTransaction):
         code = response.status_code
         if code < 200:
             return
-        self.final_status = code
+        self._settle(code)
         self.state = "accepted" if code < 300 else "completed"
+        if self.on_settled is not None:
+            self.on_settled()
+            self.on_settled = None
         self._interval = T1
         if not self.reliable:
             self.timers.start("G", T1, self._retransmit)
@@ -145,6 +159,7 @@ class InviteServerTransaction(ServerTransaction):
             self.timers.start("I", 0 if self.reliable else T4, self._terminate)
         elif self.state == "accepted" and not self.acked:
             self.acked = True  # stay until timer L to absorb late INVITE copies (RFC 6026)
+            self.on_ack_timeout = None  # nor keep the call (its media, its channel) alive until then
             self.timers.stop("G")
             self.timers.stop("H")
             self.timers.start("L", 64 * T1, self._terminate)
@@ -166,7 +181,7 @@ class NonInviteServerTransaction(ServerTransaction):
         if response.status_code < 200:
             self.state = "proceeding"
             return
-        self.final_status = response.status_code
+        self._settle(response.status_code)
         self.state = "completed"
         self.timers.start("J", 0 if self.reliable else 64 * T1, self._terminate)
 
