@@ -4,7 +4,8 @@
                                        [--hold 8] [--loop auto|uvloop|asyncio] [--shared]
 
 Scenarios (each prints the server's share of one core while all its calls are up, its CPU time per
-call over the whole scenario, inter-packet gap p50/p99/max of every stream Alur sends, and failed
+call over the whole scenario, inter-packet gap p50/p99/max of every stream Alur sends, the gap p99 of
+the streams sipp sends Alur ("in": a relayed stream cannot be steadier than its source), and failed
 calls; when calls fail, why overload control refused them, read from /metrics):
   prompt   N concurrent callers hearing prompts (a long menu prompt paced by the media clock)
   bridged  N concurrent callers bridged to N agents (one sipp UAS answering for all of them); the gaps
@@ -76,11 +77,12 @@ def project(root: Path, agents: int, agent_port: int) -> None:
 
 
 def gap_figures(packets: list) -> tuple[float, float, float, int]:
-    """p50/p99/max inter-packet gap (ms) over every stream Alur sent (grouped by SSRC)."""
-    streams: dict[int, list[float]] = defaultdict(list)
+    """p50/p99/max inter-packet gap (ms) over every stream in `packets` (one per address pair and SSRC:
+    sipp's rtp_stream may give every call the same SSRC)."""
+    streams: dict[tuple[int, int, int], list[float]] = defaultdict(list)
     for p in packets:
         if len(p.data) >= 12 and p.data[0] >> 6 == 2 and p.pt in (0, 8):
-            streams[p.ssrc].append(p.at)
+            streams[p.src, p.dst, p.ssrc].append(p.at)
     gaps = [np.diff(np.array(t)) * 1000 for t in streams.values() if len(t) > 10]
     if not gaps:
         return 0.0, 0.0, 0.0, 0
@@ -162,7 +164,8 @@ async def scenario(
 ) -> None:  # fmt: skip
     media = free_port()
     agent_media = free_port()
-    cap = Capture({media, agent_media})  # what Alur sends to the callers and the agents, nothing else
+    sipp_ports = {media, agent_media}
+    cap = Capture(sipp_ports, frozenset(sipp_ports))  # what Alur sends to the callers and agents, and gets
     agent_task = None
     if agent_audio is not None:
         agent_task = asyncio.create_task(
@@ -190,10 +193,11 @@ async def scenario(
     cpu = cpu_seconds(pid) - cpu0
     up = await steady
     c = counters(res.stdout)
-    p50, p99, worst, streams = gap_figures(cap.packets)
+    p50, p99, worst, streams = gap_figures([p for p in cap.packets if p.dst in sipp_ports])
+    heard_p99 = gap_figures([p for p in cap.packets if p.src in sipp_ports])[1]
     print(
         f"{name:>8} {n:>6} {'-' if up is None else f'{up:.0%}':>8} {cpu / n * 1000:>8.2f} "
-        f"{p50:>8.1f} {p99:>8.1f} {worst:>8.1f} "
+        f"{p50:>8.1f} {p99:>8.1f} {worst:>8.1f} {heard_p99:>8.1f} "
         f"{streams:>8} {c.get('Successful call', 0):>6} {c.get('Failed call', 0):>6}"
     )
     if c.get("Failed call", 0):
@@ -242,7 +246,7 @@ async def main() -> None:
     )  # fmt: skip
     print(
         f"{'scenario':>8} {'calls':>6} {'cpu up':>8} {'ms/call':>8} {'gap p50':>8} {'gap p99':>8} "
-        f"{'gap max':>8} {'streams':>8} {'ok':>6} {'failed':>6}"
+        f"{'gap max':>8} {'in p99':>8} {'streams':>8} {'ok':>6} {'failed':>6}"
     )
     for n in [int(x) for x in args.prompt.split(",") if x]:
         await scenario(

@@ -21,23 +21,32 @@ SO_RCVBUFFORCE = 33
 SO_ATTACH_FILTER = 26
 
 
-def udp_port_filter(ports: set[int]) -> list[tuple[int, int, int, int]]:
+def udp_port_filter(ports: set[int], sources: frozenset[int] = frozenset()) -> list[tuple[int, int, int, int]]:
     """A classic BPF program for a packet socket that keeps only unfragmented IPv4 UDP datagrams to
-    `ports`, so the kernel drops the rest before Python sees it (at hundreds of calls, the callers'
-    own RTP would otherwise cost the capture thread as much as Alur's)."""
+    `ports` (or from `sources`), so the kernel drops the rest before Python sees it (at hundreds of
+    calls, the callers' own RTP would otherwise cost the capture thread as much as Alur's)."""
     ldb, ldh, ldh_x, ldx_ihl = 0x30, 0x28, 0x48, 0xB1
     jeq, jset, ret = 0x15, 0x45, 0x06
-    n = len(ports)
+    n, m = len(ports), len(sources)
+    drop = 6 + n + (1 + m if m else 0)  # index of the final "drop", "accept" follows it
+
+    def to(target: int, at: int) -> int:  # BPF jumps are relative to the next instruction
+        return target - at - 1
+
     prog = [
         (ldb, 0, 0, 9),  # IP protocol
-        (jeq, 0, n + 4, 17),  # UDP, else drop
+        (jeq, 0, to(drop, 1), 17),  # UDP, else drop
         (ldh, 0, 0, 6),  # flags and fragment offset
-        (jset, n + 2, 0, 0x1FFF),  # a later fragment: drop
+        (jset, to(drop, 3), 0, 0x1FFF),  # a later fragment: drop
         (ldx_ihl, 0, 0, 0),  # X = IP header length
         (ldh_x, 0, 0, 2),  # UDP destination port
     ]
-    for i, port in enumerate(sorted(ports)):
-        prog.append((jeq, n - i, 0, port))  # jump to accept
+    for port in sorted(ports):
+        prog.append((jeq, to(drop + 1, len(prog)), 0, port))
+    if sources:
+        prog.append((ldh_x, 0, 0, 0))  # UDP source port
+        for port in sorted(sources):
+            prog.append((jeq, to(drop + 1, len(prog)), 0, port))
     prog += [(ret, 0, 0, 0), (ret, 0, 0, 0x40000)]  # drop, accept
     return prog
 
@@ -78,16 +87,17 @@ class Captured:
 
 
 class Capture:
-    """Captures UDP datagrams sent to `ports` on 127.0.0.1 until `stop()`."""
+    """Captures UDP datagrams sent to `ports` (or from `sources`) on 127.0.0.1 until `stop()`."""
 
-    def __init__(self, ports: set[int] | None = None) -> None:
+    def __init__(self, ports: set[int] | None = None, sources: frozenset[int] = frozenset()) -> None:
         self.ports = ports if ports is not None else set()
+        self.sources = sources
         self.packets: list[Captured] = []
         self._sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_IP))
         self._sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self._sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 32 * 1024 * 1024)
         if self.ports:
-            attach_filter(self._sock, udp_port_filter(self.ports))
+            attach_filter(self._sock, udp_port_filter(self.ports, sources))
         self._sock.bind(("lo", ETH_P_IP))
         self._sock.settimeout(0.1)
         self._running = True
@@ -106,7 +116,7 @@ class Capture:
                 continue
             ihl = (data[0] & 0x0F) * 4
             src, dst = struct.unpack_from("!HH", data, ihl)
-            if self.ports and dst not in self.ports:
+            if self.ports and dst not in self.ports and src not in self.sources:
                 continue
             at = 0.0
             for level, kind, value in anc:
