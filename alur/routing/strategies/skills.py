@@ -34,13 +34,27 @@ def skills_note(agent: Agent, call: WaitingCall) -> str:
     )
 
 
+def skills_ranked(ordered: Sequence[Agent], call: WaitingCall, noted: int) -> list[Ranked]:
+    """Score agents already in best-first order, the first `noted` with `skills_note`'s words: one
+    pass that sums each agent's levels once for the score and the note (every decision explained)."""
+    asked, queue, out = call.skills, call.queue, []
+    for i, a in enumerate(ordered):
+        have = a.skills
+        total = sum(map(have.get, asked, repeat(0)))
+        note = ""
+        if i < noted:
+            m = a.memberships.get(queue)
+            note = (
+                f"skills {sum(map(have.__contains__, asked))}/{len(asked)} "
+                f"sum {total}, penalty {m.penalty if m is not None else 100}"
+            )
+        out.append(Ranked(a.id, float(total), note))
+    return out
+
+
 def rank_by_skills(candidates: Sequence[Agent], call: WaitingCall, noted: int = NOTED) -> list[Ranked]:
     skills, q = tuple(sorted(call.skills)), call.queue
-    ordered = sorted(candidates, key=lambda a: skills_key(a, skills, q))
-    return [
-        Ranked(a.id, float(skill_score(a, call)), skills_note(a, call) if i < noted else "")
-        for i, a in enumerate(ordered)
-    ]
+    return skills_ranked(sorted(candidates, key=lambda a: skills_key(a, skills, q)), call, noted)
 
 
 class Skills(Strategy):
@@ -57,3 +71,6 @@ class Skills(Strategy):
 
     def note(self, agent: Agent, call: WaitingCall) -> str:
         return skills_note(agent, call)
+
+    def ranked(self, ordered: Sequence[Agent], call: WaitingCall, noted: int | None = None) -> list[Ranked]:
+        return skills_ranked(ordered, call, self.noted if noted is None else noted)
