@@ -22,6 +22,23 @@ if TYPE_CHECKING:
     from alur.routing.calls import Reservation
 
 
+# the local day last worked out per time zone, (its start, its end): every agent of a zone starts
+# the same day, and working a midnight out costs microseconds (one entry per zone in use)
+_DAYS: dict[ZoneInfo, tuple[float, float]] = {}
+
+
+def day_end(now: float, tz: ZoneInfo) -> float:
+    """The next local midnight after `now` in `tz` (when 'today' ends)."""
+    known = _DAYS.get(tz)
+    if known is not None and known[0] <= now < known[1]:
+        return known[1]
+    local = datetime.fromtimestamp(now, tz)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    end = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    _DAYS[tz] = (start.timestamp(), end)
+    return end
+
+
 class AgentState(StrEnum):
     OFFLINE = "offline"
     AVAILABLE = "available"
@@ -168,9 +185,7 @@ class Agent:
         """Reset 'today' counters at midnight in the agent's own time zone."""
         if now < self._day_end:
             return
-        local = datetime.fromtimestamp(now, self._tz)
-        midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        self._day_end = midnight.timestamp()
+        self._day_end = day_end(now, self._tz)
         self.calls_today = 0
         self.talk_today = 0.0
 

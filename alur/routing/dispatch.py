@@ -137,16 +137,31 @@ class Dispatcher(RouterState):
                 found.append(agent)
                 if len(found) >= keep:
                     break
-        else:
-            eligible = self._eligible
+        else:  # `_eligible` written out: this walk is the hottest loop of a decision with skills
+            excluded = call.excluded
+            skills = tuple(call.skills.items())
             for agent in strategy.best(call, now):
                 if agent.held is not None and voice:
                     group.note_held(agent, q.name)
                     continue
-                if eligible(agent, call, lang, now):
-                    found.append(agent)
-                    if len(found) >= keep:
-                        break
+                if excluded and excluded.get(agent.id, 0.0) > now:
+                    continue
+                if skills:
+                    have, missing = agent.skills, False
+                    for skill, level in skills:
+                        if have.get(skill, 0) < level:
+                            missing = True
+                            break
+                    if missing:
+                        continue
+                if lang and agent.languages.get(lang, 0) <= 0:
+                    continue
+                if agent.shifts and not agent.on_shift(now):
+                    self._off_shift = True
+                    continue
+                found.append(agent)
+                if len(found) >= keep:
+                    break
         ranked = strategy.ranked(found, call) if self._explaining else []
         return found[:want], ranked
 

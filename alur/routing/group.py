@@ -93,10 +93,10 @@ def answer(router: Dispatcher, group: Reservation, phone: str) -> None:
     """The agent of `phone` answered: every other phone stops ringing (one event), the call connects."""
     assert group.phones is not None
     call, q, now = group.call, router.queues[group.queue], router.clock.now()
-    winner = router.agents[group.phones[phone]]
-    losers = [(pid, aid) for pid, aid in group.phones.items() if pid != phone]
+    phones = group.phones
+    winner = router.agents[phones[phone]]
     reservations, agents = router.reservations, router.agents
-    for pid, aid in group.phones.items():
+    for pid, aid in phones.items():
         del reservations[pid]
         agent = agents[aid]
         agent.held = None
@@ -104,23 +104,25 @@ def answer(router: Dispatcher, group: Reservation, phone: str) -> None:
         if agent.digital_queues:
             router._refresh_digital(agent)
     group.phones = {}
+    lost_ids, lost_agents = list(phones), list(phones.values())  # every phone but the one answered
+    at = lost_ids.index(phone)
+    del lost_ids[at], lost_agents[at]
     call.reservations.clear()
     if group.timer is not None:
         group.timer.cancel()
     if group.blocked:
         router._dirty.update(group.blocked)
-    if losers:
+    if lost_ids:
         on_cancel = router.on_cancel
         if on_cancel is not None:
-            for pid, aid in losers:
+            for pid, aid in zip(lost_ids, lost_agents, strict=True):
                 on_cancel(
                     Offer(pid, call.call_id, aid, q.name, group.expires_at, call.callback_number, True),
                     "lost_race",
                 )
-        ids = tuple(pid for pid, _ in losers)
-        router._withdrawn_fact(now, call.call_id, q.name, "lost_race", tuple(aid for _, aid in losers), ids)
+        router._withdrawn_fact(now, call.call_id, q.name, "lost_race", tuple(lost_agents), tuple(lost_ids))
         if router._explaining:
-            why = f"{winner.id} answered first; the offers to {len(losers)} other agent(s) were withdrawn"
+            why = f"{winner.id} answered first; the offers to {len(lost_ids)} other agent(s) were withdrawn"
             router._explain(call, "declined", "lost_race", why)
     router._connect(call, winner, q, now)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sortedcontainers import SortedList
@@ -28,6 +29,7 @@ from alur.routing.calls import Ranked, WaitingCall
 NOTED = 5  # notes are words for the explanation: only the top few are written, to keep decisions cheap
 VARIANTS = 64  # distinct call kinds (e.g. skill sets) indexed per queue; rarer kinds are ranked in full
 Key = tuple[Any, ...]
+ENTRY_AGENT = itemgetter(1)  # an index entry's agent
 
 
 @dataclass(slots=True)
@@ -135,7 +137,7 @@ class Strategy:
             if len(self._index) >= VARIANTS:
                 return iter(self._sorted(list(self.free.values()), variant))
             index = self._build(variant)
-        return (agent for _, agent in index)
+        return map(ENTRY_AGENT, index)  # the agents of the (key, agent) entries, in order
 
     def _build(self, variant: Hashable) -> SortedList:
         entries = {a.id: (self.key_for(a, variant), a) for a in self.free.values()}

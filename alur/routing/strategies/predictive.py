@@ -21,7 +21,7 @@ from alur.core.errors import ConfigError
 from alur.core.events import Disposition, Event, TalkEnded
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import VARIANTS, Key, Strategy, StrategyContext
+from alur.routing.strategies.base import ENTRY_AGENT, VARIANTS, Key, Strategy, StrategyContext
 from alur.routing.strategies.skills import rank_by_skills, skill_score, skills_key, skills_note
 
 _EXPLORE = object()  # marks the index of who to try first when exploring a call type
@@ -132,19 +132,19 @@ class Predictive(Strategy):
             ranking = self.select(list(self.free.values()), call, now)
             return (self.free[r.agent_id] for r in ranking)
         if not scored:
-            return (agent for _, agent in thin)  # no prediction for this call type among the free
+            return map(ENTRY_AGENT, thin)  # no prediction for this call type among the free
         ids = self._entries[(_SCORED, kind)]
         if len(ids) == len(self.free):
-            return (agent for _, agent in scored)  # every free agent has a prediction
+            return map(ENTRY_AGENT, scored)  # every free agent has a prediction
         if self.ctx.rng.random() >= self.exploration:
-            return chain((a for _, a in scored), (a for _, a in thin if a.id not in ids))
+            return chain(map(ENTRY_AGENT, scored), (a for _, a in thin if a.id not in ids))
         explore_index = self._index_for((_EXPLORE, kind))
         if explore_index is not None:
             explore = explore_index[0][1]
         else:
             explore = min((a for _, a in thin if a.id not in ids), key=lambda a: self._explore_key(a, kind))
         self._explored = explore.id
-        return chain((explore,), (a for _, a in scored))  # the other thin ones are left out
+        return chain((explore,), map(ENTRY_AGENT, scored))  # the other thin ones are left out
 
     def _explore_key(self, agent: Agent, kind: str) -> Key:
         samples = self._samples(self.stats.get((agent.id, kind)))

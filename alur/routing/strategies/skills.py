@@ -7,6 +7,7 @@ asked in this queue (levels asked only decide who is eligible, which the dispatc
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from itertools import repeat
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
@@ -14,30 +15,46 @@ from alur.routing.strategies.base import NOTED, Key, Strategy
 
 
 def skill_score(agent: Agent, call: WaitingCall) -> int:
-    return sum(agent.skills.get(skill, 0) for skill in call.skills)
+    # (sums over `map`, not generator expressions: these run for every ranked agent)
+    return sum(map(agent.skills.get, call.skills, repeat(0)))
 
 
 def skills_key(agent: Agent, skills: tuple[str, ...], queue: str) -> Key:
-    have = agent.skills
     m = agent.memberships.get(queue)
     penalty, level = (m.penalty, m.level) if m is not None else (100, 0)
-    return (-sum(have.get(s, 0) for s in skills), penalty, -level, agent.idle_since, agent.order)
+    return (-sum(map(agent.skills.get, skills, repeat(0))), penalty, -level, agent.idle_since, agent.order)
 
 
 def skills_note(agent: Agent, call: WaitingCall) -> str:
+    have, asked = agent.skills, call.skills
+    m = agent.memberships.get(call.queue)
     return (
-        f"skills {sum(1 for s in call.skills if s in agent.skills)}/{len(call.skills)} "
-        f"sum {skill_score(agent, call)}, penalty {agent.penalty_in(call.queue)}"
+        f"skills {sum(map(have.__contains__, asked))}/{len(asked)} "
+        f"sum {sum(map(have.get, asked, repeat(0)))}, penalty {m.penalty if m is not None else 100}"
     )
+
+
+def skills_ranked(ordered: Sequence[Agent], call: WaitingCall, noted: int) -> list[Ranked]:
+    """Score agents already in best-first order, the first `noted` with `skills_note`'s words: one
+    pass that sums each agent's levels once for the score and the note (every decision explained)."""
+    asked, queue, out = call.skills, call.queue, []
+    for i, a in enumerate(ordered):
+        have = a.skills
+        total = sum(map(have.get, asked, repeat(0)))
+        note = ""
+        if i < noted:
+            m = a.memberships.get(queue)
+            note = (
+                f"skills {sum(map(have.__contains__, asked))}/{len(asked)} "
+                f"sum {total}, penalty {m.penalty if m is not None else 100}"
+            )
+        out.append(Ranked(a.id, float(total), note))
+    return out
 
 
 def rank_by_skills(candidates: Sequence[Agent], call: WaitingCall, noted: int = NOTED) -> list[Ranked]:
     skills, q = tuple(sorted(call.skills)), call.queue
-    ordered = sorted(candidates, key=lambda a: skills_key(a, skills, q))
-    return [
-        Ranked(a.id, float(skill_score(a, call)), skills_note(a, call) if i < noted else "")
-        for i, a in enumerate(ordered)
-    ]
+    return skills_ranked(sorted(candidates, key=lambda a: skills_key(a, skills, q)), call, noted)
 
 
 class Skills(Strategy):
@@ -54,3 +71,6 @@ class Skills(Strategy):
 
     def note(self, agent: Agent, call: WaitingCall) -> str:
         return skills_note(agent, call)
+
+    def ranked(self, ordered: Sequence[Agent], call: WaitingCall, noted: int | None = None) -> list[Ranked]:
+        return skills_ranked(ordered, call, self.noted if noted is None else noted)
