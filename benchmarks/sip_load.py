@@ -9,7 +9,8 @@ the streams sipp sends Alur ("in": a relayed stream cannot be steadier than its 
 calls; when calls fail, why overload control refused them, read from /metrics):
   prompt   N concurrent callers hearing prompts (a long menu prompt paced by the media clock)
   bridged  N concurrent callers bridged to N agents (one sipp UAS answering for all of them); the gaps
-           are those of the relayed packets as they reach each side
+           are those of the relayed packets as they reach each side, and a second line tells how long
+           each relayed packet spent in Alur (kernel timestamps in and out: the jitter Alur adds)
   rate     call set-ups per second for 5 s, each call a short prompt; failed calls include 503s
 Callers and agents stream a tone with sipp's rtp_stream (one UDP socket per sipp), not its pcap play:
 pcap play opens a raw socket per call, the kernel offers every UDP datagram delivered on the host to
@@ -93,6 +94,43 @@ def gap_figures(packets: list) -> tuple[float, float, float, int]:
         float(every.max()),
         len(streams),
     )
+
+
+def relay_delays(packets: list, sipp_ports: set[int]) -> np.ndarray:
+    """How long each relayed packet spent in Alur (ms): for every stream Alur sends, the stream it
+    relays is the one whose packet with the same payload arrived just before Alur's first relayed
+    packet (the relay keeps payloads and shifts sequence numbers by a constant); each of Alur's
+    packets is then matched to the received packet with its sequence number less that shift. The
+    times are the capture's (kernel, as each packet is sent): what the loopback's delivery on the
+    sender's core adds is in them too."""
+    heard: dict[tuple[int, int], dict[int, Any]] = defaultdict(dict)  # (sipp port, Alur port) -> seq
+    by_payload: dict[bytes, list[Any]] = defaultdict(list)
+    sent: dict[tuple[int, int, int], list[Any]] = defaultdict(list)
+    for p in packets:
+        if len(p.data) < 12 or p.pt not in (0, 8):
+            continue
+        if p.src in sipp_ports:
+            heard[p.src, p.dst][p.seq] = p
+            by_payload[p.payload].append(p)
+        elif p.dst in sipp_ports:
+            sent[p.src, p.dst, p.ssrc].append(p)
+    delays: list[float] = []
+    for stream in sent.values():
+        source = None
+        for first in stream[:500]:  # the caller hears music on hold before the agent answers
+            before = [h for h in by_payload.get(first.payload, []) if 0 <= first.at - h.at < 0.02]
+            if before:
+                source = max(before, key=lambda h: h.at)
+                break
+        if source is None:
+            continue
+        shift = (first.seq - source.seq) & 0xFFFF
+        seqs = heard[source.src, source.dst]
+        for p in stream:
+            h = seqs.get((p.seq - shift) & 0xFFFF)
+            if h is not None and h.payload == p.payload:
+                delays.append((p.at - h.at) * 1000)
+    return np.array(delays)
 
 
 class Metrics:
@@ -195,11 +233,17 @@ async def scenario(
     c = counters(res.stdout)
     p50, p99, worst, streams = gap_figures([p for p in cap.packets if p.dst in sipp_ports])
     heard_p99 = gap_figures([p for p in cap.packets if p.src in sipp_ports])[1]
+    delays = relay_delays(cap.packets, sipp_ports) if agent_audio is not None else np.array([])
     print(
         f"{name:>8} {n:>6} {'-' if up is None else f'{up:.0%}':>8} {cpu / n * 1000:>8.2f} "
         f"{p50:>8.1f} {p99:>8.1f} {worst:>8.1f} {heard_p99:>8.1f} "
         f"{streams:>8} {c.get('Successful call', 0):>6} {c.get('Failed call', 0):>6}"
     )
+    if len(delays):
+        print(
+            f"{'':>8} relayed packets {len(delays):,}: time in Alur p50 {np.percentile(delays, 50):.2f} ms, "
+            f"p99 {np.percentile(delays, 99):.2f} ms, max {delays.max():.1f} ms"
+        )
     if c.get("Failed call", 0):
         print(f"{'':>8} refused by overload control: {metrics.refused()}")
 
