@@ -97,12 +97,13 @@ def gap_figures(packets: list) -> tuple[float, float, float, int]:
 
 
 def relay_delays(packets: list, sipp_ports: set[int]) -> np.ndarray:
-    """How long each relayed packet spent in Alur (ms): for every stream Alur sends, the stream it
-    relays is the one whose packet with the same payload arrived just before Alur's first relayed
-    packet (the relay keeps payloads and shifts sequence numbers by a constant); each of Alur's
-    packets is then matched to the received packet with its sequence number less that shift. The
-    times are the capture's (kernel, as each packet is sent): what the loopback's delivery on the
-    sender's core adds is in them too."""
+    """How long each relayed packet spent in Alur (ms), from the capture's kernel timestamps.
+
+    The relay keeps payloads and shifts sequence numbers by a constant, so for every stream Alur sends,
+    its source is the received stream and shift under which its packets' payloads match, each a
+    little after the packet it copies. Every caller and agent streams the same tone, so several
+    received packets carry the payload of Alur's first relayed packet: each is tried, and the one
+    whose shift matches the most of the stream's next packets (then the shortest delays) is taken."""
     heard: dict[tuple[int, int], dict[int, Any]] = defaultdict(dict)  # (sipp port, Alur port) -> seq
     by_payload: dict[bytes, list[Any]] = defaultdict(list)
     sent: dict[tuple[int, int, int], list[Any]] = defaultdict(list)
@@ -114,22 +115,32 @@ def relay_delays(packets: list, sipp_ports: set[int]) -> np.ndarray:
             by_payload[p.payload].append(p)
         elif p.dst in sipp_ports:
             sent[p.src, p.dst, p.ssrc].append(p)
-    delays: list[float] = []
-    for stream in sent.values():
-        source = None
-        for first in stream[:500]:  # the caller hears music on hold before the agent answers
-            before = [h for h in by_payload.get(first.payload, []) if 0 <= first.at - h.at < 0.02]
-            if before:
-                source = max(before, key=lambda h: h.at)
-                break
-        if source is None:
-            continue
-        shift = (first.seq - source.seq) & 0xFFFF
-        seqs = heard[source.src, source.dst]
+
+    def matched(stream: list[Any], seqs: dict[int, Any], shift: int) -> list[float]:
+        out = []
         for p in stream:
             h = seqs.get((p.seq - shift) & 0xFFFF)
-            if h is not None and h.payload == p.payload:
-                delays.append((p.at - h.at) * 1000)
+            if h is not None and h.payload == p.payload and 0 <= p.at - h.at < 1.0:
+                out.append((p.at - h.at) * 1000)
+        return out
+
+    def copied_by(p: Any) -> list[Any]:  # received packets `p` may be the relayed copy of
+        return [h for h in by_payload.get(p.payload, []) if 0 <= p.at - h.at < 0.02]
+
+    delays: list[float] = []
+    for stream in sent.values():
+        # the caller hears music on hold before the agent answers: start at the first copy
+        i = next((i for i, p in enumerate(stream[:500]) if copied_by(p)), None)
+        if i is None:
+            continue
+        first, window = stream[i], stream[i : i + 50]
+
+        def fit(h: Any, window: list[Any] = window, first: Any = first) -> tuple[int, float]:
+            found = matched(window, heard[h.src, h.dst], (first.seq - h.seq) & 0xFFFF)
+            return len(found), -sum(found)
+
+        source = max(copied_by(first), key=fit)
+        delays += matched(stream[i:], heard[source.src, source.dst], (first.seq - source.seq) & 0xFFFF)
     return np.array(delays)
 
 
