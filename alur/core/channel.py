@@ -79,6 +79,7 @@ class QueueRequest:
     announce_every: float = 30.0
     music_on_hold: str | None = None
     offer_callback: bool = False
+    recording: str | None = None  # "off" | "stereo" | "mixed": the flow's say over the queue's own mode
     caller_language: str = "en"  # the language the caller hears announcements in (the call's language)
     attributes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 

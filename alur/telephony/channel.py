@@ -92,6 +92,7 @@ class SipChannel:
         self.digits: deque[str] = deque()
         self._digit_event = asyncio.Event()
         self.connected_to: str | None = None  # agent or number while bridged
+        self.recording_mode: str | None = None  # the flow's recording mode for its queue, when it set one
         self.listening: Listening | None = None  # speech watched since a prompt, for the next collect
         self._watchdog: asyncio.TimerHandle | None = None
         self.on_finished: Callable[[SipChannel], None] = lambda ch: None
@@ -295,6 +296,7 @@ class SipChannel:
     async def enqueue(self, request: QueueRequest) -> QueueOutcome:
         if self.queues is None:
             return QueueOutcome("no_agents")
+        self.recording_mode = request.recording
         return await self.queues.wait(self, request)
 
     async def bridge(

@@ -273,7 +273,9 @@ class Connector:
             talker = leg.target.agent_id or leg.target.label
             self.talks[talker] = (channel, leg)
             recording = (
-                self.recordings.begin(channel.call_id, channel.media, leg.media) if self.recordings else None
+                self.recordings.begin(channel.call_id, channel.media, leg.media, mode=channel.recording_mode)
+                if self.recordings
+                else None
             )
             silent = False
             waits: set[asyncio.Future[Any]] = {

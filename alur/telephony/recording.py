@@ -1,4 +1,5 @@
-"""Recording of answered queue calls, as each queue's `recording:` setting asks, and its retention.
+"""Recording of answered queue calls, as each queue's `recording:` setting asks (or the flow's queue
+node, whose `recording:` mode overrides the queue's for the calls it queues), and its retention.
 
 `begin(call_id, caller, agent)` starts recording a bridged conversation (when the call's queue records)
 and returns a handle whose `end()` closes the file and logs `RecordingSaved` with the call, so the
@@ -79,18 +80,23 @@ class Recordings:
         self.directory = directory
         self.active: dict[str, ActiveRecording] = {}
 
-    def settings_for(self, queue: str) -> RecordingSettings | None:
+    def settings_for(self, queue: str, mode: str | None = None) -> RecordingSettings | None:
+        """The queue's recording settings, with the flow's `mode` in place of the queue's when the
+        flow's queue node set one (its pause code and retention stay the queue's)."""
         config = self.center.project.queues.get(queue)
-        if config is None or config.recording.mode == "off":
+        if config is None:
             return None
-        return config.recording
+        settings = config.recording if mode is None else config.recording.model_copy(update={"mode": mode})
+        return None if settings.mode == "off" else settings
 
-    def begin(self, call_id: str, caller: RtpStream, agent: RtpStream) -> ActiveRecording | None:
+    def begin(
+        self, call_id: str, caller: RtpStream, agent: RtpStream, *, mode: str | None = None
+    ) -> ActiveRecording | None:
         connected = self.center.router.connected.get(call_id)
         if connected is None:
             return None
         agent_id, queue = connected[0], connected[1]
-        settings = self.settings_for(queue)
+        settings = self.settings_for(queue, mode)
         if settings is None:
             return None
         stamp = time.strftime("%Y%m%d-%H%M%S")

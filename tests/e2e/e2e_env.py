@@ -231,6 +231,7 @@ def make_project(
     strategy: str = "longest_idle",
     wrap_up: float = 0,
     queue_extra: str = "",
+    queue_node_extra: str = "",  # more settings of the support flow's queue node
     backlog_kb: int = 512,
     lag_ms: int = 1000,  # overload control off unless a test asks for it: a busy CI machine's
     cpu: int = 1000,  # stalls and CPU share must not refuse the calls a test places
@@ -247,7 +248,13 @@ def make_project(
         )
     )
     (root / "flows" / "support.yaml").write_text(
-        SUPPORT.replace("{alice}", str(alice)).replace("{bob}", str(bob)).replace("{web}", str(web))
+        SUPPORT.replace("{alice}", str(alice))
+        .replace("{bob}", str(bob))
+        .replace("{web}", str(web))
+        .replace(
+            "    queue: support\n    announce_every",
+            f"    queue: support\n{queue_node_extra}    announce_every",
+        )
     )
     (root / "flows" / "after_hours.yaml").write_text(AFTER_HOURS)
     speech = SPEECH.replace("{speech_timeout}", str(speech_timeout)).replace("{speech_prompt}", speech_prompt)

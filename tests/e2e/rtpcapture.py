@@ -21,7 +21,9 @@ SO_RCVBUFFORCE = 33
 SO_ATTACH_FILTER = 26
 
 
-def udp_port_filter(ports: set[int], sources: frozenset[int] = frozenset()) -> list[tuple[int, int, int, int]]:
+def udp_port_filter(
+    ports: set[int], sources: frozenset[int] = frozenset()
+) -> list[tuple[int, int, int, int]]:
     """A classic BPF program for a packet socket that keeps only unfragmented IPv4 UDP datagrams to
     `ports` (or from `sources`), so the kernel drops the rest before Python sees it (at hundreds of
     calls, the callers' own RTP would otherwise cost the capture thread as much as Alur's)."""

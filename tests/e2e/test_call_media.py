@@ -355,6 +355,28 @@ async def test_recording_holds_caller_left_and_agent_right(env: Env, tmp_path: P
     assert tone_power(right, 1100) > 0.25 and tone_power(right, 500) < 0.02
 
 
+async def test_a_flows_queue_node_records_calls_its_queue_does_not(env: Env, tmp_path: Path) -> None:
+    """The queue records nothing; the flow's queue node asks for a mixed recording of its calls."""
+    server = await env.start(queue_node_extra="    recording: mixed\n")
+    caller_media, agent_media = free_port(), free_port()
+    phone = asyncio.create_task(
+        agent(env, tmp_path, pcap(tmp_path / "a.pcap", tone_frames(1100, 6)), agent_media)
+    )
+    await asyncio.sleep(0.3)
+    c = await caller(
+        env, tmp_path, pcap(tmp_path / "c.pcap", tone_frames(500, 8), digit="1"), caller_media, 8000
+    )
+    a = await phone
+    assert c.ok and a.ok, (c.errors, a.errors)
+    rec = (await until(lambda: [e for e in server.events if isinstance(e, RecordingSaved)]))[0]
+    assert (rec.mode, rec.queue, rec.agent_id) == ("mixed", "support", "alice")
+    with wave.open(rec.path) as w:
+        assert w.getnchannels() == 1
+        pcm = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+    middle = pcm[len(pcm) // 4 : len(pcm) // 2]  # both are talking here: both in the one channel
+    assert tone_power(middle, 500) > 0.15 and tone_power(middle, 1100) > 0.15
+
+
 async def test_invite_flood_gets_503_while_a_call_keeps_its_packet_timing(env: Env, tmp_path: Path) -> None:
     """A caller waits in the queue hearing music; meanwhile an INVITE flood arrives. New calls past the
     limit are refused at once (503 + Retry-After) and the waiting caller's packets keep their pace."""

@@ -17,6 +17,7 @@ ends (`how` = queue_<outcome>).
       announce_position: true
       announce_every: 45
       offer_callback: false
+      recording: stereo             # off | stereo | mixed: overrides the queue's recording mode
       timeout: voicemail_billing    # max_wait reached
       full: busy_message            # queue at max_length
       no_agents: after_hours        # nobody logged in to serve it
@@ -56,6 +57,7 @@ class QueueNode(NodeBase):
     announce_every: float = Field(30.0, gt=0)
     music_on_hold: str | None = None
     offer_callback: bool = False
+    recording: Literal["off", "stereo", "mixed"] | None = None  # None: as the queue says
     attributes: dict[str, str] = Field(default_factory=dict)
     answered: str | None = None
     timeout: str | None = None
@@ -151,6 +153,7 @@ class QueueNode(NodeBase):
             announce_every=self.announce_every,
             music_on_hold=self.music_on_hold,
             offer_callback=self.offer_callback,
+            recording=self.recording,
             attributes=attributes,
         )
 
