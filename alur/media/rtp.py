@@ -60,7 +60,9 @@ class Playout:
 
 
 class _Receiver(asyncio.DatagramProtocol):
-    """Hands each datagram to its stream; one bad packet must not stop the others."""
+    """Hands each datagram to its stream (one bad packet must not stop the others), and tells it when
+    the transport holds a backlog of sends (the kernel's buffer was full): it drops packets until the
+    backlog is gone, as a full wire would, rather than queue audio that would play late."""
 
     def __init__(self, stream: RtpStream) -> None:
         self.stream: RtpStream | None = stream  # None once the stream is closed: no cycle outlives it
@@ -72,6 +74,14 @@ class _Receiver(asyncio.DatagramProtocol):
             self.stream._received(data, addr)
         except Exception:
             log.exception("RTP packet from %s could not be handled", addr)
+
+    def pause_writing(self) -> None:
+        if self.stream is not None:
+            self.stream._backlogged = True
+
+    def resume_writing(self) -> None:
+        if self.stream is not None:
+            self.stream._backlogged = False
 
     def error_received(self, exc: Exception) -> None:  # e.g. ICMP port unreachable
         log.debug("RTP socket error: %s", exc)
@@ -95,6 +105,7 @@ class RtpStream:
         self.dtmf_pt: int | None = 101
         self.transport: asyncio.DatagramTransport | None = None
         self._receiver: _Receiver | None = None
+        self._backlogged = False  # the transport holds a backlog of sends: new packets are dropped
         self.ssrc = random.getrandbits(32)
         self.seq = random.getrandbits(16)
         self.ts = random.getrandbits(32)
@@ -128,6 +139,7 @@ class RtpStream:
             self.transport, self._receiver = await loop.create_datagram_endpoint(
                 lambda: _Receiver(self), sock=sock
             )
+            self.transport.set_write_buffer_limits(high=SEND_BACKLOG)  # type: ignore[attr-defined]
         except OSError:
             sock.close()
             raise
@@ -200,10 +212,8 @@ class RtpStream:
 
     def _send(self, packet: bytes) -> None:
         transport = self.transport
-        if transport is None or self.remote is None or self._closed:
+        if transport is None or self.remote is None or self._closed or self._backlogged:
             return
-        if transport.get_write_buffer_size() > SEND_BACKLOG:  # type: ignore[attr-defined]
-            return  # the kernel's buffer is full and a backlog waits: this packet is lost, as on a wire
         transport.sendto(packet, self.remote)
         self.packets_out += 1
 
