@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from aiortp.codecs.g711 import PcmaCodec, PcmuCodec
-from e2e_env import Env
+from e2e_env import Env, Running
 from rtpcapture import Capture, can_capture, gaps_ms, longest_run, tone_power
 from sipp import DTMF_EVENTS, _rtp, free_port, run_sipp, write_pcap
 
@@ -329,8 +329,9 @@ async def test_a_paused_recording_leaves_out_what_was_said_meanwhile(env: Env, t
         assert abs(w.getnframes() / 8000 - rec.seconds) < 0.1 and rec.seconds > 3
 
 
-async def test_recording_holds_caller_left_and_agent_right(env: Env, tmp_path: Path) -> None:
-    server = await env.start(queue_extra="recording:\n  mode: stereo\n  retention_days: 30\n")
+async def recorded_call(env: Env, tmp_path: Path, **settings: str) -> tuple[Running, RecordingSaved]:
+    """One call answered by alice, the caller at 500 Hz and the agent at 1100 Hz, and its recording."""
+    server = await env.start(**settings)
     caller_media, agent_media = free_port(), free_port()
     phone = asyncio.create_task(
         agent(env, tmp_path, pcap(tmp_path / "a.pcap", tone_frames(1100, 6)), agent_media)
@@ -343,7 +344,13 @@ async def test_recording_holds_caller_left_and_agent_right(env: Env, tmp_path: P
     assert c.ok, c.errors or c.stderr
     assert a.ok, a.errors or a.stderr
     saved = await until(lambda: [e for e in server.events if isinstance(e, RecordingSaved)])
-    rec = saved[0]
+    return server, saved[0]
+
+
+async def test_recording_holds_caller_left_and_agent_right(env: Env, tmp_path: Path) -> None:
+    server, rec = await recorded_call(
+        env, tmp_path, queue_extra="recording:\n  mode: stereo\n  retention_days: 30\n"
+    )
     assert (rec.mode, rec.queue, rec.agent_id) == ("stereo", "support", "alice")
     assert rec.call_id == server.finished[0].call_id and rec.seconds > 3
     with wave.open(rec.path) as w:
@@ -357,18 +364,7 @@ async def test_recording_holds_caller_left_and_agent_right(env: Env, tmp_path: P
 
 async def test_a_flows_queue_node_records_calls_its_queue_does_not(env: Env, tmp_path: Path) -> None:
     """The queue records nothing; the flow's queue node asks for a mixed recording of its calls."""
-    server = await env.start(queue_node_extra="    recording: mixed\n")
-    caller_media, agent_media = free_port(), free_port()
-    phone = asyncio.create_task(
-        agent(env, tmp_path, pcap(tmp_path / "a.pcap", tone_frames(1100, 6)), agent_media)
-    )
-    await asyncio.sleep(0.3)
-    c = await caller(
-        env, tmp_path, pcap(tmp_path / "c.pcap", tone_frames(500, 8), digit="1"), caller_media, 8000
-    )
-    a = await phone
-    assert c.ok and a.ok, (c.errors, a.errors)
-    rec = (await until(lambda: [e for e in server.events if isinstance(e, RecordingSaved)]))[0]
+    _, rec = await recorded_call(env, tmp_path, queue_node_extra="    recording: mixed\n")
     assert (rec.mode, rec.queue, rec.agent_id) == ("mixed", "support", "alice")
     with wave.open(rec.path) as w:
         assert w.getnchannels() == 1
