@@ -105,9 +105,10 @@ async def start_caller(site: PhoneSite, tmp_path: Path, media_port: int) -> asyn
 async def ready_phone(page: Any) -> None:
     """Log in to the queues and make this browser the agent's phone."""
     await page.click("#login")
-    await expect(page.locator("#state")).to_have_text("Ready")
+    # a loaded CI machine (browser, sipp and the server on two cores) can take longer than the default
+    await expect(page.locator("#state")).to_have_text("Ready", timeout=15_000)
     await page.check("#phone-use")
-    await expect(page.locator("#phone-status")).to_have_attribute("data-state", "ready")
+    await expect(page.locator("#phone-status")).to_have_attribute("data-state", "ready", timeout=15_000)
 
 
 async def hears(page: Any, freq: float, timeout: float = 10.0) -> dict[str, Any]:
