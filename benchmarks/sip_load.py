@@ -9,9 +9,9 @@ the streams sipp sends Alur ("in": a relayed stream cannot be steadier than its 
 calls; when calls fail, why overload control refused them, read from /metrics):
   prompt   N concurrent callers hearing prompts (a long menu prompt paced by the media clock)
   bridged  N concurrent callers bridged to N agents (one sipp UAS answering for all of them, at most
-           100 a second); the gaps
-           are those of the relayed packets as they reach each side, and a second line tells how long
-           each relayed packet spent in Alur (kernel timestamps in and out: the jitter Alur adds)
+           100 a second); the gaps are those of the relayed packets as they reach each side, and a
+           second line tells how long each relayed packet spent in Alur (kernel timestamps in and
+           out: the jitter Alur adds)
   rate     call set-ups per second for 5 s, each call a short prompt; failed calls include 503s
 Callers and agents stream a tone with sipp's rtp_stream (one UDP socket per sipp), not its pcap play:
 pcap play opens a raw socket per call, the kernel offers every UDP datagram delivered on the host to
@@ -135,8 +135,8 @@ def relay_delays(packets: list, sipp_ports: set[int]) -> np.ndarray:
     delays: list[float] = []
     for stream in sent.values():
         # the caller hears music on hold before the agent answers: start at the first copy
-        i = next((i for i, p in enumerate(stream[:500]) if copied_by(p)), None)
-        if i is None:
+        i, candidates = next(((i, c) for i, p in enumerate(stream[:500]) if (c := copied_by(p))), (0, []))
+        if not candidates:
             continue
         first, window = stream[i], stream[i : i + 50]
 
@@ -144,7 +144,7 @@ def relay_delays(packets: list, sipp_ports: set[int]) -> np.ndarray:
             found = matched(window, heard[h.src, h.dst], (first.seq - h.seq) & 0xFFFF)
             return len(found), -sum(found)
 
-        source = max(copied_by(first), key=fit)
+        source = max(candidates, key=fit)
         delays += matched(stream[i:], heard[source.src, source.dst], (first.seq - source.seq) & 0xFFFF)
     return np.array(delays)
 

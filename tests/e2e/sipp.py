@@ -84,6 +84,13 @@ def _rtp(pt: int, seq: int, ts: int, payload: bytes, marker: int = 0, ssrc: int 
     return struct.pack("!BBHII", 0x80, (marker << 7) | pt, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc) + payload
 
 
+def tone_pcm(freq: float, samples: int, amplitude: int = 6000, rate: int = 8000) -> bytes:
+    """A sine tone as 16-bit little-endian PCM: the known signal the media tests look for."""
+    return b"".join(
+        struct.pack("<h", int(amplitude * math.sin(2 * math.pi * freq * i / rate))) for i in range(samples)
+    )
+
+
 def audio_and_dtmf_pcap(
     path: Path,
     *,
@@ -100,8 +107,7 @@ def audio_and_dtmf_pcap(
     codec = PcmuCodec()
     packets: list[tuple[float, bytes]] = []
     n = int(audio_seconds / 0.02)
-    pcm = b"".join(struct.pack("<h", int(6000 * math.sin(2 * math.pi * 440 * i / 8000))) for i in range(160))
-    frame = codec.encode(pcm)
+    frame = codec.encode(tone_pcm(440, 160))
     seq = 1
     for i in range(n):
         packets.append((i * 0.02, _rtp(0, seq, i * 160, frame, marker=int(i == 0), ssrc=ssrc)))
@@ -122,9 +128,7 @@ def audio_and_dtmf_pcap(
 
 def tone_ulaw(path: Path, freq: float, seconds: float = 1.0) -> Path:
     """A raw G.711 u-law tone (no header), as sipp's rtp_stream plays it: the load runs' voice."""
-    n = int(seconds * 8000)
-    pcm = b"".join(struct.pack("<h", int(6000 * math.sin(2 * math.pi * freq * i / 8000))) for i in range(n))
-    path.write_bytes(PcmuCodec().encode(pcm))
+    path.write_bytes(PcmuCodec().encode(tone_pcm(freq, int(seconds * 8000))))
     return path
 
 

@@ -4,7 +4,6 @@ sees what Alur sends; bridged and transcoded relay, whisper/barge, recording, an
 from __future__ import annotations
 
 import asyncio
-import math
 import struct
 import wave
 from collections.abc import Callable
@@ -16,7 +15,7 @@ import pytest
 from aiortp.codecs.g711 import PcmaCodec, PcmuCodec
 from e2e_env import Env, Running
 from rtpcapture import Capture, can_capture, gaps_ms, longest_run, tone_power
-from sipp import DTMF_EVENTS, _rtp, free_port, run_sipp, write_pcap
+from sipp import DTMF_EVENTS, _rtp, free_port, run_sipp, tone_pcm, write_pcap
 
 from alur.core.events import (
     CallQueued,
@@ -42,9 +41,7 @@ def noise_frames(seed: int, n: int, codec: str = "PCMU", samples: int = 160) -> 
 
 
 def tone_frames(freq: float, seconds: float, codec: str = "PCMU") -> list[bytes]:
-    n = int(seconds * 8000)
-    pcm = b"".join(struct.pack("<h", int(5000 * math.sin(2 * math.pi * freq * i / 8000))) for i in range(n))
-    encoded = CODEC[codec].encode(pcm)
+    encoded = CODEC[codec].encode(tone_pcm(freq, int(seconds * 8000), amplitude=5000))
     return [encoded[i : i + 160] for i in range(0, len(encoded), 160)]
 
 

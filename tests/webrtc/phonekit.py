@@ -4,9 +4,7 @@ has a token), her agent desktop in Chromium, a sipp caller, and what the page an
 from __future__ import annotations
 
 import asyncio
-import math
 import shutil
-import struct
 import sys
 import wave
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ import numpy as np  # noqa: E402
 from e2e_env import Env, Running  # noqa: E402
 from playwright.async_api import expect  # noqa: E402
 from rtpcapture import Captured, tone_power  # noqa: E402
-from sipp import audio_and_dtmf_pcap, free_port, run_sipp  # noqa: E402
+from sipp import audio_and_dtmf_pcap, free_port, run_sipp, tone_pcm  # noqa: E402
 
 from alur.media.prompts import CODECS  # noqa: E402
 
@@ -50,10 +48,7 @@ def tone_wav(path: Path, freq: float, seconds: float = 4.0, rate: int = 48000) -
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)
-        n = int(seconds * rate)
-        w.writeframes(
-            b"".join(struct.pack("<h", int(9000 * math.sin(2 * math.pi * freq * i / rate))) for i in range(n))
-        )
+        w.writeframes(tone_pcm(freq, int(seconds * rate), amplitude=9000, rate=rate))
     return path
 
 
