@@ -2,23 +2,26 @@
 
     sudo python benchmarks/sip_load.py [--prompt 100,300] [--bridged 100,300] [--rates 100,200]
                                        [--hold 8] [--loop auto|uvloop|asyncio] [--shared]
+                                       [--source paced|sipp]
 
 Scenarios (each prints the server's share of one core while all its calls are up, its CPU time per
 call over the whole scenario, inter-packet gap p50/p99/max of every stream Alur sends, the gap p99 of
-the streams sipp sends Alur ("in": a relayed stream cannot be steadier than its source), and failed
-calls; when calls fail, why overload control refused them, read from /metrics):
+the streams callers and agents send Alur ("in": a relayed stream cannot be steadier than its source),
+and failed calls; when calls fail, why overload control refused them, read from /metrics):
   prompt   N concurrent callers hearing prompts (a long menu prompt paced by the media clock)
   bridged  N concurrent callers bridged to N agents (one sipp UAS answering for all of them, at most
            100 a second); the gaps are those of the relayed packets as they reach each side, and a
            second line tells how long each relayed packet spent in Alur (kernel timestamps in and
            out: the jitter Alur adds)
   rate     call set-ups per second for 5 s, each call a short prompt; failed calls include 503s
-Callers and agents stream a tone with sipp's rtp_stream (one UDP socket per sipp), not its pcap play:
-pcap play opens a raw socket per call, the kernel offers every UDP datagram delivered on the host to
-each of them, and on the loopback the sender pays, so at 800 calls each packet Alur sent cost ~15 us
-of its core in sipp's raw sockets. The capture needs CAP_NET_RAW (root). Alur runs alone on the first
-core, sipp and the capture on the others (`--shared`: everything on every core), so the figures are
-those of Alur on one core.
+sipp places and answers the calls. Callers and agents talk (a looped tone) through `rtp_pacer.py`, one
+steady 20 ms clock for every leg (`--source paced`, the default), or through sipp's rtp_stream
+(`--source sipp`), which at hundreds of calls sends ~1.5 % of its packets a period late, and a relay
+passes that on. Never sipp's pcap play: it opens a raw socket per call, the kernel offers every UDP
+datagram delivered on the host to each of them, and on the loopback the sender pays, so at 800 calls
+each packet Alur sent cost ~15 us of its core in sipp's raw sockets. The capture and the paced source
+need CAP_NET_RAW (root). Alur runs alone on the first core; sipp, the paced source and the capture on
+the others (`--shared`: everything on every core), so the figures are those of Alur on one core.
 """
 
 from __future__ import annotations
@@ -101,7 +104,7 @@ def gap_figures(packets: list) -> tuple[float, float, float, int]:
     )
 
 
-def relay_delays(packets: list, sipp_ports: set[int]) -> np.ndarray:
+def relay_delays(packets: list, phone_ports: set[int]) -> np.ndarray:
     """How long each relayed packet spent in Alur (ms), from the capture's kernel timestamps.
 
     The relay keeps payloads and shifts sequence numbers by a constant, so for every stream Alur sends,
@@ -109,16 +112,16 @@ def relay_delays(packets: list, sipp_ports: set[int]) -> np.ndarray:
     little after the packet it copies. Every caller and agent streams the same tone, so several
     received packets carry the payload of Alur's first relayed packet: each is tried, and the one
     whose shift matches the most of the stream's next packets (then the shortest delays) is taken."""
-    heard: dict[tuple[int, int], dict[int, Any]] = defaultdict(dict)  # (sipp port, Alur port) -> seq
+    heard: dict[tuple[int, int], dict[int, Any]] = defaultdict(dict)  # (phone port, Alur port) -> seq
     by_payload: dict[bytes, list[Any]] = defaultdict(list)
     sent: dict[tuple[int, int, int], list[Any]] = defaultdict(list)
     for p in packets:
         if len(p.data) < 12 or p.pt not in (0, 8):
             continue
-        if p.src in sipp_ports:
+        if p.src in phone_ports:
             heard[p.src, p.dst][p.seq] = p
             by_payload[p.payload].append(p)
-        elif p.dst in sipp_ports:
+        elif p.dst in phone_ports:
             sent[p.src, p.dst, p.ssrc].append(p)
 
     def matched(stream: list[Any], seqs: dict[int, Any], shift: int) -> list[float]:
@@ -212,20 +215,52 @@ async def _drain(proc: asyncio.subprocess.Process, log: Path) -> None:
             out.write(line)
 
 
+class Talkers:
+    """Who talks for callers and agents: sipp itself, or the paced source (its own process, on the
+    benchmark's cores) for every call Alur answers on `sip_port`."""
+
+    def __init__(self, source: str, sip_port: int, caller_audio: Path, agent_audio: Path) -> None:
+        self.audio = {"caller": caller_audio, "agent": agent_audio}
+        self.pacer: subprocess.Popen[str] | None = None
+        self.ports: set[int] = set()
+        if source == "paced":
+            self.pacer = subprocess.Popen(
+                [sys.executable, str(ROOT / "benchmarks" / "rtp_pacer.py"), "--sip-port", str(sip_port),
+                 "--caller-audio", str(caller_audio), "--agent-audio", str(agent_audio)],
+                stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            assert self.pacer.stdout is not None
+            self.ports = {int(p) for p in self.pacer.stdout.readline().split()}
+            if not self.ports:
+                raise SystemExit("the paced RTP source did not start (it needs CAP_NET_RAW)")
+
+    def stream(self, who: str) -> str:
+        """The scenario's `{{stream}}`: sipp's rtp_stream action, or nothing when the pacer talks."""
+        if self.pacer is not None:
+            return "<!-- the paced source talks -->"
+        return f'<nop><action><exec rtp_stream="{self.audio[who]},-1,0"/></action></nop>'
+
+    def stop(self) -> None:
+        if self.pacer is not None:
+            self.pacer.terminate()
+            out, _ = self.pacer.communicate(timeout=10)
+            print(f"paced source: {out.strip()}")
+
+
 async def scenario(
-    name: str, n: int, port: int, pid: int, metrics: Metrics, work: Path, audio: Path, hold: float, *,
-    service: str, rate: float, agent_audio: Path | None = None, agent_port: int = 0,
+    name: str, n: int, port: int, pid: int, metrics: Metrics, work: Path, talkers: Talkers, hold: float, *,
+    service: str, rate: float, bridged: bool = False, agent_port: int = 0,
 ) -> None:  # fmt: skip
     media = free_port()
     agent_media = free_port()
-    sipp_ports = {media, agent_media}
-    cap = Capture(sipp_ports, frozenset(sipp_ports))  # what Alur sends to the callers and agents, and gets
+    phone_ports = {media, agent_media} | talkers.ports
+    cap = Capture(phone_ports, frozenset(phone_ports))  # what Alur sends to the callers and agents, and gets
     agent_task = None
-    if agent_audio is not None:
+    if bridged:
         agent_task = asyncio.create_task(
             run_sipp(
                 SCENARIOS / "agent_stream.xml", "", port=agent_port, media_port=agent_media, workdir=work,
-                params={"audio": str(agent_audio)}, calls=n, timeout=hold + n / rate + 60,
+                params={"stream": talkers.stream("agent")}, calls=n, timeout=hold + n / rate + 60,
                 extra=["-l", str(n + 10), "-max_socket", "5000"],
             )
         )  # fmt: skip
@@ -236,7 +271,7 @@ async def scenario(
         res = await run_sipp(
             SCENARIOS / "caller_stream.xml", f"127.0.0.1:{port}", port=free_port(), media_port=media,
             workdir=work, service=service,
-            params={"wait_ms": 0, "talk_ms": int(hold * 1000), "audio": str(audio)},
+            params={"wait_ms": 0, "talk_ms": int(hold * 1000), "stream": talkers.stream("caller")},
             calls=n, rate=rate, timeout=hold + n / rate + 60,
             extra=["-l", str(n + 10), "-max_socket", "5000"],
         )  # fmt: skip
@@ -247,9 +282,9 @@ async def scenario(
     cpu = cpu_seconds(pid) - cpu0
     up = await steady
     c = counters(res.stdout)
-    p50, p99, worst, streams = gap_figures([p for p in cap.packets if p.dst in sipp_ports])
-    heard_p99 = gap_figures([p for p in cap.packets if p.src in sipp_ports])[1]
-    delays = relay_delays(cap.packets, sipp_ports) if agent_audio is not None else np.array([])
+    p50, p99, worst, streams = gap_figures([p for p in cap.packets if p.dst in phone_ports])
+    heard_p99 = gap_figures([p for p in cap.packets if p.src in phone_ports])[1]
+    delays = relay_delays(cap.packets, phone_ports) if bridged else np.array([])
     print(
         f"{name:>8} {n:>6} {'-' if up is None else f'{up:.0%}':>8} {cpu / n * 1000:>8.2f} "
         f"{p50:>8.1f} {p99:>8.1f} {worst:>8.1f} {heard_p99:>8.1f} "
@@ -284,6 +319,10 @@ async def main() -> None:
     parser.add_argument("--hold", type=float, default=8.0)
     parser.add_argument("--loop", default="auto")
     parser.add_argument(
+        "--source", choices=["paced", "sipp"], default="paced",
+        help="who talks for callers and agents: one steady clock (default) or sipp's rtp_stream",
+    )  # fmt: skip
+    parser.add_argument(
         "--shared", action="store_true",
         help="let Alur share every core with sipp and the capture (default: Alur alone on core 0)",
     )  # fmt: skip
@@ -298,11 +337,12 @@ async def main() -> None:
     most = max([0, *[int(x) for x in args.bridged.split(",") if x]])
     agent_port = free_port()
     proc, port, metrics = await start_server(work, args.loop, most, agent_port, server_cores)
-    audio = tone_ulaw(work / "caller.ul", 440)
-    agent_audio = tone_ulaw(work / "agent.ul", 660)
+    talkers = Talkers(
+        args.source, port, tone_ulaw(work / "caller.ul", 440), tone_ulaw(work / "agent.ul", 660)
+    )
     await run_sipp(  # warm the speech cache, as a running server would have it
         SCENARIOS / "caller_stream.xml", f"127.0.0.1:{port}", port=free_port(), media_port=free_port(),
-        workdir=work, params={"wait_ms": 0, "talk_ms": 1000, "audio": str(audio)}, timeout=60,
+        workdir=work, params={"wait_ms": 0, "talk_ms": 1000, "stream": talkers.stream("caller")}, timeout=60,
     )  # fmt: skip
     print(
         f"{'scenario':>8} {'calls':>6} {'cpu up':>8} {'ms/call':>8} {'gap p50':>8} {'gap p99':>8} "
@@ -310,21 +350,22 @@ async def main() -> None:
     )
     for n in [int(x) for x in args.prompt.split(",") if x]:
         await scenario(
-            "prompt", n, port, proc.pid, metrics, work, audio, args.hold, service="100", rate=max(20, n / 3)
+            "prompt", n, port, proc.pid, metrics, work, talkers, args.hold, service="100", rate=max(20, n / 3)
         )
         await asyncio.sleep(2)
     for n in [int(x) for x in args.bridged.split(",") if x]:
         rate = min(BRIDGED_RATE, max(20, n / 3))
         await scenario(
-            "bridged", n, port, proc.pid, metrics, work, audio, max(args.hold, n / rate + 4), service="200",
-            rate=rate, agent_audio=agent_audio, agent_port=agent_port,
+            "bridged", n, port, proc.pid, metrics, work, talkers, max(args.hold, n / rate + 4), service="200",
+            rate=rate, bridged=True, agent_port=agent_port,
         )  # fmt: skip
         await asyncio.sleep(2)
     for rate in [float(x) for x in args.rates.split(",") if x]:
         await scenario(
-            "rate", int(rate * 5), port, proc.pid, metrics, work, audio, 2.0, service="100", rate=rate
+            "rate", int(rate * 5), port, proc.pid, metrics, work, talkers, 2.0, service="100", rate=rate
         )
         await asyncio.sleep(2)
+    talkers.stop()
     proc.send_signal(signal.SIGINT)
     await proc.wait()
 
