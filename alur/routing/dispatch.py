@@ -101,15 +101,16 @@ class Dispatcher(RouterState):
         self._kick(q.name)
 
     def _eligible(self, agent: Agent, call: WaitingCall, lang: str | None, now: float) -> bool:
-        """May `agent` (free) take `call`: not recently missed it, has the skills and language, on shift."""
+        """May `agent` (free) take `call`: not recently missed it, has the skills and language, on shift.
+        A plain loop, no generator: it runs for every agent a decision with skills looks at."""
         excluded = call.excluded
         if excluded and excluded.get(agent.id, 0.0) > now:
             return False
-        skills = call.skills
-        if skills:
+        if call.skills:
             have = agent.skills
-            if not all(have.get(s, 0) >= lvl for s, lvl in skills.items()):
-                return False
+            for skill, level in call.skills.items():
+                if have.get(skill, 0) < level:
+                    return False
         if lang and agent.languages.get(lang, 0) <= 0:
             return False
         if agent.shifts and not agent.on_shift(now):
@@ -137,31 +138,16 @@ class Dispatcher(RouterState):
                 found.append(agent)
                 if len(found) >= keep:
                     break
-        else:  # `_eligible` written out: this walk is the hottest loop of a decision with skills
-            excluded = call.excluded
-            skills = tuple(call.skills.items())
+        else:
+            eligible = self._eligible
             for agent in strategy.best(call, now):
                 if agent.held is not None and voice:
                     group.note_held(agent, q.name)
                     continue
-                if excluded and excluded.get(agent.id, 0.0) > now:
-                    continue
-                if skills:
-                    have, missing = agent.skills, False
-                    for skill, level in skills:
-                        if have.get(skill, 0) < level:
-                            missing = True
-                            break
-                    if missing:
-                        continue
-                if lang and agent.languages.get(lang, 0) <= 0:
-                    continue
-                if agent.shifts and not agent.on_shift(now):
-                    self._off_shift = True
-                    continue
-                found.append(agent)
-                if len(found) >= keep:
-                    break
+                if eligible(agent, call, lang, now):
+                    found.append(agent)
+                    if len(found) >= keep:
+                        break
         ranked = strategy.ranked(found, call) if self._explaining else []
         return found[:want], ranked
 
