@@ -93,6 +93,36 @@ async def test_rfc4733_digit_counted_once_and_passed_through_with_audio_restampe
     b.close()
 
 
+async def test_a_stream_drops_what_it_sends_while_its_transport_holds_a_backlog() -> None:
+    """A full kernel buffer makes the transport queue sends and call pause_writing: audio queued then
+    would play late, so the stream drops it until resume_writing, and sends on its own timeline."""
+    stream = RtpStream("127.0.0.1")
+    await stream.open()
+    loop = asyncio.get_running_loop()
+    got: asyncio.Queue[bytes] = asyncio.Queue()
+
+    class Sink(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+            got.put_nowait(data)
+
+    sink, _ = await loop.create_datagram_endpoint(Sink, local_addr=("127.0.0.1", 0))
+    stream.configure(sink.get_extra_info("sockname"), "PCMU", 0, 101)
+    receiver = stream.transport.get_protocol()  # type: ignore[union-attr]
+    receiver.pause_writing()  # what the transport calls past its high-water mark
+    for k in range(3):
+        stream.send_frame(bytes([k]) * 160)
+    receiver.resume_writing()
+    stream.send_frame(b"\x7f" * 160)
+    first = await asyncio.wait_for(got.get(), 2)  # loopback keeps order: anything queued would be first
+    assert first[12:] == b"\x7f" * 160 and got.empty()
+    assert stream.packets_out == 1
+    seq = struct.unpack("!H", first[2:4])[0]
+    stream.send_frame(b"\x7e" * 160)
+    assert struct.unpack("!H", (await asyncio.wait_for(got.get(), 2))[2:4])[0] == (seq + 1) & 0xFFFF
+    sink.close()
+    stream.close()
+
+
 async def test_relay_keeps_30ms_timestamps_and_transcodes() -> None:
     """sipp's g711a.pcap sends 30 ms frames: the relayed stream must advance 240 samples a packet."""
     from alur.media.prompts import CODECS
