@@ -53,19 +53,26 @@ def rtp(pt: int, seq: int, ts: int, payload: bytes) -> bytes:
     return struct.pack("!BBHII", 0x80, pt, seq, ts, 0x42) + payload
 
 
-async def test_rfc4733_digit_counted_once_and_passed_through_with_audio_restamped() -> None:
-    a, b = RtpStream("127.0.0.1"), RtpStream("127.0.0.1")
-    await a.open()
-    await b.open()
-    loop = asyncio.get_running_loop()
+async def listening() -> tuple[asyncio.DatagramTransport, asyncio.Queue[bytes]]:
+    """A UDP socket on localhost, as a phone's: its transport and the datagrams it receives."""
     got: asyncio.Queue[bytes] = asyncio.Queue()
 
     class Sink(asyncio.DatagramProtocol):
         def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
             got.put_nowait(data)
 
-    sink, _ = await loop.create_datagram_endpoint(Sink, local_addr=("127.0.0.1", 0))
-    phone, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0))
+    sink, _ = await asyncio.get_running_loop().create_datagram_endpoint(Sink, local_addr=("127.0.0.1", 0))
+    return sink, got
+
+
+async def test_rfc4733_digit_counted_once_and_passed_through_with_audio_restamped() -> None:
+    a, b = RtpStream("127.0.0.1"), RtpStream("127.0.0.1")
+    await a.open()
+    await b.open()
+    sink, got = await listening()
+    phone, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
+    )
     a.configure(phone.get_extra_info("sockname"), "PCMU", 0, 96)
     b.configure(sink.get_extra_info("sockname"), "PCMU", 0, 101)
     digits: list[str] = []
@@ -98,14 +105,7 @@ async def test_a_stream_drops_what_it_sends_while_its_transport_holds_a_backlog(
     would play late, so the stream drops it until resume_writing, and sends on its own timeline."""
     stream = RtpStream("127.0.0.1")
     await stream.open()
-    loop = asyncio.get_running_loop()
-    got: asyncio.Queue[bytes] = asyncio.Queue()
-
-    class Sink(asyncio.DatagramProtocol):
-        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-            got.put_nowait(data)
-
-    sink, _ = await loop.create_datagram_endpoint(Sink, local_addr=("127.0.0.1", 0))
+    sink, got = await listening()
     stream.configure(sink.get_extra_info("sockname"), "PCMU", 0, 101)
     receiver = stream.transport.get_protocol()  # type: ignore[union-attr]
     receiver.pause_writing()  # what the transport calls past its high-water mark
@@ -130,15 +130,10 @@ async def test_relay_keeps_30ms_timestamps_and_transcodes() -> None:
     a, b = RtpStream("127.0.0.1"), RtpStream("127.0.0.1")
     await a.open()
     await b.open()
-    loop = asyncio.get_running_loop()
-    got: asyncio.Queue[bytes] = asyncio.Queue()
-
-    class Sink(asyncio.DatagramProtocol):
-        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-            got.put_nowait(data)
-
-    sink, _ = await loop.create_datagram_endpoint(Sink, local_addr=("127.0.0.1", 0))
-    phone, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0))
+    sink, got = await listening()
+    phone, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
+    )
     a.configure(phone.get_extra_info("sockname"), "PCMA", 8, None)
     b.configure(sink.get_extra_info("sockname"), "PCMU", 0, None)
     bridge(a, b)
