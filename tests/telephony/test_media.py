@@ -65,7 +65,11 @@ async def listening() -> tuple[asyncio.DatagramTransport, asyncio.Queue[bytes]]:
     return sink, got
 
 
-async def test_rfc4733_digit_counted_once_and_passed_through_with_audio_restamped() -> None:
+async def bridged(
+    phone_side: tuple[str, int, int | None], sink_side: tuple[str, int, int | None]
+) -> tuple[RtpStream, RtpStream, asyncio.DatagramTransport, asyncio.DatagramTransport, asyncio.Queue[bytes]]:
+    """Two bridged streams: `a` talks with a phone socket (codec, payload type, DTMF type), `b` with a
+    listening one; what reaches the listener is queued."""
     a, b = RtpStream("127.0.0.1"), RtpStream("127.0.0.1")
     await a.open()
     await b.open()
@@ -73,11 +77,16 @@ async def test_rfc4733_digit_counted_once_and_passed_through_with_audio_restampe
     phone, _ = await asyncio.get_running_loop().create_datagram_endpoint(
         asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
     )
-    a.configure(phone.get_extra_info("sockname"), "PCMU", 0, 96)
-    b.configure(sink.get_extra_info("sockname"), "PCMU", 0, 101)
+    a.configure(phone.get_extra_info("sockname"), *phone_side)
+    b.configure(sink.get_extra_info("sockname"), *sink_side)
+    bridge(a, b)
+    return a, b, phone, sink, got
+
+
+async def test_rfc4733_digit_counted_once_and_passed_through_with_audio_restamped() -> None:
+    a, b, phone, sink, got = await bridged(("PCMU", 0, 96), ("PCMU", 0, 101))
     digits: list[str] = []
     a.on_dtmf = digits.append
-    bridge(a, b)
     dest = ("127.0.0.1", a.local_port)
     for k in range(6):  # digit 5: three updates, then the end flag sent three times (RFC 4733 2.5.1.4)
         flags = 0x80 if k >= 3 else 0
@@ -127,16 +136,7 @@ async def test_relay_keeps_30ms_timestamps_and_transcodes() -> None:
     """sipp's g711a.pcap sends 30 ms frames: the relayed stream must advance 240 samples a packet."""
     from alur.media.prompts import CODECS
 
-    a, b = RtpStream("127.0.0.1"), RtpStream("127.0.0.1")
-    await a.open()
-    await b.open()
-    sink, got = await listening()
-    phone, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-        asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
-    )
-    a.configure(phone.get_extra_info("sockname"), "PCMA", 8, None)
-    b.configure(sink.get_extra_info("sockname"), "PCMU", 0, None)
-    bridge(a, b)
+    a, b, phone, sink, got = await bridged(("PCMA", 8, None), ("PCMU", 0, None))
     pcm = tone((440.0,), 0.03)
     frame = CODECS["PCMA"].encode(pcm)
     for k in range(5):
