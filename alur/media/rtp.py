@@ -17,6 +17,7 @@ import socket
 import struct
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from aiortp.dtmf import DtmfEvent
 
@@ -87,6 +88,21 @@ class _Receiver(asyncio.DatagramProtocol):
         log.debug("RTP socket error: %s", exc)
 
 
+class Agreed(Protocol):
+    """What an SDP offer/answer settled for a stream (the SIP layer's `MediaParams`)."""
+
+    @property
+    def remote_host(self) -> str: ...
+    @property
+    def remote_port(self) -> int: ...
+    @property
+    def codec(self) -> str: ...
+    @property
+    def payload_type(self) -> int: ...
+    @property
+    def dtmf_payload_type(self) -> int | None: ...
+
+
 class RtpStream:
     """G.711 RTP to and from one remote address.
 
@@ -153,6 +169,11 @@ class RtpStream:
         self.payload_type = payload_type
         self.dtmf_pt = dtmf_pt
         self.last_rx = time.monotonic()
+
+    def agree(self, sdp: Agreed, *, dtmf: bool = True) -> None:
+        """Send to, and encode as, what the SDP negotiation settled (`dtmf=False`: ignore its DTMF)."""
+        dtmf_pt = sdp.dtmf_payload_type if dtmf else None
+        self.configure((sdp.remote_host, sdp.remote_port), sdp.codec, sdp.payload_type, dtmf_pt)
 
     # --- receive ---------------------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ def reoffer(media: RtpStream, offer: str) -> str | None:
         p = answer_params(offer)
     except SdpError:
         return None
-    media.configure((p.remote_host, p.remote_port), p.codec, p.payload_type, p.dtmf_payload_type)
+    media.agree(p)
     media.on_hold = p.direction in ("sendonly", "inactive") or p.remote_host == "0.0.0.0"
     return build_answer(media.announce_host, media.local_port, p)
 

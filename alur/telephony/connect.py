@@ -118,7 +118,7 @@ class OutboundLeg:
             self.call.hangup()
             self._settle("failed")
             return
-        self.media.configure((p.remote_host, p.remote_port), p.codec, p.payload_type, p.dtmf_payload_type)
+        self.media.agree(p)
         self._settle("answered")
 
     def _failed(self, status: int) -> None:

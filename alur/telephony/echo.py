@@ -31,12 +31,7 @@ class EchoExtension:
         port = await call.open_media(stream)
         if port is None:
             return
-        stream.configure(
-            (params.remote_host, params.remote_port),
-            params.codec,
-            params.payload_type,
-            params.dtmf_payload_type,
-        )
+        stream.agree(params)
         echo(stream)
         ended = asyncio.Event()
         call.on_ended = lambda why: ended.set()

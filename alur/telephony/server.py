@@ -339,12 +339,7 @@ class SipServer:
             media.close()
             return
         if params is not None:
-            media.configure(
-                (params.remote_host, params.remote_port),
-                params.codec,
-                params.payload_type,
-                params.dtmf_payload_type,
-            )
+            media.agree(params)
         channel = SipChannel(
             call,
             media,
@@ -394,5 +389,5 @@ class SipServer:
             log.info("call %s: no usable SDP answer in the ACK: %s", call.call_id, exc)
             await channel.hangup("no_media")
             return False
-        channel.media.configure((p.remote_host, p.remote_port), p.codec, p.payload_type, p.dtmf_payload_type)
+        channel.media.agree(p)
         return True

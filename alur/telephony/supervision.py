@@ -85,7 +85,7 @@ class Supervision:
         port = await call.open_media(sup)
         if port is None:
             return
-        sup.configure((params.remote_host, params.remote_port), params.codec, params.payload_type, None)
+        sup.agree(params, dtmf=False)
         ended = asyncio.Event()
         call.on_ended = lambda why: ended.set()
         call.answer(build_answer(host, port, params))
