@@ -62,7 +62,6 @@ class Leg:
 
 class Pacer:
     def __init__(self, sip_port: int, caller_audio: bytes, agent_audio: bytes) -> None:
-        self.sip_port = sip_port
         self.sniff = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_IP))
         self.sniff.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
         attach_filter(self.sniff, udp_port_filter(set(), frozenset({sip_port})))  # what Alur's SIP sends

@@ -340,34 +340,38 @@ async def main() -> None:
     talkers = Talkers(
         args.source, port, tone_ulaw(work / "caller.ul", 440), tone_ulaw(work / "agent.ul", 660)
     )
-    await run_sipp(  # warm the speech cache, as a running server would have it
-        SCENARIOS / "caller_stream.xml", f"127.0.0.1:{port}", port=free_port(), media_port=free_port(),
-        workdir=work, params={"wait_ms": 0, "talk_ms": 1000, "stream": talkers.stream("caller")}, timeout=60,
-    )  # fmt: skip
-    print(
-        f"{'scenario':>8} {'calls':>6} {'cpu up':>8} {'ms/call':>8} {'gap p50':>8} {'gap p99':>8} "
-        f"{'gap max':>8} {'in p99':>8} {'streams':>8} {'ok':>6} {'failed':>6}"
-    )
-    for n in [int(x) for x in args.prompt.split(",") if x]:
-        await scenario(
-            "prompt", n, port, proc.pid, metrics, work, talkers, args.hold, service="100", rate=max(20, n / 3)
-        )
-        await asyncio.sleep(2)
-    for n in [int(x) for x in args.bridged.split(",") if x]:
-        rate = min(BRIDGED_RATE, max(20, n / 3))
-        await scenario(
-            "bridged", n, port, proc.pid, metrics, work, talkers, max(args.hold, n / rate + 4), service="200",
-            rate=rate, bridged=True, agent_port=agent_port,
+    try:
+        await run_sipp(  # warm the speech cache, as a running server would have it
+            SCENARIOS / "caller_stream.xml", f"127.0.0.1:{port}", port=free_port(), media_port=free_port(),
+            workdir=work, params={"wait_ms": 0, "talk_ms": 1000, "stream": talkers.stream("caller")},
+            timeout=60,
         )  # fmt: skip
-        await asyncio.sleep(2)
-    for rate in [float(x) for x in args.rates.split(",") if x]:
-        await scenario(
-            "rate", int(rate * 5), port, proc.pid, metrics, work, talkers, 2.0, service="100", rate=rate
+        print(
+            f"{'scenario':>8} {'calls':>6} {'cpu up':>8} {'ms/call':>8} {'gap p50':>8} {'gap p99':>8} "
+            f"{'gap max':>8} {'in p99':>8} {'streams':>8} {'ok':>6} {'failed':>6}"
         )
-        await asyncio.sleep(2)
-    talkers.stop()
-    proc.send_signal(signal.SIGINT)
-    await proc.wait()
+        for n in [int(x) for x in args.prompt.split(",") if x]:
+            await scenario(
+                "prompt", n, port, proc.pid, metrics, work, talkers, args.hold, service="100",
+                rate=max(20, n / 3),
+            )  # fmt: skip
+            await asyncio.sleep(2)
+        for n in [int(x) for x in args.bridged.split(",") if x]:
+            rate = min(BRIDGED_RATE, max(20, n / 3))
+            await scenario(
+                "bridged", n, port, proc.pid, metrics, work, talkers, max(args.hold, n / rate + 4),
+                service="200", rate=rate, bridged=True, agent_port=agent_port,
+            )  # fmt: skip
+            await asyncio.sleep(2)
+        for rate in [float(x) for x in args.rates.split(",") if x]:
+            await scenario(
+                "rate", int(rate * 5), port, proc.pid, metrics, work, talkers, 2.0, service="100", rate=rate
+            )
+            await asyncio.sleep(2)
+    finally:  # a failed run must not leave the paced source sending
+        talkers.stop()
+        proc.send_signal(signal.SIGINT)
+        await proc.wait()
 
 
 if __name__ == "__main__":
