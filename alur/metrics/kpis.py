@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -602,10 +602,7 @@ class KpiFold:
 
 
 def _clone(tally: Any) -> Any:
-    out = type(tally)()
-    for name in tally.__slots__:
-        setattr(out, name, getattr(tally, name))
-    return out
+    return replace(tally)
 
 
 def kpis_of(

@@ -273,7 +273,9 @@ class Router(Restoring):
         self._leave(call, "abandoned")
         return True
 
-    hangup = abandon
+    def hangup(self, call_id: str) -> bool:
+        """The same as `abandon` (the word the telephony side uses)."""
+        return self.abandon(call_id)
 
     def request_callback(self, call_id: str, number: str, not_before: float | None = None) -> None:
         """The caller leaves a number and hangs up; the call keeps its place in line and, when its

@@ -81,19 +81,20 @@ class Predictive(Strategy):
     # order of `select`, with no index per call type x skill set (each one costing a sort of the
     # queue's free agents when first needed, and an update at every state change).
 
-    def key_for(self, agent: Agent, variant: Hashable) -> Key:
-        """The agent's key in index `variant`, or None: not in it (no prediction for a `_SCORED` one)."""
+    def _index_key(self, agent: Agent, variant: Hashable) -> Key | None:
+        """The agent's key in index `variant`, or None: not in it (no prediction for a `_SCORED` one).
+        (Not `key_for`, which gives every agent a key: here an agent may be in no index of a variant.)"""
         kind, detail = cast(tuple[Any, Any], variant)
         if kind is _EXPLORE:  # who to try first when exploring (detail: the call type)
             return self._explore_key(agent, detail)
         if kind is _THIN:  # detail: the call's skill names
             return skills_key(agent, detail, self.ctx.queue)
         p = self.predict(agent.id, detail)
-        return None if p is None else (-p, agent.idle_since, agent.order)  # type: ignore[return-value]
+        return None if p is None else (-p, agent.idle_since, agent.order)
 
     def add(self, agent: Agent, now: float) -> None:
         self.free[agent.id] = agent
-        key_for, index = self.key_for, self._index
+        key_for, index = self._index_key, self._index
         for variant, entries in self._entries.items():
             key = key_for(agent, variant)
             if key is not None:
@@ -110,7 +111,7 @@ class Predictive(Strategy):
                 index[variant].remove(entry)
 
     def _build(self, variant: Hashable) -> SortedList:
-        key_for = self.key_for
+        key_for = self._index_key
         entries = {}
         for a in self.free.values():
             key = key_for(a, variant)
@@ -169,7 +170,7 @@ class Predictive(Strategy):
             old = entries.pop(agent_id, None)
             if old is not None:
                 index.remove(old)
-            key = self.key_for(agent, variant)
+            key = self._index_key(agent, variant)
             if key is not None:
                 entry = entries[agent_id] = (key, agent)
                 index.add(entry)

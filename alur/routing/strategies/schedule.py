@@ -5,19 +5,22 @@ the option `recheck_every`: how often to look again while the free agents are al
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from alur.routing.agents import Agent
 from alur.routing.calls import WaitingCall
-from alur.routing.strategies.base import ByIdle
+from alur.routing.strategies.base import ByIdle, StrategyContext
 
 
 class Schedule(ByIdle):
     name = "schedule"
     options_allowed = frozenset({"recheck_every"})
 
-    @property
-    def recheck_after(self) -> float:  # type: ignore[override]
-        """Shifts start on the minute: look again each minute while free agents are off shift."""
-        return float(self.option("recheck_every", 60, (int, float)))
+    def __init__(self, options: Mapping[str, Any], ctx: StrategyContext) -> None:
+        super().__init__(options, ctx)
+        # shifts start on the minute: look again each minute while free agents are off shift
+        self.recheck_after = float(self.option("recheck_every", 60, (int, float)))
 
     def note(self, agent: Agent, call: WaitingCall) -> str:
         return "on shift, " + super().note(agent, call)
