@@ -122,9 +122,11 @@ def with_noise_floor(pcm: bytes, level: float = NOISE_FLOOR) -> bytes:
     return np.clip(np.round(samples + noise), -32768, 32767).astype("<i2").tobytes()
 
 
-#: per-frame log score margin (in the decoder's log base) that maps to confidence 0.5, and its spread;
-#: chosen with benchmarks/asr_accuracy.py (tuning words) so that a menu's default 0.5 is the best cut
-MARGIN_MIDPOINT = -4.2
+#: per-frame acoustic margin (in the decoder's log base) that maps to confidence 0.5, and its spread;
+#: chosen with benchmarks/asr_accuracy.py (tuning words) so that a menu's default 0.5 is the best cut.
+#: A thin one: the lowest menu word taken ("operator", espeak's en voice) is at -37.9, the highest two
+#: off-menu words turned away at -38.2 and -38.3
+MARGIN_MIDPOINT = -38.1
 MARGIN_SCALE = 5.0
 
 
@@ -155,16 +157,120 @@ def unexplained_voice(pcm: bytes, spans: list[tuple[int, int]]) -> float:
 
 
 def margin_confidence(margin: float) -> float:
-    """0..1 from the per-frame margin of the grammar's path over the free phone loop: a word of the
-    menu fits the audio about as well as any phone sequence; another word fits its nearest menu
-    phrase clearly worse than the phones it really is."""
+    """0..1 from the per-frame acoustic margin of the phrase over a free phone loop (`AcousticMargin`):
+    a word of the menu fits its frames about as well as any phone sequence; another word fits its
+    nearest menu phrase clearly worse than the phones it really is."""
     x = (margin - MARGIN_MIDPOINT) / MARGIN_SCALE
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
 
+def search_passes(decoder: Any, cmn: str, pcm: bytes) -> str:
+    """Run `decoder`'s active search over `pcm` in two passes; the cepstral mean the first one set.
+
+    The first pass, without search and over the whole utterance, sets the cepstral mean from this
+    audio, starting from `cmn` each time so that the result never depends on the calls before; the
+    second searches. Searching in the whole-utterance pass itself loses most of the words with this
+    wheel (one word heard for 'technical support')."""
+    decoder.set_cmn(cmn)
+    decoder.start_utt()
+    decoder.process_raw(pcm, True, True)
+    decoder.end_utt()
+    estimated = str(decoder.get_cmn())
+    decoder.start_utt()
+    decoder.process_raw(pcm, False, False)
+    decoder.end_utt()
+    return estimated
+
+
+def loop_score(segments: list[tuple[int, int, int]], spans: list[tuple[int, int]]) -> float:
+    """The phone loop's acoustic score over the frames of `spans` (first, last: inclusive), from its
+    `segments` (first, last, score): a segment partly inside counts for its share of frames."""
+    total = 0.0
+    for first, last, score in segments:
+        for start, end in spans:
+            inside = min(last, end) - max(first, start) + 1
+            if inside > 0:
+                total += score * inside / (last - first + 1)
+    return total
+
+
+class AcousticMargin:
+    """How much better the heard phrase fits its own frames than any sequence of phones does, in
+    acoustic score alone: its phone-by-phone forced alignment less a free phone loop with no phone
+    language model, over the frames the alignment gives the phrase's words, per frame.
+
+    The grammar's path score over the wheel's phone loop (the margin before this) carried the
+    loop's phone language model and insertion penalties, so off-menu words often fit their nearest
+    phrase better than the loop did. This runs on a decoder of its own that scores every senone each
+    frame (`compallsen`): both scores are then normalised by the same best senone per frame
+    (benchmarks/asr_accuracy.py: fewer off-menu and off-scale words taken at the same right answers,
+    for about 55 ms more CPU per utterance, benchmarks/asr.py)."""
+
+    def __init__(self, model: Path) -> None:
+        import pocketsphinx
+
+        self._decoder: Any = pocketsphinx.Decoder(
+            hmm=str(model / "en-us"),
+            dict=str(model / "cmudict-en-us.dict"),
+            lm=None,
+            samprate=16000,
+            compallsen=True,
+            loglevel="FATAL",
+        )
+        self._decoder.add_allphone_file("_phones", None)  # no file: every phone equally likely
+        self._cmn = str(self._decoder.get_cmn())
+        self._decoder.activate_search("_phones")
+        search_passes(self._decoder, self._cmn, with_noise_floor(bytes(16000)))  # the first utterance
+
+    def add_word(self, word: str, pronunciation: str) -> None:
+        """A word the grammar's decoder was given, so that the aligner can place it too."""
+        self._decoder.add_word(word, pronunciation, True)
+
+    def margin(self, text: str, wide: bytes) -> float | None:
+        """The per-frame margin of `text` over the phone loop on `wide` (16 kHz audio), in the
+        decoder's log base; None when the aligner cannot place the phrase on this audio."""
+        aligned = self._align(text, wide)
+        if aligned is None:
+            return None
+        spans, score = aligned
+        frames = sum(last - first + 1 for first, last in spans)
+        return (score - loop_score(self._loop(wide), spans)) / frames
+
+    def _loop(self, wide: bytes) -> list[tuple[int, int, int]]:
+        """(first, last, acoustic score) of each phone of the free phone loop's best path."""
+        d = self._decoder
+        d.activate_search("_phones")
+        search_passes(d, self._cmn, wide)
+        # the binding hands scores over exponentiated; the decoder's own log base undoes that
+        return [(s.start_frame, s.end_frame, int(d.logmath.log(s.ascore))) for s in d.seg() or ()]
+
+    def _align(self, text: str, wide: bytes) -> tuple[list[tuple[int, int]], int] | None:
+        """The frames (first, last) of each word of `text` forced onto `wide`, and their acoustic
+        score from a phone-level alignment (silence around and between the words left out)."""
+        d = self._decoder
+        d.set_align_text(text)
+        cmn = search_passes(d, self._cmn, wide)
+        hyp = d.hyp()
+        if hyp is None or " ".join(w.split("(")[0] for w in hyp.hypstr.split()) != text:
+            return None  # the aligner's beam lost every path through the phrase
+        try:
+            d.set_alignment()
+        except RuntimeError:
+            return None
+        d.set_cmn(cmn)  # a search pass only: a pass without search would drop the words' placing
+        d.start_utt()
+        d.process_raw(wide, False, False)
+        d.end_utt()
+        words = set(text.split())
+        placed = [w for w in d.get_alignment().words() if w.name.split("(")[0] in words and w.duration > 0]
+        if not placed:
+            return None
+        return [(w.start, w.start + w.duration - 1) for w in placed], sum(w.score for w in placed)
+
+
 class PocketSphinxRecognizer:
     """Grammar search over a menu's phrases with the model the pocketsphinx wheel ships; the
-    confidence compares the grammar's best path with a free loop of phones over the same audio."""
+    confidence is the heard phrase's acoustic margin over a free loop of phones (`AcousticMargin`)."""
 
     def __init__(self, model_dir: Path | None = None) -> None:
         try:
@@ -181,16 +287,14 @@ class PocketSphinxRecognizer:
             samprate=16000,  # the model is wideband: call audio is resampled to it
             loglevel="FATAL",
         )
-        # the yardstick: any sequence of phones (the allphone search, fast where a looping grammar of
-        # phone words takes seconds)
-        self._decoder.add_allphone_file("_loop", str(model / "en-us-phone.lm.bin"))
         self._decoder.add_lm_file("_free", str(model / "en-us.lm.bin"))
         self._cmn = self._decoder.get_cmn()  # every utterance starts from the same normalisation
         # the decoder's first utterance runs from other starting state than all the later ones: spend
         # it on half a second of noise, so that a caller's words are heard the same in any order
-        self._decode("_loop", with_noise_floor(bytes(16000)))
+        self._decode("_free", with_noise_floor(bytes(16000)))
+        self._acoustic = AcousticMargin(model)
         self._searches: dict[tuple[str, ...], str] = {}
-        self._lock = threading.Lock()  # one decoder: one utterance at a time
+        self._lock = threading.Lock()  # one decoder of each kind: one utterance at a time
 
     def _search(self, grammar: SpeechGrammar) -> str:
         phrases = tuple(sorted({" ".join(p.lower().split()) for p, _ in grammar.phrases}))
@@ -199,10 +303,7 @@ class PocketSphinxRecognizer:
             for phrase in phrases:
                 for word in phrase.split():
                     if not self._decoder.lookup_word(word):
-                        variants = spelled_pronunciations(word)
-                        self._decoder.add_word(word, variants[0], True)
-                        for n, variant in enumerate(variants[1:], start=2):
-                            self._decoder.add_word(f"{word}({n})", variant, True)
+                        self._add_word(word)
             name = f"g{len(self._searches)}"
             rule = " | ".join(phrases)
             self._decoder.add_jsgf_string(name, f"#JSGF V1.0; grammar {name}; public <choice> = {rule} ;")
@@ -210,21 +311,21 @@ class PocketSphinxRecognizer:
             self._decode(name, with_noise_floor(bytes(16000)))  # its first utterance, as in __init__
         return name
 
-    def _decode(self, search: str, pcm: bytes) -> tuple[str, int, Any]:
-        """(text, path score in the decoder's log base, hypothesis) of one search over `pcm`.
+    def _add_word(self, word: str) -> None:
+        """A word the dictionary lacks, with the pronunciations its Indonesian spelling gives, on both
+        decoders."""
+        for n, variant in enumerate(spelled_pronunciations(word), start=1):
+            entry = word if n == 1 else f"{word}({n})"
+            self._decoder.add_word(entry, variant, True)
+            self._acoustic.add_word(entry, variant)
 
-        Two passes: the first, without search and over the whole utterance, sets the cepstral mean
-        from this audio (starting from the same value each time, so the result never depends on the
-        calls before); the second searches. Searching in the whole-utterance pass itself loses most
-        of the words with this wheel (one word heard for 'technical support')."""
+    def _decode(self, search: str, pcm: bytes) -> tuple[str, Any]:
+        """(text, hypothesis) of one search over `pcm` (`search_passes` explains the two passes)."""
         d = self._decoder
         d.activate_search(search)
         self._two_passes(pcm)
         hyp = d.hyp()
-        if hyp is None:
-            return "", 0, None
-        # the binding hands scores over exponentiated; the decoder's own log base undoes that
-        return hyp.hypstr, int(d.logmath.log(hyp.score)), hyp
+        return (hyp.hypstr, hyp) if hyp is not None else ("", None)
 
     def recognize(self, pcm: bytes, grammar: SpeechGrammar) -> Recognition:
         pcm = trim_silence(pcm)
@@ -235,23 +336,23 @@ class PocketSphinxRecognizer:
             return self._free(wide, grammar.language)
         phrases = {" ".join(p.lower().split()) for p, _ in grammar.phrases}
         with self._lock:
-            text, fit, _ = self._decode(self._search(grammar), wide)
+            text, _ = self._decode(self._search(grammar), wide)
             frames = self._decoder.n_frames()
             spans = self._spans(text)
             if text and text not in phrases:
-                text, fit = self._best_complete(phrases)
+                text = self._best_complete(phrases)
                 spans = self._aligned_spans(text, wide) if text else []
             elif not text:
-                text, fit, spans = self._best_aligned(phrases, wide)
+                text, spans = self._best_aligned(phrases, wide)
             if not text:
                 return Recognition("", 0.0)
             phones = sum(self._phones(word) for word in text.split())
-            _, loop_fit, _ = self._decode("_loop", wide)
-        if frames > MAX_FRAMES_PER_PHONE * phones:
-            return Recognition(text, 0.0)  # too long to be this phrase: another, longer word
-        if unexplained_voice(pcm, spans) > MAX_UNEXPLAINED_VOICE:
-            return Recognition(text, 0.0)  # the phrase is a part of what was said; silence took the rest
-        return Recognition(text, margin_confidence((fit - loop_fit) / max(1, frames)))
+            if frames > MAX_FRAMES_PER_PHONE * phones:
+                return Recognition(text, 0.0)  # too long to be this phrase: another, longer word
+            if unexplained_voice(pcm, spans) > MAX_UNEXPLAINED_VOICE:
+                return Recognition(text, 0.0)  # the phrase is a part of what was said; silence took the rest
+            margin = self._acoustic.margin(text, wide)  # only now: three passes scoring every senone
+        return Recognition(text, 0.0 if margin is None else margin_confidence(margin))
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
         """The 10 ms frames (first, last) of each word of `text` on the last search's best path."""
@@ -267,43 +368,35 @@ class PocketSphinxRecognizer:
         return self._spans(text)
 
     def _two_passes(self, pcm: bytes) -> None:
-        """Run the active search over `pcm` as `_decode` explains."""
-        d = self._decoder
-        d.set_cmn(self._cmn)
-        d.start_utt()
-        d.process_raw(pcm, True, True)
-        d.end_utt()
-        d.start_utt()
-        d.process_raw(pcm, False, False)
-        d.end_utt()
+        """Run the active search over `pcm` as `search_passes` explains."""
+        search_passes(self._decoder, self._cmn, pcm)
 
-    def _best_complete(self, phrases: set[str]) -> tuple[str, int]:
+    def _best_complete(self, phrases: set[str]) -> str:
         """The best path that is a whole phrase, from the last search's lattice. The search's own
         best can end inside a phrase ('bantuan' of 'bantuan teknis' for a 'satu' said quickly)."""
-        d = self._decoder
-        for n, hyp in enumerate(d.nbest()):
+        for n, hyp in enumerate(self._decoder.nbest()):
             if n >= NBEST:
                 break
             if hyp.hypstr in phrases and hyp.score > 0:
-                return hyp.hypstr, int(d.logmath.log(hyp.score))
-        return "", 0
+                return str(hyp.hypstr)
+        return ""
 
-    def _best_aligned(self, phrases: set[str], wide: bytes) -> tuple[str, int, list[tuple[int, int]]]:
+    def _best_aligned(self, phrases: set[str], wide: bytes) -> tuple[str, list[tuple[int, int]]]:
         """The one phrase the aligner can force onto audio the search heard as silence only, with its
-        score and spans ("", 0, [] when none or several fit). The grammar search can leave a whole
-        word to its silence filler (espeak's "five", whose F and V keep little below 4 kHz); a
-        phrase is taken only when every other one falls out of the aligner's beam, and the checks
-        after still decide whether it counts (benchmarks/asr_accuracy.py: taking the best of several
-        let "payment" through as "tagihan")."""
-        placed: list[tuple[str, int, list[tuple[int, int]]]] = []
+        spans ("", [] when none or several fit). The grammar search can leave a whole word to its
+        silence filler (espeak's "five", whose F and V keep little below 4 kHz); a phrase is taken
+        only when every other one falls out of the aligner's beam, and the checks after still decide
+        whether it counts (benchmarks/asr_accuracy.py: taking the best of several let "payment"
+        through as "tagihan")."""
+        placed: list[tuple[str, list[tuple[int, int]]]] = []
         for phrase in sorted(phrases):
             self._decoder.set_align_text(phrase)
             self._two_passes(wide)
             hyp = self._decoder.hyp()
             if hyp is None or hyp.hypstr != phrase or hyp.score <= 0:
                 continue  # the aligner's beam lost every path through this phrase
-            placed.append((phrase, int(self._decoder.logmath.log(hyp.score)), self._spans(phrase)))
-        return placed[0] if len(placed) == 1 else ("", 0, [])
+            placed.append((phrase, self._spans(phrase)))
+        return placed[0] if len(placed) == 1 else ("", [])
 
     def _phones(self, word: str) -> int:
         """The most phones any pronunciation of `word` has (the duration check's lenient side)."""
@@ -318,7 +411,7 @@ class PocketSphinxRecognizer:
         if language.split("-")[0] != "en":
             return Recognition("", 0.0)
         with self._lock:
-            text, _, hyp = self._decode("_free", wide)
+            text, hyp = self._decode("_free", wide)
         if not text:
             return Recognition("", 0.0)
         return Recognition(text, float(hyp.prob))  # the language model search's posterior

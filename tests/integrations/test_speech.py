@@ -15,6 +15,7 @@ from alur.integrations.speech import (
     LazyRecognizer,
     PocketSphinxRecognizer,
     SpeechError,
+    loop_score,
     spelled_pronunciation,
     spelled_pronunciations,
     unexplained_voice,
@@ -90,7 +91,8 @@ def test_a_menu_word_heard_in_a_longer_utterance_is_no_match(recognizer, tmp_pat
 
 @needs_tools
 def test_a_spoken_survey_score_less_sure_than_the_default_is_not_taken(recognizer, tmp_path) -> None:
-    """'enam' (six) is heard as 'empat' (four) at 0.38 (benchmarks/asr_accuracy.py --survey)."""
+    """'enam' (six) is heard as 'empat' (four) at 0.06 (0.38 with the margin over the phone loop with
+    a phone language model; benchmarks/asr_accuracy.py --survey)."""
     grammar = score_grammar(5, "id")
     assert SurveyNode.model_fields["confidence"].default == grammar.confidence
     heard = recognizer.recognize(speak(tmp_path, "enam", "id"), grammar)
@@ -98,13 +100,14 @@ def test_a_spoken_survey_score_less_sure_than_the_default_is_not_taken(recognize
 
 
 @needs_tools
-def test_a_spoken_score_the_search_leaves_to_silence_is_recognised(recognizer, tmp_path) -> None:
-    """espeak's English "five" keeps little of its F and V at 8 kHz: the grammar search heard it as
-    silence only, though no other score can be forced onto the audio."""
+def test_a_spoken_score_the_search_leaves_to_silence_is_forced_onto_the_audio(recognizer, tmp_path) -> None:
+    """espeak's English "five" keeps little of its F and V at 8 kHz: the grammar search hears it as
+    silence only, though no other score can be forced onto the audio, so "five" is the phrase heard.
+    Whether it counts is the confidence's call: its acoustic margin turns this clip away (0.02, its
+    AY fits far worse than free phones do; docs/speech.md)."""
     grammar = score_grammar(5, "en")
     heard = recognizer.recognize(speak(tmp_path, "five", "en"), grammar)
-    assert heard.text == "five" and heard.confidence >= grammar.confidence
-    assert grammar.option(heard.text) == "5"
+    assert heard.text == "five" and grammar.option(heard.text) == "5"
 
 
 @needs_tools
@@ -113,6 +116,14 @@ def test_a_word_heard_as_silence_is_not_forced_onto_one_of_several_phrases(recog
     (the best, "tagihan", with a high margin), so none is taken."""
     heard = recognizer.recognize(speak(tmp_path, "payment", "en+f3"), MENU)
     assert heard.text == "" or heard.confidence < MENU.confidence
+
+
+def test_the_loop_score_counts_a_segment_for_its_share_of_the_frames() -> None:
+    segments = [(0, 9, -1000), (10, 13, -400)]  # frames 0-9 and 10-13, inclusive
+    assert loop_score(segments, [(0, 13)]) == -1400
+    assert loop_score(segments, [(5, 11)]) == -500 - 200
+    assert loop_score(segments, [(0, 1), (12, 13)]) == -200 - 200
+    assert loop_score(segments, []) == 0
 
 
 def test_unexplained_voice_is_the_voiced_share_outside_the_words() -> None:
