@@ -111,6 +111,43 @@ def test_a_spoken_score_the_search_leaves_to_silence_is_forced_onto_the_audio(re
 
 
 @needs_tools
+@pytest.mark.parametrize(
+    ("text", "voice", "language"),
+    [("three", "en", "en"), ("four", "en", "en"), ("tiga", "id", "id"), ("lima", "id+f3", "id")],
+)
+def test_spoken_scores_are_recognised(recognizer, tmp_path, text, voice, language) -> None:
+    """English "four" was taken at 0.13 by the margin over the phone loop with its phone language
+    model, and now at 0.96 (benchmarks/asr_accuracy.py --survey)."""
+    grammar = score_grammar(5, language)
+    heard = recognizer.recognize(speak(tmp_path, text, voice), grammar)
+    assert heard.text == text and heard.confidence >= grammar.confidence
+
+
+@needs_tools
+@pytest.mark.parametrize(
+    ("text", "voice", "language", "phrase"),
+    [
+        ("yes", "en", "", "billing"),  # heard as "dua", taken at 0.80 before
+        ("account", "en", "", "billing"),  # heard as "billing", 0.97 before
+        ("bad", "en", "en", "three"),  # heard as "one", 0.86 before
+        ("jelek", "id", "id", "dua"),  # heard as "dua", 0.99 before
+    ],
+)
+def test_a_word_that_fits_its_nearest_phrase_worse_than_free_phones_is_turned_away(
+    recognizer, tmp_path, text, voice, language, phrase
+) -> None:
+    """Each of these was taken with the margin over a phone loop with a phone language model. Their
+    acoustic margin (forced alignment less a phone loop with none, per frame) is -70 to -45, where
+    the phrase in the same voice, still taken, scores -21 to 0 (benchmarks/asr_accuracy.py, tuning
+    words; 0.5 is at -38.1)."""
+    grammar = score_grammar(5, language) if language else MENU
+    heard = recognizer.recognize(speak(tmp_path, text, voice), grammar)
+    assert heard.text == "" or heard.confidence < grammar.confidence
+    heard = recognizer.recognize(speak(tmp_path, phrase, voice), grammar)
+    assert heard.text == phrase and heard.confidence >= grammar.confidence
+
+
+@needs_tools
 def test_a_word_heard_as_silence_is_not_forced_onto_one_of_several_phrases(recognizer, tmp_path) -> None:
     """The search hears this "payment" as silence only; several menu phrases can be forced onto it
     (the best, "tagihan", with a high margin), so none is taken."""
@@ -182,14 +219,14 @@ HELD_OUT = [  # the benchmark's held-out words: never used to choose the measure
 
 @needs_tools
 def test_most_held_out_words_take_the_invalid_path(recognizer, tmp_path) -> None:
-    """Measured: 25 of these 28 clips are no match at the default threshold (3 are taken as a menu
-    word: docs/speech.md); more getting through would be a regression."""
+    """Measured: 26 of these 28 clips are no match at the default threshold ("kartu" is taken twice
+    as "satu": docs/speech.md); more getting through would be a regression."""
     taken = []
     for text, voice in HELD_OUT:
         heard = recognizer.recognize(speak(tmp_path, text, voice), MENU)
         if heard.confidence >= MENU_DEFAULT_CONFIDENCE and MENU.option(heard.text) is not None:
             taken.append((text, voice, heard.text))
-    assert len(taken) <= 3, taken
+    assert len(taken) <= 2, taken
 
 
 @needs_tools
