@@ -162,8 +162,7 @@ async def test_interpreter_on_asyncio_with_rest_directory(server, tmp_path):
         async with httpx.AsyncClient() as shared:
             directory, http = live_services(project, shared)
             assert isinstance(directory, RestDirectory)
-            clock = RealClock(asyncio.get_running_loop())
-            clock.now = lambda: 1795489200.0  # type: ignore[method-assign]  # Tue 24 Nov 2026 10:00 Jakarta
+            clock = RealClock(asyncio.get_running_loop(), now=lambda: 1795489200.0)  # Tue 24 Nov 10:00 WIB
             runner = FlowRunner(project, clock=clock, directory=directory, http=http)
             channel = InstantChannel(["2", "1234"])  # known by caller ID: PIN only
             result = await runner.run_call(channel)
