@@ -9,6 +9,7 @@ import pytest
 from alur.core.errors import ConfigError
 from alur.core.events import Answered, OfferDeclined, OffersWithdrawn
 from alur.routing import STRATEGIES, AgentState, QueueConfig
+from alur.routing.strategies.base import Strategy
 
 
 def q(strategy: str, **kw: object) -> list[dict[str, object]]:
@@ -393,3 +394,13 @@ def test_no_strategy_offers_a_call_to_an_agent_outside_their_shift(desk_cls, str
     desk.take("c1")
     desk.advance(3600)  # 02:00: the shift is over
     assert desk.call("c2") is None
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_a_strategy_that_learns_from_events_says_so(name: str) -> None:
+    # the router builds TalkEnded for `observe` only when `learns` is set: an override it did not
+    # declare would never be told how long calls took
+    cls = STRATEGIES[name]
+    below = [k for k in cls.__mro__ if k is not Strategy and issubclass(k, Strategy)]
+    overrides = any("observe" in vars(k) for k in below)
+    assert cls.learns == overrides, name

@@ -56,12 +56,9 @@ class Strategy:
     # drawing runners-up would use the generator and change later decisions
     shows_runners_up = True
 
-    # set per class: the strategy overrides `observe` (learns from TalkEnded and the like)
+    # the strategy learns from the events `observe` is given (TalkEnded and the like): a strategy that
+    # overrides `observe` says so here, and the router builds those events only for such strategies
     learns = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.learns = cls.observe is not Strategy.observe
 
     def __init__(self, options: Mapping[str, Any], ctx: StrategyContext) -> None:
         unknown = sorted(set(options) - self.options_allowed)

@@ -42,6 +42,7 @@ class _Stats:
 class Predictive(Strategy):
     name = "predictive"
     options_allowed = frozenset({"objective", "min_samples", "exploration"})
+    learns = True  # from TalkEnded (handle time) and Disposition (resolution): see `observe`
 
     def __init__(self, options: Mapping[str, Any], ctx: StrategyContext) -> None:
         super().__init__(options, ctx)
