@@ -84,10 +84,13 @@ class QueueRequest:
     attributes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class QueueOutcome:
     """How the wait ended: 'answered' (and talk finished), 'abandoned', 'timeout', 'full',
-    'no_agents', 'callback' (caller left a number and keeps their place), 'overflow'."""
+    'no_agents', 'callback' (caller left a number and keeps their place), 'overflow'.
+
+    Not frozen, though nobody changes one: every answered call makes one, and a frozen dataclass's
+    `__init__` (a `object.__setattr__` call per field) costs three times as much."""
 
     result: str
     agent_id: str | None = None

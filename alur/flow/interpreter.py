@@ -12,7 +12,6 @@ live SIP call on asyncio and a simulated caller in virtual time (`alur.core.task
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -71,25 +70,52 @@ class FlowProject(Protocol):
     def customers(self) -> dict[str, dict[str, Any]]: ...
 
 
-@dataclass(slots=True)
 class CallResult:
-    """What happened to one call in the IVR, for tests, the simulator and call records."""
+    """What happened to one call in the IVR, for tests, the simulator and call records. A plain class,
+    not a dataclass: one is made a call, and the compiled build (setup.py) compiles a plain `__init__`
+    but not a dataclass's generated one."""
 
-    call_id: str
-    flow: str
-    how: str  # see CallEnded.how
-    node: str  # where it ended
-    path: list[tuple[str, str]]  # (flow, node) in the order entered
-    prompts: list[str]
-    vars: dict[str, Any]
-    customer: dict[str, Any]
-    language: str
-    queue: QueueRequest | None = None
-    queue_outcome: QueueOutcome | None = None
-    error: str | None = None
-    started: float = 0.0
-    ended: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
+    __slots__ = (
+        "call_id", "flow", "how", "node", "path", "prompts", "vars", "customer", "language", "queue",
+        "queue_outcome", "error", "started", "ended", "extra",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        call_id: str,
+        flow: str,
+        how: str,  # see CallEnded.how
+        node: str,  # where it ended
+        path: list[tuple[str, str]],  # (flow, node) in the order entered
+        prompts: list[str],
+        vars: dict[str, Any],
+        customer: dict[str, Any],
+        language: str,
+        queue: QueueRequest | None = None,
+        queue_outcome: QueueOutcome | None = None,
+        error: str | None = None,
+        started: float = 0.0,
+        ended: float = 0.0,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.call_id = call_id
+        self.flow = flow
+        self.how = how
+        self.node = node
+        self.path = path
+        self.prompts = prompts
+        self.vars = vars
+        self.customer = customer
+        self.language = language
+        self.queue = queue
+        self.queue_outcome = queue_outcome
+        self.error = error
+        self.started = started
+        self.ended = ended
+        self.extra: dict[str, Any] = {} if extra is None else extra
+
+    def __repr__(self) -> str:
+        return f"CallResult({self.call_id!r}, how={self.how!r}, node={self.node!r}, path={self.path!r})"
 
     @property
     def nodes(self) -> list[str]:

@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 from alur.core import events as ev
 
-WORKING = frozenset({"reserved", "ringing", "busy", "wrap_up"})
-STAFFED = WORKING | {"available"}
-WRAPPING_KEPT = 10_000  # calls remembered between TalkEnded and a WrapUpDone that may follow
+WORKING: Final = frozenset({"reserved", "ringing", "busy", "wrap_up"})
+STAFFED: Final = WORKING | {"available"}
+WRAPPING_KEPT: Final = 10_000  # calls remembered between TalkEnded and a WrapUpDone that may follow
 
 
 @dataclass(slots=True)
@@ -167,15 +167,20 @@ class Snapshot:
         }
 
 
-@dataclass(slots=True)
 class _CallState:
-    slot: float  # interval start where the call's outcomes count
-    queues: set[str] = field(default_factory=set)
-    queued_at: float = 0.0
-    waiting_in: str | None = None
-    answered: bool = False
-    callback: bool = False
-    left_waited: int = -1  # the last overflow's `waited` count, until the call is queued again (-1: none)
+    """What the fold keeps of a call in progress. A plain class, not a dataclass: two are made a call,
+    and the compiled build (setup.py) compiles a plain `__init__` but not a dataclass's generated one."""
+
+    __slots__ = ("slot", "queues", "queued_at", "waiting_in", "answered", "callback", "left_waited")
+
+    def __init__(self, slot: float) -> None:
+        self.slot = slot  # interval start where the call's outcomes count
+        self.queues: set[str] = set()
+        self.queued_at = 0.0
+        self.waiting_in: str | None = None
+        self.answered = False
+        self.callback = False
+        self.left_waited = -1  # the last overflow's `waited` count, until the call is queued again (-1: none)
 
 
 class KpiFold:

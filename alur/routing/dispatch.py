@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from typing import Final
 
 from alur.core.channel import QueueOutcome
 from alur.core.events import (
@@ -23,8 +24,9 @@ from alur.routing.queues import Queue
 from alur.routing.state import MISSES, RETURNED, RouterState
 
 S = States
-WITHDRAWN = {S.PAUSED: "agent_paused", S.OFFLINE: "agent_logged_out"}  # reasons, as `_withdraw` words them
-SHIFT_RECHECK = 60.0  # seconds between looks while the free agents are all outside their shifts
+# reasons, as `_withdraw` words them
+WITHDRAWN: Final = {S.PAUSED: "agent_paused", S.OFFLINE: "agent_logged_out"}
+SHIFT_RECHECK: Final = 60.0  # seconds between looks while the free agents are all outside their shifts
 
 
 class Dispatcher(RouterState):
@@ -65,7 +67,7 @@ class Dispatcher(RouterState):
             digital.dispatch(self, q)
             return
         scanned = 0
-        calls, name, lookahead = self.calls, q.name, q.config.lookahead
+        calls, name, lookahead = self.calls, q.name, q.lookahead
         own = self._pools.setdefault(("queue", name), {})  # live: agents leave it as they get offers
         if not own and not self._widened:
             return  # nobody of this queue is free, and no call draws on other pools
@@ -124,7 +126,7 @@ class Dispatcher(RouterState):
         strategy = q.strategy
         want = strategy.offers_at_most
         keep = max(want, strategy.noted) if strategy.shows_runners_up else want  # explanations: top few
-        lang = call.language if q.config.require_language else None
+        lang = call.language if q.require_language else None
         found: list[Agent] = []
         voice = not q.digital  # an agent whose phone rings for a ring_all group takes no other call
         if not (call.skills or lang or call.excluded):
@@ -176,7 +178,7 @@ class Dispatcher(RouterState):
     ) -> None:
         now = self.clock.now()
         strategy = q.strategy
-        expires = now + q.config.ring_timeout
+        expires = now + q.ring_timeout
         name, reservations, call_at = q.name, self.reservations, self.clock.call_at
         if strategy.rings_all:
             group.offer(self, call, q, chosen, ranked, eligible)

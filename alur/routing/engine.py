@@ -17,6 +17,7 @@ import bisect
 import random
 from collections.abc import Callable, Iterable
 from functools import partial
+from typing import Final
 
 from alur.core.channel import QueueOutcome, QueueRequest
 from alur.core.clock import Clock
@@ -43,7 +44,8 @@ from alur.routing.state import MISSES, UNSTAFFED, raise_illegal
 from alur.routing.strategies import StrategyContext, create
 
 S = States
-FINISHED_KEPT = 10_000  # recently ended calls whose Disposition the queue's strategy can still learn from
+# recently ended calls whose Disposition the queue's strategy can still learn from
+FINISHED_KEPT: Final = 10_000
 
 
 class Router(Restoring):
@@ -216,10 +218,9 @@ class Router(Restoring):
                 f"call {call_id!r} is already queued or connected", code="duplicate_call", value=call_id
             )
         now = self.clock.now()
-        config = q.config
         asked = dict(request.skills)
-        skills = {**config.required_skills, **asked} if config.required_skills else dict(asked)
-        priority = request.priority + (config.vip_priority if request.vip else 0)
+        skills = {**q.required_skills, **asked} if q.required_skills else dict(asked)
+        priority = request.priority + (q.config.vip_priority if request.vip else 0)
         self._seq += 1
         call = WaitingCall(
             call_id,
@@ -245,18 +246,18 @@ class Router(Restoring):
             request.vip,
             request.call_type,
         )
-        if q.config.max_length is not None and len(q.line) >= q.config.max_length:
+        if q.max_length is not None and len(q.line) >= q.max_length:
             self._refuse(call, q, "full")
             return
-        if q.config.when_no_agents == "leave" and q.staffed == 0:
+        if q.when_no_agents == "leave" and q.staffed == 0:
             self._refuse(call, q, "no_agents")
             return
         self.calls[call_id] = call
         q.line.add(call)
-        max_wait = request.max_wait if request.max_wait is not None else q.config.max_wait
+        max_wait = request.max_wait if request.max_wait is not None else q.max_wait
         if max_wait is not None:
             call.max_wait_timer = self.clock.call_at(now + max_wait, partial(self._max_wait, call))
-        if config.escalation:
+        if q.escalation:
             self._schedule_step(call, q)
         self._dirty[q.name] = None
         self._run()
@@ -386,7 +387,7 @@ class Router(Restoring):
         if len(finished) > 2 * FINISHED_KEPT:  # forget the oldest in one go, not one per call
             for old in list(finished)[: len(finished) - FINISHED_KEPT]:
                 del finished[old]
-        wrap = q.config.wrap_up
+        wrap = q.wrap_up
         q.record_handle(talk + wrap)
         if q.strategy.learns:
             event = TalkEnded(now, call_id, agent_id, queue, talk, ended_by)

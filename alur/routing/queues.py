@@ -40,7 +40,7 @@ class QueueStats:
 
 class Queue:
     __slots__ = (
-        "config",
+        "_config",
         "name",
         "strategy",
         "members",
@@ -53,6 +53,17 @@ class Queue:
         "recheck",
         "channel",
         "digital",
+        # the settings every call reads, as plain attributes (kept in step by the `config` setter)
+        "ring_timeout",
+        "lookahead",
+        "require_language",
+        "max_length",
+        "when_no_agents",
+        "max_wait",
+        "escalation",
+        "required_skills",
+        "wrap_up",
+        "sl_seconds",
     )
 
     def __init__(self, config: QueueConfig, strategy: Strategy, members: list[str], line: Line) -> None:
@@ -70,9 +81,30 @@ class Queue:
         self.channel = config.channel
         self.digital = config.channel != "voice"  # tasks held several at once (alur.routing.digital)
 
+    @property
+    def config(self) -> QueueConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: QueueConfig) -> None:
+        """The queue's (frozen) configuration. What every call reads of it is copied to plain
+        attributes: reading a pydantic model's field costs some hundred times more in the compiled
+        build (setup.py), and a call reads ten of them."""
+        self._config = config
+        self.ring_timeout = config.ring_timeout
+        self.lookahead = config.lookahead
+        self.require_language = config.require_language
+        self.max_length = config.max_length
+        self.when_no_agents = config.when_no_agents
+        self.max_wait = config.max_wait
+        self.escalation = config.escalation
+        self.required_skills = config.required_skills
+        self.wrap_up = config.wrap_up
+        self.sl_seconds = config.service_level.seconds
+
     def record_answer(self, wait: float) -> None:
         self.answered += 1
-        if wait <= self.config.service_level.seconds:
+        if wait <= self.sl_seconds:
             self.within += 1
 
     def record_handle(self, seconds: float) -> None:

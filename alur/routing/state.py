@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 from alur.core.channel import QueueOutcome
 from alur.core.clock import Clock, TimerHandle
@@ -31,10 +31,10 @@ from alur.routing.queues import Queue
 
 S = States
 Pool = tuple[str, str]
-RETURNED = frozenset({S.RESERVED, S.RINGING})  # back to available without having worked
-UNSTAFFED = frozenset({S.OFFLINE, S.PAUSED})  # not counted in a queue's staffed agents
-_NAMES = {state: state.value for state in AgentState}  # plain str for events, without enum lookups
-MISSES = frozenset({"no_answer", "busy", "declined"})
+RETURNED: Final = frozenset({S.RESERVED, S.RINGING})  # back to available without having worked
+UNSTAFFED: Final = frozenset({S.OFFLINE, S.PAUSED})  # not counted in a queue's staffed agents
+_NAMES: Final = {state: state.value for state in AgentState}  # plain str for events, without enum lookups
+MISSES: Final = frozenset({"no_answer", "busy", "declined"})
 
 
 class RouterState:

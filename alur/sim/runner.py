@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from alur.core.channel import QueueOutcome, QueueRequest
@@ -38,8 +38,8 @@ from alur.sim.traffic import Traffic, stream
 if TYPE_CHECKING:
     from alur.config.project import Project
 
-CALLBACK_RING = 30.0  # seconds an agent lets an unreached callback ring
-INF = float("inf")
+CALLBACK_RING: Final = 30.0  # seconds an agent lets an unreached callback ring
+INF: Final = float("inf")
 GC_GROWTH = 100_000  # container objects a run may add before it runs the cyclic collector itself
 
 
