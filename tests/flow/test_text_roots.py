@@ -50,5 +50,9 @@ def test_fast_path_agrees_with_cel_and_falls_back_for_other_values(tmp_path):
         assert expression.evaluate(call) == expression.evaluate(call.as_dict())
     assert compile_expression("language + ''").bare is None
     assert compile_template("${language}-${flow}").render(call) == "id-main"
-    call.channel.caller_id = None  # type: ignore[assignment] - not text: CEL answers, as before
-    assert compile_expression("caller_id").evaluate(call) is None
+
+    class Unnamed:  # a leg whose caller id is not text: CEL answers, as before
+        call_id, caller_id, dialed = "c10", None, "100"
+
+    unnamed = Call(Unnamed(), runner, p.flows["main"])  # type: ignore[arg-type]
+    assert compile_expression("caller_id").evaluate(unnamed) is None
