@@ -94,7 +94,8 @@ def print_results(
             console.print(ivr_table(r))
         line = (
             f"{r.label}: {r.calls:,} calls, {r.agents} agents, simulated {r.virtual_seconds / 3600:.1f} h "
-            f"in {r.wall_seconds:.2f} s ({r.calls_per_second:,.0f} calls/s)"
+            f"in {r.wall_seconds:.2f} s ({r.calls_per_second:,.0f} calls/s"
+            + (", compiled engine)" if compiled_engine() else ")")
         )
         console.print(line)
         for where, count in sorted(r.warnings.items(), key=lambda kv: -kv[1])[:5]:
@@ -483,3 +484,10 @@ def write_html(
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def compiled_engine() -> bool:
+    """Whether the engine runs compiled (setup.py, ALUR_COMPILE=1) rather than as plain Python."""
+    import alur.routing.engine
+
+    return not str(alur.routing.engine.__file__).endswith(".py")
