@@ -9,12 +9,17 @@ as the center grows.
 2. Scale: 12 -> 1,200 agents at the same 85% occupancy, the same number of calls per size, with the
    `longest_idle` and `skills` strategies: CPU microseconds per simulated call, and the ratio to the
    smallest center (flat means a decision does not grow with the number of agents).
-3. Memory: the peak of Python allocations (tracemalloc) of M/M/50 runs of 10,000, 100,000 and
+3. Layers: where an M/M/50 call's cost goes, in CPU microseconds per call: the full engine, the same
+   run with a KPI fold that counts nothing, the routing engine alone (the same arrivals and talk
+   times driven straight into the router: no flow, no KPIs, no simulated callers) and SimPy's lean
+   model for the floor of any discrete-event run in Python (a heap, two timers per call).
+4. Memory: the peak of Python allocations (tracemalloc) of M/M/50 runs of 10,000, 100,000 and
    300,000 calls, building included; flat means nothing is kept per call.
 
     python benchmarks/simulate.py                  # both parts
     python benchmarks/simulate.py --calls 20000 --repeat 3 --scale-calls 20000
     python benchmarks/simulate.py --profile        # the hottest functions of the Alur M/M/50 run
+    python benchmarks/simulate.py --only layers    # the cost per call of each layer
     python benchmarks/simulate.py --only memory    # peak memory of 10,000, 100,000 and 300,000-call runs
 """
 
@@ -28,12 +33,21 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 AGENTS = 50
 AHT = 180.0
 OCCUPANCY = 0.85
 SCALE = (12, 120, 360, 1200)
+
+
+def engine_kind() -> str:
+    """Which build of Alur runs: the compiled engine (`ALUR_COMPILE=1`, see setup.py) or plain Python."""
+    from alur.sim.report import compiled_engine
+
+    return "compiled engine" if compiled_engine() else "plain Python engine"
 
 
 def rate_per_hour(agents: int) -> float:
@@ -61,6 +75,21 @@ def scenario_text(calls: int, agents: int) -> str:
     )
 
 
+def simulation(root: Path, calls: int, agents: int, strategy: str, keep_events: bool = False) -> Any:
+    """The M/M/c project and scenario written into `root`, loaded and built as `alur simulate` does."""
+    from alur.config.project import load_project
+    from alur.sim.runner import Simulation
+    from alur.sim.scenario import load_scenario
+
+    for name, text in project_files(strategy).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (root / "scenario.yaml").write_text(scenario_text(calls, agents))
+    return Simulation(
+        load_project(root), load_scenario(root / "scenario.yaml"), seed=1, keep_events=keep_events
+    )
+
+
 def run_alur(
     calls: int,
     agents: int = AGENTS,
@@ -69,20 +98,11 @@ def run_alur(
     traced: bool = False,
 ) -> tuple[int, float, float]:
     """(calls, CPU seconds building, CPU seconds running)."""
-    from alur.config.project import load_project
-    from alur.sim.runner import Simulation
-    from alur.sim.scenario import load_scenario
-
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        for name, text in project_files(strategy).items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text)
-        (root / "scenario.yaml").write_text(scenario_text(calls, agents))
         if traced:
             tracemalloc.start()
         cpu0 = time.process_time()
-        sim = Simulation(load_project(root), load_scenario(root / "scenario.yaml"), seed=1)
+        sim = simulation(Path(tmp), calls, agents, strategy)
         cpu1 = time.process_time()
         profiler = cProfile.Profile() if profile else None
         if profiler:
@@ -145,7 +165,10 @@ def best(runs: list[tuple[int, float, float]]) -> tuple[int, float, float]:
 
 
 def compare(calls: int, repeat: int, profile: bool) -> None:
-    print(f"M/M/{AGENTS}, {OCCUPANCY:.0%} occupancy, AHT {AHT:g} s, {calls:,} calls, best of {repeat}")
+    print(
+        f"M/M/{AGENTS}, {OCCUPANCY:.0%} occupancy, AHT {AHT:g} s, {calls:,} calls, best of {repeat} "
+        f"({engine_kind()})"
+    )
     rows = {
         "SimPy (lean M/M/c)": best([run_simpy(calls) for _ in range(repeat)]),
         "Ciw (M/M/c network)": best([run_ciw(calls) for _ in range(repeat)]),
@@ -175,6 +198,85 @@ def scale(calls: int, repeat: int) -> None:
             print(f"{strategy:<14}{agents:>7}{n:>9,}{per_call:>13.0f}{per_call / first:>12.2f}", flush=True)
 
 
+def _drop(*_: object) -> None:
+    pass
+
+
+def run_fold_alone(calls: int) -> tuple[int, float, float]:
+    """The KPI fold by itself: the events of an M/M/50 run (kept with `keep_events`) folded again by
+    a fresh fold, as the live service folds its log."""
+    from alur.metrics.kpis import KpiFold
+
+    with tempfile.TemporaryDirectory() as tmp:
+        events = simulation(Path(tmp), calls, AGENTS, "longest_idle", keep_events=True).run().events
+    cpu0 = time.process_time()
+    fold = KpiFold(1800.0, 20.0, {"support": 20.0})
+    fold.apply_all(events)
+    fold.snapshot()
+    return calls, 0.0, time.process_time() - cpu0
+
+
+def run_router_alone(calls: int) -> tuple[int, float, float]:
+    """M/M/50 straight into the routing engine: each arrival is enqueued, each answer starts a talk
+    timer, each talk's end frees the agent. The same router and strategy as the full run."""
+    from alur.core.channel import QueueOutcome, QueueRequest
+    from alur.core.clock import VirtualClock
+    from alur.routing import AgentConfig, QueueConfig, QueueMembership, Router
+
+    cpu0 = time.process_time()
+    rng = random.Random(1)
+    clock = VirtualClock()
+    rate = rate_per_hour(AGENTS) / 3600.0
+    request = QueueRequest("support", announce_position=False, announce_wait=False)
+
+    def answered(call_id: str, outcome: QueueOutcome) -> None:
+        if outcome.result == "answered":
+            clock.call_later(rng.expovariate(1 / AHT), partial(router.talk_ended, call_id))
+
+    router = Router.from_config(
+        [QueueConfig(name="support", strategy="longest_idle")],
+        [AgentConfig(id=f"a{i}", queues=(QueueMembership(queue="support"),)) for i in range(AGENTS)],
+        clock=clock,
+        facts=lambda kind: _drop,
+        on_outcome=answered,
+        explanations=0,
+    )
+    router.answers_at_once = lambda agent_id: True
+    for i in range(AGENTS):
+        router.login(f"a{i}")
+
+    def arrive(i: int) -> None:
+        router.enqueue(f"c{i}", request)
+        if i + 1 < calls:
+            clock.call_later(rng.expovariate(rate), partial(arrive, i + 1))
+
+    clock.call_later(rng.expovariate(rate), partial(arrive, 0))
+    cpu1 = time.process_time()
+    clock.run_due(float("inf"), 10 * calls)
+    return calls, cpu1 - cpu0, time.process_time() - cpu1
+
+
+def layers(calls: int, repeat: int) -> None:
+    print(
+        f"\nlayers: M/M/{AGENTS} at {OCCUPANCY:.0%}, {calls:,} calls, CPU us per call (run only, best of "
+        f"{repeat}; {engine_kind()})"
+    )
+    rows = {
+        "full engine (flow + routing + KPIs)": run_alur,
+        "routing engine alone": run_router_alone,
+        "KPI fold alone (the run's events)": run_fold_alone,
+        "SimPy lean M/M/c": run_simpy,
+    }
+    print(f"{'':<38}{'us per call':>12}{'x SimPy':>9}")
+    costs = {}
+    for label, run in rows.items():
+        results = [run(calls) for _ in range(repeat)]
+        costs[label] = min(r[2] / r[0] for r in results) * 1e6
+    floor = costs["SimPy lean M/M/c"]
+    for label, cost in costs.items():
+        print(f"{label:<38}{cost:>12.1f}{cost / floor:>9.2f}", flush=True)
+
+
 def memory(sizes: tuple[int, ...]) -> None:
     print("\nmemory: M/M/50 runs of growing length, peak of Python allocations (tracemalloc)")
     print(f"{'calls':>9}{'peak MB':>9}")
@@ -196,12 +298,14 @@ def main() -> None:
     parser.add_argument(
         "--memory-calls", default="10000,100000,300000", help="run lengths for the memory table"
     )
-    parser.add_argument("--only", choices=("compare", "scale", "memory"))
+    parser.add_argument("--only", choices=("compare", "scale", "layers", "memory"))
     args = parser.parse_args()
     if args.only in (None, "compare"):
         compare(args.calls, max(1, args.repeat), args.profile)
     if args.only in (None, "scale"):
         scale(args.scale_calls, max(1, args.repeat))
+    if args.only in (None, "layers"):
+        layers(args.scale_calls, max(1, args.repeat))
     if args.only in (None, "memory"):
         memory(tuple(int(c) for c in args.memory_calls.split(",")))
 
