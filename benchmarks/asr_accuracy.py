@@ -61,7 +61,7 @@ SURVEY_HELD_OUT = {
     "en": ("ten", "great", "no", "fine"),
     "id": ("tujuh", "baik", "buruk", "oke"),
 }
-THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def speak(tmp: Path, text: str, voice: str) -> bytes:

@@ -45,7 +45,7 @@ NUMBER_WORDS = {
 #: a spoken score less sure than this is not taken, unless the node says otherwise: chosen with
 #: `benchmarks/asr_accuracy.py --survey` (docs/speech.md); a wrong score in the reports costs more
 #: than a question answered by keys instead
-SPOKEN_SCORE_CONFIDENCE = 0.6
+SPOKEN_SCORE_CONFIDENCE = 0.8
 
 
 def score_grammar(scale: int, language: str) -> SpeechGrammar:
