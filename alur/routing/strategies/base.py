@@ -17,14 +17,13 @@ import random
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
-
-from sortedcontainers import SortedList
+from typing import Any, ClassVar
 
 from alur.core.errors import ConfigError
 from alur.core.events import Event
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
+from alur.routing.strategies.entries import Entries
 
 NOTED = 5  # notes are words for the explanation: only the top few are written, to keep decisions cheap
 VARIANTS = 64  # distinct call kinds (e.g. skill sets) indexed per queue; rarer kinds are ranked in full
@@ -58,7 +57,7 @@ class Strategy:
 
     # the strategy learns from the events `observe` is given (TalkEnded and the like): a strategy that
     # overrides `observe` says so here, and the router builds those events only for such strategies
-    learns = False
+    learns: ClassVar[bool] = False
 
     def __init__(self, options: Mapping[str, Any], ctx: StrategyContext) -> None:
         unknown = sorted(set(options) - self.options_allowed)
@@ -74,7 +73,7 @@ class Strategy:
         self.ctx = ctx
         self.noted = NOTED if ctx.notes else 0  # how many ranked candidates get a worded note
         self.free: dict[str, Agent] = {}  # the queue's available agents
-        self._index: dict[Hashable, SortedList] = {}  # call kind -> (key, agent) of the free agents
+        self._index: dict[Hashable, Entries] = {}  # call kind -> (key, agent) of the free agents
         self._entries: dict[Hashable, dict[str, tuple[Key, Agent]]] = {}
         self._roll_at = float("inf")  # earliest midnight of a free agent (daily strategies)
 
@@ -136,10 +135,10 @@ class Strategy:
             index = self._build(variant)
         return map(ENTRY_AGENT, index)  # the agents of the (key, agent) entries, in order
 
-    def _build(self, variant: Hashable) -> SortedList:
+    def _build(self, variant: Hashable) -> Entries:
         entries = {a.id: (self.key_for(a, variant), a) for a in self.free.values()}
         self._entries[variant] = entries
-        index = self._index[variant] = SortedList(entries.values())
+        index = self._index[variant] = Entries(entries.values())
         return index
 
     def _new_day(self, now: float) -> None:

@@ -15,13 +15,12 @@ from collections.abc import Hashable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any, cast
 
-from sortedcontainers import SortedList
-
 from alur.core.errors import ConfigError
 from alur.core.events import Disposition, Event, TalkEnded
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
 from alur.routing.strategies.base import ENTRY_AGENT, VARIANTS, Key, Strategy, StrategyContext
+from alur.routing.strategies.entries import Entries
 from alur.routing.strategies.skills import rank_by_skills, skill_score, skills_key, skills_note
 
 _EXPLORE = object()  # marks the index of who to try first when exploring a call type
@@ -111,7 +110,7 @@ class Predictive(Strategy):
             if entry is not None:
                 index[variant].remove(entry)
 
-    def _build(self, variant: Hashable) -> SortedList:
+    def _build(self, variant: Hashable) -> Entries:
         key_for = self._index_key
         entries = {}
         for a in self.free.values():
@@ -119,7 +118,7 @@ class Predictive(Strategy):
             if key is not None:
                 entries[a.id] = (key, a)
         self._entries[variant] = entries
-        index = self._index[variant] = SortedList(entries.values())
+        index = self._index[variant] = Entries(entries.values())
         return index
 
     def best(self, call: WaitingCall, now: float) -> Iterator[Agent]:
@@ -152,7 +151,7 @@ class Predictive(Strategy):
         samples = self._samples(self.stats.get((agent.id, kind)))
         return (samples >= self.min_samples, samples, agent.idle_since, agent.order)
 
-    def _index_for(self, variant: Hashable) -> SortedList | None:
+    def _index_for(self, variant: Hashable) -> Entries | None:
         index = self._index.get(variant)
         if index is None and len(self._index) < VARIANTS:
             index = self._build(variant)

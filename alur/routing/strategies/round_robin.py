@@ -29,7 +29,7 @@ class RoundRobin(Listed):
         n, start = len(self.position()), self._start()
         for lo, hi in ((start, n), (0, start), (n, None)):
             top = ((hi,),) if hi is not None else None
-            for _, agent in index.irange(((lo,),), top, inclusive=(True, False)):
+            for _, agent in index.irange(((lo,),), top):
                 yield agent
 
     def distance(self, agent: Agent) -> int:
