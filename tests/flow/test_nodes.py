@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from flowkit import TUESDAY_10, flow, project_from, run_call
 
+from alur.core.clock import VirtualClock
 from alur.core.events import (
     CallArrived,
     CallEnded,
@@ -316,7 +317,7 @@ def test_split_is_exact_over_time(tmp_path):
         c: {type: hangup}
         """),
     )
-    runner = FlowRunner(p, clock=None)  # clock set per call by run_call
+    runner = FlowRunner(p, clock=VirtualClock(0.0))  # replaced per call by run_call
     counts = {"a": 0, "b": 0, "c": 0}
     for i in range(200):
         counts[run_call(p, runner=runner).result.nodes[1]] += 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from flowkit import flow, project_from, run_call
 
 from alur.core.clock import VirtualClock
 from alur.flow.call import Call
 from alur.flow.expr import TEXT_ROOTS, compile_expression, compile_template
 from alur.flow.interpreter import FlowRunner
+from alur.sim.report import compiled_engine
 from alur.testing.channel import SimChannel
 
 
@@ -55,4 +57,8 @@ def test_fast_path_agrees_with_cel_and_falls_back_for_other_values(tmp_path):
         call_id, caller_id, dialed = "c10", None, "100"
 
     unnamed = Call(Unnamed(), runner, p.flows["main"])  # type: ignore[arg-type]
-    assert compile_expression("caller_id").evaluate(unnamed) is None
+    if compiled_engine():  # it checks the declared types (caller_id: str) as it reads them
+        with pytest.raises(TypeError):
+            compile_expression("caller_id").evaluate(unnamed)
+    else:
+        assert compile_expression("caller_id").evaluate(unnamed) is None
