@@ -34,13 +34,21 @@ class Clock:
 
 
 class _Timer:
-    """A scheduled callback; cancelling clears it and the heap drops it when it surfaces."""
+    """A scheduled callback; cancelling clears it and the clock drops it when its instant comes.
 
-    __slots__ = ("when", "callback")
+    Timers due at the same instant form a chain (`next`) in (priority, order of scheduling) order;
+    the first of a longer chain also knows its `last`, so a timer of equal or lower rank joins at the
+    end in one step. (None, not the timer itself, when it is alone: a timer that points at itself is
+    a reference cycle, garbage that only the cyclic collector would free.)"""
 
-    def __init__(self, when: float, callback: Callable[[], None]) -> None:
+    __slots__ = ("when", "callback", "priority", "next", "last")
+
+    def __init__(self, when: float, callback: Callable[[], None], priority: int) -> None:
         self.when = when
         self.callback: Callable[[], None] | None = callback
+        self.priority = priority
+        self.next: _Timer | None = None
+        self.last: _Timer | None = None
 
     def cancel(self) -> None:
         self.callback = None
@@ -49,67 +57,90 @@ class _Timer:
 class VirtualClock(Clock):
     """Discrete-event clock: time jumps to the next timer; nothing ever waits on the wall clock.
 
-    The heap holds plain (time, priority, seq, timer) tuples: tuple comparison is the hot path of a
-    simulation, and the unique `seq` means the timer object itself is never compared.
+    Timers run in (time, priority, order of scheduling) order. The heap holds each pending instant
+    once, as a plain float, and a dict leads from the instant to its chain of timers: keeping the heap
+    in order is the hot path of a simulation, and a float compares in one step where a
+    (time, priority, seq) tuple takes several; with a thousand calls in progress (1,200 agents) the
+    tuples' comparisons were a fifth of a compiled call.
     """
 
     def __init__(self, start: float = 0.0) -> None:
         self._now = start
-        self._queue: list[tuple[float, int, int, _Timer]] = []
-        self._seq = 0
+        self._times: list[float] = []  # a heap of the instants that have timers
+        self._due: dict[float, _Timer] = {}  # instant -> the first timer of its chain
 
     def now(self) -> float:
         return self._now
 
     def call_at(self, when: float, callback: Callable[[], None], priority: int = 0) -> _Timer:
-        self._seq += 1
         if when < self._now:
             when = self._now
-        timer = _Timer(when, callback)
-        heapq.heappush(self._queue, (when, priority, self._seq, timer))
+        elif when != when:
+            raise ValueError("a timer's time is not a number (NaN)")
+        timer = _Timer(when, callback, priority)
+        first = self._due.get(when)
+        if first is None:
+            self._due[when] = timer
+            heapq.heappush(self._times, when)
+            return timer
+        last = first if first.last is None else first.last
+        if priority >= last.priority:
+            last.next = first.last = timer
+        elif priority < first.priority:
+            timer.next, timer.last = first, last
+            self._due[when] = timer
+        else:
+            before = first  # the last timer of rank equal to or better than this one
+            while before.next is not None and before.next.priority <= priority:
+                before = before.next
+            timer.next, before.next = before.next, timer
         return timer
 
     def call_later(self, delay: float, callback: Callable[[], None], priority: int = 0) -> _Timer:
         return self.call_at(self._now + delay, callback, priority)
 
+    def _take(self, when: float, first: _Timer) -> None:
+        """Take the first timer of `when`'s chain off the clock."""
+        rest = first.next
+        if rest is None:
+            del self._due[when]
+            heapq.heappop(self._times)
+        else:
+            rest.last = None if first.last is rest else first.last
+            self._due[when] = rest
+            first.next = first.last = None
+
     def next_time(self) -> float | None:
         """When the next live timer fires, or None if nothing is scheduled."""
-        queue = self._queue
-        while queue and queue[0][3].callback is None:
-            heapq.heappop(queue)
-        return queue[0][0] if queue else None
+        times, due = self._times, self._due
+        while times:
+            when = times[0]
+            first = due[when]
+            if first.callback is not None:
+                return when
+            self._take(when, first)
+        return None
 
     def step(self) -> bool:
         """Run the next timer; False when there is none."""
-        queue = self._queue
-        while queue:
-            when, _, _, timer = heapq.heappop(queue)
-            callback = timer.callback
-            if callback is None:
-                continue
-            self._now = when
-            timer.callback = None
-            callback()
-            return True
-        return False
+        return self.run_due(float("inf"), 1) == 1
 
     def run_due(self, until: float, limit: int) -> int:
         """Run at most `limit` timers due by `until`; how many ran. The simulator's loop: one call
         per batch rather than `next_time` and `step` per timer, in the same order."""
-        queue = self._queue
-        pop = heapq.heappop
+        times, due = self._times, self._due
         ran = 0
-        while queue and ran < limit:
-            when, _, _, timer = queue[0]
-            callback = timer.callback
-            if callback is None:
-                pop(queue)
-                continue
+        while times and ran < limit:
+            when = times[0]
             if when > until:
                 break
-            pop(queue)
+            first = due[when]
+            self._take(when, first)
+            callback = first.callback
+            if callback is None:
+                continue
             self._now = when
-            timer.callback = None
+            first.callback = None
             callback()
             ran += 1
         return ran

@@ -1,3 +1,10 @@
+import heapq
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from alur.core.clock import VirtualClock
 from alur.core.tasks import Future, Task, first_of, run_until_complete, sleep
 
@@ -14,6 +21,68 @@ def test_virtual_clock_orders_by_time_then_priority_then_insertion() -> None:
     clock.run()
     assert seen == ["a-prio0-first", "a-prio0-second", "a-prio1", "b-late"]
     assert clock.now() == 105
+
+
+# a timer: (delay, priority, cancelled, timers it schedules when it runs); few distinct delays, so
+# many timers share an instant and the priority and scheduling order decide
+timer_plans = st.recursive(
+    st.tuples(st.sampled_from([0.0, 0.5, 1.0, 2.0]), st.integers(-2, 2), st.booleans(), st.just(())),
+    lambda inner: st.tuples(
+        st.sampled_from([0.0, 0.5, 1.0, 2.0]), st.integers(-2, 2), st.booleans(), st.lists(inner, max_size=4)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(timer_plans, min_size=1, max_size=25))
+def test_virtual_clock_runs_timers_as_a_time_priority_order_heap_would(plans: list) -> None:
+    """The clock keeps one heap entry per instant and a chain of timers beside it; whatever the ties,
+    cancellations and timers scheduled from callbacks, it runs them in the order of a plain heap of
+    (time, priority, order of scheduling)."""
+    clock = VirtualClock(start=10.0)
+    ran: list[int] = []
+    numbers = itertools.count()  # each timer's number: the order it was scheduled in
+
+    def schedule(plan: tuple) -> None:
+        delay, priority, cancelled, children = plan
+        n = next(numbers)
+
+        def run() -> None:
+            ran.append(n)
+            for child in children:
+                schedule(child)
+
+        timer = clock.call_later(delay, run, priority)
+        if cancelled:
+            timer.cancel()
+
+    for plan in plans:
+        schedule(plan)
+    clock.run()
+    assert clock.next_time() is None
+
+    expected: list[int] = []
+    heap: list[tuple[float, int, int, list]] = []
+    numbers = itertools.count()
+
+    def push(plan_list: list, now: float) -> None:
+        for delay, priority, cancelled, children in plan_list:
+            n = next(numbers)
+            if not cancelled:
+                heapq.heappush(heap, (now + delay, priority, n, children))
+
+    push(plans, 10.0)
+    while heap:
+        when, _, n, children = heapq.heappop(heap)
+        expected.append(n)
+        push(children, when)
+    assert ran == expected
+
+
+def test_a_timer_at_an_instant_that_is_not_a_number_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a number"):
+        VirtualClock().call_at(float("nan"), lambda: None)
 
 
 def test_run_until_stops_at_the_horizon() -> None:

@@ -23,7 +23,7 @@ from alur.core.errors import ConfigError
 from alur.core.events import Event
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.entries import Entries
+from alur.routing.strategies.entries import Entries, Entry
 
 NOTED = 5  # notes are words for the explanation: only the top few are written, to keep decisions cheap
 VARIANTS = 64  # distinct call kinds (e.g. skill sets) indexed per queue; rarer kinds are ranked in full
@@ -74,7 +74,7 @@ class Strategy:
         self.noted = NOTED if ctx.notes else 0  # how many ranked candidates get a worded note
         self.free: dict[str, Agent] = {}  # the queue's available agents
         self._index: dict[Hashable, Entries] = {}  # call kind -> (key, agent) of the free agents
-        self._entries: dict[Hashable, dict[str, tuple[Key, Agent]]] = {}
+        self._entries: dict[Hashable, dict[str, Entry]] = {}
         self._roll_at = float("inf")  # earliest midnight of a free agent (daily strategies)
 
     # --- what a subclass defines ---------------------------------------------------------------
@@ -107,7 +107,7 @@ class Strategy:
             agent.roll_day(now)
             self._roll_at = min(self._roll_at, agent.day_end)
         for variant, entries in self._entries.items():
-            entry = (self.key_for(agent, variant), agent)
+            entry: Entry = (self.key_for(agent, variant), agent)
             entries[agent.id] = entry
             self._index[variant].add(entry)
 

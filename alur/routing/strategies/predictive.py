@@ -20,7 +20,7 @@ from alur.core.events import Disposition, Event, TalkEnded
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
 from alur.routing.strategies.base import ENTRY_AGENT, VARIANTS, Key, Strategy, StrategyContext
-from alur.routing.strategies.entries import Entries
+from alur.routing.strategies.entries import Entries, Entry
 from alur.routing.strategies.skills import rank_by_skills, skill_score, skills_key, skills_note
 
 _EXPLORE = object()  # marks the index of who to try first when exploring a call type
@@ -98,7 +98,8 @@ class Predictive(Strategy):
         for variant, entries in self._entries.items():
             key = key_for(agent, variant)
             if key is not None:
-                entry = entries[agent.id] = (key, agent)
+                entry: Entry = (key, agent)
+                entries[agent.id] = entry
                 index[variant].add(entry)
 
     def remove(self, agent: Agent) -> None:
@@ -112,7 +113,7 @@ class Predictive(Strategy):
 
     def _build(self, variant: Hashable) -> Entries:
         key_for = self._index_key
-        entries = {}
+        entries: dict[str, Entry] = {}
         for a in self.free.values():
             key = key_for(a, variant)
             if key is not None:
@@ -172,7 +173,8 @@ class Predictive(Strategy):
                 index.remove(old)
             key = self._index_key(agent, variant)
             if key is not None:
-                entry = entries[agent_id] = (key, agent)
+                entry: Entry = (key, agent)
+                entries[agent_id] = entry
                 index.add(entry)
 
     def ranked(self, ordered: Sequence[Agent], call: WaitingCall, noted: int | None = None) -> list[Ranked]:
