@@ -70,7 +70,7 @@ class CallingBack(Dispatcher):
         q = self.queues[call.queue]
         self.calls[call.call_id] = call
         q.line.add(call)
-        if q.config.escalation:
+        if q.escalation:
             self._schedule_step(call, q)
         self._dirty[q.name] = None
         self._run()

@@ -86,7 +86,7 @@ def dispatch(router: Dispatcher, q: Queue) -> None:
         if call.reservations or router.calls.get(call.call_id) is not call or call.queue != q.name:
             continue
         scanned += 1
-        if scanned > q.config.lookahead:
+        if scanned > q.lookahead:
             break
         if call.extra_pools:
             candidates = _candidates(router, call, q)
@@ -105,7 +105,7 @@ def dispatch(router: Dispatcher, q: Queue) -> None:
 def _candidates(router: Dispatcher, call: WaitingCall, q: Queue) -> list[Agent]:
     """Agents with room for an escalated task: its queue's, plus those of the groups/queues it was
     widened to (looked up over the agents, not an index: escalated digital tasks are few)."""
-    now, lang = router.clock.now(), call.language if q.config.require_language else None
+    now, lang = router.clock.now(), call.language if q.require_language else None
     wanted = set(call.extra_pools) | {("queue", q.name)}
     out = []
     for agent in router.agents.values():
@@ -121,7 +121,7 @@ def _offer(
     router: Dispatcher, call: WaitingCall, q: Queue, chosen: list[Agent], ranked: list[Ranked], eligible: int
 ) -> None:
     now = router.clock.now()
-    expires = now + q.config.ring_timeout
+    expires = now + q.ring_timeout
     at_once = router.answers_at_once
     made: list[Reservation] = []
     for agent in chosen:

@@ -163,7 +163,7 @@ class Dispatcher(RouterState):
             for pool in call.extra_pools:
                 merged.update(dict.fromkeys(self._pools.get(pool, ())))
             ids = merged
-        lang = call.language if q.config.require_language else None
+        lang = call.language if q.require_language else None
         eligible = self._eligible
         found = []
         for agent in (agents[aid] for aid in ids):
@@ -397,7 +397,7 @@ class Dispatcher(RouterState):
     def _refuse(self, call: WaitingCall, q: Queue, result: str) -> None:
         target = q.config.overflow
         self._emit(Overflowed(call.first_at, call.call_id, q.name, target or "", result, 0.0))
-        why = f"queue is full ({q.config.max_length} waiting)" if result == "full" else "no agents logged in"
+        why = f"queue is full ({q.max_length} waiting)" if result == "full" else "no agents logged in"
         self._explain(call, "outcome", result, why)
         self._outcome(call.call_id, QueueOutcome(result, wait=0.0, target=target))
 
@@ -408,7 +408,7 @@ class Dispatcher(RouterState):
         self._leave(call, "overflow" if target else "timeout", target, "max_wait")
 
     def _schedule_step(self, call: WaitingCall, q: Queue) -> None:
-        steps = q.config.escalation
+        steps = q.escalation
         if call.step < len(steps):
             when = call.entered_at + steps[call.step].after
             call.step_timer = self.clock.call_at(when, partial(self._escalate, call, q.name))

@@ -577,7 +577,7 @@ class Router(Restoring):
         q, now = self.queues[call.queue], self.clock.now()
         pools = [("queue", call.queue), *call.extra_pools]
         ids = dict.fromkeys(i for pool in pools for i in self._pools.get(pool, ()))
-        lang = call.language if q.config.require_language else None
+        lang = call.language if q.require_language else None
         excluded = sum(1 for i in ids if call.excluded.get(i, 0.0) > now)
         unskilled = sum(
             1 for i in ids if any(self.agents[i].skills.get(s, 0) < lvl for s, lvl in call.skills.items())
@@ -588,7 +588,7 @@ class Router(Restoring):
             f"place {position} of {len(q.line)}; {q.staffed} staffed, {len(ids)} available to this call"
             f" ({unskilled} lack the skills {call.skills or '-'}, {excluded} recently missed it"
             + (f", {no_lang} do not speak {lang}" if lang else "")
-            + f"); waited {now - call.first_at:g}s, escalation step {call.step}/{len(q.config.escalation)}"
+            + f"); waited {now - call.first_at:g}s, escalation step {call.step}/{len(q.escalation)}"
         )
         if ids and position > 1:
             why += "; callers ahead are served first"

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def apply_step(router: Dispatcher, call: WaitingCall, q: Queue) -> None:
-    step = q.config.escalation[call.step]
+    step = q.escalation[call.step]
     call.step += 1
     now = router.clock.now()
     detail = ""
@@ -79,7 +79,7 @@ def move(router: Dispatcher, call: WaitingCall, to: Queue) -> None:
     call.queue = to.name
     call.entered_at = router.clock.now()
     call.step = 0
-    call.skills = {**to.config.required_skills, **call.base_skills}
+    call.skills = {**to.required_skills, **call.base_skills}
     to.line.add(call)
     router._schedule_step(call, to)
     router._dirty[old.name] = None

@@ -34,7 +34,7 @@ def offer(
 ) -> None:
     """Ring every agent of `chosen` for `call` at once, under one reservation and one timer."""
     now = router.clock.now()
-    expires = now + q.config.ring_timeout
+    expires = now + q.ring_timeout
     group = Reservation("", call, "", q.name, expires, phones={})
     phones: dict[str, str] = group.phones  # type: ignore[assignment]
     reservations, rid = router.reservations, router._rid
@@ -163,7 +163,7 @@ def expire(router: Dispatcher, group: Reservation) -> None:
     router._dirty[call.queue] = None
     if router._explaining:
         why = (
-            f"none of the {len(missed)} phone(s) rung was answered within {q.config.ring_timeout:g}s;"
+            f"none of the {len(missed)} phone(s) rung was answered within {q.ring_timeout:g}s;"
             f" the call keeps place {q.line.position(call)}"
         )
         if paused:

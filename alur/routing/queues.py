@@ -89,7 +89,8 @@ class Queue:
     def config(self, config: QueueConfig) -> None:
         """The queue's (frozen) configuration. What every call reads of it is copied to plain
         attributes: reading a pydantic model's field costs some hundred times more in the compiled
-        build (setup.py), and a call reads ten of them."""
+        build (setup.py), and a call reads ten of them. Routing code reads these attributes, never
+        the same settings off `config`, so there is one way to read each."""
         self._config = config
         self.ring_timeout = config.ring_timeout
         self.lookahead = config.lookahead

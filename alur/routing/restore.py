@@ -90,7 +90,7 @@ class Restoring(CallingBack):
     ) -> None:
         """After-call work goes on for what is left of the queue's wrap-up time (ends now if none)."""
         agent = self._agent(agent_id)
-        wrap = self._queue(queue).config.wrap_up
+        wrap = self._queue(queue).wrap_up
         self._place(agent, S.WRAP_UP, started)
         agent.call_id, agent.call_queue, agent.wrap_started = call_id, queue, started
         self._keep_pending(agent, pending, pending_reason)
@@ -169,10 +169,10 @@ class Restoring(CallingBack):
         )
         self.calls[task_id] = call
         q.line.add(call)
-        if q.config.max_wait is not None:
-            due = max(first_at + q.config.max_wait, self.clock.now())
+        if q.max_wait is not None:
+            due = max(first_at + q.max_wait, self.clock.now())
             call.max_wait_timer = self.clock.call_at(due, partial(self._max_wait, call))
-        if q.config.escalation:
+        if q.escalation:
             self._schedule_step(call, q)
         self._dirty[q.name] = None
         self._run()
