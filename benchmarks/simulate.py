@@ -185,17 +185,22 @@ def compare(calls: int, repeat: int, profile: bool) -> None:
 def scale(calls: int, repeat: int) -> None:
     print(
         f"\nscale: {OCCUPANCY:.0%} occupancy, AHT {AHT:g} s, {calls:,} calls per size "
-        f"(CPU time, run only, best of {repeat})"
+        f"(CPU time, run only, best of {repeat}, the sizes taken in turn)"
     )
     print(f"{'strategy':<14}{'agents':>7}{'calls':>9}{'us per call':>13}{'x smallest':>12}")
     for strategy in ("longest_idle", "skills"):
+        # round after round over every size, so a burst of load on a shared machine slows one run of
+        # each size rather than every run of one size
+        runs: dict[int, list[tuple[int, float, float]]] = {agents: [] for agents in SCALE}
+        for _ in range(repeat):
+            for agents in SCALE:
+                runs[agents].append(run_alur(calls, agents, strategy))
         first = None
         for agents in SCALE:
-            runs = [run_alur(calls, agents, strategy) for _ in range(repeat)]
-            n, run = runs[0][0], min(r[2] for r in runs)
+            n, run = runs[agents][0][0], min(r[2] for r in runs[agents])
             per_call = run / n * 1e6
             first = first or per_call
-            print(f"{strategy:<14}{agents:>7}{n:>9,}{per_call:>13.0f}{per_call / first:>12.2f}", flush=True)
+            print(f"{strategy:<14}{agents:>7}{n:>9,}{per_call:>13.1f}{per_call / first:>12.2f}", flush=True)
 
 
 def _drop(*_: object) -> None:
