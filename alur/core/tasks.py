@@ -19,14 +19,19 @@ _PENDING = object()
 
 
 class Future(Generic[T]):
-    """A value that will be set later; awaiting it suspends the coroutine that awaits it."""
+    """A value that will be set later; awaiting it suspends the coroutine that awaits it.
 
-    __slots__ = ("_result", "_exception", "_callbacks")
+    Nearly every future has one callback (the task awaiting it): it gets a slot of its own, and a
+    list exists only for more. A simulated call in progress holds two futures; at 1,200 agents a
+    thousand calls wait, and two lists fewer each is that much less memory to go cold."""
+
+    __slots__ = ("_result", "_exception", "_callback", "_more")
 
     def __init__(self) -> None:
         self._result: Any = _PENDING
         self._exception: BaseException | None = None
-        self._callbacks: list[Callable[[Future[T]], None]] = []
+        self._callback: Callable[[Future[T]], None] | None = None  # the first callback
+        self._more: list[Callable[[Future[T]], None]] | None = None  # the others, in order
 
     def done(self) -> bool:
         return self._result is not _PENDING or self._exception is not None
@@ -53,13 +58,21 @@ class Future(Generic[T]):
     def add_done_callback(self, callback: Callable[[Future[T]], None]) -> None:
         if self._result is not _PENDING or self._exception is not None:
             callback(self)
+        elif self._callback is None:
+            self._callback = callback
+        elif self._more is None:
+            self._more = [callback]
         else:
-            self._callbacks.append(callback)
+            self._more.append(callback)
 
     def _fire(self) -> None:
-        callbacks, self._callbacks = self._callbacks, []
-        for callback in callbacks:
-            callback(self)
+        first, more = self._callback, self._more
+        self._callback = self._more = None
+        if first is not None:
+            first(self)
+        if more is not None:
+            for callback in more:
+                callback(self)
 
     def __await__(self) -> Generator[Future[T], None, T]:
         if self._result is _PENDING and self._exception is None:

@@ -126,3 +126,14 @@ def test_first_of_times_out_and_errors_propagate() -> None:
     task = Task(body())
     clock.run()
     assert task.future.result() == "boom"
+
+
+def test_a_futures_callbacks_run_once_each_in_the_order_they_were_added() -> None:
+    future: Future[int] = Future()
+    seen: list[str] = []
+    for name in ("first", "second", "third"):
+        future.add_done_callback(lambda f, name=name: seen.append(f"{name}:{f.result()}"))
+    future.set_result(7)
+    future.set_result(8)  # a second result is ignored, and nothing runs twice
+    future.add_done_callback(lambda f: seen.append(f"late:{f.result()}"))  # done: runs at once
+    assert seen == ["first:7", "second:7", "third:7", "late:7"]
