@@ -18,20 +18,27 @@ SCENARIOS = Path(__file__).with_name("scenarios")
 DTMF_EVENTS = {**{str(i): i for i in range(10)}, "*": 10, "#": 11}
 
 
+def bound_udp_ports() -> set[int]:
+    """The local ports of every UDP socket on this machine, from the kernel's table (read, not
+    probed: a probe that binds the port could take it from the phone starting up that moment)."""
+    ports: set[int] = set()
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        ports.update(int(row.split()[1].rsplit(":", 1)[1], 16) for row in rows)
+    return ports
+
+
 async def listening(*ports: int, timeout: float = 10.0) -> None:
-    """Wait until something (a sipp phone) has bound each of these UDP ports on 127.0.0.1."""
+    """Wait until something (a sipp phone) has bound each of these UDP ports."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    for port in ports:
-        while True:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-                try:
-                    probe.bind(("127.0.0.1", port))
-                except OSError:
-                    break  # taken: the phone is listening
-            if loop.time() > deadline:
-                raise AssertionError(f"nothing is listening on UDP port {port} after {timeout:g} s")
-            await asyncio.sleep(0.02)
+    while missing := set(ports) - bound_udp_ports():
+        if loop.time() > deadline:
+            raise AssertionError(f"nothing is listening on UDP port(s) {sorted(missing)} after {timeout:g} s")
+        await asyncio.sleep(0.02)
 
 
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:

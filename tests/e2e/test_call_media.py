@@ -15,7 +15,7 @@ import pytest
 from aiortp.codecs.g711 import PcmaCodec, PcmuCodec
 from e2e_env import Env, Running
 from rtpcapture import Capture, can_capture, gaps_ms, longest_run, tone_power
-from sipp import DTMF_EVENTS, _rtp, free_port, run_sipp, tone_pcm, write_pcap
+from sipp import DTMF_EVENTS, _rtp, free_port, listening, run_sipp, tone_pcm, write_pcap
 
 from alur.core.events import (
     CallQueued,
@@ -129,7 +129,7 @@ async def test_bridged_audio_arrives_unaltered_at_each_end(env: Env, tmp_path: P
         phone = asyncio.create_task(
             agent(env, tmp_path, pcap(tmp_path / "a.pcap", agent_frames), agent_media)
         )
-        await asyncio.sleep(0.3)
+        await listening(env.alice)  # the phones are up before the call
         c = await caller(
             env, tmp_path, pcap(tmp_path / "c.pcap", caller_frames, digit="1"), caller_media, 9500
         )
@@ -154,7 +154,7 @@ async def test_transcoded_call_decodes_to_the_same_signal_with_30ms_frames(env: 
     try:
         agent_pcap = pcap(tmp_path / "a.pcap", agent_frames, codec="PCMA")
         phone = asyncio.create_task(agent(env, tmp_path, agent_pcap, agent_media, codec="PCMA"))
-        await asyncio.sleep(0.3)
+        await listening(env.alice)  # the phones are up before the call
         c = await caller(
             env, tmp_path, pcap(tmp_path / "c.pcap", caller_frames, digit="1"), caller_media, 9500
         )
@@ -207,7 +207,7 @@ async def test_whisper_reaches_only_the_agent_and_barge_reaches_both(
         phone = asyncio.create_task(
             agent(env, tmp_path, pcap(tmp_path / "a.pcap", tone_frames(1100, 14)), agent_media)
         )
-        await asyncio.sleep(0.3)
+        await listening(env.alice)  # the phones are up before the call
         c_pcap = pcap(tmp_path / "c.pcap", tone_frames(500, 14), digit="1")
         call = asyncio.create_task(caller(env, tmp_path, c_pcap, caller_media, 14000))
         await until(lambda: "alice" in server.connector.talks)
@@ -266,7 +266,7 @@ async def test_a_supervisor_rung_by_command_listens_then_barges_then_leaves(env:
                 params={"pt": 0, "codec": "PCMU"}, timeout=40,
             )
         )  # fmt: skip
-        await asyncio.sleep(0.3)
+        await listening(env.alice, sup_port)  # the phones are up before the call
         c_pcap = pcap(tmp_path / "c.pcap", tone_frames(500, 16), digit="1")
         call = asyncio.create_task(caller(env, tmp_path, c_pcap, caller_media, 16000))
         await until(lambda: "alice" in server.connector.talks)
@@ -305,7 +305,7 @@ async def test_a_paused_recording_leaves_out_what_was_said_meanwhile(env: Env, t
     phone = asyncio.create_task(
         agent(env, tmp_path, pcap(tmp_path / "a.pcap", tone_frames(1100, 8)), agent_media)
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice)  # the phones are up before the call
     c_pcap = pcap(tmp_path / "c.pcap", tone_frames(500, 8), digit="1")
     call = asyncio.create_task(caller(env, tmp_path, c_pcap, caller_media, 8000))
     await until(lambda: "alice" in server.connector.talks)
@@ -333,7 +333,7 @@ async def recorded_call(env: Env, tmp_path: Path, **settings: str) -> tuple[Runn
     phone = asyncio.create_task(
         agent(env, tmp_path, pcap(tmp_path / "a.pcap", tone_frames(1100, 6)), agent_media)
     )
-    await asyncio.sleep(0.3)
+    await listening(env.alice)  # the phones are up before the call
     c = await caller(
         env, tmp_path, pcap(tmp_path / "c.pcap", tone_frames(500, 8), digit="1"), caller_media, 8000
     )
