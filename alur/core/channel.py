@@ -10,6 +10,7 @@ the next `collect_digits`, as on a real phone line.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -129,7 +130,11 @@ class Channel(Protocol):
 
     async def record(self, *, max_seconds: float, silence_timeout: float, beep: bool = True) -> Recording: ...
 
-    async def enqueue(self, request: QueueRequest) -> QueueOutcome: ...
+    def enqueue(self, request: QueueRequest) -> Awaitable[QueueOutcome]:
+        """Wait in a queue until the call is answered and its talk is over, or leaves the queue.
+        Awaitable rather than `async`: a simulated channel hands back the simulator's own future,
+        with no coroutine of its own waiting beside it through the talk."""
+        ...
 
     async def bridge(
         self, destinations: list[str], *, timeout: float, strategy: str = "ring_all"

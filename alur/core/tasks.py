@@ -8,7 +8,7 @@ code in both worlds and makes simulated calls cost a few function calls, not an 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, Generic, TypeVar, cast
 
 from alur.core.clock import Clock, TimerHandle, VirtualClock
@@ -65,6 +65,15 @@ class Future(Generic[T]):
         else:
             self._more.append(callback)
 
+    def __call__(self, done: Future[T]) -> None:
+        """A future given as another's callback follows it: `a.add_done_callback(b)` settles `b` as
+        `a` settles. (`Task` overrides this to resume its coroutine instead; the compiled build needs
+        the call slot on the base class, to lay a task out as a future.)"""
+        if done._exception is not None:
+            self.set_exception(done._exception)
+        else:
+            self.set_result(done._result)
+
     def _fire(self) -> None:
         first, more = self._callback, self._more
         self._callback = self._more = None
@@ -74,10 +83,22 @@ class Future(Generic[T]):
             for callback in more:
                 callback(self)
 
+    # Awaiting a future iterates the future itself (as asyncio's does in C): a generator per await
+    # would be one more object per call in progress, waiting the whole talk time.
     def __await__(self) -> Generator[Future[T], None, T]:
-        if self._result is _PENDING and self._exception is None:
-            yield self
-        return self.result()
+        return self  # type: ignore[return-value]  # an iterator as a generator's `yield from` takes it
+
+    def __iter__(self) -> Future[T]:
+        return self
+
+    def __next__(self) -> Future[T]:
+        """While pending, suspend the awaiting coroutine (it yields this future to its Task); once
+        done, end the `await` with the result or raise the error."""
+        if self._exception is not None:
+            raise self._exception
+        if self._result is _PENDING:
+            return self
+        raise StopIteration(self._result)
 
 
 def sleep(clock: Clock, delay: float) -> Future[None]:
@@ -111,40 +132,44 @@ def first_of(clock: Clock, future: Future[T], timeout: float) -> Future[T | None
     return with_deadline(clock, maybe, clock.now() + timeout, lambda out: out.set_result(None))
 
 
-class Task(Generic[T]):
-    """Drives one coroutine that awaits only `Future`s; its own `future` holds the outcome."""
+class Task(Future[T]):
+    """Drives one coroutine that awaits only `Future`s, and is the future of its outcome (as an
+    asyncio task is): one object a simulated call, where a task beside its future was two."""
 
-    __slots__ = ("_coro", "future")
+    __slots__ = ("_coro",)
 
     def __init__(self, coro: Coroutine[Any, Any, T]) -> None:
+        super().__init__()
         self._coro = coro
-        self.future: Future[T] = Future()
-        self._step(None, None)
+        self._step()
 
-    def _step(self, value: Any, exc: BaseException | None) -> None:
+    def _step(self) -> None:
         try:
-            awaited = self._coro.throw(exc) if exc is not None else self._coro.send(value)
+            awaited = self._coro.send(None)
         except StopIteration as stop:
-            self.future.set_result(stop.value)
+            self.set_result(stop.value)
             return
         except BaseException as error:  # the coroutine failed: keep the error for whoever waits
-            self.future.set_exception(error)
+            self.set_exception(error)
             return
         if not isinstance(awaited, Future):
             self._coro.throw(TypeError(f"virtual-time task awaited {awaited!r}, not a core Future"))
             return
-        awaited.add_done_callback(self._resume)
+        awaited.add_done_callback(self)
 
-    def _resume(self, done: Future[Any]) -> None:
-        if done._exception is not None:
-            self._step(None, done._exception)
-        else:
-            self._step(done._result, None)
+    def __call__(self, done: Future[Any]) -> None:
+        """The awaited future is done: resume the coroutine, whose `await` takes the result or error
+        from the future itself. A task is its future's callback, not a bound method made per await."""
+        self._step()
 
 
-def run_until_complete(clock: VirtualClock, coro: Coroutine[Any, Any, T]) -> T:
-    """Run one coroutine to its end on a VirtualClock (used by test-flow and unit tests)."""
-    task = Task(coro)
-    while not task.future.done() and clock.step():
+def run_until_complete(clock: VirtualClock, work: Awaitable[T]) -> T:
+    """Run a coroutine, or wait for a future, to its end on a VirtualClock (test-flow and unit tests)."""
+    task: Task[T] = Task(work if isinstance(work, Coroutine) else _awaiting(work))
+    while not task.done() and clock.step():
         pass
-    return task.future.result()
+    return task.result()
+
+
+async def _awaiting(awaitable: Awaitable[T]) -> T:
+    return await awaitable

@@ -54,17 +54,20 @@ class Call:
         self.vars: dict[str, Any] = {}
         self.customer: dict[str, Any] = {}
         self.language: str = flow.language
-        self.path: list[tuple[str, str]] = []
-        self.prompts: list[str] = []
+        # what a test checks afterwards, kept unless the runner says not (the simulator): the nodes as
+        # flow, node, flow, node, ... (no pair object per node) and the prompts' texts, in order
+        keep = runner.keep_trail
+        self.path: list[str] | None = [] if keep else None
+        self.prompts: list[str] | None = [] if keep else None
         self.queue_request: QueueRequest | None = None
         self.queue_outcome: Any = None
         self.ended: str | None = None
         self.ended_node: str = ""
         self.error: str | None = None
         self._now_at: float = -1.0
-        self._now: dict[str, Any] = {}
+        self._now: dict[str, Any] | None = None  # made when an expression first reads `now`
         self._cel: Any = None
-        self._bound: dict[str, Any] = {}
+        self._bound: dict[str, Any] | None = None  # made with `_cel`, by the first expression
         self._vars_version = 0
         self._customer_version = 0
 
@@ -96,10 +99,9 @@ class Call:
         Converting Python values into CEL costs microseconds per key, so one context lives for the
         whole call and each variable is (re)bound only when its version moved on.
         """
-        ctx = self._cel
-        if ctx is None:
-            ctx = self._cel = cel.Context()
-        bound = self._bound
+        ctx, bound = self._cel, self._bound
+        if ctx is None or bound is None:
+            ctx, bound = self._cel, self._bound = cel.Context(), {}
         for root in roots:
             version = self._version(root)
             if root not in bound or bound[root] != version:
@@ -160,9 +162,10 @@ class Call:
 
     def _now_map(self) -> dict[str, Any]:
         at = self.runner.clock.now()
-        if at != self._now_at:
+        now = self._now
+        if now is None or at != self._now_at:
             local = datetime.fromtimestamp(at, self.runner.zone)
-            self._now = {
+            now = self._now = {
                 "epoch": at,
                 "hour": local.hour,
                 "minute": local.minute,
@@ -172,7 +175,7 @@ class Call:
                 "time": local.strftime("%H:%M"),
             }
             self._now_at = at
-        return self._now
+        return now
 
     # --- helpers for nodes ----------------------------------------------------------------------
 
@@ -189,7 +192,8 @@ class Call:
             return
         prompt = spec.resolve(self)
         text = prompt.file or prompt.text or ""  # Prompt.describe(), inlined: every prompt of every call
-        self.prompts.append(text)
+        if self.prompts is not None:
+            self.prompts.append(text)
         runner = self.runner
         runner.log(PromptPlayed(runner.clock.now(), self.call_id, self.node_id, text, prompt.language))
         if listen:
@@ -201,7 +205,8 @@ class Call:
         """Play one of the system's announcements (`alur.core.announcements`) in the call's language."""
         prompt = self.runner.announcements.prompt(announcement, self.language, **values)
         text = prompt.file or prompt.text or ""
-        self.prompts.append(text)
+        if self.prompts is not None:
+            self.prompts.append(text)
         runner = self.runner
         runner.log(
             PromptPlayed(runner.clock.now(), self.call_id, self.node_id, text, prompt.language, announcement)

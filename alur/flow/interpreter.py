@@ -135,8 +135,10 @@ class FlowRunner:
         directory: CustomerDirectory | None = None,
         http: HttpClient | None = None,
         messenger: Messenger | None = None,
+        keep_trail: bool = True,
     ) -> None:
         self.project = project
+        self.keep_trail = keep_trail  # each result's path and prompts (False: the simulator reads neither)
         self.flows: Mapping[str, Flow] = project.flows
         self.calendars: Mapping[str, Calendar] = project.calendars
         self.clock = clock
@@ -190,11 +192,13 @@ class FlowRunner:
         current = self.flows[flow] if flow else self.flow_for(channel.dialed)
         call = Call(channel, self, current)
         call_id = call.call_id
-        entered_fact, now = self._entered, self.clock.now
-        started = now()
+        entered_fact, clock, path = self._entered, self.clock, call.path
+        started = clock.now()
         self._arrived(started, call_id, channel.caller_id, channel.dialed, current.name, current.published)
-        entered: Callable[[str, str, Any], None] | None = getattr(channel, "node_entered", None)
-        enter_path = call.path.append
+        # the channel's optional hook, as its class's function: a bound method (like `clock.now` or
+        # `path.append` kept in a local) would be one more object held by every call in progress
+        entered: Callable[[Channel, str, str, Any], None] | None
+        entered = getattr(type(channel), "node_entered", None)
         node_id: str | None = current.start
         steps = 0
         # the loop body runs once per node of every simulated call: locals, no repeated lookups
@@ -208,10 +212,12 @@ class FlowRunner:
                 flow_now = call.flow
                 node = flow_now.nodes[node_id]
                 call.node_id = node_id
-                enter_path((flow_now.name, node_id))
-                entered_fact(now(), call_id, flow_now.name, node_id, node.type)
+                if path is not None:
+                    path.append(flow_now.name)
+                    path.append(node_id)
+                entered_fact(clock.now(), call_id, flow_now.name, node_id, node.type)
                 if entered is not None:
-                    entered(flow_now.name, node_id, node)
+                    entered(channel, flow_now.name, node_id, node)
                 node_id = await node.run(call)
             if call.ended is None:
                 call.end("flow_end")
@@ -231,7 +237,7 @@ class FlowRunner:
                 await channel.hangup("error")
             except CallerHungUp:
                 pass
-        ended = now()
+        ended = clock.now()
         how = call.ended or "flow_end"
         self._ended(ended, call_id, how, call.ended_node, call.error or "")
         return CallResult(
@@ -239,8 +245,8 @@ class FlowRunner:
             call.flow.name,
             how,
             call.ended_node,
-            call.path,
-            call.prompts,
+            list(zip(path[::2], path[1::2], strict=True)) if path is not None else [],
+            call.prompts if call.prompts is not None else [],
             call.vars,
             call.customer,
             call.language,

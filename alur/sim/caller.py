@@ -79,6 +79,7 @@ class SimCaller:
         "patience_deadline",
         "callback_timer",
         "talk_timer",
+        "outcome",
         "answered_by",
     )
 
@@ -100,6 +101,7 @@ class SimCaller:
         self.patience_deadline: float | None = None
         self.callback_timer: Any = None
         self.talk_timer: Any = None
+        self.outcome: QueueOutcome | None = None  # the queue's answer, given to the flow when the talk ends
         self.answered_by: str | None = None
 
     def dial(self) -> SimChannel:
@@ -115,7 +117,16 @@ class SimCaller:
             record_seconds=RECORD_SECONDS,
             prompt_seconds=sim.prompt_seconds,
             keep_typeahead=False,  # a choice made for one node is not typed into the next
+            keep_played=False,  # nobody reads a simulated call's prompts back
         )
+
+    # --- the simulation's callbacks: bound methods, where a partial would be three objects a call ---
+
+    def talk_over(self) -> None:
+        self.sim.talk_over(self)
+
+    def flow_done(self, done: Future[Any]) -> None:
+        self.sim.call_done(self, done)
 
     # --- hooks from the channel ------------------------------------------------------------------
 

@@ -138,6 +138,7 @@ class Simulation:
             log=sink,
             facts=self.fold.fact_handler if direct else None,
             http=self.http,
+            keep_trail=False,
         )
         self.calls: dict[str, SimCaller] = {}
         # arrivals come one interval at a time; every other draw is read per call, as the run asks
@@ -239,9 +240,9 @@ class Simulation:
             self._warm.add(caller.call_id)
         self.calls[caller.call_id] = caller
         task = Task(self.flows.run_call(caller.dial()))
-        task.future.add_done_callback(partial(self._call_done, caller))
+        task.add_done_callback(caller.flow_done)
 
-    def _call_done(self, caller: SimCaller, done: Future[Any]) -> None:
+    def call_done(self, caller: SimCaller, done: Future[Any]) -> None:
         self._finished += 1
         if caller.queue_future is None or caller.queue_future.done():
             if caller.callback_timer is None:
@@ -352,16 +353,17 @@ class Simulation:
             talk = self._handle_time(call_type, i) if reached else CALLBACK_RING
         else:
             talk = self._handle_time(call_type, i)
-        caller.talk_timer = self.clock.call_later(talk, partial(self._talk_over, caller, outcome))
+        caller.outcome = outcome
+        caller.talk_timer = self.clock.call_later(talk, caller.talk_over)
 
-    def _talk_over(self, caller: SimCaller, outcome: QueueOutcome) -> None:
+    def talk_over(self, caller: SimCaller) -> None:
         self.router.talk_ended(caller.call_id, ended_by="caller")
         caller.talk_timer = None
         if caller.callback_timer is not None:
             self.calls.pop(caller.call_id, None)
             return
-        if caller.queue_future is not None:
-            caller.queue_future.set_result(outcome)
+        if caller.queue_future is not None and caller.outcome is not None:
+            caller.queue_future.set_result(caller.outcome)
 
     def _emit(self, event: Event) -> None:
         if self.events is not None:

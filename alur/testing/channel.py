@@ -17,11 +17,12 @@ Plug-in points:
 - `hangup_at`: absolute clock time the caller hangs up, wherever the flow is then.
 - `keep_typeahead`: keys typed ahead carry into the next node that listens (a caller pressing during
   a greeting, as in test cases); the simulator turns it off, its choices belong to one node.
+- `keep_played`: the prompts played, in order, in `played` for a test to check (the simulator keeps none).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -197,6 +198,7 @@ class SimChannel:
         hangup_at: float | None = None,
         prompt_seconds: Callable[[Prompt], float] = speech_seconds,
         keep_typeahead: bool = True,
+        keep_played: bool = True,
     ) -> None:
         self.clock = clock
         self.call_id = call_id
@@ -215,13 +217,16 @@ class SimChannel:
         self.model: Any = None  # the current node's model
         self.options: tuple[str, ...] = ()
         self.asks: dict[str, int] = {}
-        self.played: list[Prompt] = []
+        self.played: list[Prompt] | None = [] if keep_played else None  # for a test's checks
         self.hung_up = False  # the caller went away
         self.closed: str | None = None  # the flow hung up, with this reason
-        self._on_hangup: list[Callable[[], None]] = []
+        self._on_hangup: list[Callable[[], None]] | None = None  # made when something asks
         self._buffered: Press | None = None
-        self._barge: Callable[[], Press | None] | None = getattr(self.caller, "barge", None)
-        self._entered: Callable[[str, str, Any], None] | None = getattr(self.caller, "node_entered", None)
+        # the behaviour's optional hooks, as its class's functions: shared by every call, where bound
+        # methods would be two more objects per simulated call in progress
+        kind = type(self.caller)
+        self._barge: Callable[[Any], Press | None] | None = getattr(kind, "barge", None)
+        self._entered: Callable[[Any, str, str, Any], None] | None = getattr(kind, "node_entered", None)
 
     # --- hooks for the interpreter and the simulator -------------------------------------------
 
@@ -233,10 +238,12 @@ class SimChannel:
         if not self.keep_typeahead:
             self._buffered = None
         if self._entered is not None:
-            self._entered(flow, node, model)
+            self._entered(self.caller, flow, node, model)
 
     def on_hangup(self, callback: Callable[[], None]) -> None:
         """Run `callback` when the caller hangs up (e.g. to take the call out of its queue)."""
+        if self._on_hangup is None:
+            self._on_hangup = []
         self._on_hangup.append(callback)
 
     # --- time ------------------------------------------------------------------------------------
@@ -244,8 +251,8 @@ class SimChannel:
     def _caller_gone(self) -> None:
         if not self.hung_up:
             self.hung_up = True
-            callbacks, self._on_hangup = self._on_hangup, []
-            for callback in callbacks:
+            callbacks, self._on_hangup = self._on_hangup, None
+            for callback in callbacks or ():
                 callback()
 
     def sleep(self, delay: float) -> Future[None]:
@@ -286,10 +293,11 @@ class SimChannel:
     # --- the Channel protocol --------------------------------------------------------------------
 
     async def play(self, prompt: Prompt, *, barge_in: bool = True, listen: bool = False) -> None:
-        self.played.append(prompt)
+        if self.played is not None:
+            self.played.append(prompt)
         seconds = self.prompt_seconds(prompt)
         barge = self._barge if self._buffered is None else None
-        press = barge() if barge is not None else None
+        press = barge(self.caller) if barge is not None else None
         if press is not None:
             if barge_in and press.barge_in and press.digits and press.after < seconds:
                 # the digits cut the prompt short
@@ -376,13 +384,17 @@ class SimChannel:
         await self.sleep(duration)
         return Recording(path=f"voicemail/{self.call_id}.wav", duration=duration)
 
-    async def enqueue(self, request: QueueRequest) -> QueueOutcome:
+    def enqueue(self, request: QueueRequest) -> Awaitable[QueueOutcome]:
+        """The queue handler's future itself, unless the caller may hang up first: no coroutine of
+        this channel's waits beside every simulated call in a queue."""
+        future: Future[QueueOutcome]
         if self.queue_handler is None:
-            return QueueOutcome("answered", agent_id="agent", wait=0.0)
+            future = Future()
+            future.set_result(QueueOutcome("answered", agent_id="agent", wait=0.0))
+            return future
         outcome = self.queue_handler(self, request)
-        future = outcome if isinstance(outcome, Future) else Task(outcome).future
-        result: QueueOutcome = await (future if self.hangup_at is None else self._race(future))
-        return result
+        future = outcome if isinstance(outcome, Future) else Task(outcome)
+        return future if self.hangup_at is None else self._race(future)
 
     async def bridge(
         self, destinations: list[str], *, timeout: float, strategy: str = "ring_all"
@@ -396,7 +408,7 @@ class SimChannel:
         if self.connect_handler is None:
             return ConnectOutcome("answered", destinations[0] if destinations else None)
         task = Task(self.connect_handler(self, destinations, timeout, kind))
-        result: ConnectOutcome = await self._race(task.future)
+        result: ConnectOutcome = await self._race(task)
         return result
 
     async def hangup(self, reason: str = "normal") -> None:

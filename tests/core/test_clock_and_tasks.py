@@ -125,7 +125,7 @@ def test_first_of_times_out_and_errors_propagate() -> None:
 
     task = Task(body())
     clock.run()
-    assert task.future.result() == "boom"
+    assert task.result() == "boom"
 
 
 def test_a_futures_callbacks_run_once_each_in_the_order_they_were_added() -> None:
@@ -137,3 +137,29 @@ def test_a_futures_callbacks_run_once_each_in_the_order_they_were_added() -> Non
     future.set_result(8)  # a second result is ignored, and nothing runs twice
     future.add_done_callback(lambda f: seen.append(f"late:{f.result()}"))  # done: runs at once
     assert seen == ["first:7", "second:7", "third:7", "late:7"]
+
+
+def test_a_future_given_as_a_callback_follows_the_other_and_a_task_is_the_future_of_its_coroutine() -> None:
+    clock = VirtualClock()
+    source: Future[int] = Future()
+    follower: Future[int] = Future()
+    source.add_done_callback(follower)
+    failing: Future[int] = Future()
+    failed: Future[int] = Future()
+    failing.add_done_callback(failed)
+
+    async def waits() -> int:
+        value = await follower  # the future itself is what the coroutine iterates
+        try:
+            await failed
+        except KeyError:
+            return value + 1
+        return -1
+
+    task = Task(waits())
+    assert not task.done()
+    clock.call_at(1, lambda: source.set_result(41))
+    clock.call_at(2, lambda: failing.set_exception(KeyError("gone")))
+    clock.run()
+    assert isinstance(task, Future) and task.result() == 42
+    assert isinstance(failed._exception, KeyError)
