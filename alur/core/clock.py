@@ -41,10 +41,9 @@ class _Timer:
     end in one step. (None, not the timer itself, when it is alone: a timer that points at itself is
     a reference cycle, garbage that only the cyclic collector would free.)"""
 
-    __slots__ = ("when", "callback", "priority", "next", "last")
+    __slots__ = ("callback", "priority", "next", "last")  # its time is the key of its chain, not a slot
 
-    def __init__(self, when: float, callback: Callable[[], None], priority: int) -> None:
-        self.when = when
+    def __init__(self, callback: Callable[[], None], priority: int) -> None:
         self.callback: Callable[[], None] | None = callback
         self.priority = priority
         self.next: _Timer | None = None
@@ -77,7 +76,7 @@ class VirtualClock(Clock):
             when = self._now
         elif when != when:
             raise ValueError("a timer's time is not a number (NaN)")
-        timer = _Timer(when, callback, priority)
+        timer = _Timer(callback, priority)
         first = self._due.get(when)
         if first is None:
             self._due[when] = timer
