@@ -1,9 +1,10 @@
-"""A synthetic caller: the probabilistic behaviour the simulator plugs into the scripted `SimChannel`.
+"""A synthetic caller: the scripted `SimChannel` with the simulator's probabilistic behaviour built in.
 
 `alur test-flow` and `alur simulate` run calls on the same channel, `alur.testing.channel.SimChannel`;
-test-flow plugs in a fixed script, the simulator plugs in a `SimCaller` whose every move (digits, when
-they are pressed, wrong keys) comes from `Traffic`, indexed by call number (common random numbers), and
-a queue handler that hands the call to `Simulation` (routing engine, patience, callbacks, talk time).
+test-flow plugs in a fixed script, the simulator's `SimCaller` is a SimChannel that answers for its
+caller itself, every move (digits, when they are pressed, wrong keys) drawn from `Traffic`, indexed by
+call number (common random numbers), with a queue handler that hands the call to `Simulation`
+(routing engine, patience, callbacks, talk time).
 """
 
 from __future__ import annotations
@@ -48,30 +49,26 @@ def prompt_seconds(ivr: Ivr) -> Callable[[Prompt], float]:
 
 def _queue(channel: SimChannel, request: QueueRequest) -> Future[QueueOutcome]:
     """The channel's queue handler: the simulation's routing engine decides (see `Simulation.enqueue`)."""
-    caller: SimCaller = channel.caller  # type: ignore[assignment]
+    caller: SimCaller = channel  # type: ignore[assignment]
     return caller.sim.enqueue(caller, request)
 
 
-class SimCaller:
-    """One synthetic call's caller. `index` selects its draws in `Traffic`; `dial()` makes its call leg.
+class SimCaller(SimChannel):
+    """One synthetic call: the scripted channel it rings in on, being its own caller. `index` selects
+    its draws in `Traffic`.
 
+    One object a call, where a channel and a caller beside it were two, each holding the call's id,
+    number and node: a thousand calls wait at 1,200 agents, and what they hold goes cold in between.
     Besides the behaviour, it holds the call's queue state that `Simulation` needs across queues
-    (patience deadline, pending callback, talk timer). It keeps no reference to its channel: a
-    caller <-> channel cycle per call would leave every finished call to the cyclic garbage collector.
+    (patience deadline, pending callback, talk timer).
     """
 
     __slots__ = (
         "sim",
         "index",
-        "call_id",
-        "caller_id",
         "language",
-        "dialed",
         "customer",
-        "flow",
-        "node_id",
-        "node",
-        "asks",
+        "digit_asks",
         "_node_asks",
         "http_asks",
         "queue_future",
@@ -85,15 +82,23 @@ class SimCaller:
 
     def __init__(self, sim: Simulation, index: int) -> None:
         traffic = sim.traffic
+        caller_id, cid, language, dialed = traffic.caller(index)
+        super().__init__(
+            sim.clock,
+            call_id=f"{sim.call_prefix}{index + 1}",
+            caller_id=caller_id,
+            dialed=dialed,
+            queue=_queue,
+            record_seconds=RECORD_SECONDS,
+            prompt_seconds=sim.prompt_seconds,
+            keep_typeahead=False,  # a choice made for one node is not typed into the next
+            keep_played=False,  # nobody reads a simulated call's prompts back
+        )
         self.sim = sim
         self.index = index
-        self.call_id = f"{sim.call_prefix}{index + 1}"
-        self.caller_id, cid, self.language, self.dialed = traffic.caller(index)
+        self.language = language
         self.customer = traffic.customers.get(cid) if cid else None
-        self.flow = ""
-        self.node_id = ""
-        self.node: Any = None  # the current node's model
-        self.asks = 0  # digit entries so far (indexes the IVR draws)
+        self.digit_asks = 0  # digit entries so far (indexes the IVR draws)
         self._node_asks = 0  # digit entries in the current node
         self.http_asks = 0  # web-service requests so far (indexes the HTTP draws)
         self.queue_future: Future[QueueOutcome] | None = None
@@ -104,22 +109,6 @@ class SimCaller:
         self.outcome: QueueOutcome | None = None  # the queue's answer, given to the flow when the talk ends
         self.answered_by: str | None = None
 
-    def dial(self) -> SimChannel:
-        """The call leg this caller rings in on, for `FlowRunner.run_call`."""
-        sim = self.sim
-        return SimChannel(
-            sim.clock,
-            call_id=self.call_id,
-            caller_id=self.caller_id,
-            dialed=self.dialed,
-            caller=self,
-            queue=_queue,
-            record_seconds=RECORD_SECONDS,
-            prompt_seconds=sim.prompt_seconds,
-            keep_typeahead=False,  # a choice made for one node is not typed into the next
-            keep_played=False,  # nobody reads a simulated call's prompts back
-        )
-
     # --- the simulation's callbacks: bound methods, where a partial would be three objects a call ---
 
     def talk_over(self) -> None:
@@ -128,27 +117,26 @@ class SimCaller:
     def flow_done(self, done: Future[Any]) -> None:
         self.sim.call_done(self, done)
 
-    # --- hooks from the channel ------------------------------------------------------------------
+    # --- the caller's side of the channel --------------------------------------------------------
 
     @property
     def node_key(self) -> str:
         """`flow.node` of the node the call is in."""
-        return f"{self.flow}.{self.node_id}"
+        return f"{self.flow}.{self.node}"
 
-    def node_entered(self, flow: str, node_id: str, node: Any) -> None:
-        self.flow, self.node_id, self.node = flow, node_id, node
+    def caller_entered(self, flow: str, node: str, model: Any) -> None:
         self._node_asks = 0
-        if node.type == "http":
+        if model.type == "http":
             self.sim.http.current = self  # the request that follows is this call's
 
-    def barge(self) -> Press | None:
+    def caller_barge(self) -> Press | None:
         """While a prompt of a node that asks for digits plays, the caller decides what to press."""
-        if self.node.type not in ASKS_DIGITS:
+        if self.node_type not in ASKS_DIGITS:
             return None
         digits, delay = self._respond(None)
         return Press(digits, delay, DIGIT_SECONDS, barge_in=self.sim.scenario.ivr.barge_in, terminate=True)
 
-    def respond(self, ask: DigitsAsk) -> Response:
+    def caller_responds(self, ask: DigitsAsk) -> Response:
         digits, delay = self._respond(ask.max_digits)
         return Press(digits, delay, DIGIT_SECONDS, terminate=True) if digits else _SILENCE
 
@@ -157,9 +145,9 @@ class SimCaller:
     def _respond(self, max_digits: int | None) -> tuple[str, float]:
         """The digits this caller enters at the current node, and how long they take to start."""
         sim, traffic, i = self.sim, self.sim.traffic, self.index
-        k = self.asks % IVR_DRAWS
-        lap = self.asks // IVR_DRAWS  # asked more often than pre-drawn: shift the draws, do not repeat them
-        self.asks += 1
+        k = self.digit_asks % IVR_DRAWS
+        lap = self.digit_asks // IVR_DRAWS  # asked more often than pre-drawn: shift the draws, not repeat
+        self.digit_asks += 1
         ask = self._node_asks
         self._node_asks += 1
         node_key = self.node_key
@@ -176,7 +164,7 @@ class SimCaller:
         if lap:
             u = (u + GOLDEN * lap) % 1.0
             wrong_u = (wrong_u + GOLDEN * lap) % 1.0
-        node = self.node
+        node = self.model
         if node.type == "menu":
             options = list(node.options)
             if wrong_u < wrong:
@@ -193,7 +181,7 @@ class SimCaller:
 
     def _entry(self, behaviour: Any, ask: int, max_digits: int | None, u: float) -> str:
         """Digits for a collect/authenticate node: a template over the caller's customer record."""
-        node = self.node
+        node = self.model
         fields = node.__dict__  # a node's fields; getattr of a field it lacks costs pydantic an exception
         template: str | None = behaviour.enter if behaviour is not None else None
         if node.type == "authenticate":

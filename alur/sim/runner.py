@@ -239,7 +239,7 @@ class Simulation:
         if at < self._warm_until:
             self._warm.add(caller.call_id)
         self.calls[caller.call_id] = caller
-        task = Task(self.flows.run_call(caller.dial()))
+        task = Task(self.flows.run_call(caller))
         task.add_done_callback(caller.flow_done)
 
     def call_done(self, caller: SimCaller, done: Future[Any]) -> None:

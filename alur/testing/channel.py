@@ -135,6 +135,8 @@ class ScriptedCaller:
         return Silence()
 
 
+_SILENT_CALLER = ScriptedCaller([])  # no steps, so no state: one serves every channel given no caller
+
 QueueHandler = Callable[
     ["SimChannel", QueueRequest], Coroutine[Any, Any, QueueOutcome] | Future[QueueOutcome]
 ]
@@ -204,7 +206,7 @@ class SimChannel:
         self.call_id = call_id
         self.caller_id = caller_id
         self.dialed = dialed
-        self.caller: CallerBehaviour = caller or ScriptedCaller([])
+        self.caller: CallerBehaviour = caller or _SILENT_CALLER
         self.queue_handler = queue
         self.connect_handler = connect
         self.record_seconds = record_seconds
@@ -223,10 +225,12 @@ class SimChannel:
         self._on_hangup: list[Callable[[], None]] | None = None  # made when something asks
         self._buffered: Press | None = None
         # the behaviour's optional hooks, as its class's functions: shared by every call, where bound
-        # methods would be two more objects per simulated call in progress
-        kind = type(self.caller)
-        self._barge: Callable[[Any], Press | None] | None = getattr(kind, "barge", None)
-        self._entered: Callable[[Any, str, str, Any], None] | None = getattr(kind, "node_entered", None)
+        # methods would be two more objects per simulated call in progress (none for the silent caller)
+        self._barge: Callable[[Any], Press | None] | None = None
+        self._entered: Callable[[Any, str, str, Any], None] | None = None
+        if caller is not None:
+            self._barge = getattr(type(caller), "barge", None)
+            self._entered = getattr(type(caller), "node_entered", None)
 
     # --- hooks for the interpreter and the simulator -------------------------------------------
 
@@ -237,8 +241,22 @@ class SimChannel:
         self.options = tuple(model.options) if kind == "menu" else ()
         if not self.keep_typeahead:
             self._buffered = None
+        self.caller_entered(flow, node, model)
+
+    # --- the caller's side: its behaviour's answers (a subclass may be its own caller) ----------
+
+    def caller_entered(self, flow: str, node: str, model: Any) -> None:
+        """Tell the behaviour the node entered, if it listens (its optional `node_entered`)."""
         if self._entered is not None:
             self._entered(self.caller, flow, node, model)
+
+    def caller_barge(self) -> Press | None:
+        """Keys pressed while a prompt plays, if the behaviour presses any (its optional `barge`)."""
+        return self._barge(self.caller) if self._barge is not None else None
+
+    def caller_responds(self, ask: DigitsAsk) -> Response:
+        """What the caller does when the flow listens for digits."""
+        return self.caller.respond(ask)
 
     def on_hangup(self, callback: Callable[[], None]) -> None:
         """Run `callback` when the caller hangs up (e.g. to take the call out of its queue)."""
@@ -296,8 +314,7 @@ class SimChannel:
         if self.played is not None:
             self.played.append(prompt)
         seconds = self.prompt_seconds(prompt)
-        barge = self._barge if self._buffered is None else None
-        press = barge(self.caller) if barge is not None else None
+        press = self.caller_barge() if self._buffered is None else None
         if press is not None:
             if barge_in and press.barge_in and press.digits and press.after < seconds:
                 # the digits cut the prompt short
@@ -325,7 +342,7 @@ class SimChannel:
         if self._buffered is not None:  # typed during the prompt (DTMF is buffered, as on a phone line)
             response, self._buffered = self._buffered, None
         else:
-            response = self.caller.respond(
+            response = self.caller_responds(
                 DigitsAsk(
                     self.flow,
                     self.node,
