@@ -117,10 +117,7 @@ def with_deadline(
 
     def relay(done: Future[T]) -> None:
         timer.cancel()
-        if done._exception is not None:
-            out.set_exception(done._exception)
-        else:
-            out.set_result(done._result)
+        out(done)  # `out` follows `future`
 
     future.add_done_callback(relay)
     return out
