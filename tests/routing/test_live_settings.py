@@ -67,3 +67,25 @@ def test_a_queue_given_a_new_strategy_keeps_its_line_and_its_free_agents() -> No
     assert d.router.queues["q"].line.calls[0].call_id == "c3"  # still waiting, first in line
     d.router.ready("ayu")
     assert d.offer_for("c3").agent_id == "ayu"
+
+
+def test_new_skill_levels_and_penalties_reorder_the_free_agents_at_once() -> None:
+    """The skills strategy keeps each agent's place (levels, penalty) between decisions; new
+    settings must replace it, for an agent who stays free while they change."""
+    agents = [
+        {"id": "ayu", "queues": ["q"], "skills": {"billing": 3}},
+        {"id": "budi", "queues": ["q"], "skills": {"billing": 5}},
+    ]
+    d = Desk([{"name": "q", "strategy": "skills"}], agents)
+
+    def served(call_id: str) -> str:
+        d.call(call_id, skills={"billing": 1})
+        return d.take(call_id)
+
+    assert served("c1") == "budi"  # places read: budi is the better match; free again after
+    assert d.router.agent_state("budi") == "available"
+    d.router.configure_agent(AgentConfig.model_validate({**agents[0], "skills": {"billing": 8}}))
+    assert served("c2") == "ayu"
+    penalised = {**agents[0], "queues": [{"queue": "q", "penalty": 5}], "skills": {"billing": 5}}
+    d.router.configure_agent(AgentConfig.model_validate(penalised))
+    assert served("c3") == "budi"  # the same levels now, and ayu's penalty puts her behind

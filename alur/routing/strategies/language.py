@@ -9,11 +9,11 @@ from typing import Any, cast
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import Key, Strategy, StrategyContext
-from alur.routing.strategies.skills import skill_score, skills_key, skills_note
+from alur.routing.strategies.base import Key, StrategyContext
+from alur.routing.strategies.skills import BySkills, skill_score, skills_note
 
 
-class Language(Strategy):
+class Language(BySkills):
     name = "language"
     options_allowed = frozenset({"strict"})
 
@@ -29,7 +29,7 @@ class Language(Strategy):
     def key_for(self, agent: Agent, variant: Hashable) -> Key:
         kind, what = cast(tuple[str, Any], variant)
         if kind == "skills":
-            return skills_key(agent, what, self.ctx.queue)
+            return self.places.key(agent, what)
         return (-agent.languages.get(what, 0), agent.idle_since, agent.order)
 
     def _speaks(self, call: WaitingCall) -> Any:

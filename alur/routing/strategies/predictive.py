@@ -19,9 +19,9 @@ from alur.core.errors import ConfigError
 from alur.core.events import Disposition, Event, TalkEnded
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import ENTRY_AGENT, VARIANTS, Key, Strategy, StrategyContext
+from alur.routing.strategies.base import ENTRY_AGENT, VARIANTS, Key, StrategyContext
 from alur.routing.strategies.entries import Entries, Entry
-from alur.routing.strategies.skills import rank_by_skills, skill_score, skills_key, skills_note
+from alur.routing.strategies.skills import BySkills, rank_by_skills, skill_score, skills_note
 
 _EXPLORE = object()  # marks the index of who to try first when exploring a call type
 _SCORED = object()  # marks the index of the agents with a prediction for a call type
@@ -38,7 +38,7 @@ class _Stats:
         self.handle_sum = 0.0
 
 
-class Predictive(Strategy):
+class Predictive(BySkills):
     name = "predictive"
     options_allowed = frozenset({"objective", "min_samples", "exploration"})
     learns = True  # from TalkEnded (handle time) and Disposition (resolution): see `observe`
@@ -88,7 +88,7 @@ class Predictive(Strategy):
         if kind is _EXPLORE:  # who to try first when exploring (detail: the call type)
             return self._explore_key(agent, detail)
         if kind is _THIN:  # detail: the call's skill names
-            return skills_key(agent, detail, self.ctx.queue)
+            return self.places.key(agent, detail)
         p = self.predict(agent.id, detail)
         return None if p is None else (-p, agent.idle_since, agent.order)
 

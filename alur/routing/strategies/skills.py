@@ -6,12 +6,13 @@ asked in this queue (levels asked only decide who is eligible, which the dispatc
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from itertools import repeat
+from typing import Any
 
 from alur.routing.agents import Agent
 from alur.routing.calls import Ranked, WaitingCall
-from alur.routing.strategies.base import NOTED, Key, Strategy
+from alur.routing.strategies.base import NOTED, Key, Strategy, StrategyContext
 
 
 def skill_score(agent: Agent, call: WaitingCall) -> int:
@@ -19,10 +20,52 @@ def skill_score(agent: Agent, call: WaitingCall) -> int:
     return sum(map(agent.skills.get, call.skills, repeat(0)))
 
 
-def skills_key(agent: Agent, skills: tuple[str, ...], queue: str) -> Key:
+def skills_place(agent: Agent, skills: tuple[str, ...], queue: str) -> Key:
+    """What of an agent's key comes from its configuration: the highest levels on `skills` (sum),
+    then the lowest penalty and the highest level in `queue`."""
     m = agent.memberships.get(queue)
     penalty, level = (m.penalty, m.level) if m is not None else (100, 0)
-    return (-sum(map(agent.skills.get, skills, repeat(0))), penalty, -level, agent.idle_since, agent.order)
+    return (-sum(map(agent.skills.get, skills, repeat(0))), penalty, -level)
+
+
+def skills_key(agent: Agent, skills: tuple[str, ...], queue: str) -> Key:
+    return (skills_place(agent, skills, queue), agent.idle_since, agent.order)
+
+
+class SkillPlaces:
+    """Each agent's `skills_place` in one queue, per set of skill names, kept between its keys.
+
+    A key is made each time an agent becomes free; its place comes from the agent's skills and
+    memberships, dicts that at thousands of agents lie spread over memory, so reading them again
+    costs cache misses, not instructions. Kept in a list by the agent's order (no lookup by id), and
+    agents with the same place share one tuple, which keys compare by identity. The strategy forgets
+    them when its queue's members change (`members_changed`: `configure_agent` calls it for every
+    queue an agent's new settings touch), the only time a place can change."""
+
+    __slots__ = ("queue", "_by_skills", "_shared")
+
+    def __init__(self, queue: str) -> None:
+        self.queue = queue
+        self._by_skills: dict[tuple[str, ...], list[Key | None]] = {}
+        self._shared: dict[Key, Key] = {}
+
+    def key(self, agent: Agent, skills: tuple[str, ...]) -> Key:
+        """`skills_key`, with the place read once per agent."""
+        places = self._by_skills.get(skills)
+        if places is None:
+            places = self._by_skills[skills] = []
+        order = agent.order
+        if order >= len(places):
+            places.extend([None] * (order + 1 - len(places)))
+        place = places[order]
+        if place is None:
+            fresh = skills_place(agent, skills, self.queue)
+            place = places[order] = self._shared.setdefault(fresh, fresh)
+        return (place, agent.idle_since, order)
+
+    def clear(self) -> None:
+        self._by_skills.clear()
+        self._shared.clear()
 
 
 def skills_note(agent: Agent, call: WaitingCall) -> str:
@@ -57,14 +100,26 @@ def rank_by_skills(candidates: Sequence[Agent], call: WaitingCall, noted: int = 
     return skills_ranked(sorted(candidates, key=lambda a: skills_key(a, skills, q)), call, noted)
 
 
-class Skills(Strategy):
+class BySkills(Strategy):
+    """A strategy with indexes of agents by skills, which keeps their places between keys."""
+
+    def __init__(self, options: Mapping[str, Any], ctx: StrategyContext) -> None:
+        super().__init__(options, ctx)
+        self.places = SkillPlaces(ctx.queue)
+
+    def members_changed(self) -> None:
+        super().members_changed()
+        self.places.clear()
+
+
+class Skills(BySkills):
     name = "skills"
 
     def variant(self, call: WaitingCall) -> Hashable:
         return tuple(sorted(call.skills)) if call.skills else ()
 
     def key_for(self, agent: Agent, variant: Hashable) -> Key:
-        return skills_key(agent, variant, self.ctx.queue)  # type: ignore[arg-type]
+        return self.places.key(agent, variant)  # type: ignore[arg-type]
 
     def score(self, agent: Agent, call: WaitingCall) -> float:
         return float(skill_score(agent, call))
