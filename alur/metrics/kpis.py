@@ -118,6 +118,10 @@ class AgentTally:
     offers_missed: int = 0
     survey_answers: int = 0
     survey_score_total: int = 0
+    # the state the agent is in and since when (None: none seen yet), the span still being counted;
+    # kept here, not in a dict of its own, so a state change reads and writes one object per agent
+    state: str | None = None
+    since: float = 0.0
 
     @property
     def occupancy(self) -> float:
@@ -206,7 +210,6 @@ class KpiFold:
         self.agents: dict[str, AgentTally] = {}
         self.ivr_options: dict[tuple[str, str, str], int] = {}
         self._calls: dict[str, _CallState] = {}
-        self._agent_state: dict[str, tuple[str, float]] = {}
         self._wrapping: dict[str, float] = {}  # talk ended, wrap-up may follow: call -> slot (bounded)
         self._last = 0.0
         self._handlers: dict[type, Callable[[Any], None]] = {
@@ -497,9 +500,11 @@ class KpiFold:
         """An agent's state changed (the fields of `AgentStateChanged`, in order)."""
         if end > self._last:
             self._last = end
-        previous = self._agent_state.get(agent_id)
-        if previous is not None:
-            state, start = previous
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            agent = self.agents[agent_id] = AgentTally()
+        state, start = agent.state, agent.since
+        if state is not None:
             if self._held and self._held.get(agent_id):
                 state = "busy"  # holding a chat, SMS or e-mail: occupied whatever the voice state
                 if new == "offline":
@@ -511,9 +516,6 @@ class KpiFold:
                     self._span(agent_id, state, start, end)
                 else:  # `_span` for the usual span inside one interval, inlined (three per call)
                     length = end - start
-                    agent = self.agents.get(agent_id)
-                    if agent is None:
-                        agent = self.agents[agent_id] = AgentTally()
                     total = self.total
                     agent.staffed_time += length
                     total.staffed_time += length
@@ -525,9 +527,7 @@ class KpiFold:
                         agent.working_time += length
                         total.working_time += length
                         tally.working_time += length
-        elif agent_id not in self.agents:
-            self.agents[agent_id] = AgentTally()
-        self._agent_state[agent_id] = (new, end)
+        agent.state, agent.since = new, end
 
     def _hold(self, at: float, agent_id: str, task_id: str, holds: bool) -> None:
         """A digital task starts or stops occupying the agent; the agent's time span is cut where
@@ -544,11 +544,11 @@ class KpiFold:
                 del self._held[agent_id]
         if before == bool(tasks):
             return
-        previous = self._agent_state.get(agent_id)
-        if previous is not None:
-            state, start = previous
-            self._span(agent_id, "busy" if before and state not in WORKING else state, start, at)
-            self._agent_state[agent_id] = (state, at)
+        agent = self.agents.get(agent_id)
+        if agent is not None and agent.state is not None:
+            state = agent.state
+            self._span(agent_id, "busy" if before and state not in WORKING else state, agent.since, at)
+            agent.since = at
 
     def _span(self, agent_id: str, state: str, start: float, end: float) -> None:
         """Add time in `state` to the agent and to every interval the span overlaps."""
@@ -590,8 +590,9 @@ class KpiFold:
         copy.intervals = {k: _clone(v) for k, v in self.intervals.items()}
         copy.queues = {k: _clone(v) for k, v in self.queues.items()}
         copy.agents = {k: _clone(v) for k, v in self.agents.items()}
-        for agent_id, (state, since) in self._agent_state.items():
-            copy._span(agent_id, "busy" if self._held.get(agent_id) else state, since, at)
+        for agent_id, agent in self.agents.items():
+            if agent.state is not None:
+                copy._span(agent_id, "busy" if self._held.get(agent_id) else agent.state, agent.since, at)
         waits = [at - c.queued_at for c in self._calls.values() if c.waiting_in is not None]
         return Snapshot(
             at=at,
