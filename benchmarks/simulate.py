@@ -29,6 +29,7 @@ import argparse
 import cProfile
 import pstats
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -185,22 +186,31 @@ def compare(calls: int, repeat: int, profile: bool) -> None:
 def scale(calls: int, repeat: int) -> None:
     print(
         f"\nscale: {OCCUPANCY:.0%} occupancy, AHT {AHT:g} s, {calls:,} calls per size "
-        f"(CPU time, run only, best of {repeat}, the sizes taken in turn)"
+        f"(CPU time, run only, best of {repeat}, every strategy and size taken in turn)"
     )
-    print(f"{'strategy':<14}{'agents':>7}{'calls':>9}{'us per call':>13}{'x smallest':>12}")
-    for strategy in ("longest_idle", "skills"):
-        # round after round over every size, so a burst of load on a shared machine slows one run of
-        # each size rather than every run of one size
-        runs: dict[int, list[tuple[int, float, float]]] = {agents: [] for agents in SCALE}
-        for _ in range(repeat):
+    print(f"{'strategy':<14}{'agents':>7}{'calls':>9}{'us per call':>13}{'x smallest':>12}{'(median)':>10}")
+    strategies = ("longest_idle", "skills")
+    # round after round over every strategy and size, so a burst of load on a shared machine slows
+    # one run of each rather than every run of one (the ratios compare runs of the same rounds)
+    runs: dict[tuple[str, int], list[tuple[int, float, float]]] = {
+        (strategy, agents): [] for strategy in strategies for agents in SCALE
+    }
+    for _ in range(repeat):
+        for strategy in strategies:
             for agents in SCALE:
-                runs[agents].append(run_alur(calls, agents, strategy))
-        first = None
+                runs[strategy, agents].append(run_alur(calls, agents, strategy))
+    for strategy in strategies:
+        first = first_median = None
         for agents in SCALE:
-            n, run = runs[agents][0][0], min(r[2] for r in runs[agents])
-            per_call = run / n * 1e6
-            first = first or per_call
-            print(f"{strategy:<14}{agents:>7}{n:>9,}{per_call:>13.1f}{per_call / first:>12.2f}", flush=True)
+            n = runs[strategy, agents][0][0]
+            per_call = min(r[2] for r in runs[strategy, agents]) / n * 1e6
+            median = statistics.median(r[2] for r in runs[strategy, agents]) / n * 1e6
+            first, first_median = first or per_call, first_median or median
+            print(
+                f"{strategy:<14}{agents:>7}{n:>9,}{per_call:>13.1f}{per_call / first:>12.2f}"
+                f"{median / first_median:>10.2f}",
+                flush=True,
+            )
 
 
 def _drop(*_: object) -> None:
