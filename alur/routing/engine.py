@@ -382,14 +382,15 @@ class Router(Restoring):
         talk = now - answered_at
         agent.roll_day(now)
         agent.talk_today += talk
-        finished = self._finished
-        finished[call_id] = queue
-        if len(finished) > 2 * FINISHED_KEPT:  # forget the oldest in one go, not one per call
-            for old in list(finished)[: len(finished) - FINISHED_KEPT]:
-                del finished[old]
         wrap = q.wrap_up
         q.record_handle(talk + wrap)
         if q.strategy.learns:
+            # its disposition, which comes after, is for this queue's strategy to learn from too
+            finished = self._finished
+            finished[call_id] = queue
+            if len(finished) > 2 * FINISHED_KEPT:  # forget the oldest in one go, not one per call
+                for old in list(finished)[: len(finished) - FINISHED_KEPT]:
+                    del finished[old]
             event = TalkEnded(now, call_id, agent_id, queue, talk, ended_by)
             self._emit(event)
             q.strategy.observe(event)

@@ -88,7 +88,7 @@ class RouterState:
         self._seq = 0
         self._rid = 0
         self._agent_order = 0
-        self._finished: dict[str, str] = {}  # recently connected call -> queue (for Disposition)
+        self._finished: dict[str, str] = {}  # recent call -> queue whose strategy learns (Disposition)
         self._off_shift = False  # the last dispatch pass skipped a free agent outside their shift
         # set by a driver whose agents answer some offers at once (the simulator): such offers are
         # connected without ringing (no ring timer, no reserved state); the events still say "offered"
