@@ -28,7 +28,6 @@ from alur.core import events as ev
 
 WORKING: Final = frozenset({"reserved", "ringing", "busy", "wrap_up"})
 STAFFED: Final = WORKING | {"available"}
-WRAPPING_KEPT: Final = 10_000  # calls remembered between TalkEnded and a WrapUpDone that may follow
 
 
 @dataclass(slots=True)
@@ -122,6 +121,10 @@ class AgentTally:
     # kept here, not in a dict of its own, so a state change reads and writes one object per agent
     state: str | None = None
     since: float = 0.0
+    # the agent's last call and the interval it arrived in: its wrap-up, which follows the talk,
+    # counts there (only a voice call has wrap-up, and an agent talks on one at a time)
+    wrap_call: str = ""
+    wrap_slot: float = 0.0
 
     @property
     def occupancy(self) -> float:
@@ -210,7 +213,6 @@ class KpiFold:
         self.agents: dict[str, AgentTally] = {}
         self.ivr_options: dict[tuple[str, str, str], int] = {}
         self._calls: dict[str, _CallState] = {}
-        self._wrapping: dict[str, float] = {}  # talk ended, wrap-up may follow: call -> slot (bounded)
         self._last = 0.0
         self._handlers: dict[type, Callable[[Any], None]] = {
             ev.CallArrived: self._arrived,
@@ -414,11 +416,6 @@ class KpiFold:
         if at > self._last:
             self._last = at
         call = self._calls.pop(call_id, None) or _CallState((at // self.interval) * self.interval)
-        wrapping = self._wrapping
-        wrapping[call_id] = call.slot
-        if len(wrapping) > 2 * WRAPPING_KEPT:  # queues without wrap-up never send WrapUpDone
-            for old in list(wrapping)[: len(wrapping) - WRAPPING_KEPT]:  # forget the oldest, in one go
-                del wrapping[old]
         interval = self.intervals.get(call.slot)
         if interval is None:
             interval = self.intervals[call.slot] = Tally()
@@ -432,15 +429,17 @@ class KpiFold:
         if agent is None:
             agent = self.agents[agent_id] = AgentTally()
         agent.talk_time += talk
+        agent.wrap_call, agent.wrap_slot = call_id, call.slot
         if queue_name in self.digital_queues:
             self._hold(at, agent_id, call_id, False)
 
     def _wrap_done(self, e: ev.WrapUpDone) -> None:
-        slot = self._wrapping.pop(e.call_id, None)
-        call = _CallState(self._slot(e.at) if slot is None else slot)
+        agent = self._agent(e.agent_id)
+        call = _CallState(agent.wrap_slot if agent.wrap_call == e.call_id else self._slot(e.at))
+        agent.wrap_call = ""
         for t in self._slices(call, e.queue):
             t.wrap_time += e.duration
-        self._agent(e.agent_id).wrap_time += e.duration
+        agent.wrap_time += e.duration
 
     def _call_ended(self, e: ev.CallEnded) -> None:
         self.call_ended(e.at, e.call_id)

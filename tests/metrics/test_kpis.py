@@ -74,6 +74,29 @@ def test_outcomes_count_in_the_interval_the_call_was_queued() -> None:
     assert first.staffed_time + second.staffed_time == pytest.approx(7200)
 
 
+def test_wrap_up_counts_in_the_interval_its_call_was_queued() -> None:
+    """AHT of an interval is talk plus wrap-up of the calls queued in it, even when the wrap-up
+    ends in the next interval, and whatever other agents' calls happen in between."""
+    log = [
+        ev.CallQueued(1700.0, "c1", "sales"),
+        ev.Answered(1710.0, "c1", "ann", "sales", wait=10.0),
+        ev.CallQueued(1750.0, "c2", "sales"),
+        ev.Answered(1755.0, "c2", "bob", "sales", wait=5.0),
+        ev.TalkEnded(1790.0, "c1", "ann", "sales", talk_time=80.0),
+        ev.TalkEnded(1795.0, "c2", "bob", "sales", talk_time=40.0),
+        ev.CallQueued(1850.0, "c3", "sales"),
+        ev.Answered(1860.0, "c3", "bob", "sales", wait=10.0),
+        ev.WrapUpDone(1850.0, "ann", "c1", "sales", duration=60.0),  # ends in the second interval
+        ev.TalkEnded(1900.0, "c3", "bob", "sales", talk_time=40.0),
+        ev.WrapUpDone(1920.0, "bob", "c3", "sales", duration=20.0),
+    ]
+    snap = kpis_of(log, interval=1800)
+    first, second = snap.intervals[0.0], snap.intervals[1800.0]
+    assert first.wrap_time == 60.0 and first.aht == pytest.approx((80 + 60 + 40) / 2)
+    assert second.wrap_time == 20.0 and second.aht == pytest.approx(40 + 20)
+    assert snap.agents["ann"].wrap_time == 60.0 and snap.agents["bob"].wrap_time == 20.0
+
+
 def test_snapshot_counts_open_spans_and_waiting_callers_without_changing_the_fold() -> None:
     fold = KpiFold(interval=1800)
     fold.apply(ev.AgentStateChanged(0.0, "ann", "offline", "busy"))
