@@ -182,7 +182,7 @@ class _CallState:
 
     def __init__(self, slot: float) -> None:
         self.slot = slot  # interval start where the call's outcomes count
-        self.queues: set[str] = set()
+        self.queues: tuple[str, ...] = ()  # the queues it entered (a tuple: most calls enter one)
         self.queued_at = 0.0
         self.waiting_in: str | None = None
         self.answered = False
@@ -337,7 +337,7 @@ class KpiFold:
             call.queued_at = at
         call.waiting_in = queue
         if queue not in call.queues:
-            call.queues.add(queue)
+            call.queues += (queue,)
             tally = self.queues.get(queue)
             if tally is None:
                 tally = self.queues[queue] = Tally()
