@@ -79,7 +79,7 @@ def test_new_skill_levels_and_penalties_reorder_the_free_agents_at_once() -> Non
     d = Desk([{"name": "q", "strategy": "skills"}], agents)
 
     def served(call_id: str) -> str:
-        d.call(call_id, skills={"billing": 1})
+        d.call(call_id, skills=(("billing", 1),))
         return d.take(call_id)
 
     assert served("c1") == "budi"  # places read: budi is the better match; free again after
